@@ -1,0 +1,76 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, loadConfig, type Config } from './config/index.js';
+import { createConsoleBridge } from './bridges/console/index.js';
+import { createLogger } from './core/logging.js';
+import { createFleetbot } from './main.js';
+
+const usage = `Usage: fleetbot [start]
+
+  start   run the bot (the default); on a terminal it talks to you on the console
+`;
+
+function readConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(
+        `fleetbot: configuration problem:\n${err.message}\nSee .env.example for every setting.\n`,
+      );
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+async function start(): Promise<void> {
+  const config = readConfig();
+  mkdirSync(config.dataDir, { recursive: true });
+  // On a terminal the console is the chat, so logs go to a file instead of scrolling through it.
+  const interactive = process.stdout.isTTY === true;
+  const logFile = path.join(config.dataDir, 'fleetbot.log');
+  const log = createLogger({
+    level: config.logLevel,
+    pretty: !interactive && process.stderr.isTTY === true,
+    destination: interactive ? logFile : 2,
+  });
+  const consoleBridge = createConsoleBridge({
+    input: process.stdin,
+    output: process.stdout,
+    tty: interactive,
+    columns: () => process.stdout.columns,
+  });
+  let bot;
+  try {
+    bot = await createFleetbot(config, { bridges: [consoleBridge], log });
+  } catch (err) {
+    process.stderr.write(`fleetbot: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+  if (interactive) process.stdout.write(`(logs: ${logFile})\n`);
+  log.info({ db: config.dbPath, provider: config.provider }, 'fleetbot is ready');
+
+  let stopping = false;
+  const shutdown = async (reason: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ reason }, 'stopping');
+    await bot.idle();
+    await bot.stop();
+    log.flush();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // A piped script ends with its input; finish its jobs, then leave (agents keep running).
+  void consoleBridge.inputClosed.then(() => shutdown('input closed'));
+}
+
+const [command = 'start'] = process.argv.slice(2);
+if (command === 'start') {
+  await start();
+} else {
+  process.stderr.write(usage);
+  process.exit(command === 'help' || command === '--help' ? 0 : 2);
+}

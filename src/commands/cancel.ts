@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { defineCommand } from '../core/command.js';
+import { UserError } from '../core/errors.js';
+import { message } from '../core/outbound.js';
+
+export const cancel = defineCommand({
+  name: 'cancel',
+  summary: 'Cancel a queued or running job (a running one is rolled back)',
+  usage: '/cancel <job>',
+  permission: 'operator',
+  positional: ['job'],
+  args: z
+    .object({
+      job: z
+        .string()
+        .regex(/^#?\d{1,12}$/, 'Give the job number, e.g. /cancel 12 (see /jobs).')
+        .transform((s) => Number(s.replace('#', ''))),
+    })
+    .strict(),
+  run: async (ctx, { job }) => {
+    const found = ctx.services.store.jobs.byId(job);
+    if (!found) throw new UserError(`There is no job #${job}. /jobs lists recent jobs.`);
+    if (found.requester !== ctx.principal && ctx.level !== 'admin') {
+      throw new UserError(
+        `Job #${job} was started by ${found.requester}; only they or an admin can cancel it.`,
+      );
+    }
+    switch (ctx.services.jobs.cancel(job)) {
+      case 'cancelled':
+        return message(`Job #${job} was cancelled before it started.`);
+      case 'stopping':
+        return message(
+          `Stopping job #${job}; whatever it created is being removed. Its card shows the result.`,
+        );
+      case 'not-active':
+        return message(`Job #${job} is already ${found.status}; there is nothing to cancel.`);
+    }
+  },
+});

@@ -1,0 +1,29 @@
+import type { CommandSpec, PromptHandler } from '../core/command.js';
+import { cancel } from './cancel.js';
+import { deploy } from './deploy.js';
+import { destroy, destroyPrompt } from './destroy.js';
+import { makeHelp } from './help.js';
+import { jobs } from './jobs.js';
+import { list } from './list.js';
+import { logs } from './logs.js';
+import { restart } from './restart.js';
+import { roles } from './roles.js';
+import { status } from './status.js';
+import { whoami } from './whoami.js';
+
+/** Every command, in the order /help and the platforms' command menus show them. */
+export const commands: CommandSpec[] = [
+  deploy,
+  list,
+  status,
+  logs,
+  restart,
+  destroy,
+  jobs,
+  cancel,
+  roles,
+  whoami,
+  makeHelp(() => commands),
+];
+
+export const prompts: PromptHandler[] = [destroyPrompt];

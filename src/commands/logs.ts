@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { agentNameSchema } from '../core/agentName.js';
+import { defineCommand } from '../core/command.js';
+import { bold, code, message } from '../core/outbound.js';
+
+export const logs = defineCommand({
+  name: 'logs',
+  summary: 'Show the last lines of an agent’s log',
+  usage: '/logs <name> [-n N]',
+  permission: 'viewer',
+  positional: ['name'],
+  flags: { n: { type: 'value', short: 'n' } },
+  args: z
+    .object({
+      name: agentNameSchema,
+      n: z.coerce
+        .number({ error: '-n must be a number of lines, e.g. -n 50' })
+        .int()
+        .min(1)
+        .max(500, '-n is at most 500 lines')
+        .default(30),
+    })
+    .strict(),
+  run: async (ctx, { name, n }) => {
+    const agent = ctx.services.fleet.find(name);
+    const lines = await ctx.services.fleet.logs(agent, n);
+    if (lines.length === 0) return message(`${name} has not logged anything yet.`);
+    return message(bold(`Last ${lines.length} log lines of ${name}`), ...lines.map((l) => code(l)));
+  },
+});

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { agentNameSchema } from '../core/agentName.js';
+import { defineCommand } from '../core/command.js';
+
+export const restart = defineCommand({
+  name: 'restart',
+  summary: 'Restart an agent and wait until it is healthy',
+  usage: '/restart <name>',
+  permission: 'operator',
+  positional: ['name'],
+  args: z.object({ name: agentNameSchema }).strict(),
+  run: async (ctx, { name }) => {
+    const agent = ctx.services.fleet.find(name);
+    ctx.services.fleet.restart({ agent, requester: ctx.principal, chat: ctx.chat });
+  },
+});

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { agentNameSchema } from '../core/agentName.js';
+import { defineCommand } from '../core/command.js';
+import { duration } from '../core/format.js';
+import { bold, code, link, message } from '../core/outbound.js';
+
+const healthIcon = { healthy: '✅', unhealthy: '⚠️', stopped: '⏹️' } as const;
+
+export const status = defineCommand({
+  name: 'status',
+  summary: 'Show an agent: where it runs, its URL and its health',
+  usage: '/status <name>',
+  permission: 'viewer',
+  positional: ['name'],
+  args: z.object({ name: agentNameSchema }).strict(),
+  run: async (ctx, { name }) => {
+    const { fleet, store, now } = ctx.services;
+    const agent = store.agents.live(name) ?? store.agents.latest(name);
+    if (!agent) return message(`There is no agent named ${name}. /list shows the agents.`);
+    if (agent.status === 'destroyed' || agent.status === 'failed') {
+      return message([
+        bold(name),
+        ` is ${agent.status}; the name is free. `,
+        code(`/deploy ${agent.role} ${name}`),
+        ' to create it again.',
+      ]);
+    }
+    const health = await fleet.status(agent);
+    return message(
+      [bold(agent.name), ` · ${agent.role} on ${agent.provider} · ${agent.status}`],
+      ['URL: ', agent.url ? link(agent.url, agent.url) : '(none yet)'],
+      [
+        `${healthIcon[health.state]} ${health.state}: ${health.detail}${health.latencyMs === undefined ? '' : ` (${health.latencyMs} ms)`}`,
+      ],
+      [`Owner ${agent.owner} · created ${duration(now() - agent.createdAt)} ago`],
+      health.state === 'healthy'
+        ? ['Logs: ', code(`/logs ${agent.name}`)]
+        : ['Try ', code(`/logs ${agent.name}`), ' then ', code(`/restart ${agent.name}`)],
+    );
+  },
+});

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { defineCommand } from '../core/command.js';
+import { code, message } from '../core/outbound.js';
+
+export const whoami = defineCommand({
+  name: 'whoami',
+  summary: 'Show your id, this chat’s id and your access level',
+  usage: '/whoami',
+  permission: 'viewer',
+  positional: [],
+  args: z.object({}).strict(),
+  run: async (ctx) =>
+    message(
+      ['You: ', code(ctx.principal), ctx.user.name ? ` (${ctx.user.name})` : ''],
+      ['This chat: ', code(`${ctx.chat.platform}:${ctx.chat.chatId}`)],
+      `Level: ${ctx.level}`,
+    ),
+});

@@ -1,0 +1,123 @@
+import { stripControls } from './text.js';
+import type { FlagSpec } from './command.js';
+
+export const maxCommandLength = 4096;
+
+export type CommandLine = { name: string; botName?: string; tokens: string[] };
+export type ParseResult =
+  { ok: true; line: CommandLine } | { ok: false; error: string } | { ok: false; notCommand: true };
+
+// Phones turn straight quotes into curly ones; people mean the same thing.
+const quoteFolds: Record<string, string> = { '“': '"', '”': '"', '„': '"', '‘': "'", '’': "'" };
+
+/** Splits on whitespace, honouring "double" and 'single' quotes and backslash escapes in double quotes. */
+export function tokenize(input: string): { ok: true; tokens: string[] } | { ok: false; error: string } {
+  const tokens: string[] = [];
+  let current = '';
+  let inToken = false;
+  let quote: '"' | "'" | undefined;
+  for (let i = 0; i < input.length; i++) {
+    const raw = input[i]!;
+    const ch = quoteFolds[raw] ?? raw;
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      else if (ch === '\\' && quote === '"' && i + 1 < input.length) current += input[++i];
+      else current += raw;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      inToken = true;
+    } else if (/\s/.test(ch)) {
+      if (inToken) tokens.push(current);
+      current = '';
+      inToken = false;
+    } else {
+      current += raw;
+      inToken = true;
+    }
+  }
+  if (quote) return { ok: false, error: `A ${quote} quote is not closed.` };
+  if (inToken) tokens.push(current);
+  return { ok: true, tokens };
+}
+
+/** Parses `/cmd args`, `/cmd@botname args`; anything not starting with / is not a command. */
+export function parseCommandLine(text: string): ParseResult {
+  if (text.length > maxCommandLength) {
+    return {
+      ok: false,
+      error: `That message is too long for a command (${text.length} characters; the limit is ${maxCommandLength}).`,
+    };
+  }
+  // Control characters never belong in a command and could garble logs or terminals.
+  const cleaned = stripControls(text.trim());
+  const head = /^\/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{1,64}))?(?=\s|$)/.exec(cleaned);
+  if (!head) {
+    if (!cleaned.startsWith('/')) return { ok: false, notCommand: true };
+    return {
+      ok: false,
+      error: 'That is not a command I understand. Commands look like /deploy swe alice; see /help.',
+    };
+  }
+  const rest = tokenize(cleaned.slice(head[0].length));
+  if (!rest.ok) return { ok: false, error: `${rest.error} Wrap arguments with spaces in matching quotes.` };
+  return {
+    ok: true,
+    line: { name: head[1]!.toLowerCase(), ...(head[2] ? { botName: head[2] } : {}), tokens: rest.tokens },
+  };
+}
+
+/** Binds tokens to a command's positional names (`name?` is optional) and flags; the command's zod schema then checks values. */
+export function bindArgs(
+  tokens: string[],
+  spec: { positional: string[]; flags?: Record<string, FlagSpec> },
+): { ok: true; values: Record<string, unknown> } | { ok: false; error: string } {
+  const flags = spec.flags ?? {};
+  const byShort = new Map(
+    Object.entries(flags).flatMap(([name, f]) => (f.short ? [[f.short, name] as const] : [])),
+  );
+  const values: Record<string, unknown> = {};
+  const positionals: string[] = [];
+  let flagsDone = false;
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (flagsDone || !token.startsWith('-') || token === '-') {
+      positionals.push(token);
+      continue;
+    }
+    if (token === '--') {
+      flagsDone = true;
+      continue;
+    }
+    const eq = token.indexOf('=');
+    const rawName = (eq === -1 ? token : token.slice(0, eq)).replace(/^--?/, '');
+    const name = token.startsWith('--') ? rawName : (byShort.get(rawName) ?? rawName);
+    const flag = flags[name];
+    if (!flag) {
+      const known = Object.keys(flags).map((f) => `--${f}`);
+      return {
+        ok: false,
+        error: `Unknown option ${token.slice(0, 40)}.${known.length ? ` Options: ${known.join(', ')}.` : ''}`,
+      };
+    }
+    if (name in values) return { ok: false, error: `Option --${name} is given twice.` };
+    if (flag.type === 'boolean') {
+      if (eq !== -1) return { ok: false, error: `Option --${name} takes no value.` };
+      values[name] = true;
+    } else if (eq !== -1) {
+      values[name] = token.slice(eq + 1);
+    } else {
+      const next = tokens[i + 1];
+      if (next === undefined) return { ok: false, error: `Option --${name} needs a value.` };
+      values[name] = next;
+      i++;
+    }
+  }
+  if (positionals.length > spec.positional.length) {
+    const extra = positionals.slice(spec.positional.length).join(' ');
+    return { ok: false, error: `Too many arguments: ${extra.slice(0, 60)}${extra.length > 60 ? '…' : ''}.` };
+  }
+  const missing = spec.positional.slice(positionals.length).filter((name) => !name.endsWith('?'));
+  if (missing.length > 0) return { ok: false, error: `Missing ${missing.map((m) => `<${m}>`).join(' ')}.` };
+  positionals.forEach((value, i) => (values[spec.positional[i]!.replace(/\?$/, '')] = value));
+  return { ok: true, values };
+}

@@ -1,0 +1,77 @@
+import { Agent as HttpAgent, request } from 'undici';
+import { z } from 'zod';
+import { errorMessage } from './errors.js';
+import type { AgentHealth } from './provider.js';
+
+/** What an agent's health endpoint answers (the reference agent, and any agent a role runs). */
+export const healthBodySchema = z
+  .object({
+    status: z.string(),
+    name: z.string().optional(),
+    role: z.string().optional(),
+    version: z.string().optional(),
+    uptime: z.number().optional(),
+  })
+  .loose();
+
+/** One pooled client for every health check, so checks reuse connections instead of opening new ones. */
+const pool = new HttpAgent({ keepAliveTimeout: 10_000, connections: 64 });
+
+/**
+ * GET the health URL with a hard timeout. Healthy means 200, a JSON body that parses, and (when given)
+ * the agent's own name: a different process on a reused port must not pass for our agent.
+ */
+export async function checkHealth(
+  url: string,
+  opts: { timeoutMs: number; expectName?: string; signal?: AbortSignal },
+): Promise<AgentHealth> {
+  const started = performance.now();
+  const signal = opts.signal
+    ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)])
+    : AbortSignal.timeout(opts.timeoutMs);
+  try {
+    const res = await request(url, {
+      dispatcher: pool,
+      signal,
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+      headers: { accept: 'application/json' },
+    });
+    const text = await res.body.text();
+    const latencyMs = Math.round(performance.now() - started);
+    if (res.statusCode !== 200)
+      return { state: 'unhealthy', detail: `health answered HTTP ${res.statusCode}`, latencyMs };
+    let body: z.output<typeof healthBodySchema>;
+    try {
+      body = healthBodySchema.parse(JSON.parse(text));
+    } catch {
+      return { state: 'unhealthy', detail: 'health answered 200 but not with the expected JSON', latencyMs };
+    }
+    if (opts.expectName && body.name !== opts.expectName) {
+      return {
+        state: 'unhealthy',
+        detail: `health answered for "${body.name ?? '?'}", not ${opts.expectName}`,
+        latencyMs,
+      };
+    }
+    return {
+      state: 'healthy',
+      detail: `status ${body.status}${body.version ? `, version ${body.version}` : ''}`,
+      latencyMs,
+      ...(body.uptime === undefined ? {} : { uptimeSeconds: body.uptime }),
+    };
+  } catch (err) {
+    const timedOut = signal.aborted && !opts.signal?.aborted;
+    return {
+      state: 'unhealthy',
+      detail: timedOut
+        ? `no answer within ${opts.timeoutMs} ms`
+        : `cannot reach ${url}: ${describeNetError(err)}`,
+    };
+  }
+}
+
+function describeNetError(err: unknown): string {
+  const code = (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code;
+  return code === 'ECONNREFUSED' ? 'connection refused (nothing listens there)' : (code ?? errorMessage(err));
+}

@@ -1,0 +1,155 @@
+import PQueue from 'p-queue';
+import type { Clock } from '../clock.js';
+import { UserError } from '../errors.js';
+import { createLiveMessage, type LiveMessage } from '../liveMessage.js';
+import type { Logger } from '../logging.js';
+import type { Messenger } from '../messenger.js';
+import type { Store } from '../store/index.js';
+import type { Agent } from '../store/agents.js';
+import type { Job } from '../store/jobs.js';
+import type { ChatRef } from '../types.js';
+import { renderJobCard, type JobCopy } from './card.js';
+import type { Plan } from './plan.js';
+import { runPlan, type RunOutcome } from './runner.js';
+
+export type JobRequest = {
+  kind: string;
+  agent: Agent;
+  requester: string;
+  chat: ChatRef;
+  plan: Plan;
+  copy: JobCopy;
+  /** Updates the agent row for the outcome; runs in the transaction that records the job's end. */
+  settle(outcome: RunOutcome, agent: Agent): void;
+};
+
+type Running = { request: JobRequest; card: LiveMessage; abort: AbortController };
+
+/** Queues jobs, runs their plans, keeps each job's card up to date, and records every outcome. */
+export function createJobService(deps: {
+  store: Store;
+  messenger: Messenger;
+  clock: Clock;
+  log: Logger;
+  concurrency: number;
+}) {
+  const { store, messenger, clock } = deps;
+  const queue = new PQueue({ concurrency: deps.concurrency });
+  const active = new Map<number, Running>();
+
+  const refresh = (jobId: number): void => {
+    const entry = active.get(jobId);
+    const job = store.jobs.byId(jobId);
+    const agent = job && store.agents.byId(job.agentId);
+    if (!entry || !job || !agent) return;
+    entry.card.update(renderJobCard(job, agent, store.steps.forJob(jobId), entry.request.copy, clock.now()));
+  };
+
+  const execute = async (job: Job, entry: Running): Promise<void> => {
+    const log = deps.log.child({ jobId: job.id, agent: entry.request.agent.name, kind: job.kind });
+    if (store.jobs.byId(job.id)?.status !== 'queued') return;
+    store.jobs.start(job.id);
+    refresh(job.id);
+    log.info('job started');
+    let outcome: RunOutcome;
+    try {
+      outcome = await runPlan({
+        jobId: job.id,
+        plan: entry.request.plan,
+        steps: store.steps,
+        clock,
+        log,
+        signal: entry.abort.signal,
+        onChange: () => refresh(job.id),
+      });
+    } catch (err) {
+      log.error({ err }, 'job runner failed');
+      outcome = { status: 'failed', error: 'internal error in the job runner; see the bot log', outputs: {} };
+    }
+    store.transaction(() => {
+      store.jobs.finish(job.id, outcome.status, outcome.error);
+      const agent = store.agents.byId(job.agentId);
+      if (agent) entry.request.settle(outcome, agent);
+    });
+    log.info({ status: outcome.status, error: outcome.error }, 'job finished');
+    refresh(job.id);
+  };
+
+  /** One job per agent at a time: refuses while another holds it, naming that job so it can be followed. */
+  const assertIdle = (agent: Agent): void => {
+    const busy = store.jobs.activeForAgent(agent.id);
+    if (busy) {
+      throw new UserError(
+        `${agent.name} is busy with job #${busy.id} (${busy.kind}, ${busy.status}). Wait for it to finish or /cancel ${busy.id}.`,
+      );
+    }
+  };
+
+  return {
+    assertIdle,
+
+    /** Records the job, posts its card and queues it. Refuses while another job holds the agent. */
+    submit(request: JobRequest): Job {
+      assertIdle(request.agent);
+      const job = store.transaction(() => {
+        const created = store.jobs.create({
+          kind: request.kind,
+          agentId: request.agent.id,
+          requester: request.requester,
+          chat: request.chat,
+        });
+        store.steps.createAll(
+          created.id,
+          request.plan.map((s) => ({ key: s.key, title: s.title })),
+        );
+        return created;
+      });
+      const card = createLiveMessage({
+        messenger,
+        chat: request.chat,
+        clock,
+        log: deps.log,
+        onMoved: (ref) => store.jobs.setMessage(job.id, ref.messageId),
+      });
+      const entry: Running = { request, card, abort: new AbortController() };
+      active.set(job.id, entry);
+      refresh(job.id);
+      queue
+        .add(() => execute(job, entry))
+        .catch((err: unknown) => deps.log.error({ err, jobId: job.id }, 'job crashed'))
+        .finally(() => {
+          void card.flush().finally(() => active.delete(job.id));
+        });
+      return job;
+    },
+
+    /** Cancels a queued job at once, or asks a running one to stop and roll back. */
+    cancel(jobId: number): 'cancelled' | 'stopping' | 'not-active' {
+      const job = store.jobs.byId(jobId);
+      const entry = active.get(jobId);
+      if (!job || !entry || (job.status !== 'queued' && job.status !== 'running')) return 'not-active';
+      if (job.status === 'queued') {
+        store.transaction(() => {
+          store.jobs.finish(jobId, 'cancelled', 'cancelled');
+          const agent = store.agents.byId(job.agentId);
+          if (agent) entry.request.settle({ status: 'cancelled', error: 'cancelled', outputs: {} }, agent);
+        });
+        store.steps.forJob(jobId).forEach((s) => store.steps.mark(jobId, s.idx, 'skipped'));
+        refresh(jobId);
+        return 'cancelled';
+      }
+      entry.abort.abort(new Error('cancelled'));
+      return 'stopping';
+    },
+
+    /** Resolves when no job is queued or running and every card shows its final state. */
+    async idle(): Promise<void> {
+      while (active.size > 0 || queue.size > 0 || queue.pending > 0) {
+        await queue.onIdle();
+        await Promise.all([...active.values()].map((e) => e.card.flush()));
+        await new Promise((r) => setImmediate(r));
+      }
+    },
+  };
+}
+export type JobService = ReturnType<typeof createJobService>;

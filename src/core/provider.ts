@@ -1,0 +1,29 @@
+import type { Plan } from './jobs/plan.js';
+import type { Role } from './roles.js';
+import type { Agent } from './store/agents.js';
+
+export type AgentHealth = {
+  state: 'healthy' | 'unhealthy' | 'stopped';
+  /** What a person should know: the error, or the agent's own status text. */
+  detail: string;
+  latencyMs?: number;
+  uptimeSeconds?: number;
+};
+
+export type DeployRequest = { agent: Agent; role: Role; secrets: Record<string, string> };
+
+/**
+ * Where agents run. A provider turns requests into plans (steps with undo) and answers questions about
+ * agents it runs. Step outputs are merged into the agent's stored resources; an output named `url` is
+ * the agent's address.
+ */
+export interface Provider {
+  readonly name: string;
+  deployPlan(req: DeployRequest): Plan;
+  restartPlan(agent: Agent, role: Role | undefined): Plan;
+  destroyPlan(agent: Agent): Plan;
+  status(agent: Agent): Promise<AgentHealth>;
+  logs(agent: Agent, lines: number): Promise<string[]>;
+  /** After a restart of fleetbot: which stored agents are still running, found by their records. */
+  adopt(agents: Agent[]): Promise<{ agent: Agent; running: boolean; detail: string }[]>;
+}

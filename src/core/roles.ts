@@ -1,0 +1,73 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'environment variable names are UPPER_SNAKE_CASE');
+
+export const roleSchema = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'role names are lowercase letters, digits and hyphens'),
+    description: z.string().min(1).max(200),
+    agent: z
+      .object({
+        /** argv of the agent; paths starting with ./ or ../ are relative to the role file. */
+        command: z.array(z.string().min(1)).min(1),
+        port: z.number().int().min(1024).max(65535),
+        healthPath: z.string().startsWith('/').default('/health'),
+        env: z.record(envName, z.string()).default({}),
+        secrets: z
+          .array(z.object({ name: envName, required: z.boolean().default(true) }).strict())
+          .default([]),
+      })
+      .strict(),
+    providers: z
+      .object({
+        hetzner: z
+          .object({ serverType: z.string(), location: z.string(), snapshot: z.string().optional() })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export type Role = z.output<typeof roleSchema> & { file: string };
+
+/** Loads every *.yaml role; a broken file stops the start with the file, the field and the problem. */
+export function loadRoles(dir: string): Map<string, Role> {
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'));
+  } catch {
+    throw new Error(
+      `FLEETBOT_ROLES_DIR: cannot read ${dir}; point it at a folder of role files such as templates/roles`,
+    );
+  }
+  const roles = new Map<string, Role>();
+  for (const file of files.sort()) {
+    const full = path.join(dir, file);
+    const result = roleSchema.safeParse(parseYaml(readFileSync(full, 'utf8')));
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      throw new Error(
+        `role file ${full}: ${issue?.path.join('.') || '(top)'}: ${issue?.message ?? 'invalid'}`,
+      );
+    }
+    if (roles.has(result.data.name))
+      throw new Error(`role file ${full}: role ${result.data.name} is defined twice`);
+    roles.set(result.data.name, { ...result.data, file: full });
+  }
+  if (roles.size === 0)
+    throw new Error(`no role files (*.yaml) in ${dir}; copy templates/roles/swe.yaml there`);
+  return roles;
+}
+
+/** Resolves the role's command against the role file's folder. */
+export function resolveCommand(role: Role): string[] {
+  const base = path.dirname(role.file);
+  return role.agent.command.map((arg) =>
+    arg.startsWith('./') || arg.startsWith('../') ? path.resolve(base, arg) : arg,
+  );
+}

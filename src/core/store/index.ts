@@ -1,0 +1,32 @@
+import type { Clock } from '../clock.js';
+import { agentsRepo } from './agents.js';
+import { auditRepo } from './audit.js';
+import { chatsRepo } from './chats.js';
+import { openDb, type Db } from './db.js';
+import { jobsRepo } from './jobs.js';
+import { principalsRepo } from './principals.js';
+import { promptsRepo } from './prompts.js';
+import { stepsRepo } from './steps.js';
+
+export function createStore(db: Db, clock: Clock) {
+  return {
+    db,
+    agents: agentsRepo(db, clock),
+    jobs: jobsRepo(db, clock),
+    steps: stepsRepo(db, clock),
+    principals: principalsRepo(db, clock),
+    chats: chatsRepo(db, clock),
+    audit: auditRepo(db, clock),
+    prompts: promptsRepo(db, clock),
+    /** Runs fn in one transaction: writes that belong together land together or not at all. */
+    transaction<T>(fn: () => T): T {
+      return db.transaction(fn)();
+    },
+    close(): void {
+      db.close();
+    },
+  };
+}
+export type Store = ReturnType<typeof createStore>;
+
+export const openStore = (file: string, clock: Clock): Store => createStore(openDb(file), clock);

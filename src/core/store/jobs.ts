@@ -1,0 +1,110 @@
+import type { Clock } from '../clock.js';
+import type { ChatRef, Platform } from '../types.js';
+import type { Db } from './db.js';
+
+export const activeJobStatuses = ['queued', 'running'] as const;
+export type JobStatus =
+  (typeof activeJobStatuses)[number] | 'succeeded' | 'failed' | 'rolled_back' | 'cancelled' | 'interrupted';
+
+export type Job = {
+  id: number;
+  kind: string;
+  agentId: number;
+  requester: string;
+  chat: ChatRef;
+  messageId: string | null;
+  status: JobStatus;
+  error: string | null;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+};
+
+type Row = {
+  id: number;
+  kind: string;
+  agent_id: number;
+  requester: string;
+  chat_platform: Platform;
+  chat_id: string;
+  thread_id: string | null;
+  message_id: string | null;
+  status: JobStatus;
+  error: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+};
+
+const toJob = (r: Row): Job => ({
+  id: r.id,
+  kind: r.kind,
+  agentId: r.agent_id,
+  requester: r.requester,
+  chat: { platform: r.chat_platform, chatId: r.chat_id, ...(r.thread_id ? { threadId: r.thread_id } : {}) },
+  messageId: r.message_id,
+  status: r.status,
+  error: r.error,
+  createdAt: r.created_at,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+});
+
+const activeList = activeJobStatuses.map((s) => `'${s}'`).join(',');
+
+export function jobsRepo(db: Db, clock: Clock) {
+  const byIdStmt = db.prepare<[number], Row>('SELECT * FROM jobs WHERE id = ?');
+  return {
+    create(j: { kind: string; agentId: number; requester: string; chat: ChatRef }): Job {
+      const info = db
+        .prepare(
+          `INSERT INTO jobs (kind, agent_id, requester, chat_platform, chat_id, thread_id, status, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, 'queued', ?)`,
+        )
+        .run(
+          j.kind,
+          j.agentId,
+          j.requester,
+          j.chat.platform,
+          j.chat.chatId,
+          j.chat.threadId ?? null,
+          clock.now(),
+        );
+      return toJob(byIdStmt.get(Number(info.lastInsertRowid))!);
+    },
+    byId(id: number): Job | undefined {
+      const row = byIdStmt.get(id);
+      return row && toJob(row);
+    },
+    activeForAgent(agentId: number): Job | undefined {
+      const row = db
+        .prepare<[number], Row>(`SELECT * FROM jobs WHERE agent_id = ? AND status IN (${activeList}) LIMIT 1`)
+        .get(agentId);
+      return row && toJob(row);
+    },
+    withStatus(status: JobStatus): Job[] {
+      return db
+        .prepare<[string], Row>('SELECT * FROM jobs WHERE status = ? ORDER BY id')
+        .all(status)
+        .map(toJob);
+    },
+    recent(limit: number): Job[] {
+      return db.prepare<[number], Row>('SELECT * FROM jobs ORDER BY id DESC LIMIT ?').all(limit).map(toJob);
+    },
+    setMessage(id: number, messageId: string): void {
+      db.prepare('UPDATE jobs SET message_id = ? WHERE id = ?').run(messageId, id);
+    },
+    start(id: number): void {
+      db.prepare("UPDATE jobs SET status = 'running', started_at = ? WHERE id = ?").run(clock.now(), id);
+    },
+    finish(id: number, status: JobStatus, error?: string): void {
+      db.prepare('UPDATE jobs SET status = ?, error = ?, finished_at = ? WHERE id = ?').run(
+        status,
+        error ?? null,
+        clock.now(),
+        id,
+      );
+    },
+  };
+}
+export type JobsRepo = ReturnType<typeof jobsRepo>;

@@ -1,0 +1,109 @@
+// Numbered migrations, applied in order once each. Never edit a shipped one: add the next number.
+
+export const migrations: { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+CREATE TABLE agents (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT NOT NULL,
+  role        TEXT NOT NULL,
+  provider    TEXT NOT NULL,
+  status      TEXT NOT NULL CHECK (status IN ('deploying','running','stopped','failed','broken','destroying','destroyed')),
+  url         TEXT,
+  resources   TEXT NOT NULL DEFAULT '{}',
+  owner       TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL,
+  destroyed_at INTEGER
+);
+-- A name is taken while an agent of that name may still own resources.
+CREATE UNIQUE INDEX agents_live_name ON agents(name) WHERE status NOT IN ('destroyed','failed');
+
+CREATE TABLE jobs (
+  id            INTEGER PRIMARY KEY,
+  kind          TEXT NOT NULL,
+  agent_id      INTEGER NOT NULL REFERENCES agents(id),
+  requester     TEXT NOT NULL,
+  chat_platform TEXT NOT NULL,
+  chat_id       TEXT NOT NULL,
+  thread_id     TEXT,
+  message_id    TEXT,
+  status        TEXT NOT NULL CHECK (status IN ('queued','running','succeeded','failed','rolled_back','cancelled','interrupted')),
+  error         TEXT,
+  created_at    INTEGER NOT NULL,
+  started_at    INTEGER,
+  finished_at   INTEGER
+);
+CREATE INDEX jobs_agent ON jobs(agent_id, status);
+
+CREATE TABLE job_steps (
+  job_id      INTEGER NOT NULL REFERENCES jobs(id),
+  idx         INTEGER NOT NULL,
+  key         TEXT NOT NULL,
+  title       TEXT NOT NULL,
+  status      TEXT NOT NULL CHECK (status IN ('waiting','running','done','failed','undoing','undone','undo_failed','skipped')),
+  output      TEXT,
+  error       TEXT,
+  started_at  INTEGER,
+  finished_at INTEGER,
+  PRIMARY KEY (job_id, idx)
+);
+
+CREATE TABLE principals (
+  platform    TEXT NOT NULL,
+  user_id     TEXT NOT NULL,
+  level       TEXT NOT NULL CHECK (level IN ('viewer','operator','admin')),
+  source      TEXT NOT NULL CHECK (source IN ('config','chat','pairing')),
+  granted_by  TEXT,
+  granted_at  INTEGER NOT NULL,
+  PRIMARY KEY (platform, user_id)
+);
+
+CREATE TABLE chats (
+  platform    TEXT NOT NULL,
+  chat_id     TEXT NOT NULL,
+  allowed     INTEGER NOT NULL DEFAULT 0,
+  source      TEXT,
+  unreachable INTEGER NOT NULL DEFAULT 0,
+  updated_at  INTEGER NOT NULL,
+  PRIMARY KEY (platform, chat_id)
+);
+
+CREATE TABLE audit (
+  id          INTEGER PRIMARY KEY,
+  at          INTEGER NOT NULL,
+  platform    TEXT NOT NULL,
+  user_id     TEXT NOT NULL,
+  chat_id     TEXT NOT NULL,
+  action      TEXT NOT NULL,
+  outcome     TEXT NOT NULL,
+  detail      TEXT
+);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+
+CREATE TABLE prompts (
+  id            TEXT PRIMARY KEY,
+  kind          TEXT NOT NULL,
+  payload       TEXT NOT NULL,
+  chat_platform TEXT NOT NULL,
+  chat_id       TEXT NOT NULL,
+  message_id    TEXT,
+  requested_by  TEXT NOT NULL,
+  created_at    INTEGER NOT NULL,
+  expires_at    INTEGER NOT NULL,
+  decided_at    INTEGER,
+  decided_by    TEXT,
+  decision      TEXT
+);
+
+CREATE TABLE prompt_buttons (
+  id          TEXT PRIMARY KEY,
+  prompt_id   TEXT NOT NULL REFERENCES prompts(id),
+  choice      TEXT NOT NULL
+);
+`,
+  },
+];

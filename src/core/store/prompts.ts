@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { ChatRef, Platform } from '../types.js';
+import type { Db } from './db.js';
+
+/** A card awaiting one decision; each of its buttons carries an opaque random id, never its meaning. */
+export type Prompt = {
+  id: string;
+  kind: string;
+  payload: unknown;
+  chat: ChatRef;
+  messageId: string | null;
+  requestedBy: string;
+  createdAt: number;
+  expiresAt: number;
+  decidedAt: number | null;
+  decidedBy: string | null;
+  decision: string | null;
+};
+
+type Row = {
+  id: string;
+  kind: string;
+  payload: string;
+  chat_platform: Platform;
+  chat_id: string;
+  message_id: string | null;
+  requested_by: string;
+  created_at: number;
+  expires_at: number;
+  decided_at: number | null;
+  decided_by: string | null;
+  decision: string | null;
+};
+
+const toPrompt = (r: Row): Prompt => ({
+  id: r.id,
+  kind: r.kind,
+  payload: JSON.parse(r.payload) as unknown,
+  chat: { platform: r.chat_platform, chatId: r.chat_id },
+  messageId: r.message_id,
+  requestedBy: r.requested_by,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  decidedAt: r.decided_at,
+  decidedBy: r.decided_by,
+  decision: r.decision,
+});
+
+/** 12 url-safe characters: short enough for Telegram's 64-byte callback data, too many to guess. */
+export const newOpaqueId = (): string => randomBytes(9).toString('base64url');
+
+export function promptsRepo(db: Db, clock: Clock) {
+  const byIdStmt = db.prepare<[string], Row>('SELECT * FROM prompts WHERE id = ?');
+  return {
+    create(p: {
+      kind: string;
+      payload: unknown;
+      chat: ChatRef;
+      requestedBy: string;
+      ttlMs: number;
+      choices: string[];
+    }): { prompt: Prompt; buttonIds: Record<string, string> } {
+      const id = newOpaqueId();
+      const now = clock.now();
+      const buttonIds: Record<string, string> = {};
+      db.transaction(() => {
+        db.prepare(
+          `INSERT INTO prompts (id, kind, payload, chat_platform, chat_id, requested_by, created_at, expires_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(
+          id,
+          p.kind,
+          JSON.stringify(p.payload),
+          p.chat.platform,
+          p.chat.chatId,
+          p.requestedBy,
+          now,
+          now + p.ttlMs,
+        );
+        const insert = db.prepare('INSERT INTO prompt_buttons (id, prompt_id, choice) VALUES (?, ?, ?)');
+        for (const choice of p.choices) {
+          buttonIds[choice] = newOpaqueId();
+          insert.run(buttonIds[choice], id, choice);
+        }
+      })();
+      return { prompt: toPrompt(byIdStmt.get(id)!), buttonIds };
+    },
+    attachMessage(id: string, messageId: string): void {
+      db.prepare('UPDATE prompts SET message_id = ? WHERE id = ?').run(messageId, id);
+    },
+    byId(id: string): Prompt | undefined {
+      const row = byIdStmt.get(id);
+      return row && toPrompt(row);
+    },
+    /** The prompt and choice behind a pressed button id, if the id is one we issued. */
+    resolveButton(buttonId: string): { prompt: Prompt; choice: string } | undefined {
+      const row = db
+        .prepare<[string], { prompt_id: string; choice: string }>(
+          'SELECT prompt_id, choice FROM prompt_buttons WHERE id = ?',
+        )
+        .get(buttonId);
+      const prompt = row && byIdStmt.get(row.prompt_id);
+      return row && prompt ? { prompt: toPrompt(prompt), choice: row.choice } : undefined;
+    },
+    /** Records the decision once; false when someone else decided first. */
+    decide(id: string, decidedBy: string, decision: string): boolean {
+      const info = db
+        .prepare(
+          'UPDATE prompts SET decided_at = ?, decided_by = ?, decision = ? WHERE id = ? AND decided_at IS NULL',
+        )
+        .run(clock.now(), decidedBy, decision, id);
+      return info.changes === 1;
+    },
+  };
+}
+export type PromptsRepo = ReturnType<typeof promptsRepo>;

@@ -1,0 +1,55 @@
+// Platform-neutral contracts shared by bridges, the router, commands and core services.
+
+export type Platform = 'telegram' | 'slack' | 'console';
+
+/** Slack chat ids are team-qualified by the bridge; core treats chatId as opaque. */
+export type ChatRef = { platform: Platform; chatId: string; threadId?: string };
+export type UserRef = { platform: Platform; userId: string; name?: string };
+export type MessageRef = { chat: ChatRef; messageId: string };
+
+/** `direct` is true for a one-to-one chat with the bot (a DM, the console), false for groups and channels. */
+export type Inbound =
+  | { kind: 'command'; chat: ChatRef; user: UserRef; direct: boolean; text: string; at: Date }
+  | {
+      kind: 'action';
+      chat: ChatRef;
+      user: UserRef;
+      direct: boolean;
+      message: MessageRef;
+      actionId: string;
+      at: Date;
+    };
+
+export type Span = { text: string; style?: 'bold' | 'code' | 'italic'; href?: string };
+export type Button = { id: string; label: string; style?: 'primary' | 'danger' };
+export type Outbound = { lines: Span[][]; buttons?: Button[][] };
+
+/** What the router tells a bridge about an action press, so it can answer the platform (toast, ack). */
+export type ActionAnswer = { text?: string; alert?: boolean };
+
+export type InboundHandler = (inbound: Inbound) => Promise<ActionAnswer | void>;
+
+export interface Bridge {
+  readonly platform: Platform;
+  readonly limits: { maxTextLength: number; minEditIntervalMs: number };
+  /** The bot's own username on the platform, once known, so `/cmd@otherbot` is left alone. */
+  readonly username?: string | undefined;
+  start(deliver: InboundHandler): Promise<void>;
+  send(chat: ChatRef, message: Outbound): Promise<MessageRef>;
+  edit(ref: MessageRef, message: Outbound): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A bridge throws this from edit() when the message can no longer be edited (deleted, too old). */
+export class MessageGoneError extends Error {
+  override readonly name = 'MessageGoneError';
+}
+
+/** A bridge throws this when the chat cannot be reached at all (bot blocked or removed). */
+export class ChatUnreachableError extends Error {
+  override readonly name = 'ChatUnreachableError';
+}
+
+export const principalKey = (ref: { platform: Platform; userId: string }): string =>
+  `${ref.platform}:${ref.userId}`;
+export const chatKey = (ref: ChatRef): string => `${ref.platform}:${ref.chatId}`;

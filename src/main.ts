@@ -1,0 +1,117 @@
+import type { Config } from './config/index.js';
+import { commands, prompts } from './commands/index.js';
+import { systemClock, type Clock } from './core/clock.js';
+import { createFleet } from './core/fleet.js';
+import { renderJobCard } from './core/jobs/card.js';
+import { createJobService } from './core/jobs/service.js';
+import type { Logger } from './core/logging.js';
+import { createMessenger } from './core/messenger.js';
+import type { Provider } from './core/provider.js';
+import { loadRoles } from './core/roles.js';
+import { createRouter } from './core/router.js';
+import { openStore, type Store } from './core/store/index.js';
+import type { Bridge } from './core/types.js';
+import { createLocalProvider, type LocalOptions } from './providers/local/index.js';
+
+export type FleetbotDeps = {
+  bridges: Bridge[];
+  log: Logger;
+  clock?: Clock;
+  /** Overrides for the local provider's timings (tests use short ones). */
+  local?: Partial<Pick<LocalOptions, 'healthDeadlineMs' | 'stopGraceMs' | 'pollIntervalMs'>>;
+};
+
+/** Config-listed admins and chats are granted at every start; ones removed from the config lose access. */
+function seedAccess(store: Store, config: Config, bridges: Bridge[]): void {
+  const admins = config.admins.map((a) => ({ platform: a.platform, userId: a.id }));
+  if (bridges.some((b) => b.platform === 'console')) admins.push({ platform: 'console', userId: 'local' });
+  store.transaction(() => {
+    store.principals.pruneConfig(admins);
+    for (const admin of admins) store.principals.upsert({ ...admin, level: 'admin', source: 'config' });
+    for (const chat of config.chats) store.chats.allow(chat.platform, chat.id, 'config');
+  });
+}
+
+/** The composition root: builds every service from the config and connects the bridges to the router. */
+export async function createFleetbot(config: Config, deps: FleetbotDeps) {
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log;
+  const roles = loadRoles(config.rolesDir);
+  const store = openStore(config.dbPath, clock);
+  seedAccess(store, config, deps.bridges);
+
+  const providers = new Map<string, Provider>([
+    [
+      'local',
+      createLocalProvider({
+        dataDir: config.dataDir,
+        clock,
+        log: log.child({ provider: 'local' }),
+        ...deps.local,
+      }),
+    ],
+  ]);
+  const messenger = createMessenger(deps.bridges);
+  const jobs = createJobService({ store, messenger, clock, log, concurrency: config.concurrency });
+  const fleet = createFleet({
+    store,
+    jobs,
+    providers,
+    roles,
+    defaultProvider: config.provider,
+    agentEnv: config.agentEnv,
+    clock,
+    log,
+  });
+  const router = createRouter({
+    commands,
+    prompts,
+    services: { fleet, jobs, store, log, now: () => clock.now() },
+    messenger,
+    store,
+    clock,
+    log,
+  });
+
+  const recovered = await fleet.recover();
+  log.info(
+    {
+      adopted: recovered.adopted,
+      missing: recovered.missing,
+      interrupted: recovered.interrupted.map((j) => j.id),
+    },
+    'recovered state from the store',
+  );
+  for (const bridge of deps.bridges) await bridge.start((inbound) => router.handle(inbound));
+  for (const job of recovered.interrupted) {
+    const agent = store.agents.byId(job.agentId);
+    const current = store.jobs.byId(job.id);
+    if (!agent || !current?.messageId) continue;
+    const card = renderJobCard(
+      current,
+      agent,
+      store.steps.forJob(job.id),
+      { title: `${job.kind} ${agent.name}`, retryHint: '' },
+      clock.now(),
+    );
+    await messenger
+      .edit({ chat: job.chat, messageId: current.messageId }, card)
+      .catch((err: unknown) =>
+        log.warn({ err, jobId: job.id }, 'could not update an interrupted job’s card'),
+      );
+  }
+
+  return {
+    router,
+    fleet,
+    jobs,
+    store,
+    /** Waits for running jobs to finish and their cards to show the final state. */
+    idle: () => jobs.idle(),
+    async stop(): Promise<void> {
+      for (const bridge of deps.bridges) await bridge.stop();
+      store.close();
+    },
+  };
+}
+export type Fleetbot = Awaited<ReturnType<typeof createFleetbot>>;

@@ -1,0 +1,213 @@
+import { createServer } from 'node:net';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { sleep, type Clock } from '../../core/clock.js';
+import { checkHealth } from '../../core/healthCheck.js';
+import type { Plan, Step, StepContext } from '../../core/jobs/plan.js';
+import type { Logger } from '../../core/logging.js';
+import type { AgentHealth, Provider } from '../../core/provider.js';
+import { resolveCommand, type Role } from '../../core/roles.js';
+import type { Agent } from '../../core/store/agents.js';
+import { readEnvFile, tailLines, writeEnvFile } from './files.js';
+import { exitOf, isAgentProcess, spawnAgent, stopAgent } from './process.js';
+
+/** What the local provider stores per agent. */
+const resourcesSchema = z.object({
+  dir: z.string(),
+  logFile: z.string(),
+  command: z.array(z.string()),
+  healthPath: z.string(),
+  env: z.record(z.string(), z.string()),
+  pid: z.number().int().optional(),
+  port: z.number().int().optional(),
+  url: z.string().optional(),
+});
+type Resources = z.output<typeof resourcesSchema>;
+
+export type LocalOptions = {
+  dataDir: string;
+  clock: Clock;
+  log: Logger;
+  /** How long a new agent may take to answer its health check. */
+  healthDeadlineMs?: number;
+  stopGraceMs?: number;
+  pollIntervalMs?: number;
+};
+
+const host = '127.0.0.1';
+
+function freePort(preferred?: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', (err) => {
+      if (preferred) freePort().then(resolve, reject);
+      else reject(err);
+    });
+    server.listen(preferred ?? 0, host, () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/** Runs each agent as a child process on this host: the default provider, needing no account anywhere. */
+export function createLocalProvider(opts: LocalOptions): Provider {
+  const { clock } = opts;
+  const healthDeadlineMs = opts.healthDeadlineMs ?? 30_000;
+  const stopGraceMs = opts.stopGraceMs ?? 5_000;
+  const pollIntervalMs = opts.pollIntervalMs ?? 200;
+
+  const resourcesOf = (agent: Agent): Resources => resourcesSchema.parse(agent.resources);
+  const current = (ctx: StepContext, agent: Agent): Resources =>
+    resourcesSchema.parse({ ...agent.resources, ...Object.assign({}, ...Object.values(ctx.outputs)) });
+
+  const lastLog = async (logFile: string): Promise<string> => {
+    const lines = await tailLines(logFile, 5);
+    return lines.length ? ` Last log lines:\n${lines.join('\n')}` : ' The agent wrote nothing to its log.';
+  };
+
+  const startStep = (agent: Agent, preferPort: boolean): Step => ({
+    key: 'start',
+    title: 'Start agent process',
+    run: async (ctx) => {
+      const r = current(ctx, agent);
+      const port = await freePort(preferPort ? r.port : undefined);
+      const secrets = await readEnvFile(path.join(r.dir, 'secrets.env'));
+      const env = {
+        ...r.env,
+        ...secrets,
+        PATH: '/usr/local/bin:/usr/bin:/bin',
+        HOST: host,
+        PORT: String(port),
+        FLEETBOT_AGENT_DIR: r.dir,
+      };
+      const pid = spawnAgent(r.command, { cwd: r.dir, env, logFile: r.logFile });
+      const url = `http://${host}:${port}`;
+      ctx.record({ pid, port, url });
+      return { pid, port, url };
+    },
+    undo: async (ctx, output) => {
+      const pid = z.number().optional().parse(output.pid);
+      if (pid !== undefined) await stopAgent(pid, current(ctx, agent).dir, { clock, graceMs: stopGraceMs });
+    },
+  });
+
+  const healthStep = (agent: Agent): Step => ({
+    key: 'health',
+    title: 'Wait for health',
+    timeoutMs: healthDeadlineMs + 5_000,
+    run: async (ctx) => {
+      const r = current(ctx, agent);
+      if (r.pid === undefined || !r.url) throw new Error('the agent process was not started');
+      const deadline = clock.now() + healthDeadlineMs;
+      let last: AgentHealth = { state: 'unhealthy', detail: 'not checked yet' };
+      while (clock.now() < deadline) {
+        const exited = exitOf(r.pid);
+        if (exited)
+          throw new Error(`the agent process ${exited} before answering.${await lastLog(r.logFile)}`);
+        last = await checkHealth(`${r.url}${r.healthPath}`, {
+          timeoutMs: 2_000,
+          expectName: agent.name,
+          signal: ctx.signal,
+        });
+        if (last.state === 'healthy') return { url: r.url };
+        await sleep(clock, pollIntervalMs, ctx.signal);
+      }
+      throw new Error(
+        `no healthy answer within ${Math.round(healthDeadlineMs / 1000)} s (${last.detail}).${await lastLog(r.logFile)}`,
+      );
+    },
+  });
+
+  const stopStep = (agent: Agent): Step => ({
+    key: 'stop',
+    title: 'Stop agent process',
+    run: async () => {
+      const r = resourcesOf(agent);
+      if (r.pid !== undefined) await stopAgent(r.pid, r.dir, { clock, graceMs: stopGraceMs });
+      return { pid: undefined };
+    },
+  });
+
+  return {
+    name: 'local',
+
+    deployPlan({ agent, role, secrets }): Plan {
+      const dir = path.join(opts.dataDir, 'agents', `${agent.name}-${agent.id}`);
+      return [
+        {
+          key: 'folder',
+          title: 'Prepare agent folder',
+          run: async () => {
+            await mkdir(dir, { recursive: true, mode: 0o700 });
+            await writeEnvFile(path.join(dir, 'secrets.env'), secrets);
+            return {
+              dir,
+              logFile: path.join(dir, 'agent.log'),
+              command: resolveCommand(role),
+              healthPath: role.agent.healthPath,
+              env: { ...role.agent.env, AGENT_NAME: agent.name, AGENT_ROLE: role.name },
+            };
+          },
+          undo: async () => rm(dir, { recursive: true, force: true }),
+        },
+        startStep(agent, false),
+        healthStep(agent),
+      ];
+    },
+
+    restartPlan(agent: Agent, _role: Role | undefined): Plan {
+      return [stopStep(agent), startStep(agent, true), healthStep(agent)];
+    },
+
+    destroyPlan(agent): Plan {
+      return [
+        stopStep(agent),
+        {
+          key: 'folder',
+          title: 'Remove agent folder and logs',
+          run: async () => {
+            const { dir } = resourcesOf(agent);
+            await rm(dir, { recursive: true, force: true });
+          },
+        },
+      ];
+    },
+
+    async status(agent) {
+      const parsed = resourcesSchema.safeParse(agent.resources);
+      if (!parsed.success) return { state: 'stopped', detail: 'no process recorded' };
+      const r = parsed.data;
+      if (r.pid === undefined || !isAgentProcess(r.pid, r.dir))
+        return { state: 'stopped', detail: 'the agent process is not running' };
+      return checkHealth(`${r.url}${r.healthPath}`, { timeoutMs: 3_000, expectName: agent.name });
+    },
+
+    async logs(agent, lines) {
+      const logFile = z.object({ logFile: z.string() }).safeParse(agent.resources);
+      return logFile.success ? tailLines(logFile.data.logFile, lines) : [];
+    },
+
+    async adopt(agents) {
+      return Promise.all(
+        agents.map(async (agent) => {
+          const parsed = resourcesSchema.safeParse(agent.resources);
+          if (!parsed.success || parsed.data.pid === undefined)
+            return { agent, running: false, detail: 'no process recorded' };
+          const r = parsed.data;
+          if (!isAgentProcess(r.pid!, r.dir))
+            return { agent, running: false, detail: `process ${r.pid} is gone` };
+          const health = await checkHealth(`${r.url}${r.healthPath}`, {
+            timeoutMs: 3_000,
+            expectName: agent.name,
+          });
+          return { agent, running: true, detail: `process ${r.pid}, ${health.state}: ${health.detail}` };
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { sleep, type Clock } from '../../core/clock.js';
+
+/** Exit codes of the children this process started, so a deploy notices a crash at once. */
+const exits = new Map<number, string>();
+
+/**
+ * Starts the agent in its own process group with a clean environment (never fleetbot's, which holds
+ * tokens), stdout and stderr appended to its log file; it keeps running if fleetbot stops.
+ */
+export function spawnAgent(
+  argv: string[],
+  opts: { cwd: string; env: Record<string, string>; logFile: string },
+): number {
+  const [command, ...args] = argv;
+  if (!command) throw new Error('the role has an empty command');
+  const fd = openSync(opts.logFile, 'a', 0o600);
+  try {
+    const child = spawn(command === 'node' ? process.execPath : command, args, {
+      cwd: opts.cwd,
+      env: opts.env,
+      detached: true,
+      stdio: ['ignore', fd, fd],
+    });
+    if (child.pid === undefined) throw new Error(`could not start ${command}`);
+    const pid = child.pid;
+    child.on('error', (err) => exits.set(pid, `could not start: ${err.message}`));
+    child.on('exit', (code, signal) =>
+      exits.set(pid, signal ? `killed by ${signal}` : `exited with code ${code}`),
+    );
+    child.unref();
+    return pid;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Why a child we started has ended, if it has. */
+export const exitOf = (pid: number): string | undefined => exits.get(pid);
+
+/** True if pid is a live (not zombie) process whose command line mentions marker (its folder). */
+export function isAgentProcess(pid: number, marker: string): boolean {
+  if (exits.has(pid)) return false;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    if (/\) Z /.test(stat)) return false;
+    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
+    return environ.split('\0').includes(`FLEETBOT_AGENT_DIR=${marker}`);
+  } catch {
+    // Without /proc (not Linux) a live pid is the best evidence there is.
+    return true;
+  }
+}
+
+/** SIGTERM to the process group, then SIGKILL if it has not ended within graceMs. */
+export async function stopAgent(
+  pid: number,
+  marker: string,
+  opts: { clock: Clock; graceMs: number },
+): Promise<'stopped' | 'killed' | 'not-running'> {
+  if (!isAgentProcess(pid, marker)) return 'not-running';
+  const signalGroup = (signal: NodeJS.Signals): void => {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // Already gone.
+      }
+    }
+  };
+  signalGroup('SIGTERM');
+  const deadline = opts.clock.now() + opts.graceMs;
+  while (opts.clock.now() < deadline) {
+    await sleep(opts.clock, 50);
+    if (!isAgentProcess(pid, marker)) return 'stopped';
+  }
+  signalGroup('SIGKILL');
+  for (let i = 0; i < 40 && isAgentProcess(pid, marker); i++) await sleep(opts.clock, 25);
+  return 'killed';
+}

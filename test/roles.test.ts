@@ -1,0 +1,48 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { agentNameSchema } from '../src/core/agentName.js';
+import { loadRoles, resolveCommand } from '../src/core/roles.js';
+
+describe('roles', () => {
+  it('ships swe and another valid role whose agent script exists', () => {
+    const roles = loadRoles('templates/roles');
+    expect([...roles.keys()]).toEqual(expect.arrayContaining(['swe', 'research']));
+    const swe = roles.get('swe')!;
+    expect(resolveCommand(swe)).toEqual(['node', path.resolve('templates/agent/server.js')]);
+    expect(swe.agent.healthPath).toBe('/health');
+  });
+
+  it('names the file, field and problem of a broken role', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'roles-'));
+    writeFileSync(
+      path.join(dir, 'bad.yaml'),
+      'name: Bad Role\ndescription: x\nagent: { command: [node], port: 80 }\n',
+    );
+    expect(() => loadRoles(dir)).toThrow(/bad\.yaml: name: role names are lowercase/);
+  });
+});
+
+describe('agent names', () => {
+  const check = (name: string): string | undefined => {
+    const r = agentNameSchema.safeParse(name);
+    return r.success ? undefined : r.error.issues[0]?.message;
+  };
+
+  it('accepts DNS labels', () => {
+    for (const good of ['alice', 'a1b', 'swe-2', 'x'.repeat(32)]) expect(check(good), good).toBeUndefined();
+  });
+
+  it('refuses what is not a DNS label, stating the rule', () => {
+    for (const bad of ['ab', 'x'.repeat(33), '1abc', 'abc-', 'a_b', 'al ice', 'ålice', 'a.b', '']) {
+      expect(check(bad), bad).toMatch(/3-32 characters: lowercase letters, digits and hyphens/);
+    }
+    expect(check('Alice')).toMatch(/Try alice\./);
+  });
+
+  it('refuses reserved names', () => {
+    expect(check('admin')).toBe('"admin" is reserved; pick another agent name.');
+    expect(check('www')).toMatch(/reserved/);
+  });
+});

@@ -1,0 +1,259 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createFleetbot, type Fleetbot } from '../src/main.js';
+import type { Inbound, UserRef } from '../src/core/types.js';
+import { silentLog, tempDir, testConfig } from './support/env.js';
+import { manualClock } from './support/manualClock.js';
+import { memoryBridge } from './support/memoryBridge.js';
+
+const adminUser: UserRef = { platform: 'telegram', userId: '1', name: 'ada' };
+const dm = (userId: string) => ({ platform: 'telegram' as const, chatId: userId });
+const command = (text: string, user = adminUser, chat = dm(user.userId), direct = true): Inbound => ({
+  kind: 'command',
+  chat,
+  user,
+  direct,
+  text,
+  at: new Date(),
+});
+
+async function setup(opts: { clock?: ReturnType<typeof manualClock> } = {}) {
+  const tmp = tempDir();
+  const mem = memoryBridge('telegram');
+  const bot: Fleetbot = await createFleetbot(
+    testConfig(tmp.dir, { FLEETBOT_ADMINS: 'telegram:1', FLEETBOT_CHATS: 'telegram:-100' }),
+    {
+      bridges: [mem.bridge],
+      log: silentLog,
+      ...(opts.clock ? { clock: opts.clock } : {}),
+    },
+  );
+  return {
+    bot,
+    mem,
+    say: async (text: string, user = adminUser, chat = dm(user.userId), direct = true) => {
+      await mem.inject(command(text, user, chat, direct));
+      return mem.texts().at(-1) ?? '';
+    },
+    cleanup: async () => {
+      await bot.idle();
+      await bot.stop();
+      tmp.cleanup();
+    },
+  };
+}
+
+describe('router', () => {
+  let env: Awaited<ReturnType<typeof setup>>;
+  afterEach(async () => env.cleanup());
+
+  it('refuses an unknown user once, showing their ids, with an audit row and no job', async () => {
+    env = await setup();
+    const stranger = { platform: 'telegram' as const, userId: '666', name: 'mallory' };
+    const reply = await env.say('/deploy swe evil', stranger);
+    expect(reply).toBe(
+      'You are not on fleetbot’s allowlist.\nyour id: telegram:666, this chat: telegram:666. Ask an admin to add you to FLEETBOT_ADMINS or grant you access.',
+    );
+    await env.say('/deploy swe evil', stranger);
+    await env.say('/list', stranger);
+    expect(env.mem.texts()).toHaveLength(1); // cool-down: one refusal, not three
+    expect(env.bot.store.jobs.recent(10)).toEqual([]);
+    expect(env.bot.store.agents.list({ includeGone: true })).toEqual([]);
+    const audit = env.bot.store.audit.recent(10);
+    expect(audit).toHaveLength(3);
+    expect(audit.every((a) => a.userId === '666' && a.outcome === 'refused: not allowed')).toBe(true);
+  });
+
+  it('refuses a group that is not allowed, even for an admin', async () => {
+    env = await setup();
+    const reply = await env.say('/list', adminUser, { platform: 'telegram', chatId: '-999' }, false);
+    expect(reply).toMatch(
+      /This chat is not allowed to use fleetbot\.\nyour id: telegram:1, this chat: telegram:-999\. An admin can allow it by adding the chat to FLEETBOT_CHATS/,
+    );
+  });
+
+  it('lets members of an allowed group look, but not act', async () => {
+    env = await setup();
+    const member = { platform: 'telegram' as const, userId: '42' };
+    const group = { platform: 'telegram' as const, chatId: '-100' };
+    expect(await env.say('/list', member, group, false)).toMatch(/^No agents yet\./);
+    expect(await env.say('/deploy swe alice', member, group, false)).toBe(
+      '/deploy needs the operator level; you are viewer.\nAsk an admin to grant it (admins are listed in FLEETBOT_ADMINS).',
+    );
+    expect(env.bot.store.jobs.recent(10)).toEqual([]);
+    expect(env.bot.store.audit.recent(1)[0]).toMatchObject({
+      userId: '42',
+      action: 'deploy',
+      outcome: 'refused: needs operator',
+    });
+  });
+
+  it('answers bad input with what is wrong and the usage, never a crash', async () => {
+    env = await setup();
+    const cases: [string, RegExp][] = [
+      ['/deploy', /^Missing <role> <name>\.\nUsage: \/deploy <role> <name> \[--provider P\]$/],
+      ['/deploy swe', /^Missing <name>\./],
+      ['/deploy swe alice extra', /^Too many arguments: extra\./],
+      ['/deploy swe alice --force', /^Unknown option --force\. Options: --provider\./],
+      ['/deploy swe ALICE!', /not a valid agent name: use 3-32 characters/],
+      ['/deploy nope alice', /^There is no role "nope"\. Roles: research, swe \(see \/roles\)\.$/],
+      ['/deploy swe alice --provider aws', /^Provider "aws" is not configured here\. Available: local\.$/],
+      ['/logs alice -n many', /^-n must be a number of lines, e\.g\. -n 50\nUsage: \/logs <name> \[-n N\]$/],
+      ['/logs alice -n 100000', /^-n is at most 500 lines/],
+      ['/status ghost', /^There is no agent named ghost\. \/list shows the agents\.$/],
+      ['/cancel abc', /^Give the job number, e\.g\. \/cancel 12/],
+      ['/cancel 99', /^There is no job #99\./],
+      ['/frobnicate', /^I don’t know \/frobnicate\. Send \/help for the list of commands\.$/],
+      ['hello there', /^Commands start with a slash\. Try \/help\.$/],
+      ['/deploy "swe alice', /quote is not closed/],
+      [`/deploy ${'x'.repeat(100_000)}`, /too long for a command/],
+      ['/status ålîcé☃', /not a valid agent name/],
+      ['/deploy swe $(reboot)', /not a valid agent name/],
+    ];
+    for (const [input, expected] of cases) expect(await env.say(input), input.slice(0, 40)).toMatch(expected);
+    expect(env.bot.store.agents.list({ includeGone: true })).toEqual([]);
+    // /cmd@otherbot is for another bot: silence; /cmd@ourbot is for us, in any letter case.
+    const before = env.mem.sent.length;
+    await env.mem.inject(command('/list@SomeOtherBot'));
+    expect(env.mem.sent.length).toBe(before);
+    await env.mem.inject(command('/list@fleettestbot'));
+    expect(env.mem.texts().at(-1)).toMatch(/^No agents yet\./);
+  });
+
+  it('refuses a second deploy of a name in flight, naming the running job', async () => {
+    env = await setup();
+    await env.mem.inject(command('/deploy swe alice'));
+    const second = await env.say('/deploy swe alice');
+    expect(second).toMatch(
+      /^alice is already being deployed by job #1 \((queued|running)\)\. Follow its card, or \/cancel 1\.$/,
+    );
+    await env.bot.idle();
+    expect(await env.say('/deploy research alice')).toBe(
+      'An agent named alice already exists (running). Pick another name, or /destroy alice first.',
+    );
+    expect(env.bot.store.jobs.recent(10)).toHaveLength(1);
+    await env.mem.inject(command('/destroy alice'));
+    await env.mem.inject({
+      kind: 'action',
+      chat: dm('1'),
+      user: adminUser,
+      direct: true,
+      message: env.mem.last()!.ref,
+      actionId: env.mem.last()!.versions[0]!.buttons![0]![0]!.id,
+      at: new Date(),
+    });
+    await env.bot.idle();
+    expect(env.bot.store.agents.latest('alice')?.status).toBe('destroyed');
+  });
+
+  it('writes an audit row for every command and refusal', async () => {
+    env = await setup();
+    await env.say('/whoami');
+    await env.say('/nope');
+    await env.say('/deploy');
+    const rows = env.bot.store.audit.recent(10).map((r) => [r.action, r.outcome]);
+    expect(rows).toEqual([
+      ['deploy', 'rejected: bad arguments'],
+      ['command', 'rejected: unknown command'],
+      ['whoami', 'ok'],
+    ]);
+  });
+});
+
+describe('buttons', () => {
+  let env: Awaited<ReturnType<typeof setup>>;
+  afterEach(async () => env.cleanup());
+
+  const runningAgent = (bot: Fleetbot, name: string) => {
+    const agent = bot.store.agents.create({ name, role: 'swe', provider: 'local', owner: 'telegram:1' });
+    bot.store.agents.update(agent.id, { status: 'running' });
+    return agent;
+  };
+  const press = (
+    env: Awaited<ReturnType<typeof setup>>,
+    actionId: string,
+    user = adminUser,
+    chat = dm(user.userId),
+  ) =>
+    env.mem.inject({
+      kind: 'action',
+      chat,
+      user,
+      direct: true,
+      message: { chat, messageId: '1' },
+      actionId,
+      at: new Date(),
+    });
+
+  it('rejects forged, cross-chat, expired and repeated presses', async () => {
+    const clock = manualClock(Date.now());
+    env = await setup({ clock });
+    runningAgent(env.bot, 'alice');
+    await env.say('/destroy alice');
+    const card = env.mem.last()!;
+    const [confirm, keep] = card.versions[0]!.buttons![0]!;
+    expect(confirm!.label).toBe('Destroy alice');
+    expect(confirm!.style).toBe('danger');
+    expect(confirm!.id).toMatch(/^[A-Za-z0-9_-]{12}$/);
+
+    expect(await press(env, 'forged-id-123')).toEqual({
+      text: expect.stringMatching(/not valid any more/) as string,
+      alert: true,
+    });
+    expect(await press(env, '../../etc/passwd')).toMatchObject({ alert: true });
+    expect(await press(env, 'x'.repeat(5000))).toMatchObject({ alert: true });
+    const otherChat = { platform: 'telegram' as const, chatId: '-100' };
+    expect(await press(env, confirm!.id, adminUser, otherChat)).toMatchObject({
+      text: expect.stringMatching(/not valid/) as string,
+    });
+
+    await clock.advance(11 * 60_000);
+    expect(await press(env, keep!.id)).toEqual({
+      text: 'This request expired. Run the command again for a fresh card.',
+      alert: true,
+    });
+    expect(env.mem.texts().at(-1)).toBe(
+      'This destroy request for alice expired unused. Nothing was changed.',
+    );
+    expect(await press(env, confirm!.id)).toMatchObject({
+      text: expect.stringMatching(/^Already resolved \(expired/) as string,
+    });
+    expect(env.bot.store.agents.live('alice')?.status).toBe('running');
+    expect(env.bot.store.jobs.recent(5)).toEqual([]);
+  });
+
+  it('refuses a press by someone below the needed level and keeps the card open', async () => {
+    env = await setup();
+    runningAgent(env.bot, 'alice');
+    await env.say('/destroy alice');
+    const [confirm] = env.mem.last()!.versions[0]!.buttons![0]!;
+    env.bot.store.principals.upsert({ platform: 'telegram', userId: '7', level: 'viewer', source: 'chat' });
+    const viewer = { platform: 'telegram' as const, userId: '7' };
+    expect(await press(env, confirm!.id, viewer, dm('1'))).toEqual({
+      text: 'This needs the operator level; you are viewer.',
+      alert: true,
+    });
+    expect(env.bot.store.prompts.resolveButton(confirm!.id)?.prompt.decidedAt).toBeNull();
+    expect(await press(env, env.mem.last()!.versions[0]!.buttons![0]![1]!.id)).toEqual({ text: 'Kept.' });
+    expect(env.mem.texts().at(-1)).toMatch(
+      /^Destroy of alice cancelled by telegram:1 at \d\d:\d\d UTC\. Nothing was changed\.$/,
+    );
+    expect(await press(env, confirm!.id)).toMatchObject({
+      text: expect.stringMatching(/^Already resolved \(cancel by telegram:1\)/) as string,
+    });
+    expect(env.bot.store.agents.live('alice')?.status).toBe('running');
+  });
+
+  it('refuses a confirm for an agent that was replaced since the card was posted', async () => {
+    env = await setup();
+    const old = runningAgent(env.bot, 'alice');
+    await env.say('/destroy alice');
+    const [confirm] = env.mem.last()!.versions[0]!.buttons![0]!;
+    env.bot.store.agents.update(old.id, { status: 'destroyed' });
+    runningAgent(env.bot, 'alice');
+    expect(await press(env, confirm!.id)).toMatchObject({
+      text: expect.stringMatching(/not the agent this card was about/) as string,
+      alert: true,
+    });
+    expect(env.bot.store.jobs.recent(5)).toEqual([]);
+  });
+});
