@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
-import { createConsoleBridge } from './bridges/console/index.js';
+import { createHttpServer } from './core/httpServer.js';
 import { createLogger } from './core/logging.js';
-import { createFleetbot } from './main.js';
+import { createBridges, createFleetbot } from './main.js';
 
 const usage = `Usage: fleetbot [start]
 
@@ -28,22 +28,31 @@ async function start(): Promise<void> {
   const config = readConfig();
   mkdirSync(config.dataDir, { recursive: true });
   // On a terminal the console is the chat, so logs go to a file instead of scrolling through it.
-  const interactive = process.stdout.isTTY === true;
+  const interactive = process.stdout.isTTY === true && config.console !== 'off';
   const logFile = path.join(config.dataDir, 'fleetbot.log');
   const log = createLogger({
     level: config.logLevel,
     pretty: !interactive && process.stderr.isTTY === true,
     destination: interactive ? logFile : 2,
   });
-  const consoleBridge = createConsoleBridge({
-    input: process.stdin,
-    output: process.stdout,
-    tty: interactive,
-    columns: () => process.stdout.columns,
+  const fatal = (err: Error): void => {
+    log.fatal(err.message);
+    log.flush();
+    process.stderr.write(`fleetbot: ${err.message}\n`);
+    process.exit(1);
+  };
+  const http = config.httpPort === undefined ? undefined : createHttpServer({ port: config.httpPort, log });
+  const { bridges, console: consoleBridge } = createBridges(config, {
+    log,
+    stdin: process.stdin,
+    stdout: process.stdout,
+    onFatal: fatal,
+    ...(http ? { http } : {}),
   });
   let bot;
   try {
-    bot = await createFleetbot(config, { bridges: [consoleBridge], log });
+    await http?.listen();
+    bot = await createFleetbot(config, { bridges, log });
   } catch (err) {
     process.stderr.write(`fleetbot: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
@@ -58,13 +67,16 @@ async function start(): Promise<void> {
     log.info({ reason }, 'stopping');
     await bot.idle();
     await bot.stop();
+    await http?.close();
     log.flush();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  // A piped script ends with its input; finish its jobs, then leave (agents keep running).
-  void consoleBridge.inputClosed.then(() => shutdown('input closed'));
+  // A piped script ends with its input; finish its jobs, then leave (agents keep running). With a
+  // chat platform also running, the end of the console's input is just the end of the console.
+  if (consoleBridge && bridges.length === 1)
+    void consoleBridge.inputClosed.then(() => shutdown('input closed'));
 }
 
 const [command = 'start'] = process.argv.slice(2);

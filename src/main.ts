@@ -1,5 +1,6 @@
 import type { Config } from './config/index.js';
 import { commands, prompts } from './commands/index.js';
+import { createBridgeHost } from './core/bridgeHost.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { createFleet } from './core/fleet.js';
 import { renderJobCard } from './core/jobs/card.js';
@@ -12,6 +13,10 @@ import { createRouter } from './core/router.js';
 import { openStore, type Store } from './core/store/index.js';
 import type { Bridge } from './core/types.js';
 import { createLocalProvider, type LocalOptions } from './providers/local/index.js';
+import { createConsoleBridge, type ConsoleBridge } from './bridges/console/index.js';
+import { createTelegramBridge } from './bridges/telegram/index.js';
+import type { Readable, Writable } from 'node:stream';
+import type { HttpServer } from './core/httpServer.js';
 
 export type FleetbotDeps = {
   bridges: Bridge[];
@@ -20,6 +25,58 @@ export type FleetbotDeps = {
   /** Overrides for the local provider's timings (tests use short ones). */
   local?: Partial<Pick<LocalOptions, 'healthDeadlineMs' | 'stopGraceMs' | 'pollIntervalMs'>>;
 };
+
+/** The command menu chat platforms show, straight from the command table. */
+export const commandMenu = (): { command: string; description: string }[] =>
+  commands.map((c) => ({ command: c.name, description: c.summary }));
+
+/**
+ * The bridges the config asks for. The console is on when asked, or (auto) when started from a
+ * terminal or when no chat platform is configured, so a service with Telegram never reads stdin.
+ */
+export function createBridges(
+  config: Config,
+  io: {
+    log: Logger;
+    clock?: Clock;
+    stdin: Readable & { isTTY?: boolean };
+    stdout: Writable & { isTTY?: boolean; columns?: number };
+    onFatal: (err: Error) => void;
+    /** The shared HTTP server, when FLEETBOT_HTTP_PORT is set (webhook receivers). */
+    http?: HttpServer;
+  },
+): { bridges: Bridge[]; console: ConsoleBridge | undefined } {
+  const clock = io.clock ?? systemClock;
+  const bridges: Bridge[] = [];
+  if (config.telegram) {
+    bridges.push(
+      createTelegramBridge({
+        token: config.telegram.token,
+        apiRoot: config.telegram.apiRoot,
+        log: io.log.child({ bridge: 'telegram' }),
+        clock,
+        menu: commandMenu(),
+        onFatal: io.onFatal,
+        ...(config.telegram.webhook && io.http
+          ? { webhook: { ...config.telegram.webhook, http: io.http } }
+          : {}),
+      }),
+    );
+  }
+  const wantConsole =
+    config.console === 'on' ||
+    (config.console === 'auto' && (io.stdin.isTTY === true || bridges.length === 0));
+  const consoleBridge = wantConsole
+    ? createConsoleBridge({
+        input: io.stdin,
+        output: io.stdout,
+        tty: io.stdout.isTTY === true,
+        columns: () => io.stdout.columns ?? 80,
+      })
+    : undefined;
+  if (consoleBridge) bridges.push(consoleBridge);
+  return { bridges, console: consoleBridge };
+}
 
 /** Config-listed admins and chats are granted at every start; ones removed from the config lose access. */
 function seedAccess(store: Store, config: Config, bridges: Bridge[]): void {
@@ -51,7 +108,9 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
       }),
     ],
   ]);
-  const messenger = createMessenger(deps.bridges);
+  const messenger = createMessenger(deps.bridges, {
+    isUnreachable: (chat) => store.chats.get(chat.platform, chat.chatId)?.unreachable === true,
+  });
   const jobs = createJobService({ store, messenger, clock, log, concurrency: config.concurrency });
   const fleet = createFleet({
     store,
@@ -82,7 +141,8 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
     },
     'recovered state from the store',
   );
-  for (const bridge of deps.bridges) await bridge.start((inbound) => router.handle(inbound));
+  const host = createBridgeHost(store, log);
+  for (const bridge of deps.bridges) await bridge.start((inbound) => router.handle(inbound), host);
   for (const job of recovered.interrupted) {
     const agent = store.agents.byId(job.agentId);
     const current = store.jobs.byId(job.id);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createConsoleBridge } from '../src/bridges/console/index.js';
 import { bold, code, message } from '../src/core/outbound.js';
 import type { Inbound } from '../src/core/types.js';
+import { memoryHost } from './support/memoryHost.js';
 
 function harness(tty: boolean) {
   const input = new PassThrough();
@@ -16,7 +17,7 @@ function harness(tty: boolean) {
     input,
     received,
     text: () => text,
-    start: () => bridge.start(async (i) => void received.push(i)),
+    start: () => bridge.start(async (i) => void received.push(i), memoryHost().host),
   };
 }
 

@@ -28,7 +28,8 @@ const idList = z
   )
   .pipe(z.array(idRef));
 
-type Variable = { schema: z.ZodType; example: string; help: string };
+/** `secret` values are never echoed back in an error message. */
+type Variable = { schema: z.ZodType; example: string; help: string; secret?: boolean };
 
 /** One row per variable: its schema, an example of a good value, and what it is for (.env.example). */
 export const variables = {
@@ -67,6 +68,49 @@ export const variables = {
     example: '4',
     help: 'How many jobs run at once (1-64).',
   },
+  FLEETBOT_CONSOLE: {
+    schema: z.enum(['auto', 'on', 'off']).default('auto'),
+    example: 'auto',
+    help: 'The terminal as a chat: auto (on when started from a terminal, or when no chat platform is configured), on, off.',
+  },
+  FLEETBOT_HTTP_PORT: {
+    schema: z.coerce.number().int().min(1).max(65535).optional(),
+    example: '8080',
+    help: 'Port for webhook receivers (Telegram webhook mode); off when unset.',
+  },
+  TELEGRAM_BOT_TOKEN: {
+    schema: z
+      .string()
+      .regex(/^\d{1,20}:[A-Za-z0-9_-]{1,100}$/, 'a bot token from @BotFather looks like 123456789:AAE...')
+      .optional(),
+    example: '123456789:AAExampleTokenFromBotFather',
+    secret: true,
+    help: 'Telegram bot token from @BotFather; enables the Telegram bridge.',
+  },
+  TELEGRAM_API_ROOT: {
+    schema: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .default('https://api.telegram.org')
+      .transform((u) => u.replace(/\/+$/, '')),
+    example: 'https://api.telegram.org',
+    help: 'Bot API server (a local Bot API server or a proxy).',
+  },
+  TELEGRAM_WEBHOOK_URL: {
+    schema: z
+      .url({ protocol: /^https$/, error: 'must be the public https URL Telegram should post to' })
+      .optional(),
+    example: 'https://bot.example.com/telegram',
+    help: 'Public URL for webhook mode (needs TELEGRAM_WEBHOOK_SECRET and FLEETBOT_HTTP_PORT); long polling when unset.',
+  },
+  TELEGRAM_WEBHOOK_SECRET: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{16,256}$/, '16-256 characters of A-Z, a-z, 0-9, _ and -')
+      .optional(),
+    example: 'a-long-random-string-0123456789',
+    secret: true,
+    help: 'Secret Telegram sends with every webhook request; others are refused.',
+  },
   LOG_LEVEL: {
     schema: z.enum(logLevels).default('info'),
     example: 'info',
@@ -85,6 +129,9 @@ export type Config = {
   rolesDir: string;
   concurrency: number;
   logLevel: (typeof logLevels)[number];
+  console: 'auto' | 'on' | 'off';
+  httpPort: number | undefined;
+  telegram: { token: string; apiRoot: string; webhook?: { url: string; secret: string } } | undefined;
   /** Values of variables that roles ask for (agent secrets); read once at start. */
   agentEnv: (name: string) => string | undefined;
 };
@@ -96,8 +143,29 @@ export class ConfigError extends Error {
 function describeIssue(name: string, variable: Variable, raw: string | undefined, error: z.ZodError): string {
   const problem = error.issues[0]?.message ?? 'invalid value';
   const got =
-    raw === undefined ? '' : ` (got ${JSON.stringify(raw.length > 40 ? `${raw.slice(0, 40)}…` : raw)})`;
+    raw === undefined || variable.secret
+      ? ''
+      : ` (got ${JSON.stringify(raw.length > 40 ? `${raw.slice(0, 40)}…` : raw)})`;
   return `${name}: ${problem}${got}; example: ${name}=${variable.example}`;
+}
+
+/** Settings that only make sense together. */
+function crossCheck(v: Values): string[] {
+  const problems: string[] = [];
+  if (v.TELEGRAM_WEBHOOK_URL) {
+    if (!v.TELEGRAM_BOT_TOKEN)
+      problems.push('TELEGRAM_WEBHOOK_URL: set TELEGRAM_BOT_TOKEN too, or remove the webhook URL');
+    if (!v.TELEGRAM_WEBHOOK_SECRET) {
+      problems.push(
+        `TELEGRAM_WEBHOOK_URL: webhook mode needs TELEGRAM_WEBHOOK_SECRET so forged updates are refused; example: TELEGRAM_WEBHOOK_SECRET=${variables.TELEGRAM_WEBHOOK_SECRET.example}`,
+      );
+    }
+    if (!v.FLEETBOT_HTTP_PORT)
+      problems.push(
+        'TELEGRAM_WEBHOOK_URL: webhook mode needs FLEETBOT_HTTP_PORT; example: FLEETBOT_HTTP_PORT=8080',
+      );
+  }
+  return problems;
 }
 
 /** Parses the environment into a Config; throws ConfigError naming every bad variable, one per line. */
@@ -110,8 +178,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     if (result.success) values[name] = result.data;
     else problems.push(describeIssue(name, variable, raw, result.error));
   }
-  if (problems.length > 0) throw new ConfigError(problems.join('\n'));
   const v = values as Values;
+  if (problems.length === 0) problems.push(...crossCheck(v));
+  if (problems.length > 0) throw new ConfigError(problems.join('\n'));
   const snapshot = { ...env };
   return {
     dataDir: path.resolve(v.FLEETBOT_DATA_DIR),
@@ -125,6 +194,17 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     rolesDir: path.resolve(v.FLEETBOT_ROLES_DIR),
     concurrency: v.FLEETBOT_CONCURRENCY,
     logLevel: v.LOG_LEVEL,
+    console: v.FLEETBOT_CONSOLE,
+    httpPort: v.FLEETBOT_HTTP_PORT,
+    telegram: v.TELEGRAM_BOT_TOKEN
+      ? {
+          token: v.TELEGRAM_BOT_TOKEN,
+          apiRoot: v.TELEGRAM_API_ROOT,
+          ...(v.TELEGRAM_WEBHOOK_URL && v.TELEGRAM_WEBHOOK_SECRET
+            ? { webhook: { url: v.TELEGRAM_WEBHOOK_URL, secret: v.TELEGRAM_WEBHOOK_SECRET } }
+            : {}),
+        }
+      : undefined,
     agentEnv: (name) => snapshot[name],
   };
 }

@@ -185,7 +185,13 @@ export function createFleet(deps: {
       const interrupted = store.transaction(() =>
         [...store.jobs.withStatus('running'), ...store.jobs.withStatus('queued')].map((job) => {
           store.jobs.finish(job.id, 'interrupted', 'fleetbot restarted while this job was unfinished');
-          store.agents.update(job.agentId, { status: 'broken' });
+          // What the job's steps had created is on record; keep it with the agent so /destroy finds it.
+          const agent = store.agents.byId(job.agentId);
+          const outputs = store.steps.forJob(job.id).flatMap((s) => (s.output ? [s.output] : []));
+          store.agents.update(job.agentId, {
+            status: 'broken',
+            resources: Object.assign({}, agent?.resources, ...outputs) as Record<string, unknown>,
+          });
           return job;
         }),
       );

@@ -2,7 +2,13 @@ import type { Clock } from './clock.js';
 import { RateLimitedError } from './errors.js';
 import type { Logger } from './logging.js';
 import type { Messenger } from './messenger.js';
-import { MessageGoneError, type ChatRef, type MessageRef, type Outbound } from './types.js';
+import {
+  ChatUnreachableError,
+  MessageGoneError,
+  type ChatRef,
+  type MessageRef,
+  type Outbound,
+} from './types.js';
 
 /**
  * One chat message kept up to date: the first update sends it, later ones edit it. Edits are coalesced
@@ -77,7 +83,9 @@ export function createLiveMessage(opts: {
       .catch((err: unknown) => {
         failures += 1;
         if (!pending) pending = message;
-        if (err instanceof RateLimitedError) {
+        if (err instanceof ChatUnreachableError) {
+          pending = undefined;
+        } else if (err instanceof RateLimitedError) {
           notBefore = clock.now() + err.retryAfterMs;
         } else {
           notBefore = clock.now() + Math.min(30_000, 1000 * 2 ** failures);

@@ -246,6 +246,10 @@ export function createRouter(deps: {
   return {
     async handle(inbound) {
       try {
+        // Someone wrote from this chat, so it is reachable again (e.g. the bot was unblocked).
+        if (store.chats.get(inbound.chat.platform, inbound.chat.chatId)?.unreachable) {
+          store.chats.setReachable(inbound.chat.platform, inbound.chat.chatId, true);
+        }
         return inbound.kind === 'command' ? await runCommand(inbound) : await runAction(inbound);
       } catch (err) {
         // A failure to reply (chat gone, network) must never take the bot down.

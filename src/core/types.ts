@@ -29,12 +29,23 @@ export type ActionAnswer = { text?: string; alert?: boolean };
 
 export type InboundHandler = (inbound: Inbound) => Promise<ActionAnswer | void>;
 
+/**
+ * What a bridge may tell core about its platform. Bridges never touch the store; core owns what these
+ * facts mean (a cursor to resume from, an allowlist entry to move, a chat to stop writing to).
+ */
+export interface BridgeHost {
+  loadCursor(key: string): string | undefined;
+  saveCursor(key: string, value: string): void;
+  chatMigrated(from: ChatRef, to: ChatRef): void;
+  chatUnreachable(chat: ChatRef, reason: string): void;
+}
+
 export interface Bridge {
   readonly platform: Platform;
   readonly limits: { maxTextLength: number; minEditIntervalMs: number };
   /** The bot's own username on the platform, once known, so `/cmd@otherbot` is left alone. */
   readonly username?: string | undefined;
-  start(deliver: InboundHandler): Promise<void>;
+  start(deliver: InboundHandler, host: BridgeHost): Promise<void>;
   send(chat: ChatRef, message: Outbound): Promise<MessageRef>;
   edit(ref: MessageRef, message: Outbound): Promise<void>;
   stop(): Promise<void>;

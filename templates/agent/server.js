@@ -31,7 +31,12 @@ const server = createServer((req, res) => {
   log(`${req.method} ${path} ${res.statusCode}`);
 });
 
-server.listen(port, host, () => log(`${role} agent ${version} listening on http://${host}:${port}`));
+// A slow start can be simulated (AGENT_START_DELAY_MS) to exercise how fleetbot waits for health.
+const startDelayMs = Number(process.env.AGENT_START_DELAY_MS ?? 0);
+setTimeout(
+  () => server.listen(port, host, () => log(`${role} agent ${version} listening on http://${host}:${port}`)),
+  startDelayMs,
+);
 
 const stop = (signal) => {
   log(`received ${signal}, shutting down`);

@@ -21,6 +21,44 @@ export function chatsRepo(db: Db, clock: Clock) {
         }
       );
     },
+    setReachable(platform: Platform, chatId: string, reachable: boolean): void {
+      db.prepare(
+        `INSERT INTO chats (platform, chat_id, unreachable, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (platform, chat_id) DO UPDATE SET unreachable = excluded.unreachable, updated_at = excluded.updated_at`,
+      ).run(platform, chatId, reachable ? 0 : 1, clock.now());
+    },
+    /**
+     * A chat got a new id (a Telegram group became a supergroup): its allowlist entry and every stored
+     * reference move with it, in one transaction.
+     */
+    migrate(platform: Platform, fromId: string, toId: string): void {
+      db.transaction(() => {
+        const old = db
+          .prepare<[string, string], Row & { source: string | null }>(
+            'SELECT * FROM chats WHERE platform = ? AND chat_id = ?',
+          )
+          .get(platform, fromId);
+        if (old) {
+          db.prepare(
+            `INSERT INTO chats (platform, chat_id, allowed, source, unreachable, updated_at) VALUES (?, ?, ?, ?, 0, ?)
+             ON CONFLICT (platform, chat_id) DO UPDATE SET allowed = MAX(allowed, excluded.allowed), updated_at = excluded.updated_at`,
+          ).run(platform, toId, old.allowed, old.source, clock.now());
+          db.prepare(
+            'UPDATE chats SET allowed = 0, unreachable = 1, updated_at = ? WHERE platform = ? AND chat_id = ?',
+          ).run(clock.now(), platform, fromId);
+        }
+        db.prepare('UPDATE jobs SET chat_id = ? WHERE chat_platform = ? AND chat_id = ?').run(
+          toId,
+          platform,
+          fromId,
+        );
+        db.prepare('UPDATE prompts SET chat_id = ? WHERE chat_platform = ? AND chat_id = ?').run(
+          toId,
+          platform,
+          fromId,
+        );
+      })();
+    },
     allow(platform: Platform, chatId: string, source: string): void {
       db.prepare(
         `INSERT INTO chats (platform, chat_id, allowed, source, updated_at) VALUES (?, ?, 1, ?, ?)

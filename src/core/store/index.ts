@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import { agentsRepo } from './agents.js';
 import { auditRepo } from './audit.js';
 import { chatsRepo } from './chats.js';
+import { cursorsRepo } from './cursors.js';
 import { openDb, type Db } from './db.js';
 import { jobsRepo } from './jobs.js';
 import { principalsRepo } from './principals.js';
@@ -16,6 +17,7 @@ export function createStore(db: Db, clock: Clock) {
     steps: stepsRepo(db, clock),
     principals: principalsRepo(db, clock),
     chats: chatsRepo(db, clock),
+    cursors: cursorsRepo(db, clock),
     audit: auditRepo(db, clock),
     prompts: promptsRepo(db, clock),
     /** Runs fn in one transaction: writes that belong together land together or not at all. */

@@ -106,4 +106,15 @@ CREATE TABLE prompt_buttons (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'bridge cursors',
+    sql: `
+CREATE TABLE cursors (
+  key         TEXT PRIMARY KEY,
+  value       TEXT NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+`,
+  },
 ];

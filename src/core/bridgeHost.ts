@@ -1,0 +1,24 @@
+import type { Logger } from './logging.js';
+import type { Store } from './store/index.js';
+import type { BridgeHost } from './types.js';
+
+export function createBridgeHost(store: Store, log: Logger): BridgeHost {
+  return {
+    loadCursor: (key) => store.cursors.get(key),
+    saveCursor: (key, value) => store.cursors.set(key, value),
+    chatMigrated(from, to) {
+      store.chats.migrate(from.platform, from.chatId, to.chatId);
+      log.warn(
+        { from: from.chatId, to: to.chatId, platform: from.platform },
+        'chat changed its id; its allowlist entry and jobs moved. If FLEETBOT_CHATS lists the old id, replace it with the new one',
+      );
+    },
+    chatUnreachable(chat, reason) {
+      store.chats.setReachable(chat.platform, chat.chatId, false);
+      log.warn(
+        { chat, reason },
+        'chat is unreachable; fleetbot stops writing there until someone writes from it again',
+      );
+    },
+  };
+}

@@ -1,0 +1,14 @@
+import type { BridgeHost } from '../../src/core/types.js';
+
+/** A host that remembers cursors in memory and records what a bridge reported. */
+export function memoryHost() {
+  const cursors = new Map<string, string>();
+  const events: string[] = [];
+  const host: BridgeHost = {
+    loadCursor: (key) => cursors.get(key),
+    saveCursor: (key, value) => void cursors.set(key, value),
+    chatMigrated: (from, to) => void events.push(`migrated ${from.chatId} -> ${to.chatId}`),
+    chatUnreachable: (chat, reason) => void events.push(`unreachable ${chat.chatId}: ${reason}`),
+  };
+  return { host, cursors, events };
+}

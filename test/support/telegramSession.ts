@@ -1,0 +1,91 @@
+import { createTelegramBridge, type TelegramOptions } from '../../src/bridges/telegram/index.js';
+import type { HttpServer } from '../../src/core/httpServer.js';
+import { commandMenu, createFleetbot, type Fleetbot } from '../../src/main.js';
+import {
+  startFakeTelegram,
+  type FakeChat,
+  type FakeTelegram,
+  type FakeUser,
+} from '../fakes/telegram/index.js';
+import { silentLog, testConfig } from './env.js';
+import { systemClock } from '../../src/core/clock.js';
+
+export const ann: FakeUser = { id: 1001, firstName: 'Ann', username: 'ann' };
+export const bob: FakeUser = { id: 1002, firstName: 'Bob' };
+export const annDm: FakeChat = { id: 1001, type: 'private' };
+
+/** The bot with its Telegram bridge pointed at a fake Bot API; pacing is scaled to the fake's limits. */
+export async function startTelegramBot(
+  dataDir: string,
+  opts: {
+    env?: Record<string, string>;
+    fake?: FakeTelegram;
+    pace?: TelegramOptions['pace'];
+    webhook?: { url: string; secret: string; http: HttpServer };
+  } = {},
+) {
+  const fake =
+    opts.fake ?? (await startFakeTelegram({ perChatPerSecond: 20, perChatBurst: 3, groupPerMinute: 600 }));
+  const fatal: Error[] = [];
+  const bridge = createTelegramBridge({
+    token: fake.token,
+    apiRoot: fake.apiRoot,
+    log: silentLog,
+    clock: systemClock,
+    menu: commandMenu(),
+    onFatal: (err) => fatal.push(err),
+    pace: opts.pace ?? { private: { minIntervalMs: 60 }, group: { minIntervalMs: 60, perMinute: 600 } },
+    conflictBackoffMs: [50, 100],
+    pollTimeoutSeconds: 1,
+    retryBaseMs: 20,
+    ...(opts.webhook ? { webhook: opts.webhook } : {}),
+  });
+  const bot: Fleetbot = await createFleetbot(
+    testConfig(dataDir, { FLEETBOT_ADMINS: `telegram:${ann.id}`, ...opts.env }),
+    {
+      bridges: [bridge],
+      log: silentLog,
+      local: { healthDeadlineMs: 10_000, stopGraceMs: 2_000, pollIntervalMs: 50 },
+    },
+  );
+  /** Waits until jobs are done and the bot has stopped talking to the API for a moment. */
+  const settle = async (): Promise<void> => {
+    for (let seen = -1; seen !== fake.calls.length;) {
+      seen = fake.calls.length;
+      await new Promise((r) => setTimeout(r, 150));
+      await bot.idle();
+    }
+  };
+  return {
+    fake,
+    bot,
+    bridge,
+    fatal,
+    /** Sends a text as a person would and waits until the bot has answered and its jobs are done. */
+    async say(
+      chat: FakeChat,
+      from: FakeUser,
+      text: string,
+      opts2: { threadId?: number } = {},
+    ): Promise<void> {
+      const before = fake.calls.length;
+      fake.sendText({
+        chat,
+        from,
+        text,
+        ...(opts2.threadId ? { threadId: opts2.threadId, isTopicMessage: true } : {}),
+      });
+      await fake.waitFor(
+        () => fake.calls.slice(before).some((c) => /^(sendMessage|sendDocument)$/.test(c.method)),
+        5000,
+      );
+      await settle();
+    },
+    settle,
+    async stop(closeFake = true): Promise<void> {
+      await bot.idle();
+      await bot.stop();
+      if (closeFake) await fake.close();
+    },
+  };
+}
