@@ -4,6 +4,7 @@ import { createBridgeHost } from './core/bridgeHost.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { createFleet } from './core/fleet.js';
 import { renderJobCard } from './core/jobs/card.js';
+import { code } from './core/outbound.js';
 import { createJobService } from './core/jobs/service.js';
 import type { Logger } from './core/logging.js';
 import { createMessenger } from './core/messenger.js';
@@ -22,6 +23,8 @@ export type FleetbotDeps = {
   bridges: Bridge[];
   log: Logger;
   clock?: Clock;
+  /** Providers to run besides (or instead of, by name) the ones the config builds. */
+  providers?: Provider[];
   /** Overrides for the local provider's timings (tests use short ones). */
   local?: Partial<Pick<LocalOptions, 'healthDeadlineMs' | 'stopGraceMs' | 'pollIntervalMs'>>;
 };
@@ -108,6 +111,7 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
       }),
     ],
   ]);
+  for (const provider of deps.providers ?? []) providers.set(provider.name, provider);
   const messenger = createMessenger(deps.bridges, {
     isUnreachable: (chat) => store.chats.get(chat.platform, chat.chatId)?.unreachable === true,
   });
@@ -144,18 +148,27 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
   const host = createBridgeHost(store, log);
   for (const bridge of deps.bridges) await bridge.start((inbound) => router.handle(inbound), host);
   for (const job of recovered.interrupted) {
-    const agent = store.agents.byId(job.agentId);
     const current = store.jobs.byId(job.id);
-    if (!agent || !current?.messageId) continue;
-    const card = renderJobCard(
-      current,
-      agent,
-      store.steps.forJob(job.id),
-      { title: `${job.kind} ${agent.name}`, retryHint: '' },
-      clock.now(),
-    );
+    if (!current?.messageId) continue;
+    const copy = {
+      title: `${job.kind} ${job.subject}`,
+      retryHint: '',
+      cleanupHint:
+        job.agentId === null
+          ? ['Run the command again when ready.']
+          : [
+              'Check ',
+              code(`/status ${job.subject}`),
+              '; ',
+              code(`/destroy ${job.subject}`),
+              ' removes whatever it created.',
+            ],
+    };
     await messenger
-      .edit({ chat: job.chat, messageId: current.messageId }, card)
+      .edit(
+        { chat: job.chat, messageId: current.messageId },
+        renderJobCard(current, store.steps.forJob(job.id), copy, clock.now()),
+      )
       .catch((err: unknown) =>
         log.warn({ err, jobId: job.id }, 'could not update an interrupted job’s card'),
       );

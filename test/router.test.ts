@@ -90,10 +90,13 @@ describe('router', () => {
   it('answers bad input with what is wrong and the usage, never a crash', async () => {
     env = await setup();
     const cases: [string, RegExp][] = [
-      ['/deploy', /^Missing <role> <name>\.\nUsage: \/deploy <role> <name> \[--provider P\]$/],
+      [
+        '/deploy',
+        /^Missing <role> <name>\.\nUsage: \/deploy <role> <name> \[--provider P\] \[--type T\] \[--location L\]$/,
+      ],
       ['/deploy swe', /^Missing <name>\./],
       ['/deploy swe alice extra', /^Too many arguments: extra\./],
-      ['/deploy swe alice --force', /^Unknown option --force\. Options: --provider\./],
+      ['/deploy swe alice --force', /^Unknown option --force\. Options: --provider, --type, --location\./],
       ['/deploy swe ALICE!', /not a valid agent name: use 3-32 characters/],
       ['/deploy nope alice', /^There is no role "nope"\. Roles: research, swe \(see \/roles\)\.$/],
       ['/deploy swe alice --provider aws', /^Provider "aws" is not configured here\. Available: local\.$/],

@@ -16,6 +16,7 @@ function harness(clock = systemClock) {
   });
   const job = store.jobs.create({
     kind: 'deploy',
+    subject: 'alice',
     agentId: agent.id,
     requester: 'console:local',
     chat: { platform: 'console', chatId: 'local' },

@@ -5,18 +5,34 @@ import { defineCommand } from '../core/command.js';
 export const deploy = defineCommand({
   name: 'deploy',
   summary: 'Create an agent of a role and start it',
-  usage: '/deploy <role> <name> [--provider P]',
+  usage: '/deploy <role> <name> [--provider P] [--type T] [--location L]',
   permission: 'operator',
   positional: ['role', 'name'],
-  flags: { provider: { type: 'value' } },
+  flags: { provider: { type: 'value' }, type: { type: 'value' }, location: { type: 'value' } },
   args: z
-    .object({ role: z.string().max(64), name: agentNameSchema, provider: z.string().max(32).optional() })
+    .object({
+      role: z.string().max(64),
+      name: agentNameSchema,
+      provider: z.string().max(32).optional(),
+      type: z
+        .string()
+        .regex(/^[a-z0-9-]{1,32}$/, '--type is a server type name such as cx23')
+        .optional(),
+      location: z
+        .string()
+        .regex(/^[a-z0-9-]{1,32}$/, '--location is a location name such as nbg1')
+        .optional(),
+    })
     .strict(),
   run: async (ctx, args) => {
-    ctx.services.fleet.deploy({
+    await ctx.services.fleet.deploy({
       role: args.role,
       name: args.name,
       ...(args.provider ? { provider: args.provider } : {}),
+      options: {
+        ...(args.type ? { serverType: args.type } : {}),
+        ...(args.location ? { location: args.location } : {}),
+      },
       requester: ctx.principal,
       chat: ctx.chat,
     });

@@ -16,13 +16,10 @@ export const jobs = defineCommand({
     if (recent.length === 0) return message('No jobs yet.');
     return message(
       bold('Recent jobs'),
-      ...recent.map((j) => {
-        const agent = store.agents.byId(j.agentId);
-        return [
-          code(`#${j.id}`),
-          ` ${j.kind} ${agent?.name ?? '?'} · ${j.status} · ${duration(now() - j.createdAt)} ago`,
-        ];
-      }),
+      ...recent.map((j) => [
+        code(`#${j.id}`),
+        ` ${j.kind} ${j.subject} · ${j.status} · ${duration(now() - j.createdAt)} ago`,
+      ]),
     );
   },
 });

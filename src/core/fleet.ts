@@ -6,7 +6,7 @@ import type { RunOutcome } from './jobs/runner.js';
 import type { JobService } from './jobs/service.js';
 import type { Logger } from './logging.js';
 import { code, link } from './outbound.js';
-import type { AgentHealth, Provider } from './provider.js';
+import type { AgentHealth, DeployOptions, Provider } from './provider.js';
 import type { Role } from './roles.js';
 import type { Agent, AgentStatus } from './store/agents.js';
 import type { Store } from './store/index.js';
@@ -59,26 +59,49 @@ export function createFleet(deps: {
 
   /** A settle function that moves the agent to the status for each outcome and keeps what was created. */
   const settleTo =
-    (statuses: Partial<Record<RunOutcome['status'], AgentStatus>> & { succeeded: AgentStatus }) =>
-    (outcome: RunOutcome, agent: Agent): void => {
+    (
+      agentId: number,
+      statuses: Partial<Record<RunOutcome['status'], AgentStatus>> & { succeeded: AgentStatus },
+    ) =>
+    (outcome: RunOutcome): void => {
+      const agent = store.agents.byId(agentId);
+      if (!agent) return;
       const resources = mergeOutputs(agent, outcome.outputs);
       const status = statuses[outcome.status] ?? 'broken';
       const url = typeof resources.url === 'string' ? resources.url : agent.url;
       store.agents.update(agent.id, { status, resources, url: status === 'destroyed' ? agent.url : url });
     };
 
-  const successLines: JobCopy['onSuccess'] = (agent) => [
-    ['URL: ', link(agent.url ?? '(none)', agent.url ?? '')],
-    ['Next: ', code(`/status ${agent.name}`), ' · ', code(`/logs ${agent.name}`)],
-  ];
+  const copyFor = (agent: Agent, title: string, retryHint: string): JobCopy => ({
+    title,
+    retryHint,
+    cleanupHint: [
+      'Check ',
+      code(`/status ${agent.name}`),
+      '; ',
+      code(`/destroy ${agent.name}`),
+      ' removes whatever it created.',
+    ],
+    onSuccess: () => {
+      const now = store.agents.byId(agent.id) ?? agent;
+      if (now.status === 'destroyed') return [[`${now.name} is gone; its name is free again.`]];
+      return [
+        ['URL: ', link(now.url ?? '(none)', now.url ?? '')],
+        ['Next: ', code(`/status ${now.name}`), ' · ', code(`/logs ${now.name}`)],
+      ];
+    },
+  });
 
   return {
     roles: (): Role[] => [...roles.values()],
     list: (opts: { includeGone?: boolean } = {}): Agent[] => store.agents.list(opts),
     find,
-    assertIdle: jobs.assertIdle,
+    /** Refuses while a job holds the agent. */
+    assertIdle: (agent: Agent): void => jobs.assertIdle(agent.name),
 
-    deploy(req: Origin & { role: string; name: string; provider?: string }): Job {
+    async deploy(
+      req: Origin & { role: string; name: string; provider?: string; options?: DeployOptions },
+    ): Promise<Job> {
       const role = roleOf(req.role);
       const provider = providerOf(req.provider ?? deps.defaultProvider);
       const secrets: Record<string, string> = {};
@@ -91,15 +114,21 @@ export function createFleet(deps: {
           );
         }
       }
-      const existing = store.agents.live(req.name);
-      if (existing) {
-        const busy = store.jobs.activeForAgent(existing.id);
+      const refuseTaken = (): void => {
+        const existing = store.agents.live(req.name);
+        if (!existing) return;
+        const busy = store.jobs.activeFor(existing.name);
         throw new UserError(
           busy
             ? `${req.name} is already being deployed by job #${busy.id} (${busy.status}). Follow its card, or /cancel ${busy.id}.`
             : `An agent named ${req.name} already exists (${existing.status}). Pick another name, or /destroy ${req.name} first.`,
         );
-      }
+      };
+      refuseTaken();
+      const options = req.options ?? {};
+      await provider.prepare?.({ role, options });
+      // Checked again: the name may have been taken while the provider looked things up.
+      refuseTaken();
       const agent = store.agents.create({
         name: req.name,
         role: role.name,
@@ -109,16 +138,17 @@ export function createFleet(deps: {
       try {
         return jobs.submit({
           kind: 'deploy',
+          subject: agent.name,
           agent,
           requester: req.requester,
           chat: req.chat,
-          plan: provider.deployPlan({ agent, role, secrets }),
-          copy: {
-            title: `Deploy ${agent.name} (${role.name}, ${provider.name})`,
-            onSuccess: successLines,
-            retryHint: `Fix the cause and run /deploy ${role.name} ${agent.name} again.`,
-          },
-          settle: settleTo({ succeeded: 'running', rolled_back: 'failed', cancelled: 'failed' }),
+          plan: provider.deployPlan({ agent, role, secrets, options }),
+          copy: copyFor(
+            agent,
+            `Deploy ${agent.name} (${role.name}, ${provider.name})`,
+            `Fix the cause and run /deploy ${role.name} ${agent.name} again.`,
+          ),
+          settle: settleTo(agent.id, { succeeded: 'running', rolled_back: 'failed', cancelled: 'failed' }),
         });
       } catch (err) {
         store.agents.update(agent.id, { status: 'failed' });
@@ -130,16 +160,17 @@ export function createFleet(deps: {
       const { agent } = req;
       return jobs.submit({
         kind: 'restart',
+        subject: agent.name,
         agent,
         requester: req.requester,
         chat: req.chat,
         plan: providerOf(agent.provider).restartPlan(agent, roles.get(agent.role)),
-        copy: {
-          title: `Restart ${agent.name}`,
-          onSuccess: successLines,
-          retryHint: `See /logs ${agent.name}, then /restart ${agent.name} again.`,
-        },
-        settle: settleTo({ succeeded: 'running', rolled_back: 'stopped', cancelled: 'stopped' }),
+        copy: copyFor(
+          agent,
+          `Restart ${agent.name}`,
+          `See /logs ${agent.name}, then /restart ${agent.name} again.`,
+        ),
+        settle: settleTo(agent.id, { succeeded: 'running', rolled_back: 'stopped', cancelled: 'stopped' }),
       });
     },
 
@@ -147,16 +178,13 @@ export function createFleet(deps: {
       const { agent } = req;
       const job = jobs.submit({
         kind: 'destroy',
+        subject: agent.name,
         agent,
         requester: req.requester,
         chat: req.chat,
         plan: providerOf(agent.provider).destroyPlan(agent),
-        copy: {
-          title: `Destroy ${agent.name}`,
-          onSuccess: (a) => [[`${a.name} is gone; its name is free again.`]],
-          retryHint: `Run /destroy ${agent.name} again.`,
-        },
-        settle: settleTo({ succeeded: 'destroyed' }),
+        copy: copyFor(agent, `Destroy ${agent.name}`, `Run /destroy ${agent.name} again.`),
+        settle: settleTo(agent.id, { succeeded: 'destroyed' }),
       });
       store.agents.update(agent.id, { status: 'destroying' });
       return job;
@@ -186,12 +214,14 @@ export function createFleet(deps: {
         [...store.jobs.withStatus('running'), ...store.jobs.withStatus('queued')].map((job) => {
           store.jobs.finish(job.id, 'interrupted', 'fleetbot restarted while this job was unfinished');
           // What the job's steps had created is on record; keep it with the agent so /destroy finds it.
-          const agent = store.agents.byId(job.agentId);
-          const outputs = store.steps.forJob(job.id).flatMap((s) => (s.output ? [s.output] : []));
-          store.agents.update(job.agentId, {
-            status: 'broken',
-            resources: Object.assign({}, agent?.resources, ...outputs) as Record<string, unknown>,
-          });
+          const agent = job.agentId === null ? undefined : store.agents.byId(job.agentId);
+          if (agent) {
+            const outputs = store.steps.forJob(job.id).flatMap((s) => (s.output ? [s.output] : []));
+            store.agents.update(agent.id, {
+              status: 'broken',
+              resources: Object.assign({}, agent.resources, ...outputs) as Record<string, unknown>,
+            });
+          }
           return job;
         }),
       );

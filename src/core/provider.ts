@@ -10,7 +10,15 @@ export type AgentHealth = {
   uptimeSeconds?: number;
 };
 
-export type DeployRequest = { agent: Agent; role: Role; secrets: Record<string, string> };
+/** Per-deploy choices a person may make (`/deploy swe alice --type cx33 --location fsn1`). */
+export type DeployOptions = { serverType?: string; location?: string };
+
+export type DeployRequest = {
+  agent: Agent;
+  role: Role;
+  secrets: Record<string, string>;
+  options: DeployOptions;
+};
 
 /**
  * Where agents run. A provider turns requests into plans (steps with undo) and answers questions about
@@ -19,6 +27,11 @@ export type DeployRequest = { agent: Agent; role: Role; secrets: Record<string, 
  */
 export interface Provider {
   readonly name: string;
+  /**
+   * Checks a deploy before anything is created (e.g. that a server type exists where asked), throwing
+   * a UserError that says what to change, with a "did you mean" where it can.
+   */
+  prepare?(req: { role: Role; options: DeployOptions }): Promise<void>;
   deployPlan(req: DeployRequest): Plan;
   restartPlan(agent: Agent, role: Role | undefined): Plan;
   destroyPlan(agent: Agent): Plan;

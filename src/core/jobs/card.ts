@@ -1,17 +1,20 @@
 import { bold, code, message } from '../outbound.js';
-import type { Agent } from '../store/agents.js';
 import type { Job } from '../store/jobs.js';
 import type { StepRecord } from '../store/steps.js';
 import type { Outbound, Span } from '../types.js';
 
+type Lines = (string | Span)[][];
+
 /** How a job presents itself on its card; supplied by whoever submits the job. */
 export type JobCopy = {
-  /** e.g. "Deploy alice (swe)" */
+  /** e.g. "Deploy alice (swe, local)" */
   title: string;
-  /** Lines shown under the checklist once the job succeeded (URL, next commands). */
-  onSuccess?: (agent: Agent) => (string | Span)[][];
-  /** What to do after a failure, e.g. "Fix the cause and run /deploy swe alice again." */
+  /** Lines shown under the checklist once the job succeeded (URL, next commands); read when shown. */
+  onSuccess?: () => Lines;
+  /** What to do after a rollback, e.g. "Fix the cause and run /deploy swe alice again." */
   retryHint: string;
+  /** What to do when cleanup failed or the job was interrupted, e.g. "/destroy alice removes what it created." */
+  cleanupHint: (string | Span)[];
 };
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
@@ -48,40 +51,37 @@ function stepLine(step: StepRecord, now: number): (string | Span)[] {
   }
 }
 
-export function renderJobCard(
-  job: Job,
-  agent: Agent,
-  steps: StepRecord[],
-  copy: JobCopy,
-  now: number,
-): Outbound {
+/** The job's card: a checklist of its steps, then what happened and what to do next. */
+export function renderJobCard(job: Job, steps: StepRecord[], copy: JobCopy, now: number): Outbound {
   const total = job.startedAt === null ? '' : ` · ${seconds((job.finishedAt ?? now) - job.startedAt)}`;
-  const lines: (string | Span)[][] = [
+  const lines: Lines = [
     [bold(`${headline[job.status]}: ${copy.title}`), ` · job #${job.id}${total}`],
     ...steps.map((s) => stepLine(s, now)),
   ];
-  if (job.status === 'succeeded' && copy.onSuccess) lines.push(...copy.onSuccess(agent));
-  if (job.status === 'rolled_back') {
-    lines.push(['Everything this job created was removed. ', copy.retryHint]);
+  switch (job.status) {
+    case 'succeeded':
+      lines.push(...(copy.onSuccess?.() ?? []));
+      break;
+    case 'rolled_back':
+      lines.push(['Everything this job created was removed. ', copy.retryHint]);
+      break;
+    case 'failed':
+      lines.push([
+        'Some of what it created could not be removed; it is still recorded. ',
+        ...copy.cleanupHint,
+      ]);
+      break;
+    case 'interrupted':
+      lines.push(['fleetbot restarted during this job. ', ...copy.cleanupHint]);
+      break;
+    case 'cancelled':
+      lines.push(['Cancelled; anything it had created was removed.']);
+      break;
+    case 'queued':
+      lines.push(['Waiting for a free slot. ', code(`/cancel ${job.id}`), ' to drop it.']);
+      break;
+    case 'running':
+      break;
   }
-  if (job.status === 'failed') {
-    lines.push([
-      'Some resources could not be removed; they are still recorded. Check the cleanup errors above, then run ',
-      code(`/destroy ${agent.name}`),
-      '.',
-    ]);
-  }
-  if (job.status === 'cancelled') lines.push(['Cancelled; anything it had created was removed.']);
-  if (job.status === 'interrupted') {
-    lines.push([
-      'fleetbot restarted during this job. Check ',
-      code(`/status ${agent.name}`),
-      '; ',
-      code(`/destroy ${agent.name}`),
-      ' removes whatever it created.',
-    ]);
-  }
-  if (job.status === 'queued')
-    lines.push([`Waiting for a free slot. `, code(`/cancel ${job.id}`), ' to drop it.']);
   return message(...lines);
 }

@@ -14,13 +14,15 @@ import { runPlan, type RunOutcome } from './runner.js';
 
 export type JobRequest = {
   kind: string;
-  agent: Agent;
+  /** What the job is about (an agent's name, "image swe"); one active job per subject. */
+  subject: string;
+  agent?: Agent;
   requester: string;
   chat: ChatRef;
   plan: Plan;
   copy: JobCopy;
-  /** Updates the agent row for the outcome; runs in the transaction that records the job's end. */
-  settle(outcome: RunOutcome, agent: Agent): void;
+  /** Records the outcome where it belongs (the agent row); runs in the transaction that ends the job. */
+  settle(outcome: RunOutcome): void;
 };
 
 type Running = { request: JobRequest; card: LiveMessage; abort: AbortController };
@@ -40,13 +42,12 @@ export function createJobService(deps: {
   const refresh = (jobId: number): void => {
     const entry = active.get(jobId);
     const job = store.jobs.byId(jobId);
-    const agent = job && store.agents.byId(job.agentId);
-    if (!entry || !job || !agent) return;
-    entry.card.update(renderJobCard(job, agent, store.steps.forJob(jobId), entry.request.copy, clock.now()));
+    if (!entry || !job) return;
+    entry.card.update(renderJobCard(job, store.steps.forJob(jobId), entry.request.copy, clock.now()));
   };
 
   const execute = async (job: Job, entry: Running): Promise<void> => {
-    const log = deps.log.child({ jobId: job.id, agent: entry.request.agent.name, kind: job.kind });
+    const log = deps.log.child({ jobId: job.id, subject: job.subject, kind: job.kind });
     if (store.jobs.byId(job.id)?.status !== 'queued') return;
     store.jobs.start(job.id);
     refresh(job.id);
@@ -68,19 +69,18 @@ export function createJobService(deps: {
     }
     store.transaction(() => {
       store.jobs.finish(job.id, outcome.status, outcome.error);
-      const agent = store.agents.byId(job.agentId);
-      if (agent) entry.request.settle(outcome, agent);
+      entry.request.settle(outcome);
     });
     log.info({ status: outcome.status, error: outcome.error }, 'job finished');
     refresh(job.id);
   };
 
-  /** One job per agent at a time: refuses while another holds it, naming that job so it can be followed. */
-  const assertIdle = (agent: Agent): void => {
-    const busy = store.jobs.activeForAgent(agent.id);
+  /** One job per subject at a time: refuses while another holds it, naming that job so it can be followed. */
+  const assertIdle = (subject: string): void => {
+    const busy = store.jobs.activeFor(subject);
     if (busy) {
       throw new UserError(
-        `${agent.name} is busy with job #${busy.id} (${busy.kind}, ${busy.status}). Wait for it to finish or /cancel ${busy.id}.`,
+        `${subject} is busy with job #${busy.id} (${busy.kind}, ${busy.status}). Wait for it to finish or /cancel ${busy.id}.`,
       );
     }
   };
@@ -90,11 +90,12 @@ export function createJobService(deps: {
 
     /** Records the job, posts its card and queues it. Refuses while another job holds the agent. */
     submit(request: JobRequest): Job {
-      assertIdle(request.agent);
+      assertIdle(request.subject);
       const job = store.transaction(() => {
         const created = store.jobs.create({
           kind: request.kind,
-          agentId: request.agent.id,
+          subject: request.subject,
+          ...(request.agent ? { agentId: request.agent.id } : {}),
           requester: request.requester,
           chat: request.chat,
         });
@@ -131,8 +132,7 @@ export function createJobService(deps: {
       if (job.status === 'queued') {
         store.transaction(() => {
           store.jobs.finish(jobId, 'cancelled', 'cancelled');
-          const agent = store.agents.byId(job.agentId);
-          if (agent) entry.request.settle({ status: 'cancelled', error: 'cancelled', outputs: {} }, agent);
+          entry.request.settle({ status: 'cancelled', error: 'cancelled', outputs: {} });
         });
         store.steps.forJob(jobId).forEach((s) => store.steps.mark(jobId, s.idx, 'skipped'));
         refresh(jobId);

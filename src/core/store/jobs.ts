@@ -9,7 +9,9 @@ export type JobStatus =
 export type Job = {
   id: number;
   kind: string;
-  agentId: number;
+  /** What the job is about, e.g. an agent's name or "image swe"; one active job per subject. */
+  subject: string;
+  agentId: number | null;
   requester: string;
   chat: ChatRef;
   messageId: string | null;
@@ -23,7 +25,8 @@ export type Job = {
 type Row = {
   id: number;
   kind: string;
-  agent_id: number;
+  subject: string;
+  agent_id: number | null;
   requester: string;
   chat_platform: Platform;
   chat_id: string;
@@ -39,6 +42,7 @@ type Row = {
 const toJob = (r: Row): Job => ({
   id: r.id,
   kind: r.kind,
+  subject: r.subject,
   agentId: r.agent_id,
   requester: r.requester,
   chat: { platform: r.chat_platform, chatId: r.chat_id, ...(r.thread_id ? { threadId: r.thread_id } : {}) },
@@ -55,15 +59,16 @@ const activeList = activeJobStatuses.map((s) => `'${s}'`).join(',');
 export function jobsRepo(db: Db, clock: Clock) {
   const byIdStmt = db.prepare<[number], Row>('SELECT * FROM jobs WHERE id = ?');
   return {
-    create(j: { kind: string; agentId: number; requester: string; chat: ChatRef }): Job {
+    create(j: { kind: string; subject: string; agentId?: number; requester: string; chat: ChatRef }): Job {
       const info = db
         .prepare(
-          `INSERT INTO jobs (kind, agent_id, requester, chat_platform, chat_id, thread_id, status, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, 'queued', ?)`,
+          `INSERT INTO jobs (kind, subject, agent_id, requester, chat_platform, chat_id, thread_id, status, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?)`,
         )
         .run(
           j.kind,
-          j.agentId,
+          j.subject,
+          j.agentId ?? null,
           j.requester,
           j.chat.platform,
           j.chat.chatId,
@@ -76,10 +81,10 @@ export function jobsRepo(db: Db, clock: Clock) {
       const row = byIdStmt.get(id);
       return row && toJob(row);
     },
-    activeForAgent(agentId: number): Job | undefined {
+    activeFor(subject: string): Job | undefined {
       const row = db
-        .prepare<[number], Row>(`SELECT * FROM jobs WHERE agent_id = ? AND status IN (${activeList}) LIMIT 1`)
-        .get(agentId);
+        .prepare<[string], Row>(`SELECT * FROM jobs WHERE subject = ? AND status IN (${activeList}) LIMIT 1`)
+        .get(subject);
       return row && toJob(row);
     },
     withStatus(status: JobStatus): Job[] {

@@ -117,4 +117,49 @@ CREATE TABLE cursors (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'jobs without an agent (image builds), locked by subject',
+    sql: `
+CREATE TABLE jobs_new (
+  id            INTEGER PRIMARY KEY,
+  kind          TEXT NOT NULL,
+  subject       TEXT NOT NULL,
+  agent_id      INTEGER REFERENCES agents(id),
+  requester     TEXT NOT NULL,
+  chat_platform TEXT NOT NULL,
+  chat_id       TEXT NOT NULL,
+  thread_id     TEXT,
+  message_id    TEXT,
+  status        TEXT NOT NULL CHECK (status IN ('queued','running','succeeded','failed','rolled_back','cancelled','interrupted')),
+  error         TEXT,
+  created_at    INTEGER NOT NULL,
+  started_at    INTEGER,
+  finished_at   INTEGER
+);
+INSERT INTO jobs_new (id, kind, subject, agent_id, requester, chat_platform, chat_id, thread_id, message_id, status, error, created_at, started_at, finished_at)
+  SELECT j.id, j.kind, COALESCE(a.name, 'agent ' || j.agent_id), j.agent_id, j.requester, j.chat_platform, j.chat_id, j.thread_id,
+         j.message_id, j.status, j.error, j.created_at, j.started_at, j.finished_at
+  FROM jobs j LEFT JOIN agents a ON a.id = j.agent_id;
+CREATE TABLE job_steps_new AS SELECT * FROM job_steps;
+DROP TABLE job_steps;
+DROP TABLE jobs;
+ALTER TABLE jobs_new RENAME TO jobs;
+CREATE INDEX jobs_subject ON jobs(subject, status);
+CREATE TABLE job_steps (
+  job_id      INTEGER NOT NULL REFERENCES jobs(id),
+  idx         INTEGER NOT NULL,
+  key         TEXT NOT NULL,
+  title       TEXT NOT NULL,
+  status      TEXT NOT NULL CHECK (status IN ('waiting','running','done','failed','undoing','undone','undo_failed','skipped')),
+  output      TEXT,
+  error       TEXT,
+  started_at  INTEGER,
+  finished_at INTEGER,
+  PRIMARY KEY (job_id, idx)
+);
+INSERT INTO job_steps SELECT * FROM job_steps_new;
+DROP TABLE job_steps_new;
+`,
+  },
 ];
