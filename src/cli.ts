@@ -1,13 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
+import { systemClock } from './core/clock.js';
+import { clockTime } from './core/format.js';
 import { createHttpServer } from './core/httpServer.js';
+import { createPairing } from './core/pairing.js';
+import { openStore } from './core/store/index.js';
 import { createLogger } from './core/logging.js';
 import { createBridges, createFleetbot } from './main.js';
 
 const usage = `Usage: fleetbot [start]
 
   start   run the bot (the default); on a terminal it talks to you on the console
+  pair    print a one-time code that makes whoever sends it to the bot an admin
 `;
 
 function readConfig(): Config {
@@ -79,9 +84,25 @@ async function start(): Promise<void> {
     void consoleBridge.inputClosed.then(() => shutdown('input closed'));
 }
 
+/** Prints a fresh pairing code: whoever can run this on the host may make themselves admin. */
+function pair(): void {
+  const config = readConfig();
+  const store = openStore(config.dbPath, systemClock);
+  try {
+    const { code, expiresAt } = createPairing(store, systemClock).issue();
+    process.stdout.write(
+      `Pairing code: ${code} (valid until ${clockTime(expiresAt)}).\nSend "/pair ${code}" to the bot in a private chat to become admin.\n`,
+    );
+  } finally {
+    store.close();
+  }
+}
+
 const [command = 'start'] = process.argv.slice(2);
 if (command === 'start') {
   await start();
+} else if (command === 'pair') {
+  pair();
 } else {
   process.stderr.write(usage);
   process.exit(command === 'help' || command === '--help' ? 0 : 2);

@@ -11,6 +11,10 @@ import { createMessenger } from './core/messenger.js';
 import type { Provider } from './core/provider.js';
 import { loadRoles } from './core/roles.js';
 import { createRouter } from './core/router.js';
+import { createAccess } from './core/access.js';
+import { createApprovals } from './core/approvals.js';
+import type { Services } from './core/command.js';
+import { createPairing } from './core/pairing.js';
 import { openStore, type Store } from './core/store/index.js';
 import type { Bridge } from './core/types.js';
 import { createLocalProvider, type LocalOptions } from './providers/local/index.js';
@@ -126,14 +130,30 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
     clock,
     log,
   });
+  const access = createAccess(store);
+  const pairing = createPairing(store, clock);
+  const services: Services = { fleet, jobs, store, access, pairing, log, now: () => clock.now() };
+  const approvals = createApprovals({
+    store,
+    messenger,
+    access,
+    handlers: prompts,
+    services: () => services,
+    clock,
+    log,
+    ttlMs: config.approvalTtlMs,
+    policyFor: (kind) => (kind === 'destroy' ? config.destroyApproval : 'self'),
+  });
   const router = createRouter({
     commands,
-    prompts,
-    services: { fleet, jobs, store, log, now: () => clock.now() },
+    services,
+    access,
+    approvals,
     messenger,
     store,
     clock,
     log,
+    commandsPerMinute: config.commandsPerMinute,
   });
 
   const recovered = await fleet.recover();
@@ -174,14 +194,38 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
       );
   }
 
+  // Expired approval cards are marked as such, so nobody acts on a stale offer.
+  let sweeping: unknown;
+  const sweep = (): void => {
+    sweeping = clock.setTimeout(() => {
+      void approvals
+        .sweep()
+        .catch((err: unknown) => log.warn({ err }, 'approval sweep failed'))
+        .finally(() => sweeping !== undefined && sweep());
+    }, 30_000);
+  };
+  sweep();
+  const pairingCode = pairing.hasRemoteAdmin() ? undefined : pairing.issue();
+  if (pairingCode) {
+    log.warn(
+      { expiresAt: new Date(pairingCode.expiresAt).toISOString() },
+      `No admin is configured. To become admin, send "/pair ${pairingCode.code}" to the bot in a private chat within an hour (or set FLEETBOT_ADMINS).`,
+    );
+  }
+
   return {
     router,
+    approvals,
+    pairing,
+    pairingCode,
     fleet,
     jobs,
     store,
     /** Waits for running jobs to finish and their cards to show the final state. */
     idle: () => jobs.idle(),
     async stop(): Promise<void> {
+      clock.clearTimeout(sweeping);
+      sweeping = undefined;
       for (const bridge of deps.bridges) await bridge.stop();
       store.close();
     },

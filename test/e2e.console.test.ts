@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useCleanups } from './support/cleanups.js';
 import { startConsoleBot } from './support/consoleSession.js';
 import { tempDir } from './support/env.js';
 
@@ -20,16 +21,13 @@ const urlIn = (text: string): string => {
 };
 
 describe('deploy, use and destroy an agent from the console', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const defer = useCleanups();
 
   it('walks /deploy swe alice to a healthy agent, then /destroy removes it', async () => {
     const tmp = tempDir();
-    cleanups.push(tmp.cleanup);
+    defer(tmp.cleanup);
     const s = await startConsoleBot(tmp.dir);
-    cleanups.push(() => s.stop());
+    defer(() => s.stop());
 
     await s.type('/deploy swe alice');
     const card = s.find(/Deploy alice/)!;
@@ -61,10 +59,10 @@ describe('deploy, use and destroy an agent from the console', () => {
 
     await s.type('/destroy alice');
     expect(s.lastText()).toMatch(/Destroy alice\?/);
-    expect(s.lastText()).toMatch(/\[(\d+)\] Destroy alice {3}\[(\d+)\] Keep it/);
-    const confirm = /\[(\d+)\] Destroy alice/.exec(s.lastText())![1]!;
+    expect(s.lastText()).toMatch(/\[(\d+)\] Approve destroy {3}\[(\d+)\] Cancel/);
+    const confirm = /\[(\d+)\] Approve destroy/.exec(s.lastText())![1]!;
     await s.type(confirm);
-    expect(s.find(/Destroy of alice confirmed by console:local/)).toBeDefined();
+    expect(s.find(/Destroy of alice approved by console:local/)).toBeDefined();
     const destroyCard = s.find(/Destroy alice · job #2/)!;
     expect(destroyCard.versions.at(-1)).toMatch(/^✅ Done: Destroy alice · job #2/);
     expect(destroyCard.versions.at(-1)).toContain('alice is gone; its name is free again.');
@@ -84,7 +82,7 @@ describe('deploy, use and destroy an agent from the console', () => {
 
   it('re-adopts a running agent after the bot restarts, without starting a second one', async () => {
     const tmp = tempDir();
-    cleanups.push(tmp.cleanup);
+    defer(tmp.cleanup);
     const first = await startConsoleBot(tmp.dir);
     await first.type('/deploy swe bob');
     const pid = first.bot.store.agents.live('bob')!.resources.pid as number;
@@ -92,7 +90,7 @@ describe('deploy, use and destroy an agent from the console', () => {
     expect(alive(pid)).toBe(true);
 
     const second = await startConsoleBot(tmp.dir);
-    cleanups.push(() => second.stop());
+    defer(() => second.stop());
     await second.type('/status bob');
     expect(second.lastText()).toMatch(/bob · swe on local · running/);
     expect(second.lastText()).toMatch(/✅ healthy/);
@@ -107,13 +105,13 @@ describe('deploy, use and destroy an agent from the console', () => {
     expect(alive(newPid)).toBe(true);
 
     await second.type('/destroy bob');
-    await second.type(/\[(\d+)\] Destroy bob/.exec(second.lastText())![1]!);
+    await second.type(/\[(\d+)\] Approve destroy/.exec(second.lastText())![1]!);
     expect(alive(newPid)).toBe(false);
   });
 
   it('marks an agent whose process died while the bot was down as stopped', async () => {
     const tmp = tempDir();
-    cleanups.push(tmp.cleanup);
+    defer(tmp.cleanup);
     const first = await startConsoleBot(tmp.dir);
     await first.type('/deploy swe carol');
     const pid = first.bot.store.agents.live('carol')!.resources.pid as number;
@@ -122,13 +120,13 @@ describe('deploy, use and destroy an agent from the console', () => {
     for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 10));
 
     const second = await startConsoleBot(tmp.dir);
-    cleanups.push(() => second.stop());
+    defer(() => second.stop());
     await second.type('/status carol');
     expect(second.lastText()).toMatch(/carol · swe on local · stopped/);
     expect(second.lastText()).toMatch(/the agent process is not running/);
     await second.type('/restart carol');
     expect(second.find(/Restart carol/)!.versions.at(-1)).toMatch(/^✅ Done: Restart carol/);
     await second.type('/destroy carol');
-    await second.type(/\[(\d+)\] Destroy carol/.exec(second.lastText())![1]!);
+    await second.type(/\[(\d+)\] Approve destroy/.exec(second.lastText())![1]!);
   });
 });

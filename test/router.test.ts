@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createFleetbot, type Fleetbot } from '../src/main.js';
 import type { Inbound, UserRef } from '../src/core/types.js';
 import { silentLog, tempDir, testConfig } from './support/env.js';
-import { manualClock } from './support/manualClock.js';
 import { memoryBridge } from './support/memoryBridge.js';
 
 const adminUser: UserRef = { platform: 'telegram', userId: '1', name: 'ada' };
@@ -16,7 +15,7 @@ const command = (text: string, user = adminUser, chat = dm(user.userId), direct 
   at: new Date(),
 });
 
-async function setup(opts: { clock?: ReturnType<typeof manualClock> } = {}) {
+async function setup() {
   const tmp = tempDir();
   const mem = memoryBridge('telegram');
   const bot: Fleetbot = await createFleetbot(
@@ -24,7 +23,6 @@ async function setup(opts: { clock?: ReturnType<typeof manualClock> } = {}) {
     {
       bridges: [mem.bridge],
       log: silentLog,
-      ...(opts.clock ? { clock: opts.clock } : {}),
     },
   );
   return {
@@ -51,7 +49,7 @@ describe('router', () => {
     const stranger = { platform: 'telegram' as const, userId: '666', name: 'mallory' };
     const reply = await env.say('/deploy swe evil', stranger);
     expect(reply).toBe(
-      'You are not on fleetbot’s allowlist.\nyour id: telegram:666, this chat: telegram:666. Ask an admin to add you to FLEETBOT_ADMINS or grant you access.',
+      'You are not on fleetbot’s allowlist.\nyour id: telegram:666, this chat: telegram:666. Ask an admin (telegram:1) to send /allow user telegram:666 viewer.',
     );
     await env.say('/deploy swe evil', stranger);
     await env.say('/list', stranger);
@@ -66,8 +64,8 @@ describe('router', () => {
   it('refuses a group that is not allowed, even for an admin', async () => {
     env = await setup();
     const reply = await env.say('/list', adminUser, { platform: 'telegram', chatId: '-999' }, false);
-    expect(reply).toMatch(
-      /This chat is not allowed to use fleetbot\.\nyour id: telegram:1, this chat: telegram:-999\. An admin can allow it by adding the chat to FLEETBOT_CHATS/,
+    expect(reply).toBe(
+      'This chat is not allowed to use fleetbot.\nyour id: telegram:1, this chat: telegram:-999. Ask an admin (telegram:1) to send /allow chat telegram:-999.',
     );
   });
 
@@ -77,7 +75,7 @@ describe('router', () => {
     const group = { platform: 'telegram' as const, chatId: '-100' };
     expect(await env.say('/list', member, group, false)).toMatch(/^No agents yet\./);
     expect(await env.say('/deploy swe alice', member, group, false)).toBe(
-      '/deploy needs the operator level; you are viewer.\nAsk an admin to grant it (admins are listed in FLEETBOT_ADMINS).',
+      '/deploy needs the operator level; you are viewer.\nAsk an admin (telegram:1) to send /allow user telegram:42 operator.',
     );
     expect(env.bot.store.jobs.recent(10)).toEqual([]);
     expect(env.bot.store.audit.recent(1)[0]).toMatchObject({
@@ -159,104 +157,5 @@ describe('router', () => {
       ['command', 'rejected: unknown command'],
       ['whoami', 'ok'],
     ]);
-  });
-});
-
-describe('buttons', () => {
-  let env: Awaited<ReturnType<typeof setup>>;
-  afterEach(async () => env.cleanup());
-
-  const runningAgent = (bot: Fleetbot, name: string) => {
-    const agent = bot.store.agents.create({ name, role: 'swe', provider: 'local', owner: 'telegram:1' });
-    bot.store.agents.update(agent.id, { status: 'running' });
-    return agent;
-  };
-  const press = (
-    env: Awaited<ReturnType<typeof setup>>,
-    actionId: string,
-    user = adminUser,
-    chat = dm(user.userId),
-  ) =>
-    env.mem.inject({
-      kind: 'action',
-      chat,
-      user,
-      direct: true,
-      message: { chat, messageId: '1' },
-      actionId,
-      at: new Date(),
-    });
-
-  it('rejects forged, cross-chat, expired and repeated presses', async () => {
-    const clock = manualClock(Date.now());
-    env = await setup({ clock });
-    runningAgent(env.bot, 'alice');
-    await env.say('/destroy alice');
-    const card = env.mem.last()!;
-    const [confirm, keep] = card.versions[0]!.buttons![0]!;
-    expect(confirm!.label).toBe('Destroy alice');
-    expect(confirm!.style).toBe('danger');
-    expect(confirm!.id).toMatch(/^[A-Za-z0-9_-]{12}$/);
-
-    expect(await press(env, 'forged-id-123')).toEqual({
-      text: expect.stringMatching(/not valid any more/) as string,
-      alert: true,
-    });
-    expect(await press(env, '../../etc/passwd')).toMatchObject({ alert: true });
-    expect(await press(env, 'x'.repeat(5000))).toMatchObject({ alert: true });
-    const otherChat = { platform: 'telegram' as const, chatId: '-100' };
-    expect(await press(env, confirm!.id, adminUser, otherChat)).toMatchObject({
-      text: expect.stringMatching(/not valid/) as string,
-    });
-
-    await clock.advance(11 * 60_000);
-    expect(await press(env, keep!.id)).toEqual({
-      text: 'This request expired. Run the command again for a fresh card.',
-      alert: true,
-    });
-    expect(env.mem.texts().at(-1)).toBe(
-      'This destroy request for alice expired unused. Nothing was changed.',
-    );
-    expect(await press(env, confirm!.id)).toMatchObject({
-      text: expect.stringMatching(/^Already resolved \(expired/) as string,
-    });
-    expect(env.bot.store.agents.live('alice')?.status).toBe('running');
-    expect(env.bot.store.jobs.recent(5)).toEqual([]);
-  });
-
-  it('refuses a press by someone below the needed level and keeps the card open', async () => {
-    env = await setup();
-    runningAgent(env.bot, 'alice');
-    await env.say('/destroy alice');
-    const [confirm] = env.mem.last()!.versions[0]!.buttons![0]!;
-    env.bot.store.principals.upsert({ platform: 'telegram', userId: '7', level: 'viewer', source: 'chat' });
-    const viewer = { platform: 'telegram' as const, userId: '7' };
-    expect(await press(env, confirm!.id, viewer, dm('1'))).toEqual({
-      text: 'This needs the operator level; you are viewer.',
-      alert: true,
-    });
-    expect(env.bot.store.prompts.resolveButton(confirm!.id)?.prompt.decidedAt).toBeNull();
-    expect(await press(env, env.mem.last()!.versions[0]!.buttons![0]![1]!.id)).toEqual({ text: 'Kept.' });
-    expect(env.mem.texts().at(-1)).toMatch(
-      /^Destroy of alice cancelled by telegram:1 at \d\d:\d\d UTC\. Nothing was changed\.$/,
-    );
-    expect(await press(env, confirm!.id)).toMatchObject({
-      text: expect.stringMatching(/^Already resolved \(cancel by telegram:1\)/) as string,
-    });
-    expect(env.bot.store.agents.live('alice')?.status).toBe('running');
-  });
-
-  it('refuses a confirm for an agent that was replaced since the card was posted', async () => {
-    env = await setup();
-    const old = runningAgent(env.bot, 'alice');
-    await env.say('/destroy alice');
-    const [confirm] = env.mem.last()!.versions[0]!.buttons![0]!;
-    env.bot.store.agents.update(old.id, { status: 'destroyed' });
-    runningAgent(env.bot, 'alice');
-    expect(await press(env, confirm!.id)).toMatchObject({
-      text: expect.stringMatching(/not the agent this card was about/) as string,
-      alert: true,
-    });
-    expect(env.bot.store.jobs.recent(5)).toEqual([]);
   });
 });

@@ -1,23 +1,14 @@
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHttpServer } from '../src/core/httpServer.js';
 import { startFakeTelegram, type FakeChat } from './fakes/telegram/index.js';
 import { silentLog, tempDir } from './support/env.js';
-import { ann, annDm, startTelegramBot } from './support/telegramSession.js';
-
-type Session = Awaited<ReturnType<typeof startTelegramBot>>;
+import { useCleanups } from './support/cleanups.js';
+import { ann, annDm, startTelegramBot, telegramSessions } from './support/telegramSession.js';
 
 describe('telegram bridge under trouble', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-  const session = async (opts: Parameters<typeof startTelegramBot>[1] = {}): Promise<Session> => {
-    const tmp = tempDir();
-    const s = await startTelegramBot(tmp.dir, opts);
-    cleanups.push(tmp.cleanup, () => s.stop());
-    return s;
-  };
+  const session = telegramSessions();
+  const defer = useCleanups();
 
   it('backs off on 409 and recovers when the other poller goes away', async () => {
     const s = await session();
@@ -55,14 +46,14 @@ describe('telegram bridge under trouble', () => {
 
   it('handles each update once across a restart', async () => {
     const tmp = tempDir();
-    cleanups.push(tmp.cleanup);
+    defer(tmp.cleanup);
     const fake = await startFakeTelegram({ perChatPerSecond: 20 });
-    cleanups.push(() => fake.close());
+    defer(() => fake.close());
     const first = await startTelegramBot(tmp.dir, { fake });
     await first.say(annDm, ann, '/whoami');
     await first.stop(false);
     const second = await startTelegramBot(tmp.dir, { fake });
-    cleanups.push(() => second.stop(false));
+    defer(() => second.stop(false));
     await second.say(annDm, ann, '/roles');
     expect(fake.messages(annDm.id).map((m) => m.plainText.split('\n')[0])).toEqual([
       'You: telegram:1001 (@ann)',
@@ -72,7 +63,7 @@ describe('telegram bridge under trouble', () => {
 
   it('waits out 429s and still lands the newest state of every card', async () => {
     const fake = await startFakeTelegram({ perChatPerSecond: 1, perChatBurst: 2 });
-    cleanups.push(() => fake.close());
+    defer(() => fake.close());
     // No pacing on our side, so Telegram's flood control answers 429 and the bridge must cope.
     const s = await session({ fake, pace: { private: { minIntervalMs: 0 }, group: { minIntervalMs: 0 } } });
     fake.sendText({ chat: annDm, from: ann, text: '/deploy swe alice' });
@@ -149,7 +140,7 @@ describe('telegram bridge under trouble', () => {
   it('receives updates by webhook only with the right secret, once each', async () => {
     const http = createHttpServer({ port: 0, host: '127.0.0.1', log: silentLog });
     const port = await http.listen();
-    cleanups.push(() => http.close());
+    defer(() => http.close());
     // Telegram posts to the public HTTPS URL; a reverse proxy hands the request to our port.
     const url = 'https://bot.example.test/telegram/hook';
     const local = `http://127.0.0.1:${port}/telegram/hook`;

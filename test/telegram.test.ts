@@ -1,10 +1,14 @@
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FakeChat, FakeUser } from './fakes/telegram/index.js';
-import { tempDir } from './support/env.js';
-import { ann, annDm, bob, startTelegramBot } from './support/telegramSession.js';
-
-type Session = Awaited<ReturnType<typeof startTelegramBot>>;
+import {
+  ann,
+  annDm,
+  bob,
+  seedRunningAgent,
+  telegramSessions,
+  type TelegramSession as Session,
+} from './support/telegramSession.js';
 
 const buttonData = (s: Session, chatId: number, messageId: number, label: RegExp): string => {
   const markup = s.fake.messages(chatId).find((m) => m.messageId === messageId)!.replyMarkup;
@@ -14,16 +18,8 @@ const buttonData = (s: Session, chatId: number, messageId: number, label: RegExp
 };
 
 describe('telegram bridge', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  const session = async (env: Record<string, string> = {}): Promise<Session> => {
-    const tmp = tempDir();
-    const s = await startTelegramBot(tmp.dir, { env });
-    cleanups.push(tmp.cleanup, () => s.stop());
-    return s;
-  };
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const sessions = telegramSessions();
+  const session = (env: Record<string, string> = {}): Promise<Session> => sessions({ env });
 
   it('deploys from a private chat on one edited message, then destroys via the card’s button', async () => {
     const s = await session();
@@ -47,7 +43,7 @@ describe('telegram bridge', () => {
     await s.say(annDm, ann, '/destroy alice');
     const confirmCard = s.fake.messages(annDm.id).at(-1)!;
     expect(confirmCard.plainText).toMatch(/^Destroy alice\?/);
-    const data = buttonData(s, annDm.id, confirmCard.messageId, /^Destroy alice$/);
+    const data = buttonData(s, annDm.id, confirmCard.messageId, /^Approve destroy$/);
     expect(Buffer.byteLength(data)).toBeLessThanOrEqual(64);
     expect(data).not.toMatch(/alice|destroy|confirm/i);
     expect(confirmCard.replyMarkup?.inline_keyboard[0]![0]).toMatchObject({ style: 'danger' });
@@ -59,7 +55,7 @@ describe('telegram bridge', () => {
     await s.bot.idle();
     expect(s.fake.callbackAnswers.at(-1)).toMatchObject({ text: 'Destroying alice…' });
     expect(s.fake.messages(annDm.id).find((m) => m.messageId === confirmCard.messageId)!.plainText).toMatch(
-      /^Destroy of alice confirmed by telegram:1001 at/,
+      /^Destroy of alice approved by telegram:1001 at/,
     );
     expect(s.fake.lastText(annDm.id)).toMatch(/^✅ Done: Destroy alice · job #2/);
     await expect(request(`${url}/health`)).rejects.toThrow();
@@ -69,7 +65,7 @@ describe('telegram bridge', () => {
     await s.fake.waitFor(() =>
       s.fake.callbackAnswers.some((a) => a.callbackQueryId === again.callbackQueryId),
     );
-    expect(s.fake.callbackAnswers.at(-1)!.text).toMatch(/^Already resolved \(confirm by telegram:1001\)/);
+    expect(s.fake.callbackAnswers.at(-1)!.text).toMatch(/^Already resolved \(approve by telegram:1001\)/);
     expect(s.bot.store.jobs.recent(10)).toHaveLength(2);
     s.fake.assertNoViolations();
   });
@@ -77,16 +73,10 @@ describe('telegram bridge', () => {
   it('refuses presses by people who may not act, and forged or stale ids, with a toast and no change', async () => {
     const group: FakeChat = { id: -200, type: 'group', title: 'Ops' };
     const s = await session({ FLEETBOT_CHATS: 'telegram:-200' });
-    const agent = s.bot.store.agents.create({
-      name: 'alice',
-      role: 'swe',
-      provider: 'local',
-      owner: 'telegram:1001',
-    });
-    s.bot.store.agents.update(agent.id, { status: 'running' });
+    seedRunningAgent(s.bot, 'alice');
     await s.say(group, ann, '/destroy alice');
     const card = s.fake.messages(group.id).at(-1)!;
-    const data = buttonData(s, group.id, card.messageId, /^Destroy alice$/);
+    const data = buttonData(s, group.id, card.messageId, /^Approve destroy$/);
 
     const pressAs = async (from: FakeUser, d: string, forged = false): Promise<string | undefined> => {
       const p = s.fake.pressButton({ chat: group, from, messageId: card.messageId, data: d, forged });
@@ -100,8 +90,8 @@ describe('telegram bridge', () => {
     expect(s.bot.store.agents.live('alice')?.status).toBe('running');
     expect(s.fake.messages(group.id).find((m) => m.messageId === card.messageId)!.history).toHaveLength(1);
     expect(s.bot.store.jobs.recent(5)).toEqual([]);
-    const keep = buttonData(s, group.id, card.messageId, /^Keep it$/);
-    expect(await pressAs(ann, keep)).toBe('Kept.');
+    const keep = buttonData(s, group.id, card.messageId, /^Cancel$/);
+    expect(await pressAs(ann, keep)).toBe('Cancelled; nothing was changed.');
     expect(await pressAs(ann, data)).toMatch(/^Already resolved/);
     s.fake.assertNoViolations();
   });
@@ -135,7 +125,7 @@ describe('telegram bridge', () => {
     const strangerGroup: FakeChat = { id: -300, type: 'group', title: 'Elsewhere' };
     await s.say(strangerGroup, stranger, '/deploy swe evil');
     expect(s.fake.lastText(strangerGroup.id)).toBe(
-      'This chat is not allowed to use fleetbot.\nyour id: telegram:5555, this chat: telegram:-300. An admin can allow it by adding the chat to FLEETBOT_CHATS.',
+      'This chat is not allowed to use fleetbot.\nyour id: telegram:5555, this chat: telegram:-300. Ask an admin (telegram:1001) to send /allow chat telegram:-300.',
     );
     s.fake.sendText({ chat: strangerGroup, from: stranger, text: '/list' });
     s.fake.sendText({ chat: strangerGroup, from: stranger, text: '/help' });

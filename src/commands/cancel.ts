@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { defineCommand } from '../core/command.js';
-import { UserError } from '../core/errors.js';
 import { message } from '../core/outbound.js';
 
 export const cancel = defineCommand({
@@ -18,14 +17,7 @@ export const cancel = defineCommand({
     })
     .strict(),
   run: async (ctx, { job }) => {
-    const found = ctx.services.store.jobs.byId(job);
-    if (!found) throw new UserError(`There is no job #${job}. /jobs lists recent jobs.`);
-    if (found.requester !== ctx.principal && ctx.level !== 'admin') {
-      throw new UserError(
-        `Job #${job} was started by ${found.requester}; only they or an admin can cancel it.`,
-      );
-    }
-    switch (ctx.services.jobs.cancel(job)) {
+    switch (ctx.services.jobs.cancel(job, ctx)) {
       case 'cancelled':
         return message(`Job #${job} was cancelled before it started.`);
       case 'stopping':
@@ -33,7 +25,7 @@ export const cancel = defineCommand({
           `Stopping job #${job}; whatever it created is being removed. Its card shows the result.`,
         );
       case 'not-active':
-        return message(`Job #${job} is already ${found.status}; there is nothing to cancel.`);
+        return message(`Job #${job} has already finished; there is nothing to cancel.`);
     }
   },
 });

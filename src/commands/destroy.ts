@@ -5,12 +5,11 @@ import { UserError } from '../core/errors.js';
 import { clockTime, duration } from '../core/format.js';
 import { bold, code, message } from '../core/outbound.js';
 
-const approvalTtlMs = 10 * 60_000;
 const payloadSchema = z.object({ agentId: z.number().int(), name: z.string() });
 
 export const destroy = defineCommand({
   name: 'destroy',
-  summary: 'Delete an agent and everything it runs on (asks for confirmation)',
+  summary: 'Delete an agent and everything it runs on (asks for approval)',
   usage: '/destroy <name>',
   permission: 'operator',
   positional: ['name'],
@@ -20,21 +19,24 @@ export const destroy = defineCommand({
     const agent = fleet.find(name);
     fleet.assertIdle(agent);
     const steps = fleet.destroyPreview(agent);
+    const health = await fleet.status(agent);
     await ctx.ask({
       kind: 'destroy',
       payload: { agentId: agent.id, name: agent.name },
-      ttlMs: approvalTtlMs,
-      card: (ids) => ({
+      card: ({ buttons, expiresAt, policy, requestedBy }) => ({
         ...message(
           bold(`Destroy ${agent.name}?`),
-          `${agent.role} on ${agent.provider} · ${agent.status} · created ${duration(now() - agent.createdAt)} ago`,
+          `${agent.role} on ${agent.provider} · owner ${agent.owner} · created ${duration(now() - agent.createdAt)} ago`,
+          `Last health: ${health.state} (${health.detail})`,
           `This will: ${steps.join('; ')}.`,
-          `The buttons work once and expire at ${clockTime(now() + approvalTtlMs)}.`,
+          policy === 'two-person'
+            ? `Needs an admin other than ${requestedBy} to approve, by ${clockTime(expiresAt)}.`
+            : `Approve by ${clockTime(expiresAt)}; the buttons work once.`,
         ),
         buttons: [
           [
-            { id: ids.confirm!, label: `Destroy ${agent.name}`, style: 'danger' },
-            { id: ids.cancel!, label: 'Keep it' },
+            { id: buttons.approve!, label: 'Approve destroy', style: 'danger' },
+            { id: buttons.cancel!, label: 'Cancel' },
           ],
         ],
       }),
@@ -45,14 +47,15 @@ export const destroy = defineCommand({
 export const destroyPrompt: PromptHandler = {
   kind: 'destroy',
   permission: 'operator',
-  choices: ['confirm', 'cancel'],
+  choices: ['approve', 'cancel'],
+  approveChoice: 'approve',
   async decide(ctx, prompt, choice) {
     const { name, agentId } = payloadSchema.parse(prompt.payload);
     const when = clockTime(ctx.services.now());
     if (choice === 'cancel') {
       return {
         card: message(`Destroy of ${name} cancelled by ${ctx.principal} at ${when}. Nothing was changed.`),
-        toast: 'Kept.',
+        toast: 'Cancelled; nothing was changed.',
       };
     }
     const agent = ctx.services.store.agents.live(name);
@@ -62,10 +65,10 @@ export const destroyPrompt: PromptHandler = {
         `${name} is not the agent this card was about any more; nothing was destroyed. Run /destroy ${name} again if needed.`,
       );
     }
-    const job = ctx.services.fleet.destroy({ agent, requester: ctx.principal, chat: ctx.chat });
+    const job = ctx.services.fleet.destroy({ agent, requester: prompt.requestedBy, chat: ctx.chat });
     return {
       card: message([
-        `Destroy of ${name} confirmed by ${ctx.principal} at ${when}. Progress: job #${job.id}; `,
+        `Destroy of ${name} approved by ${ctx.principal} at ${when} (asked by ${prompt.requestedBy}). Progress: job #${job.id}; `,
         code('/jobs'),
         ' lists jobs.',
       ]),

@@ -1,4 +1,6 @@
 import type { CommandSpec, PromptHandler } from '../core/command.js';
+import { allow, revoke } from './allow.js';
+import { audit } from './audit.js';
 import { cancel } from './cancel.js';
 import { deploy } from './deploy.js';
 import { destroy, destroyPrompt } from './destroy.js';
@@ -6,9 +8,11 @@ import { makeHelp } from './help.js';
 import { jobs } from './jobs.js';
 import { list } from './list.js';
 import { logs } from './logs.js';
+import { pair } from './pair.js';
 import { restart } from './restart.js';
 import { roles } from './roles.js';
 import { status } from './status.js';
+import { users } from './users.js';
 import { whoami } from './whoami.js';
 
 /** Every command, in the order /help and the platforms' command menus show them. */
@@ -23,6 +27,11 @@ export const commands: CommandSpec[] = [
   cancel,
   roles,
   whoami,
+  allow,
+  revoke,
+  users,
+  audit,
+  pair,
   makeHelp(() => commands),
 ];
 

@@ -68,6 +68,32 @@ export const variables = {
     example: '4',
     help: 'How many jobs run at once (1-64).',
   },
+  FLEETBOT_DESTROY_APPROVAL: {
+    schema: z.enum(['self', 'two-person']).default('self'),
+    example: 'two-person',
+    help: 'Who approves a destroy: self (the requester confirms) or two-person (an admin other than the requester).',
+  },
+  FLEETBOT_APPROVAL_TTL: {
+    schema: z
+      .string()
+      .default('10m')
+      .transform((s, ctx) => {
+        const m = /^(\d{1,6})\s*(s|m|h)?$/.exec(s.trim());
+        if (!m) {
+          ctx.addIssue({ code: 'custom', message: 'a duration such as 90s, 10m or 1h' });
+          return z.NEVER;
+        }
+        return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 's' | 'm' | 'h'];
+      })
+      .pipe(z.number().min(10_000, 'at least 10s').max(86_400_000, 'at most 24h')),
+    example: '10m',
+    help: 'How long approval buttons stay valid (e.g. 90s, 10m, 1h).',
+  },
+  FLEETBOT_RATE_LIMIT: {
+    schema: z.coerce.number().int().min(1).max(10_000).default(20),
+    example: '20',
+    help: 'Commands per minute one person may send; more get a friendly refusal.',
+  },
   FLEETBOT_CONSOLE: {
     schema: z.enum(['auto', 'on', 'off']).default('auto'),
     example: 'auto',
@@ -130,6 +156,9 @@ export type Config = {
   concurrency: number;
   logLevel: (typeof logLevels)[number];
   console: 'auto' | 'on' | 'off';
+  destroyApproval: 'self' | 'two-person';
+  approvalTtlMs: number;
+  commandsPerMinute: number;
   httpPort: number | undefined;
   telegram: { token: string; apiRoot: string; webhook?: { url: string; secret: string } } | undefined;
   /** Values of variables that roles ask for (agent secrets); read once at start. */
@@ -195,6 +224,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     concurrency: v.FLEETBOT_CONCURRENCY,
     logLevel: v.LOG_LEVEL,
     console: v.FLEETBOT_CONSOLE,
+    destroyApproval: v.FLEETBOT_DESTROY_APPROVAL,
+    approvalTtlMs: v.FLEETBOT_APPROVAL_TTL,
+    commandsPerMinute: v.FLEETBOT_RATE_LIMIT,
     httpPort: v.FLEETBOT_HTTP_PORT,
     telegram: v.TELEGRAM_BOT_TOKEN
       ? {

@@ -1,27 +1,43 @@
 import type { z } from 'zod';
+import type { Access, Caller } from './access.js';
 import type { Fleet } from './fleet.js';
 import type { JobService } from './jobs/service.js';
 import type { Logger } from './logging.js';
+import type { Pairing } from './pairing.js';
 import type { Store } from './store/index.js';
 import type { Level } from './store/principals.js';
-import type { Prompt } from './store/prompts.js';
-import type { ChatRef, MessageRef, Outbound, UserRef } from './types.js';
+import type { ApprovalPolicy, Prompt } from './store/prompts.js';
+import type { MessageRef, Outbound } from './types.js';
+
+export type { Caller };
 
 /** The core services a command may use; none of them is a platform or a cloud API. */
-export type Services = { fleet: Fleet; jobs: JobService; store: Store; log: Logger; now: () => number };
+export type Services = {
+  fleet: Fleet;
+  jobs: JobService;
+  store: Store;
+  access: Access;
+  pairing: Pairing;
+  log: Logger;
+  now: () => number;
+};
 
-export type Caller = { user: UserRef; chat: ChatRef; level: Level; principal: string };
+/** What a card asking for a decision is told when it is drawn. */
+export type AskCard = {
+  buttons: Record<string, string>;
+  expiresAt: number;
+  policy: ApprovalPolicy;
+  requestedBy: string;
+};
 
 export type CommandContext = Caller & {
   services: Services;
   reply(message: Outbound): Promise<MessageRef>;
-  /** Posts a card whose buttons resolve to a prompt of the given kind (single use, expiring). */
-  ask(p: {
-    kind: string;
-    payload: unknown;
-    ttlMs: number;
-    card: (buttons: Record<string, string>) => Outbound;
-  }): Promise<void>;
+  /**
+   * Posts a card whose buttons decide a prompt of the given kind. Core makes the buttons single use,
+   * bound to this chat and card, expiring, and enforces the configured approval policy on each press.
+   */
+  ask(p: { kind: string; payload: unknown; card: (card: AskCard) => Outbound }): Promise<void>;
 };
 
 export type FlagSpec = { type: 'value' | 'boolean'; short?: string };
@@ -31,6 +47,8 @@ export type CommandSpec<S extends z.ZodType = z.ZodType> = {
   summary: string;
   usage: string;
   permission: Level;
+  /** Usable by people not (yet) on the allowlist, in a private chat only: pairing. */
+  public?: boolean;
   /** Names that positional arguments bind to, in order; a trailing ? marks an optional one. */
   positional: string[];
   flags?: Record<string, FlagSpec>;
@@ -44,10 +62,13 @@ export const defineCommand = <S extends z.ZodType>(spec: CommandSpec<S>): Comman
 /** What happens when someone presses a button of a prompt of this kind. */
 export type PromptHandler = {
   kind: string;
-  /** Who may press its buttons at all. */
+  /** Who may press its buttons at all; the approval policy may ask for more. */
   permission: Level;
   /** The decisions its card offers; each gets its own opaque button id. */
   choices: readonly string[];
+  /** The choice that carries the request out; the others decline it. */
+  approveChoice: string;
+  /** Carries out the decision; the approval checks have passed and the decision is recorded. */
   decide(
     ctx: Caller & { services: Services },
     prompt: Prompt,

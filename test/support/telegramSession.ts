@@ -7,8 +7,9 @@ import {
   type FakeTelegram,
   type FakeUser,
 } from '../fakes/telegram/index.js';
-import { silentLog, testConfig } from './env.js';
-import { systemClock } from '../../src/core/clock.js';
+import { useCleanups } from './cleanups.js';
+import { silentLog, tempDir, testConfig } from './env.js';
+import { systemClock, type Clock } from '../../src/core/clock.js';
 
 export const ann: FakeUser = { id: 1001, firstName: 'Ann', username: 'ann' };
 export const bob: FakeUser = { id: 1002, firstName: 'Bob' };
@@ -21,6 +22,8 @@ export async function startTelegramBot(
     env?: Record<string, string>;
     fake?: FakeTelegram;
     pace?: TelegramOptions['pace'];
+    /** The bot's clock (approvals, expiry); the bridge keeps real time for its pacing. */
+    clock?: Clock;
     webhook?: { url: string; secret: string; http: HttpServer };
   } = {},
 ) {
@@ -45,6 +48,7 @@ export async function startTelegramBot(
     {
       bridges: [bridge],
       log: silentLog,
+      ...(opts.clock ? { clock: opts.clock } : {}),
       local: { healthDeadlineMs: 10_000, stopGraceMs: 2_000, pollIntervalMs: 50 },
     },
   );
@@ -88,4 +92,27 @@ export async function startTelegramBot(
       if (closeFake) await fake.close();
     },
   };
+}
+
+export type TelegramSession = Awaited<ReturnType<typeof startTelegramBot>>;
+
+/** For a describe block: `session(opts)` starts a bot against a fresh fake and data folder, cleaned up after each test. */
+export function telegramSessions(): (
+  opts?: Parameters<typeof startTelegramBot>[1],
+) => Promise<TelegramSession> {
+  const defer = useCleanups();
+  return async (opts = {}) => {
+    const tmp = tempDir();
+    const s = await startTelegramBot(tmp.dir, opts);
+    defer(tmp.cleanup);
+    defer(() => s.stop());
+    return s;
+  };
+}
+
+/** An agent row that looks running, for tests about cards and buttons rather than processes. */
+export function seedRunningAgent(bot: Fleetbot, name: string) {
+  const agent = bot.store.agents.create({ name, role: 'swe', provider: 'local', owner: 'telegram:1001' });
+  bot.store.agents.update(agent.id, { status: 'running' });
+  return agent;
 }

@@ -1,5 +1,6 @@
 import PQueue from 'p-queue';
 import type { Clock } from '../clock.js';
+import { auditLog, userOfKey } from '../auditLog.js';
 import { UserError } from '../errors.js';
 import { createLiveMessage, type LiveMessage } from '../liveMessage.js';
 import type { Logger } from '../logging.js';
@@ -38,6 +39,7 @@ export function createJobService(deps: {
   const { store, messenger, clock } = deps;
   const queue = new PQueue({ concurrency: deps.concurrency });
   const active = new Map<number, Running>();
+  const audit = auditLog(store);
 
   const refresh = (jobId: number): void => {
     const entry = active.get(jobId);
@@ -70,6 +72,12 @@ export function createJobService(deps: {
     store.transaction(() => {
       store.jobs.finish(job.id, outcome.status, outcome.error);
       entry.request.settle(outcome);
+      audit(
+        { user: userOfKey(job.requester), chat: job.chat },
+        `job ${job.kind}`,
+        outcome.status,
+        `#${job.id} ${job.subject}${outcome.error ? `: ${outcome.error}` : ''}`,
+      );
     });
     log.info({ status: outcome.status, error: outcome.error }, 'job finished');
     refresh(job.id);
@@ -125,8 +133,15 @@ export function createJobService(deps: {
     },
 
     /** Cancels a queued job at once, or asks a running one to stop and roll back. */
-    cancel(jobId: number): 'cancelled' | 'stopping' | 'not-active' {
+    cancel(jobId: number, by: { principal: string; level: string }): 'cancelled' | 'stopping' | 'not-active' {
       const job = store.jobs.byId(jobId);
+      if (!job) throw new UserError(`There is no job #${jobId}. /jobs lists recent jobs.`);
+      // Operators cancel their own jobs; admins anyone's.
+      if (job.requester !== by.principal && by.level !== 'admin') {
+        throw new UserError(
+          `Job #${jobId} was started by ${job.requester}; only they or an admin can cancel it.`,
+        );
+      }
       const entry = active.get(jobId);
       if (!job || !entry || (job.status !== 'queued' && job.status !== 'running')) return 'not-active';
       if (job.status === 'queued') {

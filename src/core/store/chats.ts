@@ -59,6 +59,29 @@ export function chatsRepo(db: Db, clock: Clock) {
         );
       })();
     },
+    disallow(platform: Platform, chatId: string): boolean {
+      return (
+        db
+          .prepare(
+            'UPDATE chats SET allowed = 0, updated_at = ? WHERE platform = ? AND chat_id = ? AND allowed = 1',
+          )
+          .run(clock.now(), platform, chatId).changes === 1
+      );
+    },
+    allowed(): (ChatRecord & { source: string | null })[] {
+      return db
+        .prepare<[], Row & { source: string | null }>(
+          'SELECT * FROM chats WHERE allowed = 1 ORDER BY platform, chat_id',
+        )
+        .all()
+        .map((r) => ({
+          platform: r.platform,
+          chatId: r.chat_id,
+          allowed: true,
+          unreachable: r.unreachable === 1,
+          source: r.source,
+        }));
+    },
     allow(platform: Platform, chatId: string, source: string): void {
       db.prepare(
         `INSERT INTO chats (platform, chat_id, allowed, source, updated_at) VALUES (?, ?, 1, ?, ?)

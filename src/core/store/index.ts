@@ -5,6 +5,7 @@ import { chatsRepo } from './chats.js';
 import { cursorsRepo } from './cursors.js';
 import { openDb, type Db } from './db.js';
 import { jobsRepo } from './jobs.js';
+import { pairingRepo } from './pairing.js';
 import { principalsRepo } from './principals.js';
 import { promptsRepo } from './prompts.js';
 import { stepsRepo } from './steps.js';
@@ -20,6 +21,7 @@ export function createStore(db: Db, clock: Clock) {
     cursors: cursorsRepo(db, clock),
     audit: auditRepo(db, clock),
     prompts: promptsRepo(db, clock),
+    pairing: pairingRepo(db, clock),
     /** Runs fn in one transaction: writes that belong together land together or not at all. */
     transaction<T>(fn: () => T): T {
       return db.transaction(fn)();

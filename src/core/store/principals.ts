@@ -68,6 +68,18 @@ export function principalsRepo(db: Db, clock: Clock) {
         }
       }
     },
+    remove(platform: Platform, userId: string): boolean {
+      return (
+        db.prepare('DELETE FROM principals WHERE platform = ? AND user_id = ?').run(platform, userId)
+          .changes === 1
+      );
+    },
+    admins(): Principal[] {
+      return db
+        .prepare<[], Row>("SELECT * FROM principals WHERE level = 'admin' ORDER BY granted_at")
+        .all()
+        .map(toPrincipal);
+    },
     list(): Principal[] {
       return db
         .prepare<[], Row>('SELECT * FROM principals ORDER BY platform, user_id')

@@ -3,8 +3,17 @@ import type { Clock } from '../clock.js';
 import type { ChatRef, Platform } from '../types.js';
 import type { Db } from './db.js';
 
+/**
+ * Who may take the approving choice: `self` lets the requester confirm (admins may too), `two-person`
+ * needs an admin other than the requester. Anyone who may approve, and the requester, may decline.
+ */
+export type ApprovalPolicy = 'self' | 'two-person';
+
 /** A card awaiting one decision; each of its buttons carries an opaque random id, never its meaning. */
 export type Prompt = {
+  policy: ApprovalPolicy;
+  /** The choice that carries out the request; every other choice declines it. */
+  approveChoice: string | null;
   id: string;
   kind: string;
   payload: unknown;
@@ -19,6 +28,8 @@ export type Prompt = {
 };
 
 type Row = {
+  policy: ApprovalPolicy;
+  approve_choice: string | null;
   id: string;
   kind: string;
   payload: string;
@@ -34,6 +45,8 @@ type Row = {
 };
 
 const toPrompt = (r: Row): Prompt => ({
+  policy: r.policy,
+  approveChoice: r.approve_choice,
   id: r.id,
   kind: r.kind,
   payload: JSON.parse(r.payload) as unknown,
@@ -60,14 +73,16 @@ export function promptsRepo(db: Db, clock: Clock) {
       requestedBy: string;
       ttlMs: number;
       choices: string[];
+      policy: ApprovalPolicy;
+      approveChoice?: string;
     }): { prompt: Prompt; buttonIds: Record<string, string> } {
       const id = newOpaqueId();
       const now = clock.now();
       const buttonIds: Record<string, string> = {};
       db.transaction(() => {
         db.prepare(
-          `INSERT INTO prompts (id, kind, payload, chat_platform, chat_id, requested_by, created_at, expires_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO prompts (id, kind, payload, chat_platform, chat_id, requested_by, created_at, expires_at, policy, approve_choice)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
           id,
           p.kind,
@@ -77,6 +92,8 @@ export function promptsRepo(db: Db, clock: Clock) {
           p.requestedBy,
           now,
           now + p.ttlMs,
+          p.policy,
+          p.approveChoice ?? null,
         );
         const insert = db.prepare('INSERT INTO prompt_buttons (id, prompt_id, choice) VALUES (?, ?, ?)');
         for (const choice of p.choices) {
@@ -102,6 +119,13 @@ export function promptsRepo(db: Db, clock: Clock) {
         .get(buttonId);
       const prompt = row && byIdStmt.get(row.prompt_id);
       return row && prompt ? { prompt: toPrompt(prompt), choice: row.choice } : undefined;
+    },
+    /** Undecided prompts whose time is up, for the sweeper that marks their cards expired. */
+    expiredOpen(now: number): Prompt[] {
+      return db
+        .prepare<[number], Row>('SELECT * FROM prompts WHERE decided_at IS NULL AND expires_at <= ?')
+        .all(now)
+        .map(toPrompt);
     },
     /** Records the decision once; false when someone else decided first. */
     decide(id: string, decidedBy: string, decision: string): boolean {

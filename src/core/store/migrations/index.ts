@@ -162,4 +162,29 @@ INSERT INTO job_steps SELECT * FROM job_steps_new;
 DROP TABLE job_steps_new;
 `,
   },
+  {
+    version: 4,
+    name: 'approval policies and pairing codes',
+    sql: `
+ALTER TABLE prompts ADD COLUMN policy TEXT NOT NULL DEFAULT 'self';
+ALTER TABLE prompts ADD COLUMN approve_choice TEXT;
+CREATE INDEX prompts_open ON prompts(expires_at) WHERE decided_at IS NULL;
+
+CREATE TABLE pairing_codes (
+  id          INTEGER PRIMARY KEY,
+  salt        TEXT NOT NULL,
+  hash        TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  used_at     INTEGER,
+  used_by     TEXT
+);
+
+CREATE TABLE pairing_failures (
+  id          INTEGER PRIMARY KEY,
+  at          INTEGER NOT NULL,
+  who         TEXT NOT NULL
+);
+`,
+  },
 ];

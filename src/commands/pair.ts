@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { defineCommand } from '../core/command.js';
+import { clockTime } from '../core/format.js';
+import { UserError } from '../core/errors.js';
+import { message } from '../core/outbound.js';
+
+export const pair = defineCommand({
+  name: 'pair',
+  summary: 'Become admin with the one-time code from the bot’s log (private chat only)',
+  usage: '/pair <code>',
+  permission: 'viewer',
+  public: true,
+  positional: ['code'],
+  args: z.object({ code: z.string().max(32) }).strict(),
+  run: async (ctx, { code }) => {
+    const { pairing } = ctx.services;
+    switch (pairing.attempt(code, ctx.user)) {
+      case 'paired':
+        return message(
+          `You are now admin (${ctx.principal}). /help shows what you can do; /allow grants access to others.`,
+        );
+      case 'locked':
+        throw new UserError(
+          `Pairing is locked after too many wrong codes, until ${clockTime(pairing.lockedUntil() ?? ctx.services.now())}. Then run "fleetbot pair" on the bot's host for a fresh code.`,
+        );
+      case 'wrong':
+        throw new UserError(
+          'That code is not valid (wrong, used or expired). Run "fleetbot pair" on the bot’s host for a fresh code.',
+        );
+    }
+  },
+});

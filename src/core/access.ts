@@ -1,0 +1,178 @@
+import { z } from 'zod';
+import { UserError } from './errors.js';
+import { code, message } from './outbound.js';
+import type { Store } from './store/index.js';
+import { levelRank, type Level } from './store/principals.js';
+import type { ApprovalPolicy, Prompt } from './store/prompts.js';
+import {
+  principalKey,
+  type ChatRef,
+  type Inbound,
+  type Outbound,
+  type Platform,
+  type Span,
+  type UserRef,
+} from './types.js';
+
+export type Caller = { user: UserRef; chat: ChatRef; level: Level; principal: string };
+
+/** A person or chat named by platform id, as /allow and /revoke take them; never a username. */
+export const idRefSchema = z.string().transform((s, ctx) => {
+  const m = /^(telegram|slack|console):(-?[A-Za-z0-9_.]{1,64})$/.exec(s);
+  if (!m) {
+    ctx.addIssue({
+      code: 'custom',
+      message: s.startsWith('@')
+        ? `Use the numeric id, not the username ${s.slice(0, 40)}: ask them to send /whoami, or read it from the refusal they got.`
+        : `"${s.slice(0, 40)}" is not an id like telegram:123456789 or slack:U0123ABCD.`,
+    });
+    return z.NEVER;
+  }
+  return { platform: m[1] as Platform, id: m[2]! };
+});
+export type IdRef = z.output<typeof idRefSchema>;
+
+/** Who may do what: the allowlist, levels, and who may decide an approval. One place, used by the router. */
+export function createAccess(store: Store) {
+  const idsOf = (user: UserRef, chat: ChatRef): (string | Span)[] => [
+    'your id: ',
+    code(principalKey(user)),
+    ', this chat: ',
+    code(`${chat.platform}:${chat.chatId}`),
+  ];
+
+  /** Up to three admins a person can ask, by id (names are not stored, ids are what /allow takes). */
+  const adminsToAsk = (): string => {
+    const admins = store.principals.admins().filter((a) => a.platform !== 'console');
+    if (admins.length === 0) return 'an admin (set FLEETBOT_ADMINS, or pair one: see the README)';
+    const shown = admins.slice(0, 3).map((a) => `${a.platform}:${a.userId}`);
+    return `an admin (${shown.join(', ')}${admins.length > 3 ? ', …' : ''})`;
+  };
+
+  return {
+    adminsToAsk,
+
+    /** Who is asking, at what level; or the refusal that tells them their ids and whom to ask. */
+    identify(inbound: Inbound): { ok: true; caller: Caller } | { ok: false; refusal: Outbound } {
+      const { user, chat } = inbound;
+      const principal = store.principals.get(user.platform, user.userId);
+      const chatAllowed = inbound.direct || store.chats.get(chat.platform, chat.chatId)?.allowed === true;
+      if (!chatAllowed) {
+        return {
+          ok: false,
+          refusal: message('This chat is not allowed to use fleetbot.', [
+            ...idsOf(user, chat),
+            `. Ask ${adminsToAsk()} to send `,
+            code(`/allow chat ${chat.platform}:${chat.chatId}`),
+            '.',
+          ]),
+        };
+      }
+      // Members of an allowed group may look (viewer); doing anything needs a personal grant.
+      const level: Level | undefined = principal?.level ?? (inbound.direct ? undefined : 'viewer');
+      if (!level) {
+        return {
+          ok: false,
+          refusal: message('You are not on fleetbot’s allowlist.', [
+            ...idsOf(user, chat),
+            `. Ask ${adminsToAsk()} to send `,
+            code(`/allow user ${principalKey(user)} viewer`),
+            '.',
+          ]),
+        };
+      }
+      return { ok: true, caller: { user, chat, level, principal: principalKey(user) } };
+    },
+
+    /** undefined when the caller has the level; otherwise the refusal naming the level and whom to ask. */
+    refuseBelow(caller: Caller, needed: Level, what: string): Outbound | undefined {
+      if (levelRank(caller.level) >= levelRank(needed)) return undefined;
+      return message(`${what} needs the ${needed} level; you are ${caller.level}.`, [
+        `Ask ${adminsToAsk()} to send `,
+        code(`/allow user ${caller.principal} ${needed}`),
+        '.',
+      ]);
+    },
+
+    /** Grants a level; takes effect with the next command. Config admins are managed in the config. */
+    grant(by: Caller, target: IdRef, level: Level): string {
+      const existing = store.principals.get(target.platform, target.id);
+      if (existing?.source === 'config') {
+        throw new UserError(
+          `${target.platform}:${target.id} is an admin from FLEETBOT_ADMINS; change it there.`,
+        );
+      }
+      store.principals.upsert({
+        platform: target.platform,
+        userId: target.id,
+        level,
+        source: 'chat',
+        grantedBy: by.principal,
+      });
+      return existing
+        ? `${target.platform}:${target.id} is now ${level} (was ${existing.level}).`
+        : `${target.platform}:${target.id} is now ${level}.`;
+    },
+
+    revoke(by: Caller, target: IdRef): string {
+      const existing = store.principals.get(target.platform, target.id);
+      if (!existing)
+        throw new UserError(
+          `${target.platform}:${target.id} has no access; nothing to revoke. /users lists who has.`,
+        );
+      if (existing.source === 'config') {
+        throw new UserError(
+          `${target.platform}:${target.id} is an admin from FLEETBOT_ADMINS; remove it there and restart.`,
+        );
+      }
+      const remoteAdmins = store.principals.admins().filter((a) => a.platform !== 'console');
+      if (existing.level === 'admin' && remoteAdmins.length === 1) {
+        throw new UserError(
+          `${target.platform}:${target.id} is the last admin; grant admin to someone else first.`,
+        );
+      }
+      store.principals.remove(target.platform, target.id);
+      return `${target.platform}:${target.id} no longer has access (was ${existing.level}, revoked by ${by.principal}).`;
+    },
+
+    allowChat(target: IdRef): string {
+      store.chats.allow(target.platform, target.id, 'chat');
+      return `Chat ${target.platform}:${target.id} is allowed; its members can use viewer commands.`;
+    },
+
+    disallowChat(target: IdRef): string {
+      if (!store.chats.disallow(target.platform, target.id)) {
+        throw new UserError(`Chat ${target.platform}:${target.id} was not allowed; nothing to revoke.`);
+      }
+      return `Chat ${target.platform}:${target.id} is no longer allowed.`;
+    },
+
+    /** Whether this caller may take this choice on this prompt under its approval policy; why not if not. */
+    mayDecide(prompt: Prompt, caller: Caller, choice: string): string | undefined {
+      const isRequester = caller.principal === prompt.requestedBy;
+      const isAdmin = caller.level === 'admin';
+      if (choice !== prompt.approveChoice) {
+        return isRequester || isAdmin
+          ? undefined
+          : `Only ${prompt.requestedBy}, who asked, or an admin can cancel this.`;
+      }
+      return approvalRefusal(prompt.policy, { isRequester, isAdmin, requester: prompt.requestedBy });
+    },
+  };
+}
+export type Access = ReturnType<typeof createAccess>;
+
+function approvalRefusal(
+  policy: ApprovalPolicy,
+  who: { isRequester: boolean; isAdmin: boolean; requester: string },
+): string | undefined {
+  if (policy === 'self') {
+    return who.isRequester || who.isAdmin
+      ? undefined
+      : `Only ${who.requester}, who asked, or an admin can approve this.`;
+  }
+  if (who.isRequester) return 'Two-person rule: another admin must approve what you asked for.';
+  return who.isAdmin
+    ? undefined
+    : 'Two-person rule: only an admin other than the requester can approve this.';
+}
