@@ -15,6 +15,9 @@ import { createAccess } from './core/access.js';
 import { createApprovals } from './core/approvals.js';
 import type { Services } from './core/command.js';
 import { createPairing } from './core/pairing.js';
+import { createAlerts } from './core/monitor/alerts.js';
+import { createMonitor } from './core/monitor/monitor.js';
+import { defaultThresholds } from './core/monitor/states.js';
 import { openStore, type Store } from './core/store/index.js';
 import type { Bridge } from './core/types.js';
 import { createLocalProvider, type LocalOptions } from './providers/local/index.js';
@@ -132,18 +135,45 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
   });
   const access = createAccess(store);
   const pairing = createPairing(store, clock);
-  const services: Services = { fleet, jobs, store, access, pairing, log, now: () => clock.now() };
+  const thresholds = {
+    ...defaultThresholds,
+    downAfter: config.health.downAfter,
+    upAfter: config.health.upAfter,
+  };
   const approvals = createApprovals({
     store,
     messenger,
     access,
     handlers: prompts,
+    // Button handlers run later, once every service below exists.
     services: () => services,
     clock,
     log,
     ttlMs: config.approvalTtlMs,
     policyFor: (kind) => (kind === 'destroy' ? config.destroyApproval : 'self'),
   });
+  const alerts = createAlerts({
+    store,
+    approvals,
+    messenger,
+    clock,
+    log: log.child({ part: 'alerts' }),
+    thresholds,
+  });
+  const services: Services = { fleet, jobs, store, access, pairing, alerts, log, now: () => clock.now() };
+  const monitor = createMonitor({
+    store,
+    clock,
+    log: log.child({ part: 'monitor' }),
+    healthUrl: (agent) => fleet.healthUrl(agent),
+    intervalMs: config.health.intervalMs,
+    timeoutMs: Math.min(config.health.timeoutMs, config.health.intervalMs),
+    concurrency: 256,
+    thresholds,
+    onTransition: (agent, record, transition) => alerts.onTransition(agent, record, transition),
+    afterCycle: () => alerts.settleFlapping(),
+  });
+  jobs.onFinished((job, outcome) => alerts.jobFinished(job, outcome));
   const router = createRouter({
     commands,
     services,
@@ -205,6 +235,7 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
     }, 30_000);
   };
   sweep();
+  monitor.start();
   const pairingCode = pairing.hasRemoteAdmin() ? undefined : pairing.issue();
   if (pairingCode) {
     log.warn(
@@ -217,6 +248,8 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
     router,
     approvals,
     pairing,
+    monitor,
+    alerts,
     pairingCode,
     fleet,
     jobs,
@@ -226,6 +259,8 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
     async stop(): Promise<void> {
       clock.clearTimeout(sweeping);
       sweeping = undefined;
+      await monitor.stop();
+      await alerts.flush();
       for (const bridge of deps.bridges) await bridge.stop();
       store.close();
     },

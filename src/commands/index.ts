@@ -1,5 +1,6 @@
 import type { CommandSpec, PromptHandler } from '../core/command.js';
 import { allow, revoke } from './allow.js';
+import { alertPrompt, alerts } from './alerts.js';
 import { audit } from './audit.js';
 import { cancel } from './cancel.js';
 import { deploy } from './deploy.js';
@@ -27,6 +28,7 @@ export const commands: CommandSpec[] = [
   cancel,
   roles,
   whoami,
+  alerts,
   allow,
   revoke,
   users,
@@ -35,4 +37,4 @@ export const commands: CommandSpec[] = [
   makeHelp(() => commands),
 ];
 
-export const prompts: PromptHandler[] = [destroyPrompt];
+export const prompts: PromptHandler[] = [destroyPrompt, alertPrompt];

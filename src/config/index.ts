@@ -31,6 +31,28 @@ const idList = z
 /** `secret` values are never echoed back in an error message. */
 type Variable = { schema: z.ZodType; example: string; help: string; secret?: boolean };
 
+/** A duration such as 500ms, 90s, 10m or 1h (plain numbers are seconds), in milliseconds, within bounds. */
+const duration = (fallback: string, bounds: { min: number; max: number }) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((s, ctx) => {
+      const m = /^(\d{1,6})\s*(ms|s|m|h)?$/.exec(s.trim());
+      if (!m) {
+        ctx.addIssue({ code: 'custom', message: 'a duration such as 500ms, 90s, 10m or 1h' });
+        return z.NEVER;
+      }
+      return (
+        Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h']
+      );
+    })
+    .pipe(
+      z
+        .number()
+        .min(bounds.min, `at least ${bounds.min / 1000}s`)
+        .max(bounds.max, `at most ${bounds.max / 1000}s`),
+    );
+
 /** One row per variable: its schema, an example of a good value, and what it is for (.env.example). */
 export const variables = {
   FLEETBOT_DATA_DIR: {
@@ -74,18 +96,7 @@ export const variables = {
     help: 'Who approves a destroy: self (the requester confirms) or two-person (an admin other than the requester).',
   },
   FLEETBOT_APPROVAL_TTL: {
-    schema: z
-      .string()
-      .default('10m')
-      .transform((s, ctx) => {
-        const m = /^(\d{1,6})\s*(s|m|h)?$/.exec(s.trim());
-        if (!m) {
-          ctx.addIssue({ code: 'custom', message: 'a duration such as 90s, 10m or 1h' });
-          return z.NEVER;
-        }
-        return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 's' | 'm' | 'h'];
-      })
-      .pipe(z.number().min(10_000, 'at least 10s').max(86_400_000, 'at most 24h')),
+    schema: duration('10m', { min: 10_000, max: 86_400_000 }),
     example: '10m',
     help: 'How long approval buttons stay valid (e.g. 90s, 10m, 1h).',
   },
@@ -93,6 +104,26 @@ export const variables = {
     schema: z.coerce.number().int().min(1).max(10_000).default(20),
     example: '20',
     help: 'Commands per minute one person may send; more get a friendly refusal.',
+  },
+  FLEETBOT_HEALTH_INTERVAL: {
+    schema: duration('30s', { min: 1000, max: 3_600_000 }),
+    example: '30s',
+    help: 'How often every running agent is health-checked.',
+  },
+  FLEETBOT_HEALTH_TIMEOUT: {
+    schema: duration('5s', { min: 100, max: 60_000 }),
+    example: '5s',
+    help: 'How long one health check may take before it counts as failed.',
+  },
+  FLEETBOT_DOWN_AFTER: {
+    schema: z.coerce.number().int().min(1).max(100).default(3),
+    example: '3',
+    help: 'Failed checks in a row before an agent counts as down and an alert goes out.',
+  },
+  FLEETBOT_UP_AFTER: {
+    schema: z.coerce.number().int().min(1).max(100).default(2),
+    example: '2',
+    help: 'Passed checks in a row before a down agent counts as recovered.',
   },
   FLEETBOT_CONSOLE: {
     schema: z.enum(['auto', 'on', 'off']).default('auto'),
@@ -159,6 +190,7 @@ export type Config = {
   destroyApproval: 'self' | 'two-person';
   approvalTtlMs: number;
   commandsPerMinute: number;
+  health: { intervalMs: number; timeoutMs: number; downAfter: number; upAfter: number };
   httpPort: number | undefined;
   telegram: { token: string; apiRoot: string; webhook?: { url: string; secret: string } } | undefined;
   /** Values of variables that roles ask for (agent secrets); read once at start. */
@@ -227,6 +259,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     destroyApproval: v.FLEETBOT_DESTROY_APPROVAL,
     approvalTtlMs: v.FLEETBOT_APPROVAL_TTL,
     commandsPerMinute: v.FLEETBOT_RATE_LIMIT,
+    health: {
+      intervalMs: v.FLEETBOT_HEALTH_INTERVAL,
+      timeoutMs: v.FLEETBOT_HEALTH_TIMEOUT,
+      downAfter: v.FLEETBOT_DOWN_AFTER,
+      upAfter: v.FLEETBOT_UP_AFTER,
+    },
     httpPort: v.FLEETBOT_HTTP_PORT,
     telegram: v.TELEGRAM_BOT_TOKEN
       ? {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Access, Caller } from './access.js';
 import { auditLog, userOfKey } from './auditLog.js';
 import type { Clock } from './clock.js';
-import type { AskCard, PromptHandler, Services } from './command.js';
+import { permissionFor, type AskCard, type PromptHandler, type Services } from './command.js';
 import { UserError } from './errors.js';
 import type { Logger } from './logging.js';
 import type { Messenger } from './messenger.js';
@@ -10,7 +10,7 @@ import { message } from './outbound.js';
 import type { Store } from './store/index.js';
 import { levelRank } from './store/principals.js';
 import type { ApprovalPolicy, Prompt } from './store/prompts.js';
-import type { ActionAnswer, Inbound, Outbound } from './types.js';
+import type { ActionAnswer, ChatRef, Inbound, MessageRef, Outbound } from './types.js';
 
 const buttonIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
@@ -92,21 +92,29 @@ export function createApprovals(deps: {
         audit(caller, prompt.kind, 'rejected: expired');
         return { text: 'This request expired. Run the command again for a fresh card.', alert: true };
       }
+      const needed = permissionFor(handler, choice);
       const refusal =
-        levelRank(caller.level) < levelRank(handler.permission)
-          ? `This needs the ${handler.permission} level; you are ${caller.level}.`
-          : deps.access.mayDecide(prompt, caller, choice);
+        levelRank(caller.level) < levelRank(needed)
+          ? `This needs the ${needed} level; you are ${caller.level}.`
+          : handler.multiUse
+            ? undefined
+            : deps.access.mayDecide(prompt, caller, choice);
       if (refusal) {
         audit(caller, prompt.kind, 'refused', refusal);
         return { text: refusal, alert: true };
       }
-      if (!store.prompts.decide(prompt.id, caller.principal, choice)) {
+      if (!handler.multiUse && !store.prompts.decide(prompt.id, caller.principal, choice)) {
         return { text: 'Someone already resolved this card.' };
       }
       try {
-        const result = await handler.decide({ ...caller, services: deps.services() }, prompt, choice);
-        audit(caller, prompt.kind, choice === prompt.approveChoice ? 'approved' : 'declined');
-        await editCard(prompt, result.card);
+        const reply = (out: Outbound) => messenger.send(caller.chat, out);
+        const result = await handler.decide({ ...caller, services: deps.services(), reply }, prompt, choice);
+        audit(
+          caller,
+          prompt.kind,
+          handler.multiUse ? choice : choice === prompt.approveChoice ? 'approved' : 'declined',
+        );
+        if (result.card) await editCard(prompt, result.card);
         return { text: result.toast };
       } catch (err) {
         const text =
@@ -116,6 +124,38 @@ export function createApprovals(deps: {
         await editCard(prompt, message(text));
         return { text, alert: true };
       }
+    },
+
+    /**
+     * Posts a card on fleetbot's own initiative (an alert) whose buttons stay usable until close().
+     * Returns the prompt id and the button ids, so later versions of the card keep the same buttons.
+     */
+    async post(p: {
+      kind: string;
+      payload: unknown;
+      chat: ChatRef;
+      ttlMs: number;
+      card: (buttons: Record<string, string>) => Outbound;
+    }): Promise<{ promptId: string; buttons: Record<string, string>; ref: MessageRef }> {
+      const handler = handlers.get(p.kind);
+      if (!handler) throw new Error(`no prompt handler for ${p.kind}`);
+      const { prompt, buttonIds } = store.prompts.create({
+        kind: p.kind,
+        payload: p.payload,
+        chat: p.chat,
+        requestedBy: 'fleetbot',
+        ttlMs: p.ttlMs,
+        choices: [...handler.choices],
+        policy: 'self',
+      });
+      const ref = await messenger.send(p.chat, p.card(buttonIds));
+      store.prompts.attachMessage(prompt.id, ref.messageId);
+      return { promptId: prompt.id, buttons: buttonIds, ref };
+    },
+
+    /** Ends a multi-use card's buttons (the incident is over); later presses are told so. */
+    close(promptId: string, outcome: string): void {
+      store.prompts.decide(promptId, 'fleetbot', outcome);
     },
 
     /** Marks every card whose time ran out as expired, so nobody reads a stale offer. */

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Access, Caller } from './access.js';
 import type { Fleet } from './fleet.js';
+import type { Alerts } from './monitor/alerts.js';
 import type { JobService } from './jobs/service.js';
 import type { Logger } from './logging.js';
 import type { Pairing } from './pairing.js';
@@ -18,6 +19,7 @@ export type Services = {
   store: Store;
   access: Access;
   pairing: Pairing;
+  alerts: Alerts;
   log: Logger;
   now: () => number;
 };
@@ -47,6 +49,8 @@ export type CommandSpec<S extends z.ZodType = z.ZodType> = {
   summary: string;
   usage: string;
   permission: Level;
+  /** A higher level some arguments need (`/alerts` lists for viewers; `/alerts on all` is for admins). */
+  permissionFor?: (args: z.output<S>) => Level;
   /** Usable by people not (yet) on the allowlist, in a private chat only: pairing. */
   public?: boolean;
   /** Names that positional arguments bind to, in order; a trailing ? marks an optional one. */
@@ -62,18 +66,26 @@ export const defineCommand = <S extends z.ZodType>(spec: CommandSpec<S>): Comman
 /** What happens when someone presses a button of a prompt of this kind. */
 export type PromptHandler = {
   kind: string;
-  /** Who may press its buttons at all; the approval policy may ask for more. */
-  permission: Level;
+  /** Who may press its buttons at all (per choice where they differ); the approval policy may ask for more. */
+  permission: Level | Record<string, Level>;
   /** The decisions its card offers; each gets its own opaque button id. */
   choices: readonly string[];
-  /** The choice that carries the request out; the others decline it. */
-  approveChoice: string;
-  /** Carries out the decision; the approval checks have passed and the decision is recorded. */
+  /** The choice that carries a request out under the approval policy; the others decline it. */
+  approveChoice?: string;
+  /**
+   * Buttons that stay usable (an alert's Restart, Logs, Ack) until core closes the card, instead of
+   * being spent on the first decision.
+   */
+  multiUse?: boolean;
+  /** Carries out the press; for single-use cards the decision is already recorded. */
   decide(
-    ctx: Caller & { services: Services },
+    ctx: Caller & { services: Services; reply(message: Outbound): Promise<MessageRef> },
     prompt: Prompt,
     choice: string,
-  ): Promise<{ card: Outbound; toast: string }>;
+  ): Promise<{ card?: Outbound; toast: string }>;
   /** The card as it should read once the prompt expired unused. */
   expired(prompt: Prompt): Outbound;
 };
+
+export const permissionFor = (handler: PromptHandler, choice: string): Level =>
+  typeof handler.permission === 'string' ? handler.permission : (handler.permission[choice] ?? 'admin');

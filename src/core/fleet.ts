@@ -203,6 +203,13 @@ export function createFleet(deps: {
       return providerOf(agent.provider).status(agent);
     },
 
+    /** The URL the monitor checks for this agent, if it has one yet. */
+    healthUrl(agent: Agent): string | undefined {
+      const provider = providers.get(agent.provider);
+      if (provider?.healthUrl) return provider.healthUrl(agent);
+      return agent.url ? `${agent.url}/health` : undefined;
+    },
+
     logs: (agent: Agent, lines: number): Promise<string[]> => providerOf(agent.provider).logs(agent, lines),
 
     /**

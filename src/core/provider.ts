@@ -36,6 +36,8 @@ export interface Provider {
   restartPlan(agent: Agent, role: Role | undefined): Plan;
   destroyPlan(agent: Agent): Plan;
   status(agent: Agent): Promise<AgentHealth>;
+  /** Where the monitor checks the agent (its public HTTPS URL for cloud agents); defaults to url + /health. */
+  healthUrl?(agent: Agent): string | undefined;
   logs(agent: Agent, lines: number): Promise<string[]>;
   /** After a restart of fleetbot: which stored agents are still running, found by their records. */
   adopt(agents: Agent[]): Promise<{ agent: Agent; running: boolean; detail: string }[]>;

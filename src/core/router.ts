@@ -71,6 +71,13 @@ export function createRouter(deps: {
       await reply(message(problem, ['Usage: ', code(spec.usage)]));
       return;
     }
+    const needed = spec.permissionFor?.(args.data);
+    const refusal = needed && access.refuseBelow(caller, needed, `/${spec.name} ${tokens[0] ?? ''}`.trim());
+    if (refusal) {
+      audit(caller, spec.name, `refused: needs ${needed}`, shown);
+      await reply(refusal);
+      return;
+    }
     try {
       const out = await spec.run(contextFor(caller), args.data);
       audit(caller, spec.name, 'ok', shown);

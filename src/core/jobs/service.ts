@@ -40,6 +40,7 @@ export function createJobService(deps: {
   const queue = new PQueue({ concurrency: deps.concurrency });
   const active = new Map<number, Running>();
   const audit = auditLog(store);
+  const listeners: ((job: Job, outcome: RunOutcome) => Promise<void>)[] = [];
 
   const refresh = (jobId: number): void => {
     const entry = active.get(jobId);
@@ -81,6 +82,11 @@ export function createJobService(deps: {
     });
     log.info({ status: outcome.status, error: outcome.error }, 'job finished');
     refresh(job.id);
+    for (const listener of listeners) {
+      await listener(store.jobs.byId(job.id)!, outcome).catch((err: unknown) =>
+        log.warn({ err }, 'job listener failed'),
+      );
+    }
   };
 
   /** One job per subject at a time: refuses while another holds it, naming that job so it can be followed. */
@@ -95,6 +101,11 @@ export function createJobService(deps: {
 
   return {
     assertIdle,
+
+    /** Tells fn about every job that ends (alerts route failures to the chats that follow them). */
+    onFinished(fn: (job: Job, outcome: RunOutcome) => Promise<void>): void {
+      listeners.push(fn);
+    },
 
     /** Records the job, posts its card and queues it. Refuses while another job holds the agent. */
     submit(request: JobRequest): Job {

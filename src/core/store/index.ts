@@ -5,10 +5,13 @@ import { chatsRepo } from './chats.js';
 import { cursorsRepo } from './cursors.js';
 import { openDb, type Db } from './db.js';
 import { jobsRepo } from './jobs.js';
+import { healthRepo } from './health.js';
+import { incidentsRepo } from './incidents.js';
 import { pairingRepo } from './pairing.js';
 import { principalsRepo } from './principals.js';
 import { promptsRepo } from './prompts.js';
 import { stepsRepo } from './steps.js';
+import { subscriptionsRepo } from './subscriptions.js';
 
 export function createStore(db: Db, clock: Clock) {
   return {
@@ -22,6 +25,9 @@ export function createStore(db: Db, clock: Clock) {
     audit: auditRepo(db, clock),
     prompts: promptsRepo(db, clock),
     pairing: pairingRepo(db, clock),
+    health: healthRepo(db, clock),
+    incidents: incidentsRepo(db, clock),
+    subscriptions: subscriptionsRepo(db, clock),
     /** Runs fn in one transaction: writes that belong together land together or not at all. */
     transaction<T>(fn: () => T): T {
       return db.transaction(fn)();

@@ -120,6 +120,15 @@ export function promptsRepo(db: Db, clock: Clock) {
       const prompt = row && byIdStmt.get(row.prompt_id);
       return row && prompt ? { prompt: toPrompt(prompt), choice: row.choice } : undefined;
     },
+    /** The button ids of a prompt by choice, so a redrawn card keeps the same buttons. */
+    buttonsOf(promptId: string): Record<string, string> {
+      const rows = db
+        .prepare<[string], { id: string; choice: string }>(
+          'SELECT id, choice FROM prompt_buttons WHERE prompt_id = ?',
+        )
+        .all(promptId);
+      return Object.fromEntries(rows.map((r) => [r.choice, r.id]));
+    },
     /** Undecided prompts whose time is up, for the sweeper that marks their cards expired. */
     expiredOpen(now: number): Prompt[] {
       return db

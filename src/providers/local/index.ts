@@ -187,6 +187,11 @@ export function createLocalProvider(opts: LocalOptions): Provider {
       return checkHealth(`${r.url}${r.healthPath}`, { timeoutMs: 3_000, expectName: agent.name });
     },
 
+    healthUrl(agent) {
+      const r = resourcesSchema.safeParse(agent.resources);
+      return r.success && r.data.url ? `${r.data.url}${r.data.healthPath}` : undefined;
+    },
+
     async logs(agent, lines) {
       const logFile = z.object({ logFile: z.string() }).safeParse(agent.resources);
       return logFile.success ? tailLines(logFile.data.logFile, lines) : [];

@@ -187,4 +187,53 @@ CREATE TABLE pairing_failures (
 );
 `,
   },
+  {
+    version: 6,
+    name: 'health checks, incidents and alert subscriptions',
+    sql: `
+CREATE TABLE agent_health (
+  agent_id      INTEGER PRIMARY KEY REFERENCES agents(id),
+  state         TEXT NOT NULL CHECK (state IN ('unknown','healthy','suspect','down','recovering')),
+  failures      INTEGER NOT NULL DEFAULT 0,
+  successes     INTEGER NOT NULL DEFAULT 0,
+  last_check_at INTEGER,
+  latency_ms    INTEGER,
+  last_error    TEXT,
+  downs         TEXT NOT NULL DEFAULT '[]',
+  muted_until   INTEGER,
+  updated_at    INTEGER NOT NULL
+);
+
+CREATE TABLE incidents (
+  id            INTEGER PRIMARY KEY,
+  agent_id      INTEGER NOT NULL REFERENCES agents(id),
+  opened_at     INTEGER NOT NULL,
+  resolved_at   INTEGER,
+  last_error    TEXT,
+  flapping      INTEGER NOT NULL DEFAULT 0,
+  acked_by      TEXT,
+  acked_until   INTEGER
+);
+CREATE UNIQUE INDEX incidents_open ON incidents(agent_id) WHERE resolved_at IS NULL;
+
+CREATE TABLE incident_messages (
+  incident_id   INTEGER NOT NULL REFERENCES incidents(id),
+  chat_platform TEXT NOT NULL,
+  chat_id       TEXT NOT NULL,
+  message_id    TEXT NOT NULL,
+  prompt_id     TEXT NOT NULL,
+  PRIMARY KEY (incident_id, chat_platform, chat_id)
+);
+
+CREATE TABLE subscriptions (
+  chat_platform TEXT NOT NULL,
+  chat_id       TEXT NOT NULL,
+  scope         TEXT NOT NULL CHECK (scope IN ('all','role','agent','owner')),
+  value         TEXT NOT NULL DEFAULT '',
+  created_by    TEXT NOT NULL,
+  created_at    INTEGER NOT NULL,
+  PRIMARY KEY (chat_platform, chat_id, scope, value)
+);
+`,
+  },
 ];

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { defineCommand, type PromptHandler } from '../core/command.js';
+import { UserError } from '../core/errors.js';
+import { clockTime } from '../core/format.js';
+import { alertKind } from '../core/monitor/alerts.js';
+import { bold, code, message } from '../core/outbound.js';
+import type { Scope } from '../core/store/subscriptions.js';
+
+const describe = (s: Scope): string =>
+  s.scope === 'all'
+    ? 'all agents'
+    : s.scope === 'owner'
+      ? `agents owned by ${s.value}`
+      : `${s.scope} ${s.value}`;
+
+export const alerts = defineCommand({
+  name: 'alerts',
+  summary: 'What this chat is alerted about; /alerts on|off all, role R, agent NAME, or mine',
+  usage: '/alerts [on|off] [all | role <role> | agent <name> | mine]',
+  permission: 'viewer',
+  // Following your own agents is personal; deciding what a chat receives is an admin's call.
+  permissionFor: (args) => (args.action === undefined || args.scope === 'mine' ? 'viewer' : 'admin'),
+  positional: ['action?', 'scope?', 'value?'],
+  args: z
+    .object({
+      action: z.enum(['on', 'off'], { error: 'Say on or off, e.g. /alerts on all.' }).optional(),
+      scope: z
+        .enum(['all', 'role', 'agent', 'mine'], { error: 'Choose all, role <role>, agent <name> or mine.' })
+        .optional(),
+      value: z.string().max(64).optional(),
+    })
+    .strict()
+    .refine((a) => a.action !== 'on' || a.scope !== undefined, {
+      error: 'Say what to follow: /alerts on all, role <role>, agent <name> or mine.',
+    })
+    .refine((a) => (a.scope === 'role' || a.scope === 'agent') === (a.value !== undefined), {
+      error: 'role and agent take a name (/alerts on role swe); all and mine take none.',
+    }),
+  run: async (ctx, args) => {
+    const { store } = ctx.services;
+    const scope: Scope | undefined =
+      args.scope === undefined
+        ? undefined
+        : args.scope === 'all'
+          ? { scope: 'all' }
+          : args.scope === 'mine'
+            ? { scope: 'owner', value: ctx.principal }
+            : { scope: args.scope, value: args.value! };
+    if (args.action === 'on' && scope) {
+      if (scope.scope === 'owner' && ctx.chat.platform !== 'console' && ctx.chat.chatId !== ctx.user.userId) {
+        throw new UserError(
+          'Alerts about your own agents come to you directly: send /alerts on mine in a private chat with the bot.',
+        );
+      }
+      store.subscriptions.add(ctx.chat, scope, ctx.principal);
+      return message(
+        `This chat now gets alerts about ${describe(scope)}: one message per outage, kept up to date.`,
+      );
+    }
+    if (args.action === 'off') {
+      const removed = store.subscriptions.remove(ctx.chat, scope);
+      return message(
+        removed
+          ? `Stopped: ${scope ? describe(scope) : 'all alerts in this chat'}.`
+          : 'This chat was not following that.',
+      );
+    }
+    const subs = store.subscriptions.forChat(ctx.chat);
+    if (subs.length === 0)
+      return message('This chat gets no alerts.', ['Start with ', code('/alerts on all'), '.']);
+    return message(bold('This chat gets alerts about'), ...subs.map((s) => `• ${describe(s)}`));
+  },
+});
+
+const payloadSchema = z.object({ incidentId: z.number().int(), agentId: z.number().int() });
+
+export const alertPrompt: PromptHandler = {
+  kind: alertKind,
+  permission: { restart: 'operator', logs: 'viewer', ack: 'operator', mute: 'operator' },
+  choices: ['restart', 'logs', 'ack', 'mute'],
+  multiUse: true,
+  async decide(ctx, prompt, choice) {
+    const { incidentId, agentId } = payloadSchema.parse(prompt.payload);
+    const { store, fleet, alerts: incidents } = ctx.services;
+    const agent = store.agents.byId(agentId);
+    if (!agent || agent.status === 'destroyed') throw new UserError('That agent no longer exists.');
+    switch (choice) {
+      case 'restart':
+        fleet.restart({ agent, requester: ctx.principal, chat: ctx.chat });
+        return { toast: `Restarting ${agent.name}; its progress card follows.` };
+      case 'logs': {
+        const lines = await fleet.logs(agent, 20);
+        await ctx.reply(
+          lines.length
+            ? message(bold(`Last ${lines.length} log lines of ${agent.name}`), ...lines.map((l) => code(l)))
+            : message(`${agent.name} has not logged anything.`),
+        );
+        return { toast: 'Sent the last log lines.' };
+      }
+      case 'ack':
+        incidents.ack(incidentId, ctx.principal);
+        return { toast: 'Acknowledged for 4 h.' };
+      default: {
+        const until = incidents.mute(incidentId, agentId);
+        return { toast: `No new alerts about ${agent.name} until ${clockTime(until)}.` };
+      }
+    }
+  },
+  expired: () => message('This alert is closed.'),
+};

@@ -1,0 +1,106 @@
+import type { Clock } from '../clock.js';
+import { checkHealth } from '../healthCheck.js';
+import type { Logger } from '../logging.js';
+import type { Agent } from '../store/agents.js';
+import { unknownHealth, type HealthRecord } from '../store/health.js';
+import type { Store } from '../store/index.js';
+import { applyCheck, type Check, type Thresholds, type Transition } from './states.js';
+
+export type MonitorOptions = {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  healthUrl: (agent: Agent) => string | undefined;
+  intervalMs: number;
+  timeoutMs: number;
+  /** Checks in flight at once; a slow agent holds one slot, never the cycle. */
+  concurrency: number;
+  thresholds: Thresholds;
+  onTransition: (agent: Agent, record: HealthRecord, transition: Transition) => Promise<void>;
+  /** Runs after each cycle's changes were handled (closing incidents that calmed down). */
+  afterCycle?: () => void;
+};
+
+/** Runs fn over items with at most `limit` in flight. */
+async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/**
+ * Checks every agent that should be running, once per interval: bounded concurrency, a timeout per
+ * check, one pooled HTTP client, one transaction per cycle for the results. Cost grows linearly with
+ * the fleet; what changed is handed to the incident logic after the cycle's writes.
+ */
+export function createMonitor(opts: MonitorOptions) {
+  const { store, clock, log } = opts;
+  let timer: unknown;
+  let running: Promise<unknown> | undefined;
+
+  async function cycle(): Promise<{ checked: number; durationMs: number }> {
+    const started = clock.now();
+    const agents = store.agents.list().filter((a) => a.status === 'running');
+    const previous = store.health.all();
+    const checks = new Map<number, Check>();
+    await eachLimited(agents, opts.concurrency, async (agent) => {
+      const url = opts.healthUrl(agent);
+      if (!url) {
+        checks.set(agent.id, { ok: false, at: clock.now(), error: 'the agent has no health URL' });
+        return;
+      }
+      const health = await checkHealth(url, { timeoutMs: opts.timeoutMs, expectName: agent.name });
+      checks.set(agent.id, {
+        ok: health.state === 'healthy',
+        at: clock.now(),
+        ...(health.latencyMs === undefined ? {} : { latencyMs: health.latencyMs }),
+        ...(health.state === 'healthy' ? {} : { error: health.detail }),
+      });
+    });
+    const changes: { agent: Agent; record: HealthRecord; transition: Transition }[] = [];
+    const records = agents.map((agent) => {
+      const { next, transition } = applyCheck(
+        previous.get(agent.id) ?? unknownHealth(agent.id),
+        checks.get(agent.id)!,
+        opts.thresholds,
+      );
+      if (transition !== 'none') changes.push({ agent, record: next, transition });
+      return next;
+    });
+    store.health.saveAll(records);
+    for (const change of changes) {
+      await opts
+        .onTransition(change.agent, change.record, change.transition)
+        .catch((err: unknown) =>
+          log.error({ err, agent: change.agent.name }, 'could not handle a health change'),
+        );
+    }
+    opts.afterCycle?.();
+    return { checked: agents.length, durationMs: clock.now() - started };
+  }
+
+  const schedule = (): void => {
+    timer = clock.setTimeout(() => {
+      running = cycle()
+        .then((r) => log.debug(r, 'health cycle'))
+        .catch((err: unknown) => log.error({ err }, 'health cycle failed'))
+        .finally(() => {
+          running = undefined;
+          if (timer !== undefined) schedule();
+        });
+    }, opts.intervalMs);
+  };
+
+  return {
+    cycle,
+    start: schedule,
+    async stop(): Promise<void> {
+      clock.clearTimeout(timer);
+      timer = undefined;
+      await running;
+    },
+  };
+}
+export type Monitor = ReturnType<typeof createMonitor>;

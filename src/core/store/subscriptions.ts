@@ -1,0 +1,53 @@
+import type { Clock } from '../clock.js';
+import type { ChatRef, Platform } from '../types.js';
+import type { Db } from './db.js';
+
+/** What a chat receives alerts about: everything, a role, one agent, or (in a DM) its owner's agents. */
+export type Scope =
+  | { scope: 'all' }
+  | { scope: 'role'; value: string }
+  | { scope: 'agent'; value: string }
+  | { scope: 'owner'; value: string };
+export type Subscription = { chat: ChatRef } & Scope;
+
+type Row = { chat_platform: Platform; chat_id: string; scope: Scope['scope']; value: string };
+
+const toSubscription = (r: Row): Subscription => ({
+  chat: { platform: r.chat_platform, chatId: r.chat_id },
+  ...(r.scope === 'all' ? { scope: 'all' } : { scope: r.scope, value: r.value }),
+});
+
+export function subscriptionsRepo(db: Db, clock: Clock) {
+  const valueOf = (s: Scope): string => ('value' in s ? s.value : '');
+  return {
+    add(chat: ChatRef, s: Scope, by: string): void {
+      db.prepare(
+        'INSERT OR IGNORE INTO subscriptions (chat_platform, chat_id, scope, value, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ).run(chat.platform, chat.chatId, s.scope, valueOf(s), by, clock.now());
+    },
+    remove(chat: ChatRef, s: Scope | undefined): number {
+      if (!s) {
+        return db
+          .prepare('DELETE FROM subscriptions WHERE chat_platform = ? AND chat_id = ?')
+          .run(chat.platform, chat.chatId).changes;
+      }
+      return db
+        .prepare(
+          'DELETE FROM subscriptions WHERE chat_platform = ? AND chat_id = ? AND scope = ? AND value = ?',
+        )
+        .run(chat.platform, chat.chatId, s.scope, valueOf(s)).changes;
+    },
+    forChat(chat: ChatRef): Subscription[] {
+      return db
+        .prepare<[string, string], Row>(
+          'SELECT * FROM subscriptions WHERE chat_platform = ? AND chat_id = ? ORDER BY scope, value',
+        )
+        .all(chat.platform, chat.chatId)
+        .map(toSubscription);
+    },
+    all(): Subscription[] {
+      return db.prepare<[], Row>('SELECT * FROM subscriptions').all().map(toSubscription);
+    },
+  };
+}
+export type SubscriptionsRepo = ReturnType<typeof subscriptionsRepo>;
