@@ -1,18 +1,22 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
+import { runDoctor } from './cli/doctor.js';
+import { runOneShot } from './cli/oneShot.js';
+import { start } from './cli/start.js';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
 import { systemClock } from './core/clock.js';
 import { clockTime } from './core/format.js';
-import { createHttpServer } from './core/httpServer.js';
+import { acquireInstanceLock } from './core/instanceLock.js';
+import { createLogger } from './core/logging.js';
 import { createPairing } from './core/pairing.js';
 import { openStore } from './core/store/index.js';
-import { createLogger } from './core/logging.js';
-import { createBridges, createFleetbot } from './main.js';
 
-const usage = `Usage: fleetbot [start]
+const usage = `Usage: fleetbot <command>
 
-  start   run the bot (the default); on a terminal it talks to you on the console
-  pair    print a one-time code that makes whoever sends it to the bot an admin
+  start                 run the bot (the default); on a terminal it talks to you on the console
+  doctor                check every configured credential and the store; exit 1 if anything is wrong
+  pair                  print a one-time code that makes whoever sends it to the bot an admin
+  backup <file>         copy the store to <file> while the bot runs (SQLite online backup)
+  <command> [args]      run one chat command and exit, e.g. fleetbot deploy swe alice --json
+                        --yes approves the command's confirmation card; --json prints the result
 `;
 
 function readConfig(): Config {
@@ -29,64 +33,8 @@ function readConfig(): Config {
   }
 }
 
-async function start(): Promise<void> {
-  const config = readConfig();
-  mkdirSync(config.dataDir, { recursive: true });
-  // On a terminal the console is the chat, so logs go to a file instead of scrolling through it.
-  const interactive = process.stdout.isTTY === true && config.console !== 'off';
-  const logFile = path.join(config.dataDir, 'fleetbot.log');
-  const log = createLogger({
-    level: config.logLevel,
-    pretty: !interactive && process.stderr.isTTY === true,
-    destination: interactive ? logFile : 2,
-  });
-  const fatal = (err: Error): void => {
-    log.fatal(err.message);
-    log.flush();
-    process.stderr.write(`fleetbot: ${err.message}\n`);
-    process.exit(1);
-  };
-  const http = config.httpPort === undefined ? undefined : createHttpServer({ port: config.httpPort, log });
-  const { bridges, console: consoleBridge } = createBridges(config, {
-    log,
-    stdin: process.stdin,
-    stdout: process.stdout,
-    onFatal: fatal,
-    ...(http ? { http } : {}),
-  });
-  let bot;
-  try {
-    await http?.listen();
-    bot = await createFleetbot(config, { bridges, log });
-  } catch (err) {
-    process.stderr.write(`fleetbot: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  }
-  if (interactive) process.stdout.write(`(logs: ${logFile})\n`);
-  log.info({ db: config.dbPath, provider: config.provider }, 'fleetbot is ready');
-
-  let stopping = false;
-  const shutdown = async (reason: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ reason }, 'stopping');
-    await bot.idle();
-    await bot.stop();
-    await http?.close();
-    log.flush();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  // A piped script ends with its input; finish its jobs, then leave (agents keep running). With a
-  // chat platform also running, the end of the console's input is just the end of the console.
-  if (consoleBridge && bridges.length === 1)
-    void consoleBridge.inputClosed.then(() => shutdown('input closed'));
-}
-
 /** Prints a fresh pairing code: whoever can run this on the host may make themselves admin. */
-function pair(): void {
-  const config = readConfig();
+function pair(config: Config): void {
   const store = openStore(config.dbPath, systemClock);
   try {
     const { code, expiresAt } = createPairing(store, systemClock).issue();
@@ -98,12 +46,60 @@ function pair(): void {
   }
 }
 
-const [command = 'start'] = process.argv.slice(2);
-if (command === 'start') {
-  await start();
+async function backup(config: Config, file: string | undefined): Promise<number> {
+  if (!file) {
+    process.stderr.write(
+      'fleetbot: say where to write the backup, e.g. fleetbot backup /var/backups/fleetbot.db\n',
+    );
+    return 2;
+  }
+  const store = openStore(config.dbPath, systemClock);
+  try {
+    await store.db.backup(file);
+    process.stdout.write(
+      `Backed up ${config.dbPath} to ${file}. To restore: stop fleetbot, copy it back to ${config.dbPath}, start fleetbot.\n`,
+    );
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+async function oneShot(config: Config, argv: string[]): Promise<number> {
+  const lock = acquireInstanceLock(config.dataDir);
+  if ('heldBy' in lock) {
+    process.stderr.write(
+      `fleetbot: the bot is running (pid ${lock.heldBy}) and owns ${config.dataDir}; send the command in chat instead, or stop the bot first.\n`,
+    );
+    return 1;
+  }
+  try {
+    return await runOneShot(
+      config,
+      createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, pretty: false }),
+      argv,
+    );
+  } finally {
+    lock.release();
+  }
+}
+
+const [command = 'start', ...rest] = process.argv.slice(2);
+if (command === 'help' || command === '--help' || command === '-h') {
+  process.stdout.write(usage);
+} else if (command === 'start') {
+  await start(readConfig());
 } else if (command === 'pair') {
-  pair();
+  pair(readConfig());
+} else if (command === 'doctor') {
+  process.exitCode = (await runDoctor(readConfig(), (line) => void process.stdout.write(`${line}\n`)))
+    ? 0
+    : 1;
+} else if (command === 'backup') {
+  process.exitCode = await backup(readConfig(), rest[0]);
+} else if (/^[a-z]{2,32}$/.test(command)) {
+  process.exitCode = await oneShot(readConfig(), [command, ...rest]);
 } else {
   process.stderr.write(usage);
-  process.exit(command === 'help' || command === '--help' ? 0 : 2);
+  process.exitCode = 2;
 }

@@ -17,6 +17,7 @@ import type { Services } from './core/command.js';
 import { createPairing } from './core/pairing.js';
 import { createAlerts } from './core/monitor/alerts.js';
 import { createMonitor } from './core/monitor/monitor.js';
+import { createMetrics, type ApiOutcome, type Metrics } from './core/metrics.js';
 import { defaultThresholds } from './core/monitor/states.js';
 import { openStore, type Store } from './core/store/index.js';
 import type { Bridge } from './core/types.js';
@@ -30,6 +31,10 @@ export type FleetbotDeps = {
   bridges: Bridge[];
   log: Logger;
   clock?: Clock;
+  /** Where /healthz and /metrics are served, when FLEETBOT_HTTP_PORT is set. */
+  http?: HttpServer;
+  /** The metrics registry the bridges already report into; a fresh one when absent. */
+  metrics?: Metrics;
   /** Providers to run besides (or instead of, by name) the ones the config builds. */
   providers?: Provider[];
   /** Overrides for the local provider's timings (tests use short ones). */
@@ -52,6 +57,7 @@ export function createBridges(
     stdin: Readable & { isTTY?: boolean };
     stdout: Writable & { isTTY?: boolean; columns?: number };
     onFatal: (err: Error) => void;
+    metrics?: Metrics;
     /** The shared HTTP server, when FLEETBOT_HTTP_PORT is set (webhook receivers). */
     http?: HttpServer;
   },
@@ -67,6 +73,12 @@ export function createBridges(
         clock,
         menu: commandMenu(),
         onFatal: io.onFatal,
+        ...(io.metrics
+          ? {
+              observe: (method: string, outcome: ApiOutcome) =>
+                io.metrics!.chatCall('telegram', method, outcome),
+            }
+          : {}),
         ...(config.telegram.webhook && io.http
           ? { webhook: { ...config.telegram.webhook, http: io.http } }
           : {}),
@@ -86,6 +98,34 @@ export function createBridges(
     : undefined;
   if (consoleBridge) bridges.push(consoleBridge);
   return { bridges, console: consoleBridge };
+}
+
+/**
+ * GET /healthz: 200 when the store takes writes and every bridge is connected, else 503 with the
+ * reasons. GET /metrics: Prometheus text.
+ */
+function serveHealth(http: HttpServer, deps: { store: Store; bridges: Bridge[]; metrics: Metrics }): void {
+  http.route('GET', '/healthz', (_req, _body, res) => {
+    const problems: string[] = [];
+    try {
+      deps.store.cursors.set('healthz', String(Date.now()));
+    } catch (err) {
+      problems.push(`store: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const bridges = deps.bridges.map((b) => ({
+      platform: b.platform,
+      ...(b.health?.() ?? { ok: true, detail: 'running' }),
+    }));
+    for (const b of bridges) if (!b.ok) problems.push(`${b.platform}: ${b.detail}`);
+    res
+      .writeHead(problems.length ? 503 : 200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ ok: problems.length === 0, problems, bridges }));
+  });
+  http.route('GET', '/metrics', async (_req, _body, res) => {
+    res
+      .writeHead(200, { 'content-type': deps.metrics.registry.contentType })
+      .end(await deps.metrics.registry.metrics());
+  });
 }
 
 /** Config-listed admins and chats are granted at every start; ones removed from the config lose access. */
@@ -174,6 +214,10 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
     afterCycle: () => alerts.settleFlapping(),
   });
   jobs.onFinished((job, outcome) => alerts.jobFinished(job, outcome));
+  const metrics = deps.metrics ?? createMetrics();
+  metrics.attach({ store, queueDepth: () => jobs.depth() });
+  jobs.onFinished(async (job, outcome) => metrics.jobFinished(job, outcome));
+  if (deps.http) serveHealth(deps.http, { store, bridges: deps.bridges, metrics });
   const router = createRouter({
     commands,
     services,
@@ -236,13 +280,6 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
   };
   sweep();
   monitor.start();
-  const pairingCode = pairing.hasRemoteAdmin() ? undefined : pairing.issue();
-  if (pairingCode) {
-    log.warn(
-      { expiresAt: new Date(pairingCode.expiresAt).toISOString() },
-      `No admin is configured. To become admin, send "/pair ${pairingCode.code}" to the bot in a private chat within an hour (or set FLEETBOT_ADMINS).`,
-    );
-  }
 
   return {
     router,
@@ -250,7 +287,6 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
     pairing,
     monitor,
     alerts,
-    pairingCode,
     fleet,
     jobs,
     store,

@@ -172,7 +172,7 @@ describe('access control through Telegram', () => {
   it('pairs the first admin with the logged code, refuses wrong and expired codes, and locks after five', async () => {
     const clock = manualClock(Date.now());
     const s = await session({ clock, env: { FLEETBOT_ADMINS: '' } });
-    const code = s.bot.pairingCode!.code;
+    const code = s.bot.pairing.issue().code;
     expect(code).toMatch(/^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{8}$/);
     expect(JSON.stringify(s.bot.store.db.prepare('SELECT * FROM pairing_codes').all())).not.toContain(code);
 

@@ -46,6 +46,8 @@ export interface Bridge {
   /** The bot's own username on the platform, once known, so `/cmd@otherbot` is left alone. */
   readonly username?: string | undefined;
   start(deliver: InboundHandler, host: BridgeHost): Promise<void>;
+  /** Whether the bridge is connected to its platform now, for /healthz; absent means always. */
+  health?(): { ok: boolean; detail: string };
   send(chat: ChatRef, message: Outbound): Promise<MessageRef>;
   edit(ref: MessageRef, message: Outbound): Promise<void>;
   stop(): Promise<void>;

@@ -1,5 +1,6 @@
 import { createTelegramBridge, type TelegramOptions } from '../../src/bridges/telegram/index.js';
 import type { HttpServer } from '../../src/core/httpServer.js';
+import type { ApiOutcome, Metrics } from '../../src/core/metrics.js';
 import { commandMenu, createFleetbot, type Fleetbot } from '../../src/main.js';
 import {
   startFakeTelegram,
@@ -24,6 +25,8 @@ export async function startTelegramBot(
     pace?: TelegramOptions['pace'];
     /** The bot's clock (approvals, expiry); the bridge keeps real time for its pacing. */
     clock?: Clock;
+    http?: HttpServer;
+    metrics?: Metrics;
     webhook?: { url: string; secret: string; http: HttpServer };
   } = {},
 ) {
@@ -41,6 +44,12 @@ export async function startTelegramBot(
     conflictBackoffMs: [50, 100],
     pollTimeoutSeconds: 1,
     retryBaseMs: 20,
+    ...(opts.metrics
+      ? {
+          observe: (method: string, outcome: ApiOutcome) =>
+            opts.metrics!.chatCall('telegram', method, outcome),
+        }
+      : {}),
     ...(opts.webhook ? { webhook: opts.webhook } : {}),
   });
   const bot: Fleetbot = await createFleetbot(
@@ -49,6 +58,8 @@ export async function startTelegramBot(
       bridges: [bridge],
       log: silentLog,
       ...(opts.clock ? { clock: opts.clock } : {}),
+      ...(opts.http ? { http: opts.http } : {}),
+      ...(opts.metrics ? { metrics: opts.metrics } : {}),
       local: { healthDeadlineMs: 10_000, stopGraceMs: 2_000, pollIntervalMs: 50 },
     },
   );

@@ -38,6 +38,8 @@ export type TelegramOptions = {
   retryBaseMs?: number;
   /** More chunks than this and a long message goes as a text file instead. */
   maxChunks?: number;
+  /** Told about every Bot API call and how it ended, for metrics. */
+  observe?: (method: string, outcome: 'ok' | 'error' | 'rate_limited') => void;
   /** Webhook mode: Telegram posts updates to url, received on the shared HTTP server. */
   webhook?: { url: string; secret: string; http: HttpServer };
 };
@@ -70,6 +72,25 @@ export function createTelegramBridge(opts: TelegramOptions): Bridge {
   let host: BridgeHost | undefined;
   let username: string | undefined;
   let polling: Promise<void> | undefined;
+  /** When Telegram last answered us, and whether the bridge has given up (fatal). */
+  let lastContact = -Infinity;
+  let fatal: string | undefined;
+  const fail = (err: Error): void => {
+    fatal = err.message;
+    opts.onFatal(err);
+  };
+
+  bot.api.config.use(async (prev, method, payload, signal) => {
+    try {
+      const res = await prev(method, payload, signal);
+      if (res.ok || res.error_code !== 429) lastContact = clock.now();
+      opts.observe?.(method, res.ok ? 'ok' : res.error_code === 429 ? 'rate_limited' : 'error');
+      return res;
+    } catch (err) {
+      opts.observe?.(method, 'error');
+      throw err;
+    }
+  });
 
   const timeout = (): GrammySignal =>
     asSignal(AbortSignal.any([stopping.signal, AbortSignal.timeout(callTimeoutMs)]));
@@ -246,7 +267,7 @@ export function createTelegramBridge(opts: TelegramOptions): Bridge {
         if (stopping.signal.aborted) return;
         const failure = classify(err);
         if (failure.kind === 'unauthorized') {
-          opts.onFatal(
+          fail(
             new Error(
               'Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized). Get the token again from @BotFather and restart.',
             ),
@@ -256,7 +277,7 @@ export function createTelegramBridge(opts: TelegramOptions): Bridge {
         if (failure.kind === 'conflict') {
           const wait = conflictBackoffMs[conflicts++];
           if (wait === undefined) {
-            opts.onFatal(
+            fail(
               new Error(
                 'Another instance is polling Telegram with this bot token (409 Conflict). Stop the other instance, then start fleetbot again.',
               ),
@@ -310,6 +331,19 @@ export function createTelegramBridge(opts: TelegramOptions): Bridge {
     limits: { maxTextLength: 4096, minEditIntervalMs: 1000 },
     get username() {
       return username;
+    },
+
+    health() {
+      if (fatal) return { ok: false, detail: fatal };
+      // A long poll answers at least every pollTimeoutSeconds; silence well beyond that means trouble.
+      const silentFor = clock.now() - lastContact;
+      if (!opts.webhook && silentFor > (pollTimeoutSeconds + 30) * 1000) {
+        return {
+          ok: false,
+          detail: `no answer from the Telegram Bot API for ${Math.round(silentFor / 1000)} s`,
+        };
+      }
+      return { ok: true, detail: opts.webhook ? 'webhook set' : 'polling' };
     },
 
     async start(deliver, bridgeHost) {

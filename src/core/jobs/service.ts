@@ -102,6 +102,9 @@ export function createJobService(deps: {
   return {
     assertIdle,
 
+    /** Jobs queued or running right now. */
+    depth: (): number => active.size,
+
     /** Tells fn about every job that ends (alerts route failures to the chats that follow them). */
     onFinished(fn: (job: Job, outcome: RunOutcome) => Promise<void>): void {
       listeners.push(fn);

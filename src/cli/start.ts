@@ -1,0 +1,86 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config/index.js';
+import { createHttpServer } from '../core/httpServer.js';
+import { acquireInstanceLock } from '../core/instanceLock.js';
+import { createLogger } from '../core/logging.js';
+import { createMetrics } from '../core/metrics.js';
+import { createBridges, createFleetbot } from '../main.js';
+
+/** `fleetbot start`: the long-running bot, as `npm start` and the systemd unit run it. */
+export async function start(config: Config): Promise<void> {
+  mkdirSync(config.dataDir, { recursive: true });
+  // On a terminal the console is the chat, so logs go to a file instead of scrolling through it.
+  const interactive = process.stdout.isTTY === true && config.console !== 'off';
+  const logFile = path.join(config.dataDir, 'fleetbot.log');
+  const log = createLogger({
+    level: config.logLevel,
+    pretty: !interactive && process.stderr.isTTY === true,
+    destination: interactive ? logFile : 2,
+  });
+  const say = (line: string): void => void process.stderr.write(`fleetbot: ${line}\n`);
+  const lock = acquireInstanceLock(config.dataDir);
+  if ('heldBy' in lock) {
+    say(
+      `another fleetbot (pid ${lock.heldBy}) is running on ${config.dataDir}; stop it first, or give this one its own FLEETBOT_DATA_DIR.`,
+    );
+    process.exit(1);
+  }
+  const fatal = (err: Error): void => {
+    log.fatal(err.message);
+    log.flush();
+    say(err.message);
+    lock.release();
+    process.exit(1);
+  };
+  const metrics = createMetrics();
+  const http = config.httpPort === undefined ? undefined : createHttpServer({ port: config.httpPort, log });
+  const { bridges, console: consoleBridge } = createBridges(config, {
+    log,
+    stdin: process.stdin,
+    stdout: process.stdout,
+    onFatal: fatal,
+    metrics,
+    ...(http ? { http } : {}),
+  });
+  let bot;
+  try {
+    await http?.listen();
+    bot = await createFleetbot(config, { bridges, log, metrics, ...(http ? { http } : {}) });
+  } catch (err) {
+    lock.release();
+    say(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+  if (interactive) process.stdout.write(`(logs: ${logFile})\n`);
+  // With a chat platform and nobody to run it, the person at the host pairs their chat account.
+  if (bridges.some((b) => b.platform !== 'console') && !bot.pairing.hasRemoteAdmin()) {
+    const { code, expiresAt } = bot.pairing.issue();
+    const line = `No admin is configured. Send "/pair ${code}" to the bot in a private chat before ${new Date(expiresAt).toISOString()} to become admin (or set FLEETBOT_ADMINS).`;
+    log.warn(line);
+    if (interactive) say(line);
+  }
+  log.info(
+    { db: config.dbPath, provider: config.provider, bridges: bridges.map((b) => b.platform) },
+    'fleetbot is ready',
+  );
+
+  let stopping = false;
+  const shutdown = async (reason: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ reason }, 'stopping');
+    await bot.idle();
+    await bot.stop();
+    await http?.close();
+    lock.release();
+    log.flush();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // A piped script ends with its input; finish its jobs, then leave (agents keep running). With a
+  // chat platform also running, the end of the console's input is just the end of the console.
+  if (consoleBridge && bridges.length === 1)
+    void consoleBridge.inputClosed.then(() => shutdown('input closed'));
+}
