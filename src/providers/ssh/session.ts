@@ -25,7 +25,10 @@ export class HostKeyMismatchError extends UserError {}
 
 export type SshSession = {
   /** Runs a command; input (e.g. a script) goes to its stdin so nothing secret is in its argv. */
-  exec(command: string, opts: { timeoutMs: number; input?: string; signal?: AbortSignal }): Promise<ExecResult>;
+  exec(
+    command: string,
+    opts: { timeoutMs: number; input?: string; signal?: AbortSignal },
+  ): Promise<ExecResult>;
   /** Writes a file over SFTP with the given mode (0600 for secrets), replacing any previous one. */
   upload(path: string, content: string | Buffer, mode: number): Promise<void>;
   close(): void;
@@ -70,7 +73,13 @@ function connectOnce(target: SshTarget, auth: SshAuth, timeoutMs: number): Promi
 export async function connectSsh(
   target: SshTarget,
   auth: SshAuth,
-  opts: { clock: Clock; deadlineMs: number; attemptTimeoutMs?: number; retryDelayMs?: number; signal?: AbortSignal },
+  opts: {
+    clock: Clock;
+    deadlineMs: number;
+    attemptTimeoutMs?: number;
+    retryDelayMs?: number;
+    signal?: AbortSignal;
+  },
 ): Promise<SshSession> {
   const deadline = opts.clock.now() + opts.deadlineMs;
   let last: unknown;
