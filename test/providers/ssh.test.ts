@@ -108,3 +108,14 @@ describe('SSH with pinned host keys', () => {
     expect(err.message).toMatch(/refused fleetbot's SSH key\. Check FLEETBOT_SSH_KEY/);
   });
 });
+
+describe('generated host keys', () => {
+  it('are always readable, even where ssh2 would produce a malformed pair', () => {
+    for (let i = 0; i < 3000; i++) {
+      const pair = generateHostKey('fleetbot alice');
+      expect(pair.publicKey).toMatch(
+        /^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]{43} fleetbot alice$/,
+      );
+    }
+  });
+});

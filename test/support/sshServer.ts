@@ -19,6 +19,8 @@ export async function startSshServer(opts: {
   authorizedKey: string;
   username: string;
   root: string;
+  /** Listen here instead of on any free port. */
+  port?: number;
   onExec: (command: string, stdin: string) => Promise<ExecReply> | ExecReply;
 }) {
   const allowed = publicKeyBlob(opts.authorizedKey);
@@ -93,7 +95,7 @@ export async function startSshServer(opts: {
       });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
     port,

@@ -31,6 +31,8 @@ export type AgentLayout = {
   healthPath: string;
 };
 
+export const unitName = (agentName: string): string => `fleetbot-${agentName}.service`;
+
 /** The role's command as it runs on a machine: files it names relative to the role go into the app folder. */
 export function agentLayout(agentName: string, role: Role): AgentLayout {
   const appDir = `${agentsRoot}/${hostName.parse(agentName)}`;
@@ -46,7 +48,7 @@ export function agentLayout(agentName: string, role: Role): AgentLayout {
   return {
     name: agentName,
     appDir,
-    unit: `fleetbot-${agentName}.service`,
+    unit: unitName(agentName),
     files,
     // systemd wants an absolute program; /usr/bin/env finds node, python3 and the like on PATH.
     argv: program?.startsWith('/') ? argv : ['/usr/bin/env', ...(program ? [program] : []), ...rest],

@@ -36,8 +36,8 @@ export const remote = {
       `${asRoot(login)}systemctl enable caddy`,
       `${asRoot(login)}systemctl restart caddy`,
     ].join(' && '),
-  journal: (l: AgentLayout, login: string, lines: number) =>
-    `${asRoot(login)}journalctl -u ${shellWord(l.unit)} -n ${Math.trunc(lines)} --no-pager -o short-iso`,
+  journal: (unit: string, login: string, lines: number) =>
+    `${asRoot(login)}journalctl -u ${shellWord(unit)} -n ${Math.trunc(lines)} --no-pager -o short-iso`,
   buildImage: () => `sh -s`,
   poweroffSync: () => 'sync',
 };

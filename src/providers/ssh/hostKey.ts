@@ -9,8 +9,13 @@ export type HostKeyPair = { privateKey: string; publicKey: string };
  * the public half is stored and is the only key fleetbot accepts from that server.
  */
 export function generateHostKey(comment: string): HostKeyPair {
-  const pair = utils.generateKeyPairSync('ed25519', { comment });
-  return { privateKey: pair.private, publicKey: pair.public };
+  // ssh2 drops a leading zero byte of the public key about once in 700 pairs, which leaves a key that
+  // neither ssh2 nor OpenSSH can read; such a pair is thrown away and another one made.
+  for (;;) {
+    const pair = utils.generateKeyPairSync('ed25519', { comment });
+    if (!(utils.parseKey(pair.private) instanceof Error))
+      return { privateKey: pair.private, publicKey: pair.public };
+  }
 }
 
 /** The key blob of an OpenSSH public key line ("ssh-ed25519 AAAA… comment"), as the server sends it. */

@@ -1,3 +1,4 @@
+import { createConnection } from 'node:net';
 import ssh2 from 'ssh2';
 import type { ConnectConfig } from 'ssh2';
 import { sleep, type Clock } from '../../core/clock.js';
@@ -156,4 +157,37 @@ function session(conn: Connection): SshSession {
       }),
     close: () => conn.end(),
   };
+}
+
+/**
+ * Waits until something on host:port speaks SSH (sends its "SSH-" banner). A server reports `running`
+ * 10–25 s before sshd answers, so this is polled up to a deadline rather than assumed.
+ */
+export async function waitForSshBanner(
+  host: string,
+  port: number,
+  opts: { clock: Clock; deadlineMs: number; retryDelayMs?: number; signal?: AbortSignal },
+): Promise<void> {
+  const deadline = opts.clock.now() + opts.deadlineMs;
+  let last: string;
+  for (;;) {
+    opts.signal?.throwIfAborted();
+    const banner = await new Promise<string>((resolve) => {
+      const socket = createConnection({ host, port });
+      const done = (text: string): void => {
+        socket.destroy();
+        resolve(text);
+      };
+      socket.setTimeout(5_000, () => done('timed out'));
+      socket.once('data', (chunk: Buffer) => done(chunk.toString('latin1')));
+      socket.once('error', (err: NodeJS.ErrnoException) => done(err.code ?? err.message));
+    });
+    if (banner.startsWith('SSH-')) return;
+    last = banner.slice(0, 60);
+    if (opts.clock.now() >= deadline) break;
+    await sleep(opts.clock, opts.retryDelayMs ?? 2_000, opts.signal);
+  }
+  throw new UserError(
+    `SSH on ${host}:${port} did not answer within ${Math.round(opts.deadlineMs / 1000)} s (${last}). The server may still be booting or port ${port} is blocked; try again, or check its console in the Hetzner Console.`,
+  );
 }
