@@ -17,7 +17,8 @@ const idRef = z
     return { platform: entry.slice(0, at) as Platform, id: entry.slice(at + 1) };
   });
 
-const idList = z
+/** A comma-separated list, blanks dropped. */
+const commaList = z
   .string()
   .default('')
   .transform((s) =>
@@ -25,8 +26,16 @@ const idList = z
       .split(',')
       .map((p) => p.trim())
       .filter(Boolean),
-  )
-  .pipe(z.array(idRef));
+  );
+
+const idList = commaList.pipe(z.array(idRef));
+
+/** An API base URL, kept without a trailing slash so paths can be appended. */
+const apiBase = (fallback: string) =>
+  z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .default(fallback)
+    .transform((u) => u.replace(/\/+$/, ''));
 
 /** `secret` values are never echoed back in an error message. */
 type Variable = { schema: z.ZodType; example: string; help: string; secret?: boolean };
@@ -88,10 +97,7 @@ export const variables = {
     help: 'Telegram bot token from @BotFather; enables the Telegram bridge.',
   },
   TELEGRAM_API_ROOT: {
-    schema: z
-      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-      .default('https://api.telegram.org')
-      .transform((u) => u.replace(/\/+$/, '')),
+    schema: apiBase('https://api.telegram.org'),
     example: 'https://api.telegram.org',
     help: 'Bot API server (a local Bot API server or a proxy).',
   },
@@ -121,23 +127,12 @@ export const variables = {
     help: 'Hetzner Cloud API token (Read & Write); enables the hetzner provider. Console → project → Security → API tokens.',
   },
   HCLOUD_ENDPOINT: {
-    schema: z
-      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-      .default('https://api.hetzner.cloud/v1')
-      .transform((u) => u.replace(/\/+$/, '')),
+    schema: apiBase('https://api.hetzner.cloud/v1'),
     example: 'https://api.hetzner.cloud/v1',
     help: 'Hetzner Cloud API base URL.',
   },
   HCLOUD_SSH_KEYS: {
-    schema: z
-      .string()
-      .default('')
-      .transform((s) =>
-        s
-          .split(',')
-          .map((p) => p.trim())
-          .filter(Boolean),
-      ),
+    schema: commaList,
     example: 'ops-laptop',
     help: 'Names of SSH keys registered in the Hetzner project to add to every server, comma-separated.',
   },
@@ -159,10 +154,7 @@ export const variables = {
     help: 'Cloudflare Zone ID of FLEETBOT_DOMAIN (hetzner provider).',
   },
   CLOUDFLARE_API_BASE: {
-    schema: z
-      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-      .default('https://api.cloudflare.com/client/v4')
-      .transform((u) => u.replace(/\/+$/, '')),
+    schema: apiBase('https://api.cloudflare.com/client/v4'),
     example: 'https://api.cloudflare.com/client/v4',
     help: 'Cloudflare API base URL.',
   },

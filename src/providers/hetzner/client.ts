@@ -284,20 +284,6 @@ export function createHetznerClient(opts: HetznerClientOptions) {
       );
     },
 
-    async getImage(id: number, signal?: AbortSignal): Promise<Image | undefined> {
-      return getOrUndefined(async () => {
-        const what = `reading image ${id}`;
-        const reply = await send({
-          method: 'GET',
-          path: `/images/${id}`,
-          what,
-          idempotent: true,
-          ...(signal ? { signal } : {}),
-        });
-        return parse(z.object({ image: imageSchema }), reply, what).image;
-      });
-    },
-
     async listImages(
       query: { labelSelector: string; type?: string },
       signal?: AbortSignal,
