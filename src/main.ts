@@ -22,6 +22,7 @@ import { defaultThresholds } from './core/monitor/states.js';
 import { openStore, type Store } from './core/store/index.js';
 import type { Bridge } from './core/types.js';
 import { createLocalProvider, type LocalOptions } from './providers/local/index.js';
+import { hetznerFromConfig } from './providers/hetzner/fromConfig.js';
 import { createConsoleBridge, type ConsoleBridge } from './bridges/console/index.js';
 import { createTelegramBridge } from './bridges/telegram/index.js';
 import type { Readable, Writable } from 'node:stream';
@@ -158,6 +159,11 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
       }),
     ],
   ]);
+  if (config.hetzner)
+    providers.set(
+      'hetzner',
+      hetznerFromConfig(config.hetzner, config.ssh, clock, log.child({ provider: 'hetzner' })),
+    );
   for (const provider of deps.providers ?? []) providers.set(provider.name, provider);
   const messenger = createMessenger(deps.bridges, {
     isUnreachable: (chat) => store.chats.get(chat.platform, chat.chatId)?.unreachable === true,

@@ -6,6 +6,7 @@ import { cancel } from './cancel.js';
 import { deploy } from './deploy.js';
 import { destroy, destroyPrompt } from './destroy.js';
 import { makeHelp } from './help.js';
+import { image } from './image.js';
 import { jobs } from './jobs.js';
 import { list } from './list.js';
 import { logs } from './logs.js';
@@ -27,6 +28,7 @@ export const commands: CommandSpec[] = [
   jobs,
   cancel,
   roles,
+  image,
   whoami,
   alerts,
   allow,

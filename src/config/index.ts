@@ -6,7 +6,7 @@ import type { Platform } from '../core/types.js';
 // The only module that reads the environment. Everything else receives a typed Config.
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export const providerNames = ['local'] as const;
+export const providerNames = ['local', 'hetzner'] as const;
 export type ProviderName = (typeof providerNames)[number];
 
 const idRef = z
@@ -17,7 +17,8 @@ const idRef = z
     return { platform: entry.slice(0, at) as Platform, id: entry.slice(at + 1) };
   });
 
-const idList = z
+/** A comma-separated list, blanks dropped. */
+const commaList = z
   .string()
   .default('')
   .transform((s) =>
@@ -25,8 +26,16 @@ const idList = z
       .split(',')
       .map((p) => p.trim())
       .filter(Boolean),
-  )
-  .pipe(z.array(idRef));
+  );
+
+const idList = commaList.pipe(z.array(idRef));
+
+/** An API base URL, kept without a trailing slash so paths can be appended. */
+const apiBase = (fallback: string) =>
+  z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .default(fallback)
+    .transform((u) => u.replace(/\/+$/, ''));
 
 /** `secret` values are never echoed back in an error message. */
 type Variable = { schema: z.ZodType; example: string; help: string; secret?: boolean };
@@ -145,10 +154,7 @@ export const variables = {
     help: 'Telegram bot token from @BotFather; enables the Telegram bridge.',
   },
   TELEGRAM_API_ROOT: {
-    schema: z
-      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-      .default('https://api.telegram.org')
-      .transform((u) => u.replace(/\/+$/, '')),
+    schema: apiBase('https://api.telegram.org'),
     example: 'https://api.telegram.org',
     help: 'Bot API server (a local Bot API server or a proxy).',
   },
@@ -167,6 +173,74 @@ export const variables = {
     example: 'a-long-random-string-0123456789',
     secret: true,
     help: 'Secret Telegram sends with every webhook request; others are refused.',
+  },
+  HCLOUD_TOKEN: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9]{20,128}$/, 'a Hetzner Cloud API token is 64 letters and digits')
+      .optional(),
+    example: 'your-64-character-read-write-project-token',
+    secret: true,
+    help: 'Hetzner Cloud API token (Read & Write); enables the hetzner provider. Console → project → Security → API tokens.',
+  },
+  HCLOUD_ENDPOINT: {
+    schema: apiBase('https://api.hetzner.cloud/v1'),
+    example: 'https://api.hetzner.cloud/v1',
+    help: 'Hetzner Cloud API base URL.',
+  },
+  HCLOUD_SSH_KEYS: {
+    schema: commaList,
+    example: 'ops-laptop',
+    help: 'Names of SSH keys registered in the Hetzner project to add to every server, comma-separated.',
+  },
+  CLOUDFLARE_API_TOKEN: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{20,100}$/, 'a Cloudflare API token is 40 letters, digits, _ and -')
+      .optional(),
+    example: 'your-40-character-cloudflare-api-token',
+    secret: true,
+    help: 'Cloudflare API token with Zone → DNS → Edit on the agents’ zone (hetzner provider).',
+  },
+  CLOUDFLARE_ZONE_ID: {
+    schema: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/, 'the 32-character Zone ID from the zone’s Overview page')
+      .optional(),
+    example: '023e105f4ecef8ad9ca31a8372d0c353',
+    help: 'Cloudflare Zone ID of FLEETBOT_DOMAIN (hetzner provider).',
+  },
+  CLOUDFLARE_API_BASE: {
+    schema: apiBase('https://api.cloudflare.com/client/v4'),
+    example: 'https://api.cloudflare.com/client/v4',
+    help: 'Cloudflare API base URL.',
+  },
+  FLEETBOT_DOMAIN: {
+    schema: z
+      .string()
+      .regex(
+        /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+        'a lowercase domain such as agents.example.com',
+      )
+      .optional(),
+    example: 'agents.example.com',
+    help: 'Domain under which agents get names (alice.agents.example.com) and TLS certificates.',
+  },
+  FLEETBOT_SSH_KEY: {
+    schema: z.string().min(1).optional(),
+    example: '~/.ssh/fleetbot_ed25519',
+    help: 'Private key file fleetbot logs in to machines with; the SSH agent (SSH_AUTH_SOCK) is used when unset.',
+  },
+  FLEETBOT_SSH_KEY_PASSPHRASE: {
+    schema: z.string().min(1).optional(),
+    example: 'passphrase-of-the-key-file',
+    secret: true,
+    help: 'Passphrase of FLEETBOT_SSH_KEY, if it has one.',
+  },
+  FLEETBOT_ACME_CA: {
+    schema: z.url({ protocol: /^https$/, error: 'must be an https ACME directory URL' }).optional(),
+    example: 'https://acme-staging-v02.api.letsencrypt.org/directory',
+    help: 'ACME directory Caddy uses instead of Let’s Encrypt (a lab or staging); leave unset in production.',
   },
   LOG_LEVEL: {
     schema: z.enum(logLevels).default('info'),
@@ -193,6 +267,18 @@ export type Config = {
   health: { intervalMs: number; timeoutMs: number; downAfter: number; upAfter: number };
   httpPort: number | undefined;
   telegram: { token: string; apiRoot: string; webhook?: { url: string; secret: string } } | undefined;
+  hetzner:
+    | {
+        token: string;
+        endpoint: string;
+        sshKeyNames: string[];
+        cloudflare: { token: string; zoneId: string; apiBase: string };
+        domain: string;
+        acmeCa: string | undefined;
+      }
+    | undefined;
+  /** How fleetbot logs in to machines: a key file (resolved path) or the SSH agent's socket. */
+  ssh: { keyFile: string | undefined; passphrase: string | undefined; agentSocket: string | undefined };
   /** Values of variables that roles ask for (agent secrets); read once at start. */
   agentEnv: (name: string) => string | undefined;
 };
@@ -226,6 +312,26 @@ function crossCheck(v: Values): string[] {
         'TELEGRAM_WEBHOOK_URL: webhook mode needs FLEETBOT_HTTP_PORT; example: FLEETBOT_HTTP_PORT=8080',
       );
   }
+  if (v.HCLOUD_TOKEN) {
+    const need = {
+      CLOUDFLARE_API_TOKEN: v.CLOUDFLARE_API_TOKEN,
+      CLOUDFLARE_ZONE_ID: v.CLOUDFLARE_ZONE_ID,
+      FLEETBOT_DOMAIN: v.FLEETBOT_DOMAIN,
+    };
+    for (const [name, value] of Object.entries(need))
+      if (!value)
+        problems.push(
+          `HCLOUD_TOKEN: the hetzner provider also needs ${name}; example: ${name}=${variables[name as keyof typeof need].example}`,
+        );
+    if (!v.FLEETBOT_SSH_KEY && v.HCLOUD_SSH_KEYS.length === 0)
+      problems.push(
+        'HCLOUD_TOKEN: new servers need a login key: set FLEETBOT_SSH_KEY (a private key file) or HCLOUD_SSH_KEYS (keys registered in the Hetzner project, with the SSH agent holding one)',
+      );
+  }
+  if (v.FLEETBOT_PROVIDER === 'hetzner' && !v.HCLOUD_TOKEN)
+    problems.push(
+      'FLEETBOT_PROVIDER: hetzner needs HCLOUD_TOKEN (and the Cloudflare settings); or use local',
+    );
   return problems;
 }
 
@@ -275,6 +381,26 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
             : {}),
         }
       : undefined,
+    hetzner:
+      v.HCLOUD_TOKEN && v.CLOUDFLARE_API_TOKEN && v.CLOUDFLARE_ZONE_ID && v.FLEETBOT_DOMAIN
+        ? {
+            token: v.HCLOUD_TOKEN,
+            endpoint: v.HCLOUD_ENDPOINT,
+            sshKeyNames: v.HCLOUD_SSH_KEYS,
+            cloudflare: {
+              token: v.CLOUDFLARE_API_TOKEN,
+              zoneId: v.CLOUDFLARE_ZONE_ID,
+              apiBase: v.CLOUDFLARE_API_BASE,
+            },
+            domain: v.FLEETBOT_DOMAIN,
+            acmeCa: v.FLEETBOT_ACME_CA,
+          }
+        : undefined,
+    ssh: {
+      keyFile: v.FLEETBOT_SSH_KEY && path.resolve(v.FLEETBOT_SSH_KEY.replace(/^~(?=\/)/, env.HOME ?? '~')),
+      passphrase: v.FLEETBOT_SSH_KEY_PASSPHRASE,
+      agentSocket: env.SSH_AUTH_SOCK || undefined,
+    },
     agentEnv: (name) => snapshot[name],
   };
 }

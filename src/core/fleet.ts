@@ -51,6 +51,15 @@ export function createFleet(deps: {
     return role;
   };
 
+  const imageProvider = (name?: string) => {
+    const provider = name
+      ? providerOf(name)
+      : ([...providers.values()].find((p) => p.images) ?? providerOf(deps.defaultProvider));
+    if (!provider.images)
+      throw new UserError(`Provider ${provider.name} does not use images; golden images are for hetzner.`);
+    return { provider, images: provider.images };
+  };
+
   const find = (name: string): Agent => {
     const agent = store.agents.live(name);
     if (!agent) throw new UserError(`There is no agent named ${name}. /list shows the agents.`);
@@ -189,6 +198,30 @@ export function createFleet(deps: {
       store.agents.update(agent.id, { status: 'destroying' });
       return job;
     },
+
+    /** Builds a role's golden image as a job of its own (no agent), on the provider that boots from images. */
+    buildImage(req: Origin & { role: string; provider?: string }): Job {
+      const role = roleOf(req.role);
+      const { provider, images } = imageProvider(req.provider);
+      return jobs.submit({
+        kind: 'image',
+        subject: `image ${role.name}`,
+        requester: req.requester,
+        chat: req.chat,
+        plan: images.buildPlan(role),
+        copy: {
+          title: `Build image for ${role.name} (${provider.name})`,
+          retryHint: `Fix the cause and run /image build ${role.name} again.`,
+          cleanupHint: ['Check the provider’s console for a leftover build server or snapshot.'],
+          onSuccess: () => [
+            ['New deploys of ', code(role.name), ' boot from this image. ', code('/image list')],
+          ],
+        },
+        settle: () => undefined,
+      });
+    },
+
+    images: (providerName?: string) => imageProvider(providerName).images.list(),
 
     /** What a destroy of this agent would do, step by step, for the confirmation card. */
     destroyPreview: (agent: Agent): string[] =>

@@ -20,6 +20,22 @@ export type DeployRequest = {
   options: DeployOptions;
 };
 
+/** A golden image a provider built for a role. */
+export type ImageInfo = {
+  id: string;
+  role: string;
+  version: string;
+  status: string;
+  createdAt: string;
+  description: string;
+};
+
+/** Providers that boot machines from images build them (`/image build`) and list them. */
+export interface ImageBuilder {
+  buildPlan(role: Role): Plan;
+  list(): Promise<ImageInfo[]>;
+}
+
 /**
  * Where agents run. A provider turns requests into plans (steps with undo) and answers questions about
  * agents it runs. Step outputs are merged into the agent's stored resources; an output named `url` is
@@ -41,4 +57,5 @@ export interface Provider {
   logs(agent: Agent, lines: number): Promise<string[]>;
   /** After a restart of fleetbot: which stored agents are still running, found by their records. */
   adopt(agents: Agent[]): Promise<{ agent: Agent; running: boolean; detail: string }[]>;
+  readonly images?: ImageBuilder;
 }

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { createConsoleBridge } from '../../src/bridges/console/index.js';
-import { createFleetbot, type Fleetbot } from '../../src/main.js';
+import { createFleetbot, type Fleetbot, type FleetbotDeps } from '../../src/main.js';
 import { silentLog, testConfig } from './env.js';
 
 export type ConsoleMessage = { id: string; versions: string[] };
@@ -20,7 +20,11 @@ export function parseConsoleOutput(text: string): ConsoleMessage[] {
 }
 
 /** The bot on the console bridge with its stdin and stdout piped, exactly as `npm start` runs it in a script. */
-export async function startConsoleBot(dataDir: string, env: Record<string, string> = {}) {
+export async function startConsoleBot(
+  dataDir: string,
+  env: Record<string, string> = {},
+  extra: Pick<FleetbotDeps, 'providers'> = {},
+) {
   const input = new PassThrough();
   const output = new PassThrough();
   let text = '';
@@ -30,6 +34,7 @@ export async function startConsoleBot(dataDir: string, env: Record<string, strin
     bridges: [bridge],
     log: silentLog,
     local: { healthDeadlineMs: 10_000, stopGraceMs: 2_000, pollIntervalMs: 50 },
+    ...extra,
   });
   const messages = (): ConsoleMessage[] => parseConsoleOutput(text);
   return {

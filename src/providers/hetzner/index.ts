@@ -1,0 +1,228 @@
+import { z } from 'zod';
+import { UserError } from '../../core/errors.js';
+import type { Plan } from '../../core/jobs/plan.js';
+import type { Logger } from '../../core/logging.js';
+import type { Provider } from '../../core/provider.js';
+import type { Role } from '../../core/roles.js';
+import type { Agent } from '../../core/store/agents.js';
+import type { CloudflareClient } from '../cloudflare/client.js';
+import {
+  healthStep,
+  installSteps,
+  reachSteps,
+  run,
+  withMachine,
+  type MachineRef,
+} from '../machine/install.js';
+import { agentLayout, unitName } from '../machine/layout.js';
+import { remote } from '../machine/remote.js';
+import { catalogue } from './catalogue.js';
+import { imageBuilder, newestSnapshot, snapshotName } from './image.js';
+import { deleteServer, serverSteps, type ServerDeps } from './serverSteps.js';
+
+export type HetznerProviderOptions = ServerDeps & {
+  dns: CloudflareClient;
+  /** Agents are reachable at https://<name>.<domain>. */
+  domain: string;
+  log: Logger;
+  dnsTtl?: number;
+};
+
+const resourcesSchema = z.object({
+  serverId: z.number().int(),
+  ip: z.string(),
+  login: z.string(),
+  hostKey: z.string(),
+  dnsRecordId: z.string().optional(),
+  healthUrl: z.string().optional(),
+});
+
+const labelsFor = (agent: Agent, role: string) => ({ 'managed-by': 'fleetbot', agent: agent.name, role });
+
+/** Agents on their own Hetzner Cloud server, behind a Cloudflare DNS name and Caddy's TLS. */
+export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
+  const { hetzner, dns, machine } = opts;
+  const types = catalogue(hetzner, machine.clock);
+  const fqdn = (name: string): string => `${name}.${opts.domain}`;
+
+  const settings = (role: Role) => {
+    const h = role.providers.hetzner;
+    if (!h)
+      throw new UserError(
+        `Role ${role.name} has no providers.hetzner section (serverType, location); add one to ${role.file}.`,
+      );
+    return h;
+  };
+
+  /** A snapshot id as given, or the newest snapshot built for the role's image name. */
+  const imageFor = async (role: Role, signal?: AbortSignal): Promise<string> => {
+    const name = snapshotName(role);
+    if (/^\d+$/.test(name)) return name;
+    const image = await newestSnapshot(hetzner, name, signal);
+    if (!image)
+      throw new UserError(
+        `There is no golden image ${name} for role ${role.name} yet. Run /image build ${role.name} first (about 10 minutes).`,
+      );
+    return String(image.id);
+  };
+
+  const machineOf = (agent: Agent): MachineRef & z.output<typeof resourcesSchema> => {
+    const parsed = resourcesSchema.safeParse(agent.resources);
+    if (!parsed.success)
+      throw new UserError(
+        `${agent.name} has no server on record; /destroy ${agent.name} cleans up the rest.`,
+      );
+    return { ...parsed.data, address: parsed.data.ip };
+  };
+
+  const layoutOf = (agent: Agent, role: Role | undefined) => {
+    if (!role)
+      throw new UserError(
+        `Role ${agent.role} of ${agent.name} no longer exists; restore its role file first.`,
+      );
+    return agentLayout(agent.name, role);
+  };
+
+  return {
+    name: 'hetzner',
+    images: imageBuilder({ ...opts, catalogue: types }),
+
+    async prepare({ role, options }) {
+      const h = settings(role);
+      await types.check(options.serverType ?? h.serverType, options.location ?? h.location);
+      await imageFor(role);
+    },
+
+    deployPlan({ agent, role, secrets, options }): Plan {
+      const h = settings(role);
+      const name = fqdn(agent.name);
+      return [
+        ...serverSteps(opts, {
+          name: agent.name,
+          location: options.location ?? h.location,
+          serverType: async () => options.serverType ?? h.serverType,
+          labels: labelsFor(agent, role.name),
+          image: (signal) => imageFor(role, signal),
+        }),
+        {
+          key: 'dns',
+          title: `Create DNS record ${name}`,
+          needs: ['server'],
+          run: async (ctx) => {
+            const ip = z.string().parse(ctx.outputs.server?.ip);
+            const record = await dns.upsertA(name, ip, {
+              ttl: opts.dnsTtl ?? 300,
+              comment: `fleetbot agent ${agent.name}`,
+              signal: ctx.signal,
+            });
+            return { dnsRecordId: record.id, fqdn: name };
+          },
+          undo: async (_ctx, output) => {
+            const id = z.string().optional().parse(output.dnsRecordId);
+            if (id) await dns.deleteRecord(id);
+          },
+        },
+        ...reachSteps(machine, undefined, ['boot']),
+        ...installSteps({
+          deps: machine,
+          layout: agentLayout(agent.name, role),
+          role,
+          secrets,
+          runAs: 'agent',
+          fqdn: name,
+          caddyNeeds: ['dns'],
+        }),
+      ];
+    },
+
+    restartPlan(agent, role): Plan {
+      const layout = layoutOf(agent, role);
+      const m = machineOf(agent);
+      return [
+        {
+          key: 'restart',
+          title: 'Restart agent service',
+          run: async (ctx) => {
+            await withMachine(
+              machine,
+              m,
+              (ssh) => run(machine, ssh, remote.restartUnit(layout, m.login), 'Restarting'),
+              ctx.signal,
+            );
+          },
+        },
+        healthStep(machine, layout, () => m),
+      ];
+    },
+
+    destroyPlan(agent): Plan {
+      const r = resourcesSchema.partial().safeParse(agent.resources);
+      const res = r.success ? r.data : {};
+      return [
+        {
+          key: 'dns',
+          title: 'Delete DNS record',
+          run: async (ctx) => {
+            if (res.dnsRecordId) await dns.deleteRecord(res.dnsRecordId, ctx.signal);
+            return { dnsRecordId: undefined };
+          },
+        },
+        {
+          key: 'server',
+          title: 'Delete server',
+          run: async (ctx) => {
+            if (res.serverId === undefined) return;
+            const server = await hetzner.getServer(res.serverId, ctx.signal);
+            if (!server) return { serverId: undefined };
+            if (server.labels['managed-by'] !== 'fleetbot' || server.labels.agent !== agent.name) {
+              throw new UserError(
+                `Server ${res.serverId} is not labelled as ${agent.name}'s (managed-by=fleetbot, agent=${agent.name}), so fleetbot left it alone. Check it in the Hetzner Console.`,
+              );
+            }
+            await deleteServer(hetzner, res.serverId, ctx.signal);
+            return { serverId: undefined };
+          },
+        },
+      ];
+    },
+
+    async status(agent) {
+      const m = machineOf(agent);
+      const server = await hetzner.getServer(m.serverId);
+      if (!server) return { state: 'stopped', detail: `server ${m.serverId} no longer exists` };
+      if (server.status !== 'running') return { state: 'stopped', detail: `server is ${server.status}` };
+      if (!m.healthUrl)
+        return { state: 'unhealthy', detail: 'the server runs, but the agent never answered' };
+      const health = await machine.publicHealth(m.healthUrl, agent.name, AbortSignal.timeout(10_000));
+      return {
+        ...health,
+        detail: `${health.detail} (server ${server.server_type.name} in ${server.location.name})`,
+      };
+    },
+
+    async logs(agent, lines) {
+      const m = machineOf(agent);
+      const out = await withMachine(machine, m, (ssh) =>
+        run(machine, ssh, remote.journal(unitName(agent.name), m.login, lines), 'Reading the journal'),
+      );
+      return out.split('\n').filter((l) => l !== '');
+    },
+
+    async adopt(agents) {
+      return Promise.all(
+        agents.map(async (agent) => {
+          const parsed = resourcesSchema.safeParse(agent.resources);
+          if (!parsed.success) return { agent, running: false, detail: 'no server recorded' };
+          const server = await hetzner.getServer(parsed.data.serverId);
+          if (!server || server.labels.agent !== agent.name)
+            return { agent, running: false, detail: `server ${parsed.data.serverId} is gone` };
+          return {
+            agent,
+            running: server.status === 'running',
+            detail: `server ${server.name} is ${server.status}`,
+          };
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { sleep } from '../../core/clock.js';
+import { UserError } from '../../core/errors.js';
+import type { Step, StepContext } from '../../core/jobs/plan.js';
+import type { MachineDeps } from '../machine/install.js';
+import { renderUserData } from '../machine/layout.js';
+import { generateHostKey } from '../ssh/hostKey.js';
+import type { HetznerClient } from './client.js';
+
+export type ServerDeps = {
+  hetzner: HetznerClient;
+  machine: MachineDeps;
+  /** Public keys allowed to log in as root (fleetbot's own key). */
+  loginKeys: string[];
+  /** Names of SSH keys registered in the Hetzner project, added to every server. */
+  sshKeyNames: string[];
+  bootDeadlineMs: number;
+};
+
+export type ServerSpec = {
+  name: string;
+  location: string;
+  /** Resolved when the step runs (an image build picks the smallest type then). */
+  serverType: () => Promise<string>;
+  labels: Record<string, string>;
+  /** Resolved when the step runs (a snapshot may be found by label). */
+  image: (signal: AbortSignal) => Promise<string>;
+};
+
+const serverOutput = z.object({ serverId: z.number().int() });
+
+/** Deletes a server by id and waits until it is gone; a server already gone is fine. */
+export async function deleteServer(hetzner: HetznerClient, id: number, signal?: AbortSignal): Promise<void> {
+  const action = await hetzner.deleteServer(id, signal);
+  if (action) await hetzner.waitAction(action, signal);
+}
+
+/**
+ * Creates the server with a freshly generated host key (handed over in user_data, pinned here) and
+ * records its id before anything else can fail, then waits for it to report running.
+ */
+export function serverSteps(deps: ServerDeps, spec: ServerSpec): Step[] {
+  return [
+    {
+      key: 'server',
+      title: 'Create server',
+      run: async (ctx) => {
+        const hostKey = generateHostKey(`fleetbot ${spec.name}`);
+        const server = await deps.hetzner.createServer(
+          {
+            name: spec.name,
+            serverType: await spec.serverType(),
+            location: spec.location,
+            image: await spec.image(ctx.signal),
+            labels: spec.labels,
+            sshKeys: deps.sshKeyNames,
+            userData: renderUserData({
+              hostname: spec.name,
+              hostKeyPrivate: hostKey.privateKey,
+              hostKeyPublic: hostKey.publicKey,
+              loginKeys: deps.loginKeys,
+            }),
+          },
+          ctx.signal,
+        );
+        const ip = server.public_net.ipv4?.ip;
+        ctx.record({ serverId: server.id, serverName: server.name });
+        if (!ip) throw new UserError(`Server ${server.name} has no public IPv4 address; fleetbot needs one.`);
+        return {
+          serverId: server.id,
+          serverName: server.name,
+          ip,
+          login: 'root',
+          hostKey: hostKey.publicKey,
+        };
+      },
+      undo: async (_ctx, output) => {
+        const parsed = serverOutput.safeParse(output);
+        if (parsed.success) await deleteServer(deps.hetzner, parsed.data.serverId);
+      },
+    },
+    {
+      key: 'boot',
+      title: 'Wait for server to run',
+      needs: ['server'],
+      timeoutMs: deps.bootDeadlineMs + 10_000,
+      run: async (ctx) => {
+        await waitRunning(deps, serverOutput.parse(ctx.outputs.server).serverId, ctx);
+      },
+    },
+  ];
+}
+
+async function waitRunning(deps: ServerDeps, id: number, ctx: StepContext): Promise<void> {
+  const { clock } = deps.machine;
+  const deadline = clock.now() + deps.bootDeadlineMs;
+  let status = 'unknown';
+  while (clock.now() < deadline) {
+    const server = await deps.hetzner.getServer(id, ctx.signal);
+    if (!server)
+      throw new UserError(`Server ${id} disappeared while booting; it was deleted outside fleetbot.`);
+    status = server.status;
+    if (status === 'running') return;
+    await sleep(clock, deps.machine.timings.pollMs, ctx.signal);
+  }
+  throw new UserError(
+    `Server ${id} was still ${status} after ${Math.round(deps.bootDeadlineMs / 1000)} s. Check it in the Hetzner Console; try again later or in another --location.`,
+  );
+}

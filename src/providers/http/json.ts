@@ -1,0 +1,75 @@
+import { request, type Dispatcher } from 'undici';
+
+export type JsonReply = {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The parsed body; undefined when it was empty, a string when it was not JSON. */
+  body: unknown;
+};
+
+/** The request never reached an answer: refused, reset, timed out. Safe to retry only if the call is. */
+export class NetworkError extends Error {
+  override readonly name = 'NetworkError';
+  constructor(
+    message: string,
+    readonly timedOut: boolean,
+  ) {
+    super(message);
+  }
+}
+
+const describe = (err: unknown): string => {
+  const code = (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code;
+  return code ?? (err instanceof Error ? err.message : String(err));
+};
+
+/** One JSON call with a hard timeout; never retries (callers decide what is safe to repeat). */
+export async function sendJson(
+  url: string,
+  opts: {
+    method: Dispatcher.HttpMethod;
+    headers: Record<string, string>;
+    body?: unknown;
+    timeoutMs: number;
+    signal?: AbortSignal;
+  },
+): Promise<JsonReply> {
+  const timeout = AbortSignal.timeout(opts.timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+  try {
+    const res = await request(url, {
+      method: opts.method,
+      headers: {
+        accept: 'application/json',
+        ...(opts.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...opts.headers,
+      },
+      ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }),
+      signal,
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+    });
+    const text = await res.body.text();
+    let body: unknown = undefined;
+    if (text !== '') {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = text;
+      }
+    }
+    return { status: res.statusCode, headers: res.headers, body };
+  } catch (err) {
+    if (opts.signal?.aborted) throw opts.signal.reason;
+    const timedOut = timeout.aborted;
+    throw new NetworkError(
+      timedOut ? `no answer within ${Math.round(opts.timeoutMs / 1000)} s` : describe(err),
+      timedOut,
+    );
+  }
+}
+
+export const header = (reply: JsonReply, name: string): string | undefined => {
+  const value = reply.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+};

@@ -1,0 +1,324 @@
+import { z } from 'zod';
+import { sleep, type Clock } from '../../core/clock.js';
+import { UserError } from '../../core/errors.js';
+import { healthBodySchema } from '../../core/healthCheck.js';
+import type { Step, StepContext } from '../../core/jobs/plan.js';
+import type { AgentHealth } from '../../core/provider.js';
+import type { Role } from '../../core/roles.js';
+import {
+  connectSsh,
+  waitForSshBanner,
+  type SshAuth,
+  type SshSession,
+  type SshTarget,
+} from '../ssh/session.js';
+import {
+  readAgentFiles,
+  renderAgentEnv,
+  renderCaddyfile,
+  renderSecretsEnv,
+  renderUnit,
+  type AgentLayout,
+} from './layout.js';
+import { remote } from './remote.js';
+
+/** What installing an agent on a machine over SSH needs, whoever made the machine. */
+export type MachineDeps = {
+  clock: Clock;
+  auth: SshAuth;
+  /** Where a machine's SSH answers; tests map documentation addresses to loopback. */
+  sshEndpoint: (address: string) => { host: string; port: number };
+  /** The public HTTPS check once Caddy runs. */
+  publicHealth: (url: string, expectName: string, signal: AbortSignal) => Promise<AgentHealth>;
+  acmeCa?: string | undefined;
+  timings: {
+    sshDeadlineMs: number;
+    healthDeadlineMs: number;
+    tlsDeadlineMs: number;
+    pollMs: number;
+    commandTimeoutMs: number;
+  };
+};
+
+/** The machine an agent is on, as recorded in its resources. */
+export type MachineRef = { address: string; login: string; hostKey: string };
+
+export const machineRefSchema = z.object({ ip: z.string(), login: z.string(), hostKey: z.string() });
+
+const targetOf = (deps: MachineDeps, m: MachineRef): SshTarget => ({
+  ...deps.sshEndpoint(m.address),
+  username: m.login,
+  hostKey: m.hostKey,
+});
+
+/** Opens a session to the machine (pinned host key), runs fn, closes. */
+export async function withMachine<T>(
+  deps: MachineDeps,
+  m: MachineRef,
+  fn: (ssh: SshSession) => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
+  const ssh = await connectSsh(targetOf(deps, m), deps.auth, {
+    clock: deps.clock,
+    deadlineMs: 15_000,
+    ...(signal ? { signal } : {}),
+  });
+  try {
+    return await fn(ssh);
+  } finally {
+    ssh.close();
+  }
+}
+
+/** Runs a command and fails with its own words (stderr) when it exits non-zero. */
+export async function run(
+  deps: MachineDeps,
+  ssh: SshSession,
+  command: string,
+  what: string,
+  opts: { input?: string; timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<string> {
+  const result = await ssh.exec(command, {
+    timeoutMs: opts.timeoutMs ?? deps.timings.commandTimeoutMs,
+    ...(opts.input === undefined ? {} : { input: opts.input }),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  if (result.code !== 0) {
+    const tail = (result.stderr || result.stdout).trim().split('\n').slice(-5).join(' | ');
+    throw new UserError(`${what} failed on the machine (exit ${result.code}): ${tail || 'no output'}`);
+  }
+  return result.stdout;
+}
+
+/** The agent's health as seen from the machine itself (its port is not public). */
+export async function localHealth(
+  deps: MachineDeps,
+  ssh: SshSession,
+  layout: AgentLayout,
+  signal?: AbortSignal,
+): Promise<AgentHealth> {
+  const result = await ssh.exec(remote.localHealth(layout), {
+    timeoutMs: 10_000,
+    ...(signal ? { signal } : {}),
+  });
+  if (result.code !== 0)
+    return { state: 'unhealthy', detail: result.stderr.trim() || `health check exited ${result.code}` };
+  let body: z.output<typeof healthBodySchema>;
+  try {
+    body = healthBodySchema.parse(JSON.parse(result.stdout));
+  } catch {
+    return { state: 'unhealthy', detail: 'health answered, but not with the expected JSON' };
+  }
+  if (body.name !== layout.name)
+    return { state: 'unhealthy', detail: `health answered for "${body.name ?? '?'}", not ${layout.name}` };
+  return {
+    state: 'healthy',
+    detail: `status ${body.status}${body.version ? `, version ${body.version}` : ''}`,
+    ...(body.uptime === undefined ? {} : { uptimeSeconds: body.uptime }),
+  };
+}
+
+/** Polls `check` about every pollMs until it says healthy or the deadline passes. */
+export async function pollHealthy(
+  deps: MachineDeps,
+  deadlineMs: number,
+  check: () => Promise<AgentHealth>,
+  signal: AbortSignal,
+  what: string,
+): Promise<AgentHealth> {
+  const deadline = deps.clock.now() + deadlineMs;
+  let last: AgentHealth = { state: 'unhealthy', detail: 'not checked yet' };
+  while (deps.clock.now() < deadline) {
+    last = await check();
+    if (last.state === 'healthy') return last;
+    await sleep(deps.clock, deps.timings.pollMs, signal);
+  }
+  throw new UserError(
+    `${what} gave no healthy answer within ${Math.round(deadlineMs / 1000)} s (${last.detail}).`,
+  );
+}
+
+const machineOf = (ctx: StepContext, fallback?: MachineRef): MachineRef => {
+  const merged = Object.assign({}, ...Object.values(ctx.outputs)) as Record<string, unknown>;
+  const parsed = machineRefSchema.safeParse(merged);
+  if (parsed.success)
+    return { address: parsed.data.ip, login: parsed.data.login, hostKey: parsed.data.hostKey };
+  if (fallback) return fallback;
+  throw new Error('no machine was recorded for this job');
+};
+
+/** Waits for SSH and proves the machine holds the pinned host key. */
+export function reachSteps(deps: MachineDeps, fallback?: MachineRef, needs?: string[]): Step[] {
+  return [
+    {
+      key: 'ssh',
+      title: 'Wait for SSH',
+      ...(needs ? { needs } : {}),
+      timeoutMs: deps.timings.sshDeadlineMs + 10_000,
+      run: async (ctx) => {
+        const endpoint = deps.sshEndpoint(machineOf(ctx, fallback).address);
+        await waitForSshBanner(endpoint.host, endpoint.port, {
+          clock: deps.clock,
+          deadlineMs: deps.timings.sshDeadlineMs,
+          retryDelayMs: deps.timings.pollMs,
+          signal: ctx.signal,
+        });
+      },
+    },
+    {
+      key: 'hostkey',
+      title: 'Verify SSH host key',
+      run: async (ctx) => {
+        const m = machineOf(ctx, fallback);
+        await withMachine(deps, m, (ssh) => run(deps, ssh, 'true', 'A first command'), ctx.signal);
+      },
+    },
+  ];
+}
+
+/**
+ * Upload, start, local health, then (with a domain) Caddy and the public HTTPS check: the part of a
+ * deploy that is the same on a new cloud server and on a host someone already has.
+ */
+export function installSteps(opts: {
+  deps: MachineDeps;
+  layout: AgentLayout;
+  role: Role;
+  secrets: Record<string, string>;
+  runAs: string;
+  fqdn?: string;
+  fallback?: MachineRef;
+  /** Extra steps the Caddy step waits for (the DNS record). */
+  caddyNeeds?: string[];
+}): Step[] {
+  const { deps, layout, role, fqdn } = opts;
+  const machine = (ctx: StepContext): MachineRef => machineOf(ctx, opts.fallback);
+  const steps: Step[] = [
+    {
+      key: 'upload',
+      title: 'Upload agent, config and secrets',
+      run: async (ctx) =>
+        withMachine(
+          deps,
+          machine(ctx),
+          async (ssh) => {
+            const login = machine(ctx).login;
+            await run(deps, ssh, remote.makeAppDir(layout, login), 'Creating the app folder', {
+              signal: ctx.signal,
+            });
+            for (const [name, content] of readAgentFiles(layout))
+              await ssh.upload(`${layout.appDir}/${name}`, content, 0o644);
+            await ssh.upload(`${layout.appDir}/agent.env`, renderAgentEnv(layout, role), 0o640);
+            await ssh.upload(`${layout.appDir}/secrets.env`, renderSecretsEnv(opts.secrets), 0o600);
+            await ssh.upload(
+              `${layout.appDir}/${layout.unit}`,
+              renderUnit(layout, role.name, opts.runAs),
+              0o644,
+            );
+            if (fqdn)
+              await ssh.upload(
+                `${layout.appDir}/Caddyfile`,
+                renderCaddyfile(fqdn, layout.port, deps.acmeCa),
+                0o644,
+              );
+            return { appDir: layout.appDir, unit: layout.unit };
+          },
+          ctx.signal,
+        ),
+      undo: async (ctx) => {
+        await withMachine(deps, machine(ctx), (ssh) =>
+          run(deps, ssh, remote.removeAgent(layout, machine(ctx).login), 'Removing the agent'),
+        );
+      },
+    },
+    {
+      key: 'start',
+      title: 'Start agent service',
+      run: async (ctx) =>
+        withMachine(
+          deps,
+          machine(ctx),
+          (ssh) =>
+            run(
+              deps,
+              ssh,
+              remote.startUnit(layout, machine(ctx).login, opts.runAs),
+              `Starting ${layout.unit}`,
+              {
+                signal: ctx.signal,
+              },
+            ),
+          ctx.signal,
+        ).then(() => undefined),
+      undo: async (ctx) => {
+        await withMachine(deps, machine(ctx), (ssh) =>
+          run(deps, ssh, remote.stopUnit(layout, machine(ctx).login), `Stopping ${layout.unit}`),
+        );
+      },
+    },
+    healthStep(deps, layout, machine),
+  ];
+  if (!fqdn) return steps;
+  const url = `https://${fqdn}`;
+  return [
+    ...steps,
+    {
+      key: 'caddy',
+      title: 'Start Caddy (TLS)',
+      needs: ['health', ...(opts.caddyNeeds ?? [])],
+      run: async (ctx) =>
+        withMachine(
+          deps,
+          machine(ctx),
+          (ssh) =>
+            run(deps, ssh, remote.startCaddy(layout, machine(ctx).login), 'Starting Caddy', {
+              signal: ctx.signal,
+            }),
+          ctx.signal,
+        ).then(() => undefined),
+    },
+    {
+      key: 'https',
+      title: `Check ${url}${layout.healthPath}`,
+      timeoutMs: deps.timings.tlsDeadlineMs + 10_000,
+      run: async (ctx) => {
+        await pollHealthy(
+          deps,
+          deps.timings.tlsDeadlineMs,
+          () => deps.publicHealth(`${url}${layout.healthPath}`, layout.name, ctx.signal),
+          ctx.signal,
+          `${url}${layout.healthPath}`,
+        );
+        return { url, healthUrl: `${url}${layout.healthPath}` };
+      },
+    },
+  ];
+}
+
+/** Polls the agent's health through SSH about every pollMs up to the bound. */
+export function healthStep(
+  deps: MachineDeps,
+  layout: AgentLayout,
+  machine: (ctx: StepContext) => MachineRef,
+): Step {
+  return {
+    key: 'health',
+    title: 'Wait for local health',
+    timeoutMs: deps.timings.healthDeadlineMs + 20_000,
+    run: async (ctx) =>
+      withMachine(
+        deps,
+        machine(ctx),
+        async (ssh) => {
+          await pollHealthy(
+            deps,
+            deps.timings.healthDeadlineMs,
+            () => localHealth(deps, ssh, layout, ctx.signal),
+            ctx.signal,
+            `${layout.name} on the machine`,
+          );
+        },
+        ctx.signal,
+      ),
+  };
+}

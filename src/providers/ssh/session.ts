@@ -1,0 +1,193 @@
+import { createConnection } from 'node:net';
+import ssh2 from 'ssh2';
+import type { ConnectConfig } from 'ssh2';
+import { sleep, type Clock } from '../../core/clock.js';
+import { errorMessage, UserError } from '../../core/errors.js';
+import { publicKeyBlob } from './hostKey.js';
+
+const { Client } = ssh2;
+type Connection = InstanceType<typeof Client>;
+
+/** How fleetbot logs in: a key file's contents (and passphrase), or the SSH agent's socket. */
+export type SshAuth = { privateKey: Buffer | string; passphrase?: string } | { agent: string };
+
+export type SshTarget = {
+  host: string;
+  port: number;
+  username: string;
+  /** The only host key accepted (OpenSSH public key line). */
+  hostKey: string;
+};
+
+export type ExecResult = { code: number; stdout: string; stderr: string };
+
+/** The server presented a host key other than the pinned one: never retried, never trusted. */
+export class HostKeyMismatchError extends UserError {}
+
+export type SshSession = {
+  /** Runs a command; input (e.g. a script) goes to its stdin so nothing secret is in its argv. */
+  exec(
+    command: string,
+    opts: { timeoutMs: number; input?: string; signal?: AbortSignal },
+  ): Promise<ExecResult>;
+  /** Writes a file over SFTP with the given mode (0600 for secrets), replacing any previous one. */
+  upload(path: string, content: string | Buffer, mode: number): Promise<void>;
+  close(): void;
+};
+
+function connectOnce(target: SshTarget, auth: SshAuth, timeoutMs: number): Promise<Connection> {
+  const expected = publicKeyBlob(target.hostKey);
+  let presented: Buffer | undefined;
+  return new Promise((resolve, reject) => {
+    const conn = new Client();
+    const config: ConnectConfig = {
+      host: target.host,
+      port: target.port,
+      username: target.username,
+      readyTimeout: timeoutMs,
+      keepaliveInterval: 15_000,
+      hostVerifier: (key: Buffer) => {
+        presented = key;
+        return key.equals(expected);
+      },
+      ...('agent' in auth ? { agent: auth.agent } : auth),
+    };
+    conn.once('ready', () => resolve(conn));
+    conn.once('error', (err) => {
+      conn.end();
+      if (presented && !presented.equals(expected)) {
+        reject(
+          new HostKeyMismatchError(
+            `${target.host} presented an SSH host key other than the one fleetbot gave it, so fleetbot refused to connect (possible interception, or the server was rebuilt). Destroy and redeploy the agent; do not trust the new key by hand.`,
+          ),
+        );
+      } else reject(err);
+    });
+    conn.connect(config);
+  });
+}
+
+/**
+ * Connects, retrying until the deadline: a new server answers SSH 10–25 s after it reports running.
+ * A host key mismatch or a refused login ends the attempts at once.
+ */
+export async function connectSsh(
+  target: SshTarget,
+  auth: SshAuth,
+  opts: {
+    clock: Clock;
+    deadlineMs: number;
+    attemptTimeoutMs?: number;
+    retryDelayMs?: number;
+    signal?: AbortSignal;
+  },
+): Promise<SshSession> {
+  const deadline = opts.clock.now() + opts.deadlineMs;
+  let last: unknown;
+  for (;;) {
+    opts.signal?.throwIfAborted();
+    try {
+      return session(await connectOnce(target, auth, opts.attemptTimeoutMs ?? 10_000));
+    } catch (err) {
+      if (err instanceof HostKeyMismatchError) throw err;
+      if ((err as { level?: string }).level === 'client-authentication') {
+        throw new UserError(
+          `${target.username}@${target.host} refused fleetbot's SSH key. Check FLEETBOT_SSH_KEY (or the SSH agent) and that its public key is authorised for ${target.username}.`,
+        );
+      }
+      last = err;
+    }
+    if (opts.clock.now() >= deadline) break;
+    await sleep(opts.clock, opts.retryDelayMs ?? 2_000, opts.signal);
+  }
+  throw new UserError(
+    `SSH to ${target.host}:${target.port} did not answer within ${Math.round(opts.deadlineMs / 1000)} s (${errorMessage(last)}). Check that the server is running and port ${target.port} is open.`,
+  );
+}
+
+function session(conn: Connection): SshSession {
+  return {
+    exec: (command, { timeoutMs, input, signal }) =>
+      new Promise((resolve, reject) => {
+        conn.exec(command, (err, stream) => {
+          if (err) {
+            reject(err);
+            return;
+          }
+          let stdout = '';
+          let stderr = '';
+          const stop = (reason: Error): void => {
+            stream.close();
+            reject(reason);
+          };
+          const timer = setTimeout(
+            () => stop(new Error(`the command did not finish within ${Math.round(timeoutMs / 1000)} s`)),
+            timeoutMs,
+          );
+          const onAbort = (): void => stop(signal?.reason as Error);
+          signal?.addEventListener('abort', onAbort, { once: true });
+          stream.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+          stream.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+          stream.on('close', (code: number | null) => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', onAbort);
+            resolve({ code: code ?? -1, stdout, stderr });
+          });
+          stream.end(input ?? '');
+        });
+      }),
+    upload: (path, content, mode) =>
+      new Promise((resolve, reject) => {
+        conn.sftp((err, sftp) => {
+          if (err) {
+            reject(err);
+            return;
+          }
+          const done = (e?: Error | null): void => {
+            sftp.end();
+            if (e) reject(new Error(`could not write ${path} over SFTP: ${e.message}`));
+            else resolve();
+          };
+          // The mode is set on open, so a secret is never readable by others even for a moment.
+          sftp.writeFile(path, content, { mode }, (writeErr) => {
+            if (writeErr) done(writeErr);
+            else sftp.chmod(path, mode, done);
+          });
+        });
+      }),
+    close: () => conn.end(),
+  };
+}
+
+/**
+ * Waits until something on host:port speaks SSH (sends its "SSH-" banner). A server reports `running`
+ * 10–25 s before sshd answers, so this is polled up to a deadline rather than assumed.
+ */
+export async function waitForSshBanner(
+  host: string,
+  port: number,
+  opts: { clock: Clock; deadlineMs: number; retryDelayMs?: number; signal?: AbortSignal },
+): Promise<void> {
+  const deadline = opts.clock.now() + opts.deadlineMs;
+  let last: string;
+  for (;;) {
+    opts.signal?.throwIfAborted();
+    const banner = await new Promise<string>((resolve) => {
+      const socket = createConnection({ host, port });
+      const done = (text: string): void => {
+        socket.destroy();
+        resolve(text);
+      };
+      socket.setTimeout(5_000, () => done('timed out'));
+      socket.once('data', (chunk: Buffer) => done(chunk.toString('latin1')));
+      socket.once('error', (err: NodeJS.ErrnoException) => done(err.code ?? err.message));
+    });
+    if (banner.startsWith('SSH-')) return;
+    last = banner.slice(0, 60);
+    if (opts.clock.now() >= deadline) break;
+    await sleep(opts.clock, opts.retryDelayMs ?? 2_000, opts.signal);
+  }
+  throw new UserError(
+    `SSH on ${host}:${port} did not answer within ${Math.round(opts.deadlineMs / 1000)} s (${last}). The server may still be booting or port ${port} is blocked; try again, or check its console in the Hetzner Console.`,
+  );
+}

@@ -1,0 +1,31 @@
+#!/bin/sh
+# Builds fleetbot's golden image on a fresh Debian/Ubuntu server; fleetbot snapshots the disk afterwards.
+# Rendered by fleetbot; values are quoted for the shell.
+set -eu
+
+agent_user={{agentUser}}
+agents_root={{agentsRoot}}
+placeholder={{placeholder}}
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get upgrade -yq
+apt-get install -yq --no-install-recommends ca-certificates curl nodejs caddy
+
+id "$agent_user" >/dev/null 2>&1 || useradd --system --create-home --shell /usr/sbin/nologin "$agent_user"
+install -d -m 0755 "$agents_root"
+
+# Caddy stays installed but disabled, with a port-80-only placeholder: a clone must not ask for
+# certificates (ACME allows 10 registrations per IP per 3 hours) before its agent runs.
+install -m 0644 "$placeholder" /etc/caddy/Caddyfile
+systemctl disable --now caddy
+
+node --version
+caddy version
+
+# Clones rerun cloud-init, which installs their own host key and login key.
+cloud-init clean --logs
+rm -f /etc/ssh/ssh_host_*
+
+# Unsynced writes were snapshotted as 0-byte files once; flush everything before the snapshot.
+sync

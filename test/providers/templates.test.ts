@@ -1,0 +1,142 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { loadRoles } from '../../src/core/roles.js';
+import { caddyValue, envFile, shellWord, systemdValue } from '../../src/providers/machine/escape.js';
+import {
+  agentLayout,
+  renderAgentEnv,
+  renderBuildScript,
+  renderCaddyfile,
+  renderUnit,
+  renderUserData,
+} from '../../src/providers/machine/layout.js';
+import { templateText } from '../../src/providers/machine/templates.js';
+import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
+
+const swe = loadRoles('templates/roles').get('swe')!;
+const hostile = `it's "odd" $HOME %h \`id\` \\ ; rm -rf / #`;
+
+describe('rendered machine files keep the invariants that broke earlier deploys', () => {
+  const layout = agentLayout('alice', swe);
+
+  it('the unit protects the system and lets the agent write its whole app folder', () => {
+    const unit = renderUnit(layout, 'swe', 'agent');
+    expect(unit).toMatch(/^ProtectSystem=strict$/m);
+    expect(unit).toMatch(/^ProtectHome=read-only$/m);
+    const rw = unit.match(/^ReadWritePaths=(.*)$/gm);
+    expect(rw).toEqual(['ReadWritePaths=/srv/fleetbot/alice']);
+    expect(unit).toMatch(/^WorkingDirectory=\/srv\/fleetbot\/alice$/m);
+    expect(unit).toMatch(/^ExecStart="\/usr\/bin\/env" "node" "\/srv\/fleetbot\/alice\/server\.js"$/m);
+    expect(unit).toMatch(/^User=agent$/m);
+    expect(layout.files).toEqual({ 'server.js': path.resolve('templates/agent/server.js') });
+  });
+
+  it('cloud-init pins the generated host key, authorises the login key and never touches Caddy', () => {
+    const hostKey = generateHostKey('alice');
+    const text = renderUserData({
+      hostname: 'alice',
+      hostKeyPrivate: hostKey.privateKey,
+      hostKeyPublic: hostKey.publicKey,
+      loginKeys: ['ssh-ed25519 AAAAC3Nz fleetbot'],
+    });
+    expect(text.startsWith('#cloud-config\n')).toBe(true);
+    const doc = parseYaml(text) as Record<string, unknown>;
+    expect(doc).toMatchObject({
+      hostname: 'alice',
+      ssh_deletekeys: true,
+      ssh_genkeytypes: [],
+      ssh_keys: { ed25519_private: hostKey.privateKey, ed25519_public: hostKey.publicKey },
+      ssh_authorized_keys: ['ssh-ed25519 AAAAC3Nz fleetbot'],
+    });
+    expect(Object.keys(doc)).not.toContain('runcmd');
+    expect(Object.keys(doc)).not.toContain('bootcmd');
+    expect(text.replace(/^#.*$/gm, '')).not.toMatch(/caddy/i);
+  });
+
+  it('the golden image keeps Caddy installed but disabled behind a port-80-only placeholder', () => {
+    const placeholder = templateText('Caddyfile.placeholder');
+    const sites = placeholder.split('\n').filter((l) => /^\S.*\{\s*$/.test(l));
+    expect(sites).toEqual([':80 {']);
+    const script = renderBuildScript();
+    expect(script).toMatch(/apt-get install .*caddy/);
+    expect(script).toMatch(/^systemctl disable --now caddy$/m);
+    expect(script).not.toMatch(/systemctl (enable|start|restart) .*caddy/);
+    expect(script).toMatch(/^install -m 0644 "\$placeholder" \/etc\/caddy\/Caddyfile$/m);
+  });
+
+  it('the image build syncs as its last step, after cloud-init is cleaned', () => {
+    const commands = renderBuildScript()
+      .split('\n')
+      .filter((l) => l.trim() && !l.startsWith('#'));
+    expect(commands.at(-1)).toBe('sync');
+    expect(commands.findIndex((l) => l.startsWith('cloud-init clean'))).toBeLessThan(commands.length - 1);
+  });
+
+  it('the real Caddyfile proxies the agent, and only a lab sets an ACME directory', () => {
+    const real = renderCaddyfile('alice.agents.example.com', 3100);
+    expect(real).toMatch(/^alice\.agents\.example\.com \{\n\treverse_proxy 127\.0\.0\.1:3100\n\}$/m);
+    expect(real).not.toContain('acme_ca');
+    const lab = renderCaddyfile('alice.lab.test', 3100, 'https://10.77.0.1:14000/dir');
+    expect(lab).toMatch(/^\tacme_ca https:\/\/10\.77\.0\.1:14000\/dir$/m);
+  });
+
+  it('refuses values that are not of the expected shape before they reach a template', () => {
+    expect(() => renderCaddyfile('alice.example.com {\n}\nevil.com', 3100)).toThrow(/DNS name/);
+    expect(() =>
+      renderUserData({
+        hostname: 'a\nruncmd: [reboot]',
+        hostKeyPrivate: 'x',
+        hostKeyPublic: 'y',
+        loginKeys: [],
+      }),
+    ).toThrow(/DNS name/);
+    expect(() => agentLayout('../etc', swe)).toThrow();
+  });
+});
+
+describe('escaping hostile values for each format', () => {
+  it('shell: a value comes back byte for byte', () => {
+    const out = execFileSync('sh', ['-c', `printf %s ${shellWord(hostile)}`], { encoding: 'utf8' });
+    expect(out).toBe(hostile);
+  });
+
+  it('YAML: values with quotes, colons and line breaks parse back unchanged', () => {
+    const key = `-----BEGIN KEY-----\nline: two\n"three" #four\n-----END KEY-----\n`;
+    const text = renderUserData({
+      hostname: 'alice',
+      hostKeyPrivate: key,
+      hostKeyPublic: hostile,
+      loginKeys: [hostile],
+    });
+    const doc = parseYaml(text) as { ssh_keys: Record<string, string>; ssh_authorized_keys: string[] };
+    expect(doc.ssh_keys.ed25519_private).toBe(key);
+    expect(doc.ssh_keys.ed25519_public).toBe(hostile);
+    expect(doc.ssh_authorized_keys).toEqual([hostile]);
+  });
+
+  it('systemd: specifiers, variables and quotes are escaped; line breaks are refused', () => {
+    expect(systemdValue(['/bin/echo', hostile], 'execStart')).toBe(
+      `"/bin/echo" "it's \\"odd\\" $$HOME %%h \`id\` \\\\ ; rm -rf / #"`,
+    );
+    expect(() => systemdValue('a\nExecStartPre=/bin/evil', 'x')).toThrow(
+      /line breaks cannot go into a systemd file/,
+    );
+  });
+
+  it('environment files: quotes, dollars and backticks are escaped, line breaks refused', () => {
+    expect(envFile({ TOKEN: hostile })).toBe(
+      `TOKEN="it's \\"odd\\" \\$HOME %h \\\`id\\\` \\\\ ; rm -rf / #"\n`,
+    );
+    expect(() => envFile({ TOKEN: 'a\nEVIL=1' })).toThrow(/TOKEN: control characters or line breaks/);
+    expect(() => envFile({ 'BAD NAME': 'x' })).toThrow(/not a valid environment variable name/);
+    expect(renderAgentEnv(agentLayout('alice', swe), swe)).toContain('AGENT_NAME="alice"\n');
+  });
+
+  it('Caddyfile: a token with spaces or quotes stays one token', () => {
+    expect(caddyValue('plain.example.com', 'host')).toBe('plain.example.com');
+    expect(caddyValue('two words "q"', 'x')).toBe('"two words \\"q\\""');
+    expect(() => caddyValue('a\n}', 'x')).toThrow(/Caddyfile/);
+  });
+});

@@ -1,0 +1,298 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, chmodSync, mkdirSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer as netServer, type AddressInfo } from 'node:net';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { checkHealth } from '../../src/core/healthCheck.js';
+import type { AgentHealth } from '../../src/core/provider.js';
+import type { FakeHetzner, FakeServer } from '../fakes/hetzner/index.js';
+import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
+import { tempDir } from './env.js';
+import { startSshServer, type ExecReply, type SshTestServer } from './sshServer.js';
+
+/** Splits a command line the way sh would for the simple quoting fleetbot uses ('…' and '\''). */
+export function shellWords(line: string): string[] {
+  const words: string[] = [];
+  let current: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (c === "'") {
+      const end = line.indexOf("'", i + 1);
+      current = (current ?? '') + line.slice(i + 1, end);
+      i = end;
+    } else if (c === '\\') {
+      current = (current ?? '') + line[++i]!;
+    } else if (c === ' ') {
+      if (current !== undefined) words.push(current);
+      current = undefined;
+    } else current = (current ?? '') + c;
+  }
+  if (current !== undefined) words.push(current);
+  return words;
+}
+
+const unquoteSystemd = (text: string): string[] =>
+  [...text.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) =>
+    m[1]!.replace(/\\(.)/g, '$1').replaceAll('%%', '%').replaceAll('$$', '$'),
+  );
+
+const parseEnv = (text: string): Record<string, string> =>
+  Object.fromEntries(
+    text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const eq = line.indexOf('=');
+        return [line.slice(0, eq), line.slice(eq + 2, -1).replace(/\\(.)/g, '$1')];
+      }),
+  );
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const s = netServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+
+/**
+ * One fake "VM" per server the fake Hetzner creates: its SSH (ssh2's server) comes up some time after
+ * boot with the host key and login key from the server's cloud-init, and it carries out the commands
+ * fleetbot sends against a folder standing in for its disk: systemd units really start the agent as a
+ * local process, `curl` really asks it, and "Caddy" is an HTTP proxy configured from the uploaded
+ * Caddyfile. A command it does not know exits 127, so drift between fleetbot and this stand-in shows.
+ */
+export type MachineFault =
+  'wrong-host-key' | 'folder-fails' | 'unit-fails' | 'no-health' | 'caddy-fails' | 'no-https';
+
+export function fakeMachines(hetzner: FakeHetzner, opts: { sshDelayMs: number }) {
+  let fault: MachineFault | undefined;
+  type Machine = {
+    server: FakeServer;
+    root: string;
+    cleanup: () => void;
+    sshPort: number;
+    ssh?: SshTestServer;
+    agent?: ChildProcess;
+    agentPort?: number;
+    caddy?: Server;
+    caddyPort?: number;
+    caddyHost?: string;
+    /** What happened, in order, for assertions about ordering (agent healthy before Caddy). */
+    events: string[];
+  };
+  const machines = new Map<string, Machine>();
+
+  const local = (m: Machine, remote: string): string => path.join(m.root, path.resolve('/', remote));
+
+  const stopAgent = (m: Machine): void => {
+    m.agent?.kill('SIGKILL');
+    m.agent = undefined;
+  };
+
+  const startUnit = async (m: Machine, unit: string): Promise<void> => {
+    const text = readFileSync(local(m, `/etc/systemd/system/${unit}`), 'utf8');
+    const setting = (key: string): string[] =>
+      [...text.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((x) => x[1]!);
+    const env: Record<string, string> = {};
+    for (const file of setting('EnvironmentFile'))
+      Object.assign(env, parseEnv(readFileSync(local(m, file), 'utf8')));
+    const [program, ...args] = unquoteSystemd(setting('ExecStart')[0]!);
+    if (program !== '/usr/bin/env' || args[0] !== 'node') throw new Error(`unexpected ExecStart ${program}`);
+    m.agentPort = await freePort();
+    mkdirSync(local(m, '/var/log'), { recursive: true });
+    const log = openSync(local(m, `/var/log/${unit}.log`), 'a');
+    m.agent = spawn(
+      process.execPath,
+      args.slice(1).map((a) => local(m, a)),
+      {
+        cwd: local(m, setting('WorkingDirectory')[0]!),
+        env: { ...env, PORT: String(m.agentPort), PATH: '/usr/bin:/bin' },
+        stdio: ['ignore', log, log],
+      },
+    );
+    closeSync(log);
+    m.events.push(`start ${unit}`);
+  };
+
+  const startCaddy = async (m: Machine): Promise<void> => {
+    const text = readFileSync(local(m, '/etc/caddy/Caddyfile'), 'utf8');
+    m.caddyHost = /^([a-z0-9.-]+) \{$/m.exec(text)?.[1];
+    const upstream = Number(/reverse_proxy 127\.0\.0\.1:(\d+)/.exec(text)?.[1]);
+    m.caddy?.close();
+    m.caddy = createServer((req, res) => {
+      const target = upstream === 3100 ? m.agentPort : undefined;
+      if (target === undefined) return res.writeHead(502).end();
+      req.pipe(
+        httpRequest(
+          { host: '127.0.0.1', port: target, path: req.url, method: req.method, headers: req.headers },
+          (up) => {
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            up.pipe(res);
+          },
+        ).on('error', () => res.writeHead(502).end()),
+      );
+    });
+    await new Promise<void>((resolve) => m.caddy!.listen(0, '127.0.0.1', resolve));
+    m.caddyPort = (m.caddy.address() as AddressInfo).port;
+    m.events.push('start caddy');
+  };
+
+  const curl = async (m: Machine, url: string): Promise<ExecReply> => {
+    const match = /^http:\/\/127\.0\.0\.1:3100(\/.*)$/.exec(url);
+    if (!match || !m.agent || m.agentPort === undefined)
+      return { code: 7, stderr: 'curl: (7) Failed to connect' };
+    try {
+      const res = await fetch(`http://127.0.0.1:${m.agentPort}${match[1]}`);
+      const body = await res.text();
+      if (res.ok) m.events.push('agent healthy');
+      return { code: 0, stdout: body };
+    } catch {
+      return { code: 7, stderr: 'curl: (7) Failed to connect to 127.0.0.1 port 3100' };
+    }
+  };
+
+  const faulty = (cmd: string | undefined, joined: string): boolean =>
+    (fault === 'folder-fails' && cmd === 'install' && joined.startsWith('-d')) ||
+    (fault === 'unit-fails' && cmd === 'systemctl' && joined.startsWith('enable --now')) ||
+    (fault === 'no-health' && cmd === 'curl') ||
+    (fault === 'caddy-fails' && joined === 'restart caddy');
+
+  const one = async (m: Machine, words: string[], stdin: string): Promise<ExecReply> => {
+    const [cmd, ...rest] = words[0] === 'sudo' ? words.slice(2) : words;
+    const joined = rest.join(' ');
+    if (faulty(cmd, joined)) return { code: 1, stderr: `injected failure: ${words.join(' ')}` };
+    switch (cmd) {
+      case 'true':
+        return { code: 0 };
+      case 'install': {
+        if (rest[0] === '-d') {
+          mkdirSync(local(m, rest.at(-1)!), { recursive: true });
+          return { code: 0 };
+        }
+        const [src, dst] = rest.slice(-2);
+        mkdirSync(path.dirname(local(m, dst!)), { recursive: true });
+        copyFileSync(local(m, src!), local(m, dst!));
+        chmodSync(local(m, dst!), Number.parseInt(rest[1]!, 8));
+        return { code: 0 };
+      }
+      case 'chown':
+        return { code: 0 };
+      case 'rm':
+        rmSync(local(m, rest.at(-1)!), { recursive: true, force: true });
+        return { code: 0 };
+      case 'systemctl':
+        if (joined === 'daemon-reload' || joined === 'enable caddy') return { code: 0 };
+        if (joined === 'restart caddy') return startCaddy(m).then(() => ({ code: 0 }));
+        if (rest[0] === 'enable' && rest[1] === '--now')
+          return startUnit(m, rest[2]!).then(() => ({ code: 0 }));
+        if (rest[0] === 'restart') {
+          stopAgent(m);
+          return startUnit(m, rest[1]!).then(() => ({ code: 0 }));
+        }
+        if (rest[0] === 'disable') {
+          stopAgent(m);
+          return { code: 0 };
+        }
+        if (rest[0] === 'is-active')
+          return m.agent ? { code: 0, stdout: 'active\n' } : { code: 3, stdout: 'inactive\n' };
+        break;
+      case 'curl':
+        return curl(m, rest.at(-1)!);
+      case 'journalctl': {
+        const lines = readFileSync(local(m, `/var/log/${rest[1]}.log`), 'utf8')
+          .split('\n')
+          .filter(Boolean);
+        return { code: 0, stdout: lines.slice(-Number(rest[3])).join('\n') };
+      }
+      case 'sh':
+        m.events.push(`build script (${stdin.length} bytes)`);
+        return stdin.trimEnd().endsWith('\nsync')
+          ? { code: 0 }
+          : { code: 1, stderr: 'script does not end in sync' };
+    }
+    return { code: 127, stderr: `fake machine: unknown command ${words.join(' ')}` };
+  };
+
+  const exec = async (m: Machine, line: string, stdin: string): Promise<ExecReply> => {
+    for (const part of line.split(/ && |; /)) {
+      const [command, fallback] = part.split(' || ');
+      const reply = await one(m, shellWords(command!), stdin);
+      if (reply.code !== 0 && fallback !== 'true') return reply;
+      if (command === line) return reply;
+    }
+    return { code: 0 };
+  };
+
+  hetzner.onServerCreated = async (server) => {
+    const cloudConfig = parseYaml(server.userData ?? '') as {
+      ssh_keys: { ed25519_private: string };
+      ssh_authorized_keys: string[];
+    };
+    const dir = tempDir('fleetbot-vm-');
+    const m: Machine = { server, root: dir.dir, cleanup: dir.cleanup, sshPort: await freePort(), events: [] };
+    machines.set(server.ipv4!, m);
+    // sshd answers some time after the server reports running, as on a real cloud.
+    setTimeout(() => {
+      if (!machines.has(server.ipv4!)) return;
+      void startSshServer({
+        hostKey:
+          fault === 'wrong-host-key'
+            ? generateHostKey('an impostor').privateKey
+            : cloudConfig.ssh_keys.ed25519_private,
+        authorizedKey: cloudConfig.ssh_authorized_keys[0]!,
+        username: 'root',
+        root: dir.dir,
+        port: m.sshPort,
+        onExec: (line, stdin) => exec(m, line, stdin),
+      }).then((ssh) => (m.ssh = ssh));
+    }, opts.sshDelayMs);
+  };
+
+  const shutdown = async (ip: string): Promise<void> => {
+    const m = machines.get(ip);
+    if (!m) return;
+    machines.delete(ip);
+    stopAgent(m);
+    m.caddy?.close();
+    await m.ssh?.close();
+    m.cleanup();
+  };
+
+  // A deleted server takes its machine with it.
+  const reaper = setInterval(() => {
+    const live = new Set(hetzner.servers().map((s) => s.ipv4));
+    for (const ip of machines.keys()) if (!live.has(ip)) void shutdown(ip);
+  }, 25);
+
+  return {
+    machines,
+    /** Machines created from now on misbehave this way. */
+    inject: (next: MachineFault): void => {
+      fault = next;
+    },
+    sshEndpoint: (ip: string) => {
+      const m = machines.get(ip);
+      return { host: '127.0.0.1', port: m?.sshPort ?? 1 };
+    },
+    /** The public check, sent to the machine whose Caddy serves that name. */
+    publicHealth: (url: string, expectName: string, signal: AbortSignal): Promise<AgentHealth> => {
+      const u = new URL(url);
+      const m = [...machines.values()].find((x) => x.caddyHost === u.hostname && x.caddyPort);
+      if (!m || fault === 'no-https')
+        return Promise.resolve({ state: 'unhealthy', detail: `cannot reach ${url}: connection refused` });
+      return checkHealth(`http://127.0.0.1:${m.caddyPort}${u.pathname}`, {
+        timeoutMs: 2_000,
+        expectName,
+        signal,
+      });
+    },
+    file: (ip: string, remote: string) => local(machines.get(ip)!, remote),
+    async close(): Promise<void> {
+      clearInterval(reaper);
+      for (const ip of [...machines.keys()]) await shutdown(ip);
+    },
+  };
+}
+export type FakeMachines = ReturnType<typeof fakeMachines>;

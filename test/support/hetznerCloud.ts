@@ -1,0 +1,68 @@
+import { systemClock } from '../../src/core/clock.js';
+import { createCloudflareClient } from '../../src/providers/cloudflare/client.js';
+import { createHetznerClient } from '../../src/providers/hetzner/client.js';
+import { createHetznerProvider } from '../../src/providers/hetzner/index.js';
+import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
+import { startFakeCloudflare } from '../fakes/cloudflare/index.js';
+import { startFakeHetzner } from '../fakes/hetzner/index.js';
+import { silentLog } from './env.js';
+import { fakeMachines } from './fakeMachines.js';
+
+/** Fake Hetzner and Cloudflare APIs, fake machines behind them, and the real hetzner provider pointed at all three. */
+export async function startHetznerCloud() {
+  const hetzner = await startFakeHetzner({ bootDelayMs: 60, actionDelayMs: 20 });
+  const cloudflare = await startFakeCloudflare({ zoneName: 'agents.example.test' });
+  const machines = fakeMachines(hetzner, { sshDelayMs: 250 });
+  const login = generateHostKey('fleetbot login');
+  const clock = systemClock;
+  const retry = { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 };
+  const provider = createHetznerProvider({
+    hetzner: createHetznerClient({
+      token: hetzner.token,
+      endpoint: hetzner.endpoint,
+      clock,
+      log: silentLog,
+      pollMs: 20,
+      retry,
+    }),
+    dns: createCloudflareClient({
+      token: cloudflare.token,
+      zoneId: cloudflare.zoneId,
+      apiBase: cloudflare.apiBase,
+      clock,
+      retry,
+    }),
+    domain: 'agents.example.test',
+    log: silentLog,
+    loginKeys: [login.publicKey],
+    sshKeyNames: [],
+    bootDeadlineMs: 5_000,
+    machine: {
+      clock,
+      auth: { privateKey: login.privateKey },
+      sshEndpoint: machines.sshEndpoint,
+      publicHealth: machines.publicHealth,
+      timings: {
+        sshDeadlineMs: 5_000,
+        healthDeadlineMs: 1_500,
+        tlsDeadlineMs: 1_500,
+        pollMs: 50,
+        commandTimeoutMs: 10_000,
+      },
+    },
+  });
+  return {
+    hetzner,
+    cloudflare,
+    machines,
+    provider,
+    async close(): Promise<void> {
+      await machines.close();
+      hetzner.assertNoViolations();
+      cloudflare.assertNoViolations();
+      await hetzner.close();
+      await cloudflare.close();
+    },
+  };
+}
+export type HetznerCloud = Awaited<ReturnType<typeof startHetznerCloud>>;
