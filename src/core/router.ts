@@ -94,7 +94,7 @@ export function createRouter(deps: {
     if (last !== undefined && clock.now() - last < refusalCooldownMs) return;
     lastRefusal.set(key, clock.now());
     if (inbound.kind === 'action') return { text: 'You are not allowed to use fleetbot here.', alert: true };
-    await messenger.send(inbound.chat, refusal);
+    await messenger.send(inbound.chat, refusal, { onlyFor: inbound.user });
   };
 
   const contextFor = (caller: Caller): CommandContext => ({
@@ -121,7 +121,9 @@ export function createRouter(deps: {
     const parsed = parseCommandLine(inbound.text);
     if (!parsed.ok && 'notCommand' in parsed) {
       if (inbound.direct)
-        await messenger.send(inbound.chat, message('Commands start with a slash. Try /help.'));
+        await messenger.send(inbound.chat, message('Commands start with a slash. Try /help.'), {
+          onlyFor: inbound.user,
+        });
       return;
     }
     const own = messenger.username(inbound.chat.platform);
@@ -135,9 +137,12 @@ export function createRouter(deps: {
     }
     const { caller } = who;
     const reply = (out: Outbound): Promise<unknown> => messenger.send(caller.chat, out);
+    // Refusals and errors concern only the person who asked, not everyone in the channel.
+    const tellSender = (out: Outbound): Promise<unknown> =>
+      messenger.send(caller.chat, out, { onlyFor: caller.user });
     if (!parsed.ok) {
       audit(caller, 'command', 'rejected: unparsable', inbound.text.slice(0, 100));
-      await reply(message(parsed.error));
+      await tellSender(message(parsed.error));
       return;
     }
     const { line } = parsed;
@@ -145,14 +150,14 @@ export function createRouter(deps: {
     const shown = `/${line.name} ${line.tokens.join(' ')}`.trim();
     if (!spec) {
       audit(caller, 'command', 'rejected: unknown command', shown);
-      await reply(
+      await tellSender(
         message([`I don’t know /${line.name}. Send `, code('/help'), ' for the list of commands.']),
       );
       return;
     }
     if (levelRank(caller.level) < levelRank(spec.permission)) {
       audit(caller, spec.name, `refused: needs ${spec.permission}`, shown);
-      await reply(
+      await tellSender(
         message(
           `/${spec.name} needs the ${spec.permission} level; you are ${caller.level}.`,
           'Ask an admin to grant it (admins are listed in FLEETBOT_ADMINS).',
@@ -165,7 +170,7 @@ export function createRouter(deps: {
     if (!bound.ok || !args?.success) {
       const problem = bound.ok ? (args?.error?.issues[0]?.message ?? 'Invalid arguments.') : bound.error;
       audit(caller, spec.name, 'rejected: bad arguments', shown);
-      await reply(message(problem, ['Usage: ', code(spec.usage)]));
+      await tellSender(message(problem, ['Usage: ', code(spec.usage)]));
       return;
     }
     try {
@@ -175,13 +180,13 @@ export function createRouter(deps: {
     } catch (err) {
       if (err instanceof UserError) {
         audit(caller, spec.name, 'refused', err.message);
-        await reply(message(err.message));
+        await tellSender(message(err.message));
         return;
       }
       const ref = randomBytes(3).toString('hex');
       log.error({ err, ref, command: spec.name }, 'command failed');
       audit(caller, spec.name, 'error', `ref ${ref}`);
-      await reply(
+      await tellSender(
         message(
           `Something went wrong running /${spec.name} (ref ${ref}). The bot’s log has the details; try again in a moment.`,
         ),
