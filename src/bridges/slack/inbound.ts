@@ -67,11 +67,13 @@ const unescape = (text: string): string =>
 
 /**
  * The router's text form, `/<command> <args>`, from what a person wrote after `/fleet`, after a mention
- * of the bot, or in its DM. Nothing at all asks for help.
+ * of the bot (words before the mention are a greeting, not the command), or in its DM. Nothing at all
+ * asks for help.
  */
 export function commandText(raw: string, botUserId?: string): string {
-  const withoutMention = botUserId ? raw.replace(new RegExp(`<@${botUserId}(\\|[^>]*)?>`, 'g'), ' ') : raw;
-  const text = unescape(withoutMention).trim().replace(/^\/+/, '');
+  const found = botUserId ? new RegExp(`<@${botUserId}(\\|[^>]*)?>`).exec(raw) : null;
+  const afterMention = found ? raw.slice(found.index + found[0].length) : raw;
+  const text = unescape(afterMention).trim().replace(/^\/+/, '');
   return text === '' ? '/help' : `/${text}`;
 }
 

@@ -88,6 +88,7 @@ export function createSlackBridge(opts: SlackOptions): Bridge {
   let host: BridgeHost | undefined;
   let username: string | undefined;
   let watchdog: { stop(): void } | undefined;
+  let socketClient: SocketModeReceiver['client'] | undefined;
   let once: ReturnType<typeof createOnce> | undefined;
 
   const tellPrivately = async (channel: string, text: string): Promise<void> => {
@@ -220,6 +221,7 @@ export function createSlackBridge(opts: SlackOptions): Bridge {
         clientOptions: { slackApiUrl: opts.apiUrl, retryConfig: { retries: opts.retries ?? 3 } },
       },
     });
+    socketClient = receiver.client;
     watchdog = watchSocket({
       client: receiver.client,
       clock,
@@ -316,6 +318,9 @@ export function createSlackBridge(opts: SlackOptions): Bridge {
 
     async stop() {
       watchdog?.stop();
+      // The SDK's own reconnects call start(), which waits for hello or a disconnect; rejected by our
+      // disconnect they would be unhandled rejections, so they are left to wait for nothing instead.
+      socketClient?.removeAllListeners('disconnected');
       await app?.stop();
       await lanes.idle();
     },

@@ -4,8 +4,7 @@ import type { Logger } from '../../core/logging.js';
 /** The part of Socket Mode's client the watchdog needs (the SDK's SocketModeClient fits). */
 export type SocketClient = {
   on(event: string, listener: (...args: unknown[]) => void): unknown;
-  start(): Promise<unknown>;
-  disconnect(): Promise<void>;
+  readonly websocket?: { disconnect(): void } | undefined;
 };
 
 export type WatchdogTimings = {
@@ -51,11 +50,9 @@ export function watchSocket(opts: {
       offlineSince ??= clock.now();
     });
 
-  const kick = async (): Promise<void> => {
-    await client.disconnect();
-    // A start that never sees hello stays pending; the next kick's disconnect ends it.
-    client.start().catch((err: unknown) => log.warn({ err }, 'slack socket reconnect failed'));
-  };
+  // Closing the socket (not the client) hands the reconnect to the SDK's own loop, so no start() of
+  // its own is left to fail unobserved.
+  const kick = (): void => client.websocket?.disconnect();
 
   const check = (): void => {
     if (stopped) return;
@@ -75,7 +72,7 @@ export function watchSocket(opts: {
       if (silentMs >= timings.reconnectAfterMs && now - lastKick >= timings.reconnectAfterMs) {
         lastKick = now;
         log.warn({ silentMs }, 'slack socket is silent; reconnecting');
-        void kick().catch((err: unknown) => log.warn({ err }, 'slack socket reconnect failed'));
+        kick();
       }
     }
     timer = clock.setTimeout(check, timings.checkEveryMs);
