@@ -1,6 +1,7 @@
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeMessage } from './fakes/slack/index.js';
+import { agentWithLog, runningAgent } from './support/agents.js';
 import { tempDir } from './support/env.js';
 import { ann, annDm, bob, ops, startSlackBot } from './support/slackSession.js';
 
@@ -101,13 +102,7 @@ describe('slack bridge', () => {
 
   it('refuses presses by people who may not act, and forged ids, privately and with no change', async () => {
     const s = await session({ env: { FLEETBOT_CHATS: `slack:${ops}` } });
-    const agent = s.bot.store.agents.create({
-      name: 'alice',
-      role: 'swe',
-      provider: 'local',
-      owner: 'slack:UANN',
-    });
-    s.bot.store.agents.update(agent.id, { status: 'running' });
+    runningAgent(s.bot.store, 'alice', 'slack:UANN');
     await s.fleet(ann, ops, 'destroy alice');
     const card = s.fake.messages(ops).at(-1)!;
     const destroy = button(card, /^Destroy alice$/).action_id;
@@ -153,18 +148,14 @@ describe('slack bridge', () => {
 
   it('escapes what it shows, and splits long output into sections and messages within Slack’s limits', async () => {
     const s = await session();
-    const agent = s.bot.store.agents.create({
-      name: 'loud',
-      role: 'swe',
-      provider: 'local',
-      owner: 'slack:UANN',
-    });
-    const { writeFileSync, mkdtempSync } = await import('node:fs');
-    const dir = mkdtempSync('/tmp/loud-');
     const line = (i: number): string =>
       `${String(i).padStart(4, '0')} <!channel> & <@U0BOT> ${'x'.repeat(60)}`;
-    writeFileSync(`${dir}/agent.log`, Array.from({ length: 500 }, (_, i) => line(i)).join('\n'));
-    s.bot.store.agents.update(agent.id, { status: 'running', resources: { logFile: `${dir}/agent.log` } });
+    agentWithLog(
+      s.bot.store,
+      'loud',
+      'slack:UANN',
+      Array.from({ length: 500 }, (_, i) => line(i)),
+    );
 
     await s.fleet(ann, annDm, 'logs loud -n 500');
     const parts = s.fake.messages(annDm);

@@ -1,6 +1,7 @@
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeChat, FakeUser } from './fakes/telegram/index.js';
+import { agentWithLog, runningAgent } from './support/agents.js';
 import { tempDir } from './support/env.js';
 import { ann, annDm, bob, startTelegramBot } from './support/telegramSession.js';
 
@@ -77,13 +78,7 @@ describe('telegram bridge', () => {
   it('refuses presses by people who may not act, and forged or stale ids, with a toast and no change', async () => {
     const group: FakeChat = { id: -200, type: 'group', title: 'Ops' };
     const s = await session({ FLEETBOT_CHATS: 'telegram:-200' });
-    const agent = s.bot.store.agents.create({
-      name: 'alice',
-      role: 'swe',
-      provider: 'local',
-      owner: 'telegram:1001',
-    });
-    s.bot.store.agents.update(agent.id, { status: 'running' });
+    runningAgent(s.bot.store, 'alice', 'telegram:1001');
     await s.say(group, ann, '/destroy alice');
     const card = s.fake.messages(group.id).at(-1)!;
     const data = buttonData(s, group.id, card.messageId, /^Destroy alice$/);
@@ -147,18 +142,14 @@ describe('telegram bridge', () => {
 
   it('sends long output split at line boundaries, and very long output as a file', async () => {
     const s = await session();
-    const agent = s.bot.store.agents.create({
-      name: 'loud',
-      role: 'swe',
-      provider: 'local',
-      owner: 'telegram:1001',
-    });
-    const { writeFileSync, mkdtempSync } = await import('node:fs');
-    const dir = mkdtempSync('/tmp/loud-');
     const line = (i: number): string =>
       `${String(i).padStart(4, '0')} <script>alert("&")</script> ${'x'.repeat(60)}`;
-    writeFileSync(`${dir}/agent.log`, Array.from({ length: 500 }, (_, i) => line(i)).join('\n'));
-    s.bot.store.agents.update(agent.id, { status: 'running', resources: { logFile: `${dir}/agent.log` } });
+    agentWithLog(
+      s.bot.store,
+      'loud',
+      'telegram:1001',
+      Array.from({ length: 500 }, (_, i) => line(i)),
+    );
 
     await s.say(annDm, ann, '/logs loud -n 100');
     const parts = s.fake.messages(annDm.id);

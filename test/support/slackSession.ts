@@ -1,9 +1,10 @@
 import { createSlackBridge, type SlackOptions } from '../../src/bridges/slack/index.js';
 import { systemClock } from '../../src/core/clock.js';
 import { createHttpServer } from '../../src/core/httpServer.js';
-import { commandMenu, createFleetbot, type Fleetbot } from '../../src/main.js';
+import { commandMenu } from '../../src/main.js';
 import { startFakeSlack, type FakeSlack, type FakeUser, type SentEnvelope } from '../fakes/slack/index.js';
-import { silentLog, testConfig } from './env.js';
+import { startChatBot } from './chatBot.js';
+import { silentLog } from './env.js';
 
 export const ann: FakeUser = { id: 'UANN', name: 'ann' };
 export const bob: FakeUser = { id: 'UBOB', name: 'bob' };
@@ -47,22 +48,12 @@ export async function startSlackBot(
       watchdog: { reconnectAfterMs: 600, fatalAfterMs: 20_000, checkEveryMs: 100 },
     },
   });
-  const bot: Fleetbot = await createFleetbot(
-    testConfig(dataDir, { FLEETBOT_ADMINS: `slack:${ann.id}`, ...opts.env }),
-    {
-      bridges: [bridge],
-      log: silentLog,
-      local: { healthDeadlineMs: 10_000, stopGraceMs: 2_000, pollIntervalMs: 50 },
-    },
+  const { bot, settle } = await startChatBot(
+    bridge,
+    dataDir,
+    { FLEETBOT_ADMINS: `slack:${ann.id}`, ...opts.env },
+    fake.calls,
   );
-  /** Waits until jobs are done and the bot has stopped talking to the API for a moment. */
-  const settle = async (): Promise<void> => {
-    for (let seen = -1; seen !== fake.calls.length;) {
-      seen = fake.calls.length;
-      await new Promise((r) => setTimeout(r, 150));
-      await bot.idle();
-    }
-  };
   /** Waits for the app's ack of an envelope, then for the bot to finish what it started. */
   const handled = async (envelope: SentEnvelope): Promise<SentEnvelope> => {
     await fake.waitFor(() => envelope.ackedAt !== undefined, 5000);

@@ -1,13 +1,14 @@
 import { createTelegramBridge, type TelegramOptions } from '../../src/bridges/telegram/index.js';
 import type { HttpServer } from '../../src/core/httpServer.js';
-import { commandMenu, createFleetbot, type Fleetbot } from '../../src/main.js';
+import { commandMenu } from '../../src/main.js';
 import {
   startFakeTelegram,
   type FakeChat,
   type FakeTelegram,
   type FakeUser,
 } from '../fakes/telegram/index.js';
-import { silentLog, testConfig } from './env.js';
+import { startChatBot } from './chatBot.js';
+import { silentLog } from './env.js';
 import { systemClock } from '../../src/core/clock.js';
 
 export const ann: FakeUser = { id: 1001, firstName: 'Ann', username: 'ann' };
@@ -40,22 +41,12 @@ export async function startTelegramBot(
     retryBaseMs: 20,
     ...(opts.webhook ? { webhook: opts.webhook } : {}),
   });
-  const bot: Fleetbot = await createFleetbot(
-    testConfig(dataDir, { FLEETBOT_ADMINS: `telegram:${ann.id}`, ...opts.env }),
-    {
-      bridges: [bridge],
-      log: silentLog,
-      local: { healthDeadlineMs: 10_000, stopGraceMs: 2_000, pollIntervalMs: 50 },
-    },
+  const { bot, settle } = await startChatBot(
+    bridge,
+    dataDir,
+    { FLEETBOT_ADMINS: `telegram:${ann.id}`, ...opts.env },
+    fake.calls,
   );
-  /** Waits until jobs are done and the bot has stopped talking to the API for a moment. */
-  const settle = async (): Promise<void> => {
-    for (let seen = -1; seen !== fake.calls.length;) {
-      seen = fake.calls.length;
-      await new Promise((r) => setTimeout(r, 150));
-      await bot.idle();
-    }
-  };
   return {
     fake,
     bot,
