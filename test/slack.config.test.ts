@@ -59,3 +59,30 @@ describe('slack configuration', () => {
     expect(bridges.map((b) => b.platform)).toEqual(['slack']);
   });
 });
+
+describe('slack app manifest', () => {
+  it('asks for what the bridge uses: /fleet, mentions, DMs, buttons, Socket Mode', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parse } = await import('yaml');
+    const manifest = parse(readFileSync('deploy/slack/manifest.yaml', 'utf8')) as {
+      features: { slash_commands: { command: string }[]; app_home: { messages_tab_enabled: boolean } };
+      oauth_config: { scopes: { bot: string[] } };
+      settings: {
+        event_subscriptions: { bot_events: string[] };
+        interactivity: { is_enabled: boolean };
+        socket_mode_enabled: boolean;
+      };
+    };
+    expect(manifest.features.slash_commands.map((c) => c.command)).toEqual(['/fleet']);
+    expect(manifest.features.app_home.messages_tab_enabled).toBe(true);
+    expect(manifest.oauth_config.scopes.bot.sort()).toEqual([
+      'app_mentions:read',
+      'chat:write',
+      'commands',
+      'im:history',
+    ]);
+    expect(manifest.settings.event_subscriptions.bot_events.sort()).toEqual(['app_mention', 'message.im']);
+    expect(manifest.settings.interactivity.is_enabled).toBe(true);
+    expect(manifest.settings.socket_mode_enabled).toBe(true);
+  });
+});
