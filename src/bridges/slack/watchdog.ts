@@ -40,9 +40,11 @@ export function watchSocket(opts: {
   let timer: unknown;
   let stopped = false;
 
+  let connectedBefore = false;
   client.on('connected', () => {
-    if (offlineSince !== undefined)
+    if (connectedBefore && offlineSince !== undefined)
       log.info({ offlineMs: clock.now() - offlineSince }, 'slack socket connected again');
+    connectedBefore = true;
     offlineSince = undefined;
   });
   for (const state of ['reconnecting', 'disconnected', 'connecting'])
