@@ -24,6 +24,7 @@ import type { Bridge } from './core/types.js';
 import { createLocalProvider, type LocalOptions } from './providers/local/index.js';
 import { hetznerFromConfig } from './providers/hetzner/fromConfig.js';
 import { createConsoleBridge, type ConsoleBridge } from './bridges/console/index.js';
+import { createSlackBridge } from './bridges/slack/index.js';
 import { createTelegramBridge } from './bridges/telegram/index.js';
 import type { Readable, Writable } from 'node:stream';
 import type { HttpServer } from './core/httpServer.js';
@@ -59,7 +60,7 @@ export function createBridges(
     stdout: Writable & { isTTY?: boolean; columns?: number };
     onFatal: (err: Error) => void;
     metrics?: Metrics;
-    /** The shared HTTP server, when FLEETBOT_HTTP_PORT is set (webhook receivers). */
+    /** The shared HTTP server, when FLEETBOT_HTTP_PORT is set (webhook receivers, Slack HTTP mode). */
     http?: HttpServer;
   },
 ): { bridges: Bridge[]; console: ConsoleBridge | undefined } {
@@ -83,6 +84,22 @@ export function createBridges(
         ...(config.telegram.webhook && io.http
           ? { webhook: { ...config.telegram.webhook, http: io.http } }
           : {}),
+      }),
+    );
+  }
+  if (config.slack) {
+    const { mode } = config.slack;
+    const receiving = mode.kind === 'socket' ? mode : io.http ? { ...mode, http: io.http } : undefined;
+    if (!receiving) throw new Error('Slack HTTP mode needs FLEETBOT_HTTP_PORT');
+    bridges.push(
+      createSlackBridge({
+        botToken: config.slack.botToken,
+        apiUrl: config.slack.apiUrl,
+        mode: receiving,
+        commandNames: commandMenu().map((c) => c.command),
+        log: io.log.child({ bridge: 'slack' }),
+        clock,
+        onFatal: io.onFatal,
       }),
     );
   }

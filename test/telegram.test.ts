@@ -9,6 +9,7 @@ import {
   telegramSessions,
   type TelegramSession as Session,
 } from './support/telegramSession.js';
+import { agentWithLog } from './support/agents.js';
 
 const buttonData = (s: Session, chatId: number, messageId: number, label: RegExp): string => {
   const markup = s.fake.messages(chatId).find((m) => m.messageId === messageId)!.replyMarkup;
@@ -137,18 +138,14 @@ describe('telegram bridge', () => {
 
   it('sends long output split at line boundaries, and very long output as a file', async () => {
     const s = await session();
-    const agent = s.bot.store.agents.create({
-      name: 'loud',
-      role: 'swe',
-      provider: 'local',
-      owner: 'telegram:1001',
-    });
-    const { writeFileSync, mkdtempSync } = await import('node:fs');
-    const dir = mkdtempSync('/tmp/loud-');
     const line = (i: number): string =>
       `${String(i).padStart(4, '0')} <script>alert("&")</script> ${'x'.repeat(60)}`;
-    writeFileSync(`${dir}/agent.log`, Array.from({ length: 500 }, (_, i) => line(i)).join('\n'));
-    s.bot.store.agents.update(agent.id, { status: 'running', resources: { logFile: `${dir}/agent.log` } });
+    agentWithLog(
+      s.bot.store,
+      'loud',
+      'telegram:1001',
+      Array.from({ length: 500 }, (_, i) => line(i)),
+    );
 
     await s.say(annDm, ann, '/logs loud -n 100');
     const parts = s.fake.messages(annDm.id);

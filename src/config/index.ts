@@ -142,7 +142,7 @@ export const variables = {
   FLEETBOT_HTTP_PORT: {
     schema: z.coerce.number().int().min(1).max(65535).optional(),
     example: '8080',
-    help: 'Port for webhook receivers (Telegram webhook mode); off when unset.',
+    help: 'Port for webhook receivers (Telegram webhook mode, Slack HTTP mode); off when unset.',
   },
   TELEGRAM_BOT_TOKEN: {
     schema: z
@@ -242,6 +242,41 @@ export const variables = {
     example: 'https://acme-staging-v02.api.letsencrypt.org/directory',
     help: 'ACME directory Caddy uses instead of Let’s Encrypt (a lab or staging); leave unset in production.',
   },
+  SLACK_BOT_TOKEN: {
+    schema: z
+      .string()
+      .regex(/^xoxb-[A-Za-z0-9-]{10,250}$/, 'a Slack bot token looks like xoxb-…')
+      .optional(),
+    example: 'xoxb-0000000000-0000000000000-ExampleBotToken',
+    secret: true,
+    help: 'Slack bot token (xoxb-…, OAuth & Permissions); enables the Slack bridge.',
+  },
+  SLACK_APP_TOKEN: {
+    schema: z
+      .string()
+      .regex(/^xapp-[A-Za-z0-9-]{10,250}$/, 'a Slack app-level token looks like xapp-…')
+      .optional(),
+    example: 'xapp-1-A0000000000-0000000000000-ExampleAppToken',
+    secret: true,
+    help: 'App-level token (xapp-…, scope connections:write) for Socket Mode, which needs no public URL.',
+  },
+  SLACK_SIGNING_SECRET: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9]{16,128}$/, 'the signing secret from the app’s Basic Information page')
+      .optional(),
+    example: '0123456789abcdef0123456789abcdef',
+    secret: true,
+    help: 'Signing secret for HTTP mode (when SLACK_APP_TOKEN is unset): Slack posts to /slack/events on FLEETBOT_HTTP_PORT.',
+  },
+  SLACK_API_URL: {
+    schema: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .default('https://slack.com/api/')
+      .transform((u) => u.replace(/\/*$/, '/')),
+    example: 'https://slack.com/api/',
+    help: 'Slack Web API base, also used to open Socket Mode connections (a proxy or a test fake).',
+  },
   LOG_LEVEL: {
     schema: z.enum(logLevels).default('info'),
     example: 'info',
@@ -279,6 +314,13 @@ export type Config = {
     | undefined;
   /** How fleetbot logs in to machines: a key file (resolved path) or the SSH agent's socket. */
   ssh: { keyFile: string | undefined; passphrase: string | undefined; agentSocket: string | undefined };
+  slack:
+    | {
+        botToken: string;
+        apiUrl: string;
+        mode: { kind: 'socket'; appToken: string } | { kind: 'http'; signingSecret: string };
+      }
+    | undefined;
   /** Values of variables that roles ask for (agent secrets); read once at start. */
   agentEnv: (name: string) => string | undefined;
 };
@@ -332,7 +374,31 @@ function crossCheck(v: Values): string[] {
     problems.push(
       'FLEETBOT_PROVIDER: hetzner needs HCLOUD_TOKEN (and the Cloudflare settings); or use local',
     );
+  if (v.SLACK_BOT_TOKEN) {
+    if (!v.SLACK_APP_TOKEN && !v.SLACK_SIGNING_SECRET)
+      problems.push(
+        `SLACK_BOT_TOKEN: set SLACK_APP_TOKEN for Socket Mode (no public URL needed), or SLACK_SIGNING_SECRET and FLEETBOT_HTTP_PORT for HTTP mode; example: SLACK_APP_TOKEN=${variables.SLACK_APP_TOKEN.example}`,
+      );
+    else if (!v.SLACK_APP_TOKEN && !v.FLEETBOT_HTTP_PORT)
+      problems.push(
+        'SLACK_SIGNING_SECRET: HTTP mode needs FLEETBOT_HTTP_PORT; example: FLEETBOT_HTTP_PORT=8080',
+      );
+  } else if (v.SLACK_APP_TOKEN || v.SLACK_SIGNING_SECRET) {
+    problems.push(
+      `SLACK_BOT_TOKEN: the Slack bridge needs its bot token too; example: SLACK_BOT_TOKEN=${variables.SLACK_BOT_TOKEN.example}`,
+    );
+  }
   return problems;
+}
+
+/** Socket Mode when there is an app-level token, else HTTP mode; crossCheck refused anything else. */
+function slackConfig(v: Values): Config['slack'] {
+  if (!v.SLACK_BOT_TOKEN) return undefined;
+  const base = { botToken: v.SLACK_BOT_TOKEN, apiUrl: v.SLACK_API_URL };
+  if (v.SLACK_APP_TOKEN) return { ...base, mode: { kind: 'socket', appToken: v.SLACK_APP_TOKEN } };
+  if (v.SLACK_SIGNING_SECRET)
+    return { ...base, mode: { kind: 'http', signingSecret: v.SLACK_SIGNING_SECRET } };
+  return undefined;
 }
 
 /** Parses the environment into a Config; throws ConfigError naming every bad variable, one per line. */
@@ -401,6 +467,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       passphrase: v.FLEETBOT_SSH_KEY_PASSPHRASE,
       agentSocket: env.SSH_AUTH_SOCK || undefined,
     },
+    slack: slackConfig(v),
     agentEnv: (name) => snapshot[name],
   };
 }

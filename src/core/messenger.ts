@@ -5,6 +5,7 @@ import {
   type MessageRef,
   type Outbound,
   type Platform,
+  type SendOptions,
 } from './types.js';
 
 /**
@@ -26,9 +27,9 @@ export function createMessenger(
       throw new ChatUnreachableError(`${chat.platform}:${chat.chatId} is unreachable`);
   };
   return {
-    async send(chat: ChatRef, message: Outbound): Promise<MessageRef> {
+    async send(chat: ChatRef, message: Outbound, opts?: SendOptions): Promise<MessageRef> {
       reachable(chat);
-      return bridgeFor(chat.platform).send(chat, message);
+      return bridgeFor(chat.platform).send(chat, message, opts);
     },
     async edit(ref: MessageRef, message: Outbound): Promise<void> {
       reachable(ref.chat);

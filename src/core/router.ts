@@ -46,7 +46,7 @@ export function createRouter(deps: {
     if (last !== undefined && clock.now() - last < refusalCooldownMs) return;
     lastRefusal.set(key, clock.now());
     if (inbound.kind === 'action') return { text: 'You are not allowed to use fleetbot here.', alert: true };
-    await messenger.send(inbound.chat, refusal);
+    await messenger.send(inbound.chat, refusal, { onlyFor: inbound.user });
   };
 
   const contextFor = (caller: Caller): CommandContext => ({
@@ -63,19 +63,22 @@ export function createRouter(deps: {
     shown: string,
   ): Promise<void> => {
     const reply = (out: Outbound): Promise<unknown> => messenger.send(caller.chat, out);
+    // Refusals and errors concern only the person who asked, not everyone in the channel.
+    const tellSender = (out: Outbound): Promise<unknown> =>
+      messenger.send(caller.chat, out, { onlyFor: caller.user });
     const bound = bindArgs(tokens, spec);
     const args = bound.ok ? spec.args.safeParse(bound.values) : undefined;
     if (!bound.ok || !args?.success) {
       const problem = bound.ok ? (args?.error?.issues[0]?.message ?? 'Invalid arguments.') : bound.error;
       audit(caller, spec.name, 'rejected: bad arguments', shown);
-      await reply(message(problem, ['Usage: ', code(spec.usage)]));
+      await tellSender(message(problem, ['Usage: ', code(spec.usage)]));
       return;
     }
     const needed = spec.permissionFor?.(args.data);
     const refusal = needed && access.refuseBelow(caller, needed, `/${spec.name} ${tokens[0] ?? ''}`.trim());
     if (refusal) {
       audit(caller, spec.name, `refused: needs ${needed}`, shown);
-      await reply(refusal);
+      await tellSender(refusal);
       return;
     }
     try {
@@ -85,13 +88,13 @@ export function createRouter(deps: {
     } catch (err) {
       if (err instanceof UserError) {
         audit(caller, spec.name, 'refused', err.message);
-        await reply(message(err.message));
+        await tellSender(message(err.message));
         return;
       }
       const ref = randomBytes(3).toString('hex');
       log.error({ err, ref, command: spec.name }, 'command failed');
       audit(caller, spec.name, 'error', `ref ${ref}`);
-      await reply(
+      await tellSender(
         message(
           `Something went wrong running /${spec.name} (ref ${ref}). The bot’s log has the details; try again in a moment.`,
         ),
@@ -103,7 +106,9 @@ export function createRouter(deps: {
     const parsed = parseCommandLine(inbound.text);
     if (!parsed.ok && 'notCommand' in parsed) {
       if (inbound.direct)
-        await messenger.send(inbound.chat, message('Commands start with a slash. Try /help.'));
+        await messenger.send(inbound.chat, message('Commands start with a slash. Try /help.'), {
+          onlyFor: inbound.user,
+        });
       return;
     }
     const own = messenger.username(inbound.chat.platform);
@@ -136,12 +141,14 @@ export function createRouter(deps: {
       return;
     }
     const { caller } = who;
-    const reply = (out: Outbound): Promise<unknown> => messenger.send(caller.chat, out);
+    // Refusals and errors concern only the person who asked, not everyone in the channel.
+    const tellSender = (out: Outbound): Promise<unknown> =>
+      messenger.send(caller.chat, out, { onlyFor: caller.user });
     const allowed = limiter.take(caller.principal);
     if (!allowed.ok) {
       audit(caller, 'command', 'refused: rate limit', shown);
       if (allowed.tell) {
-        await reply(
+        await tellSender(
           message(
             `Easy: that is more than ${deps.commandsPerMinute} commands a minute. Try again in ${Math.ceil(allowed.retryInMs / 1000)} s.`,
           ),
@@ -151,12 +158,12 @@ export function createRouter(deps: {
     }
     if (!parsed.ok) {
       audit(caller, 'command', 'rejected: unparsable', inbound.text.slice(0, 100));
-      await reply(message(parsed.error));
+      await tellSender(message(parsed.error));
       return;
     }
     if (!spec) {
       audit(caller, 'command', 'rejected: unknown command', shown);
-      await reply(
+      await tellSender(
         message([`I don’t know /${parsed.line.name}. Send `, code('/help'), ' for the list of commands.']),
       );
       return;
@@ -168,7 +175,7 @@ export function createRouter(deps: {
     const refusal = access.refuseBelow(caller, spec.permission, `/${spec.name}`);
     if (refusal) {
       audit(caller, spec.name, `refused: needs ${spec.permission}`, shown);
-      await reply(refusal);
+      await tellSender(refusal);
       return;
     }
     await execute(caller, spec, parsed.line.tokens, shown);

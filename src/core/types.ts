@@ -2,7 +2,7 @@
 
 export type Platform = 'telegram' | 'slack' | 'console';
 
-/** Slack chat ids are team-qualified by the bridge; core treats chatId as opaque. */
+/** chatId is the platform's own id (a Slack channel id, a Telegram chat id); core treats it as opaque. */
 export type ChatRef = { platform: Platform; chatId: string; threadId?: string };
 export type UserRef = { platform: Platform; userId: string; name?: string };
 export type MessageRef = { chat: ChatRef; messageId: string };
@@ -23,6 +23,13 @@ export type Inbound =
 export type Span = { text: string; style?: 'bold' | 'code' | 'italic'; href?: string };
 export type Button = { id: string; label: string; style?: 'primary' | 'danger' };
 export type Outbound = { lines: Span[][]; buttons?: Button[][] };
+
+/**
+ * `onlyFor`: the message concerns only this person (a refusal, an error about their command). A bridge
+ * that can show a message to one member of a group does so (Slack's ephemeral messages); others post it
+ * to the chat as usual. Such a message may not be editable, so callers never edit it afterwards.
+ */
+export type SendOptions = { onlyFor?: UserRef };
 
 /** What the router tells a bridge about an action press, so it can answer the platform (toast, ack). */
 export type ActionAnswer = { text?: string; alert?: boolean };
@@ -48,7 +55,7 @@ export interface Bridge {
   start(deliver: InboundHandler, host: BridgeHost): Promise<void>;
   /** Whether the bridge is connected to its platform now, for /healthz; absent means always. */
   health?(): { ok: boolean; detail: string };
-  send(chat: ChatRef, message: Outbound): Promise<MessageRef>;
+  send(chat: ChatRef, message: Outbound, opts?: SendOptions): Promise<MessageRef>;
   edit(ref: MessageRef, message: Outbound): Promise<void>;
   stop(): Promise<void>;
 }

@@ -1,15 +1,18 @@
-import type {
-  Bridge,
-  ChatRef,
-  Inbound,
-  InboundHandler,
-  MessageRef,
-  Outbound,
-  Platform,
+import {
+  principalKey,
+  type Bridge,
+  type ChatRef,
+  type Inbound,
+  type InboundHandler,
+  type MessageRef,
+  type Outbound,
+  type Platform,
+  type SendOptions,
 } from '../../src/core/types.js';
 import { plainText } from '../../src/core/outbound.js';
 
-export type Sent = { ref: MessageRef; versions: Outbound[] };
+/** `onlyFor`: the person the router addressed it to alone (SendOptions), if any. */
+export type Sent = { ref: MessageRef; versions: Outbound[]; onlyFor?: string };
 
 /**
  * A bridge that keeps every message in memory, for tests of core behaviour that do not depend on a
@@ -29,9 +32,13 @@ export function memoryBridge(
     start: async (d) => {
       deliver = d;
     },
-    send: async (chat: ChatRef, message: Outbound) => {
+    send: async (chat: ChatRef, message: Outbound, opts?: SendOptions) => {
       const ref = { chat, messageId: String(next++) };
-      sent.push({ ref, versions: [message] });
+      sent.push({
+        ref,
+        versions: [message],
+        ...(opts?.onlyFor ? { onlyFor: principalKey(opts.onlyFor) } : {}),
+      });
       return ref;
     },
     edit: async (ref, message) => {

@@ -1,15 +1,17 @@
 import { createTelegramBridge, type TelegramOptions } from '../../src/bridges/telegram/index.js';
 import type { HttpServer } from '../../src/core/httpServer.js';
 import type { ApiOutcome, Metrics } from '../../src/core/metrics.js';
-import { commandMenu, createFleetbot, type Fleetbot } from '../../src/main.js';
+import { commandMenu, type Fleetbot } from '../../src/main.js';
 import {
   startFakeTelegram,
   type FakeChat,
   type FakeTelegram,
   type FakeUser,
 } from '../fakes/telegram/index.js';
+import { startChatBot } from './chatBot.js';
 import { useCleanups } from './cleanups.js';
-import { silentLog, tempDir, testConfig } from './env.js';
+import { silentLog, tempDir } from './env.js';
+import { runningAgent } from './agents.js';
 import { systemClock, type Clock } from '../../src/core/clock.js';
 
 export const ann: FakeUser = { id: 1001, firstName: 'Ann', username: 'ann' };
@@ -23,11 +25,11 @@ export async function startTelegramBot(
     env?: Record<string, string>;
     fake?: FakeTelegram;
     pace?: TelegramOptions['pace'];
+    webhook?: { url: string; secret: string; http: HttpServer };
     /** The bot's clock (approvals, expiry); the bridge keeps real time for its pacing. */
     clock?: Clock;
     http?: HttpServer;
     metrics?: Metrics;
-    webhook?: { url: string; secret: string; http: HttpServer };
   } = {},
 ) {
   const fake =
@@ -52,25 +54,17 @@ export async function startTelegramBot(
       : {}),
     ...(opts.webhook ? { webhook: opts.webhook } : {}),
   });
-  const bot: Fleetbot = await createFleetbot(
-    testConfig(dataDir, { FLEETBOT_ADMINS: `telegram:${ann.id}`, ...opts.env }),
+  const { bot, settle } = await startChatBot(
+    bridge,
+    dataDir,
+    { FLEETBOT_ADMINS: `telegram:${ann.id}`, ...opts.env },
+    fake.calls,
     {
-      bridges: [bridge],
-      log: silentLog,
       ...(opts.clock ? { clock: opts.clock } : {}),
       ...(opts.http ? { http: opts.http } : {}),
       ...(opts.metrics ? { metrics: opts.metrics } : {}),
-      local: { healthDeadlineMs: 10_000, stopGraceMs: 2_000, pollIntervalMs: 50 },
     },
   );
-  /** Waits until jobs are done and the bot has stopped talking to the API for a moment. */
-  const settle = async (): Promise<void> => {
-    for (let seen = -1; seen !== fake.calls.length;) {
-      seen = fake.calls.length;
-      await new Promise((r) => setTimeout(r, 150));
-      await bot.idle();
-    }
-  };
   return {
     fake,
     bot,
@@ -121,9 +115,6 @@ export function telegramSessions(): (
   };
 }
 
-/** An agent row that looks running, for tests about cards and buttons rather than processes. */
-export function seedRunningAgent(bot: Fleetbot, name: string) {
-  const agent = bot.store.agents.create({ name, role: 'swe', provider: 'local', owner: 'telegram:1001' });
-  bot.store.agents.update(agent.id, { status: 'running' });
-  return agent;
-}
+/** An agent row that looks running, owned by Ann, for tests about cards and buttons rather than processes. */
+export const seedRunningAgent = (bot: Fleetbot, name: string) =>
+  runningAgent(bot.store, name, `telegram:${ann.id}`);

@@ -15,10 +15,12 @@ import {
   type MessageRef,
   type Outbound,
 } from '../../core/types.js';
+import { plainText } from '../../core/outbound.js';
+import { createLanes } from '../shared/lanes.js';
 import { createPacer, type PaceRule } from '../shared/pacer.js';
 import { classify } from './errors.js';
 import { decodeUpdate } from './inbound.js';
-import { keyboard, plainLines, renderChunks, type Chunk } from './render.js';
+import { keyboard, renderChunks, type Chunk } from './render.js';
 
 export type TelegramOptions = {
   token: string;
@@ -68,7 +70,7 @@ export function createTelegramBridge(opts: TelegramOptions): Bridge {
   const retryBaseMs = opts.retryBaseMs ?? 1000;
   const maxChunks = opts.maxChunks ?? 3;
   const stopping = new AbortController();
-  const chatLanes = new Map<string, Promise<void>>();
+  const lanes = createLanes(log);
   let host: BridgeHost | undefined;
   let username: string | undefined;
   let polling: Promise<void> | undefined;
@@ -168,7 +170,7 @@ export function createTelegramBridge(opts: TelegramOptions): Bridge {
   }
 
   async function sendDocument(chat: ChatRef, message: Outbound): Promise<MessageRef> {
-    const text = plainLines(message);
+    const text = plainText(message);
     const first = message.lines[0]?.map((s) => s.text).join('') ?? 'output';
     const { result, chat: used } = await call(
       chat,
@@ -186,17 +188,6 @@ export function createTelegramBridge(opts: TelegramOptions): Bridge {
     );
     return { chat: used, messageId: String(result.message_id) };
   }
-
-  /** Handles one chat's updates in order, without making other chats wait for it. */
-  const inChatOrder = (chatId: string, work: () => Promise<void>): void => {
-    const next = (chatLanes.get(chatId) ?? Promise.resolve())
-      .then(work)
-      .catch((err: unknown) => log.error({ err }, 'update handling failed'));
-    chatLanes.set(chatId, next);
-    void next.finally(() => {
-      if (chatLanes.get(chatId) === next) chatLanes.delete(chatId);
-    });
-  };
 
   const answerPress = async (
     deliver: InboundHandler,
@@ -243,7 +234,7 @@ export function createTelegramBridge(opts: TelegramOptions): Bridge {
       );
     } else {
       const { inbound } = decoded;
-      inChatOrder(inbound.chat.chatId, async () => void (await deliver(inbound)));
+      lanes.run(inbound.chat.chatId, async () => void (await deliver(inbound)));
     }
   }
 
@@ -434,7 +425,7 @@ export function createTelegramBridge(opts: TelegramOptions): Bridge {
     async stop() {
       stopping.abort(new Error('stopping'));
       await polling;
-      await Promise.all(chatLanes.values());
+      await lanes.idle();
     },
   };
 }

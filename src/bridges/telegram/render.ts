@@ -1,4 +1,5 @@
 import type { Outbound, Span } from '../../core/types.js';
+import { hasVisibleText, packLines } from '../shared/chunks.js';
 
 /** Telegram counts text in UTF-16 code units after entity parsing, which is what String#length counts. */
 export const telegramTextLimit = 4096;
@@ -20,69 +21,19 @@ function spanHtml(span: Span): string {
 /** A piece of a message: its HTML and its length as Telegram will measure it. */
 export type Chunk = { html: string; length: number };
 
-/** Splits a span's text so no piece is longer than max, never between the halves of a surrogate pair. */
-function splitSpan(span: Span, max: number): Span[] {
-  const pieces: Span[] = [];
-  let rest = span.text;
-  while (rest.length > max) {
-    let cut = max;
-    const code = rest.charCodeAt(cut - 1);
-    if (code >= 0xd800 && code <= 0xdbff) cut--;
-    pieces.push({ ...span, text: rest.slice(0, cut) });
-    rest = rest.slice(cut);
-  }
-  pieces.push({ ...span, text: rest });
-  return pieces;
-}
-
-/** Lines no longer than `limit`; an overlong line is hard-wrapped into several. */
-function wrapLines(lines: Span[][], limit: number): Span[][] {
-  const out: Span[][] = [];
-  for (const line of lines) {
-    let current: Span[] = [];
-    let length = 0;
-    for (const piece of line.flatMap((span) => splitSpan(span, limit))) {
-      if (length + piece.text.length > limit) {
-        out.push(current);
-        current = [];
-        length = 0;
-      }
-      current.push(piece);
-      length += piece.text.length;
-    }
-    out.push(current);
-  }
-  return out;
-}
+const visibleLength = (span: Span): number => span.text.length;
 
 /**
  * Renders a message as HTML chunks of at most `limit` visible characters, split at line boundaries.
  * Empty or whitespace-only text, which Telegram rejects, becomes a visible placeholder.
  */
 export function renderChunks(message: Outbound, limit = telegramTextLimit): Chunk[] {
-  const visible = message.lines.some((line) => line.some((s) => s.text.trim() !== ''));
-  if (!visible) return [{ html: '(empty message)', length: 15 }];
-  const chunks: Chunk[] = [];
-  let html: string[] = [];
-  let length = 0;
-  for (const line of wrapLines(message.lines, limit)) {
-    const lineLength = line.reduce((n, s) => n + s.text.length, 0);
-    const separator = html.length > 0 ? 1 : 0;
-    if (length + separator + lineLength > limit) {
-      chunks.push({ html: html.join('\n'), length });
-      html = [];
-      length = 0;
-    }
-    length += (html.length > 0 ? 1 : 0) + lineLength;
-    html.push(line.map(spanHtml).join(''));
-  }
-  chunks.push({ html: html.join('\n'), length });
-  return chunks;
+  if (!hasVisibleText(message)) return [{ html: '(empty message)', length: 15 }];
+  return packLines(message.lines, limit, visibleLength).map((lines) => ({
+    html: lines.map((line) => line.map(spanHtml).join('')).join('\n'),
+    length: lines.reduce((n, line) => n + line.reduce((m, s) => m + s.text.length, 0), lines.length - 1),
+  }));
 }
-
-/** Plain text of a message, for a document when it is too long for a few chat messages. */
-export const plainLines = (message: Outbound): string =>
-  message.lines.map((l) => l.map((s) => s.text).join('')).join('\n');
 
 /** The inline keyboard for a message's buttons; callback data is the opaque id, never its meaning. */
 export type InlineKeyboard = {

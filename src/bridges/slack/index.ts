@@ -1,0 +1,328 @@
+import { App, SocketModeReceiver, webApi, type Receiver } from '@slack/bolt';
+import { z } from 'zod';
+import type { Clock } from '../../core/clock.js';
+import { RateLimitedError } from '../../core/errors.js';
+import type { HttpServer } from '../../core/httpServer.js';
+import type { Logger } from '../../core/logging.js';
+import {
+  ChatUnreachableError,
+  MessageGoneError,
+  type Bridge,
+  type BridgeHost,
+  type ChatRef,
+  type Inbound,
+  type InboundHandler,
+  type MessageRef,
+  type Outbound,
+} from '../../core/types.js';
+import { createLanes } from '../shared/lanes.js';
+import { createPacer } from '../shared/pacer.js';
+import { localiseCommands } from './commands.js';
+import { channelHint, classify } from './errors.js';
+import { createSharedHttpReceiver } from './httpReceiver.js';
+import { decodeAction, decodeCommand, decodeEvent, type Decoded } from './inbound.js';
+import { slackLogger } from './logger.js';
+import { createOnce } from './once.js';
+import { renderEdit, renderMessages, type SlackMessage } from './render.js';
+import { defaultWatchdog, watchSocket, type WatchdogTimings } from './watchdog.js';
+
+export type SlackOptions = {
+  botToken: string;
+  /** Web API base, also used for apps.connections.open in Socket Mode. */
+  apiUrl: string;
+  /** Socket Mode needs no public URL; HTTP mode receives on the shared server at `path`. */
+  mode:
+    | { kind: 'socket'; appToken: string }
+    | { kind: 'http'; signingSecret: string; http: HttpServer; path?: string };
+  log: Logger;
+  clock: Clock;
+  /** Called when the bridge cannot go on (the socket stays down); the process should exit. */
+  onFatal: (err: Error) => void;
+  /** The slash command, as configured in the app manifest. */
+  command?: string;
+  /** fleetbot's command names, so hints like `/status x` are shown as `/fleet status x`. */
+  commandNames?: readonly string[];
+  /** Spacing of calls per channel; Slack allows about one message a second per channel. */
+  paceMs?: number;
+  /** Retries of a Web API call after a network error or a 5xx (429s are handled here, not retried blindly). */
+  retries?: number;
+  socket?: { clientPingTimeoutMs?: number; watchdog?: Partial<WatchdogTimings> };
+  /** Sections per Slack message before long output continues in another message. */
+  sectionsPerMessage?: number;
+};
+
+const authTest = z.object({
+  user_id: z.string(),
+  user: z.string().optional(),
+  bot_id: z.string().optional(),
+});
+const posted = z.object({ ts: z.string(), channel: z.string() });
+const postedEphemeral = z.object({ message_ts: z.string() });
+
+const onceKey = 'slack:delivered';
+const responseUrlTtlMs = 25 * 60_000;
+const isDirect = (chat: ChatRef): boolean => chat.chatId.startsWith('D');
+
+/** Slack through Bolt: Socket Mode or HTTP, Block Kit cards edited in place, buttons, per-channel pacing. */
+export function createSlackBridge(opts: SlackOptions): Bridge {
+  const { clock, log } = opts;
+  const command = opts.command ?? '/fleet';
+  const sectionsPerMessage = opts.sectionsPerMessage ?? 5;
+  const clientOptions = {
+    slackApiUrl: opts.apiUrl,
+    // A 429 comes back to us, so a card's edit is retried with its newest state instead of a stale one.
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: opts.retries ?? 3 },
+    timeout: 20_000,
+    logger: slackLogger(log),
+  };
+  const localise = (message: Outbound): Outbound =>
+    localiseCommands(message, command, opts.commandNames ?? []);
+  const web = new webApi.WebClient(opts.botToken, clientOptions);
+  const pacer = createPacer({ clock, rule: () => ({ minIntervalMs: opts.paceMs ?? 1000 }) });
+  const lanes = createLanes(log);
+  // The newest slash command's response_url per channel: the one way to reach someone in a channel
+  // fleetbot is not a member of.
+  const responseUrls = new Map<string, { url: string; at: number }>();
+  let app: App | undefined;
+  let host: BridgeHost | undefined;
+  let username: string | undefined;
+  let watchdog: { stop(): void } | undefined;
+  let socketClient: SocketModeReceiver['client'] | undefined;
+  let once: ReturnType<typeof createOnce> | undefined;
+
+  const tellPrivately = async (channel: string, text: string): Promise<void> => {
+    const entry = responseUrls.get(channel);
+    responseUrls.delete(channel);
+    if (!entry || clock.now() - entry.at > responseUrlTtlMs) return;
+    // Only ever POST to Slack itself (or the server SLACK_API_URL names), whatever a payload says.
+    const url = new URL(entry.url);
+    if (url.protocol !== 'https:' && url.origin !== new URL(opts.apiUrl).origin) return;
+    await fetch(entry.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ response_type: 'ephemeral', text }),
+      signal: AbortSignal.timeout(10_000),
+    }).catch((err: unknown) => log.warn({ err, channel }, 'could not answer through response_url'));
+  };
+
+  /**
+   * Runs a channel-bound Web API call through the pacer; waits out 429s (or hands them to the caller),
+   * and turns Slack's `ok:false` answers into what core understands, logged with the method.
+   */
+  async function call<T>(
+    method: string,
+    chat: ChatRef,
+    fn: () => Promise<unknown>,
+    schema: z.ZodType<T>,
+    retry429: boolean,
+  ): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return schema.parse(await pacer.schedule(chat.chatId, fn));
+      } catch (err) {
+        const failure = classify(err);
+        if (failure.kind === 'rate-limited') {
+          pacer.pause(chat.chatId, failure.retryAfterMs);
+          log.warn(
+            { method, channel: chat.chatId, retryAfterMs: failure.retryAfterMs },
+            'slack asked us to slow down',
+          );
+          if (!retry429 || attempt >= 3) throw new RateLimitedError(failure.retryAfterMs);
+          continue;
+        }
+        if (failure.kind === 'message-gone') throw new MessageGoneError(`${method}: ${failure.error}`);
+        if (failure.kind === 'not-in-channel') {
+          const hint = channelHint(failure.error, chat.chatId, username);
+          log.warn({ method, channel: chat.chatId, error: failure.error }, hint);
+          await tellPrivately(chat.chatId, hint);
+          host?.chatUnreachable(chat, `${method}: ${failure.error}`);
+          throw new ChatUnreachableError(hint);
+        }
+        const what = failure.kind === 'network' ? failure.description : failure.error;
+        log.warn({ method, channel: chat.chatId, failure }, 'slack web api call failed');
+        throw new Error(`Slack ${method} failed: ${what}`, { cause: err });
+      }
+    }
+  }
+
+  const thread = (chat: ChatRef) => (chat.threadId ? { thread_ts: chat.threadId } : {});
+
+  const post = async (chat: ChatRef, part: SlackMessage): Promise<MessageRef> => {
+    const result = await call(
+      'chat.postMessage',
+      chat,
+      () =>
+        web.chat.postMessage({
+          channel: chat.chatId,
+          ...part,
+          ...thread(chat),
+          unfurl_links: false,
+          unfurl_media: false,
+        }),
+      posted,
+      true,
+    );
+    return { chat, messageId: result.ts };
+  };
+
+  const postEphemeral = async (chat: ChatRef, user: string, part: SlackMessage): Promise<MessageRef> => {
+    const result = await call(
+      'chat.postEphemeral',
+      chat,
+      () => web.chat.postEphemeral({ channel: chat.chatId, user, ...part, ...thread(chat) }),
+      postedEphemeral,
+      true,
+    );
+    return { chat, messageId: result.message_ts };
+  };
+
+  /** A press is answered to the presser alone; Slack has no toast, so the answer is an ephemeral line. */
+  const press = async (deliver: InboundHandler, inbound: Inbound): Promise<void> => {
+    const answer = await deliver(inbound);
+    if (!answer?.text) return;
+    const [part] = renderMessages(localise({ lines: [[{ text: answer.text }]] }));
+    await postEphemeral(inbound.chat, inbound.user.userId, part!).catch((err: unknown) =>
+      log.warn({ err }, 'could not answer a button press'),
+    );
+  };
+
+  /** Every delivery once: it is recorded before it is handled, as a repeat is worse than a loss. */
+  const accept = (deliver: InboundHandler, decoded: Decoded): void => {
+    if (decoded.kind === 'ignored') {
+      log.debug({ reason: decoded.reason }, 'slack delivery ignored');
+      return;
+    }
+    if (!once?.first(decoded.once)) {
+      log.info({ delivery: decoded.once }, 'slack redelivered something already handled; skipped');
+      return;
+    }
+    const { inbound } = decoded;
+    if (decoded.responseUrl)
+      responseUrls.set(inbound.chat.chatId, { url: decoded.responseUrl, at: clock.now() });
+    if (inbound.kind === 'action')
+      void press(deliver, inbound).catch((err: unknown) => log.error({ err }, 'button press failed'));
+    else lanes.run(inbound.chat.chatId, async () => void (await deliver(inbound)));
+  };
+  const receiverFor = (mode: SlackOptions['mode']): Receiver => {
+    if (mode.kind === 'http')
+      return createSharedHttpReceiver({
+        http: mode.http,
+        path: mode.path ?? '/slack/events',
+        signingSecret: mode.signingSecret,
+        clock,
+        log,
+      });
+    const receiver = new SocketModeReceiver({
+      appToken: mode.appToken,
+      logger: slackLogger(log),
+      ...(opts.socket?.clientPingTimeoutMs ? { clientPingTimeout: opts.socket.clientPingTimeoutMs } : {}),
+      installerOptions: {
+        clientOptions: { slackApiUrl: opts.apiUrl, retryConfig: { retries: opts.retries ?? 3 } },
+      },
+    });
+    socketClient = receiver.client;
+    watchdog = watchSocket({
+      client: receiver.client,
+      clock,
+      log,
+      onFatal: opts.onFatal,
+      timings: { ...defaultWatchdog, ...opts.socket?.watchdog },
+    });
+    return receiver;
+  };
+
+  async function identify(): Promise<z.output<typeof authTest>> {
+    try {
+      return authTest.parse(await web.auth.test());
+    } catch (err) {
+      const failure = classify(err);
+      if (failure.kind === 'auth')
+        throw new Error(
+          `Slack refused SLACK_BOT_TOKEN (${failure.error}). Copy the Bot User OAuth Token (xoxb-…) from the app's OAuth & Permissions page and set it.`,
+          { cause: err },
+        );
+      throw new Error(
+        `cannot reach the Slack Web API at ${opts.apiUrl}: ${failure.kind === 'network' ? failure.description : failure.kind}. Check the network or SLACK_API_URL.`,
+        { cause: err },
+      );
+    }
+  }
+
+  return {
+    platform: 'slack',
+    limits: { maxTextLength: 3000 * sectionsPerMessage, minEditIntervalMs: opts.paceMs ?? 1000 },
+    get username() {
+      return username;
+    },
+
+    async start(deliver, bridgeHost) {
+      host = bridgeHost;
+      once = createOnce(bridgeHost, onceKey);
+      const me = await identify();
+      username = me.user;
+      const now = (): Date => new Date(clock.now());
+      app = new App({
+        token: opts.botToken,
+        receiver: receiverFor(opts.mode),
+        logger: slackLogger(log),
+        clientOptions,
+        botUserId: me.user_id,
+        ...(me.bot_id ? { botId: me.bot_id } : {}),
+        tokenVerificationEnabled: false,
+        convoStore: false,
+      });
+      // Acknowledge first, always: Slack gives 3 seconds, and the work may take minutes.
+      app.command(command, async ({ ack, body }) => {
+        await ack();
+        accept(deliver, decodeCommand(body, now()));
+      });
+      app.action({ type: 'block_actions' }, async ({ ack, body }) => {
+        await ack();
+        accept(deliver, decodeAction(body, now()));
+      });
+      // Events are acknowledged by Bolt before listeners run.
+      for (const type of ['app_mention', 'message'] as const)
+        app.event(type, async ({ body }) => accept(deliver, decodeEvent(body, me.user_id, now())));
+      app.error(async (err) => log.error({ err }, 'slack listener failed'));
+      await app.start();
+      log.info(
+        { user: username, mode: opts.mode.kind },
+        `slack bridge started (${opts.mode.kind === 'socket' ? 'Socket Mode' : 'HTTP'})`,
+      );
+    },
+
+    async send(chat, message, sendOpts) {
+      const parts = renderMessages(localise(message), sectionsPerMessage);
+      const onlyFor = sendOpts?.onlyFor;
+      let ref: MessageRef | undefined;
+      for (const part of parts) {
+        ref =
+          onlyFor && !isDirect(chat)
+            ? await postEphemeral(chat, onlyFor.userId, part)
+            : await post(chat, part);
+      }
+      return ref!;
+    },
+
+    async edit(ref, message) {
+      const part = renderEdit(localise(message), sectionsPerMessage);
+      await call(
+        'chat.update',
+        ref.chat,
+        () => web.chat.update({ channel: ref.chat.chatId, ts: ref.messageId, ...part }),
+        z.unknown(),
+        false,
+      );
+    },
+
+    async stop() {
+      watchdog?.stop();
+      // The SDK's own reconnects call start(), which waits for hello or a disconnect; rejected by our
+      // disconnect they would be unhandled rejections, so they are left to wait for nothing instead.
+      socketClient?.removeAllListeners('disconnected');
+      await app?.stop();
+      await lanes.idle();
+    },
+  };
+}
