@@ -100,6 +100,12 @@ export function createBridges(
         log: io.log.child({ bridge: 'slack' }),
         clock,
         onFatal: io.onFatal,
+        ...(io.metrics
+          ? {
+              observe: (method: string, outcome: ApiOutcome) =>
+                io.metrics!.chatCall('slack', method, outcome),
+            }
+          : {}),
       }),
     );
   }

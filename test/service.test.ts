@@ -7,6 +7,11 @@ import { runDoctor } from '../src/cli/doctor.js';
 import { parseConfig } from '../src/config/index.js';
 import { createHttpServer } from '../src/core/httpServer.js';
 import { createMetrics } from '../src/core/metrics.js';
+import { writeFileSync } from 'node:fs';
+import { generateHostKey } from '../src/providers/ssh/hostKey.js';
+import { startFakeCloudflare } from './fakes/cloudflare/index.js';
+import { startFakeHetzner } from './fakes/hetzner/index.js';
+import { startFakeSlack } from './fakes/slack/index.js';
 import { startFakeTelegram } from './fakes/telegram/index.js';
 import { useCleanups } from './support/cleanups.js';
 import { silentLog, tempDir } from './support/env.js';
@@ -68,6 +73,62 @@ describe('running fleetbot as a service', () => {
     });
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('✗ telegram: TELEGRAM_BOT_TOKEN was refused (401)');
+  });
+
+  it('doctor checks Slack, Hetzner, Cloudflare and the SSH key against their APIs', async () => {
+    const slack = await startFakeSlack();
+    const hetzner = await startFakeHetzner({ token: 'h'.repeat(64) });
+    const cloudflare = await startFakeCloudflare({ token: 'c'.repeat(40) });
+    defer(() => slack.close());
+    defer(() => hetzner.close());
+    defer(() => cloudflare.close());
+    const tmp = tempDir();
+    defer(tmp.cleanup);
+    const keyFile = path.join(tmp.dir, 'id_ed25519');
+    writeFileSync(keyFile, generateHostKey('doctor').privateKey, { mode: 0o600 });
+    const env = {
+      FLEETBOT_DATA_DIR: tmp.dir,
+      SLACK_BOT_TOKEN: slack.botToken,
+      SLACK_APP_TOKEN: slack.appToken,
+      SLACK_API_URL: slack.apiUrl,
+      HCLOUD_TOKEN: hetzner.token,
+      HCLOUD_ENDPOINT: hetzner.endpoint,
+      CLOUDFLARE_API_TOKEN: cloudflare.token,
+      CLOUDFLARE_ZONE_ID: cloudflare.zoneId,
+      CLOUDFLARE_API_BASE: cloudflare.apiBase,
+      FLEETBOT_DOMAIN: 'agents.example.test',
+      FLEETBOT_SSH_KEY: keyFile,
+    };
+    const lines: string[] = [];
+    expect(await runDoctor(parseConfig(env), (l) => lines.push(l))).toBe(true);
+    expect(lines.slice(2)).toEqual([
+      expect.stringMatching(/^✓ slack: token works: the bot is @\S+ in /),
+      '✓ hetzner: token works: 0 fleetbot servers in the project',
+      `✓ cloudflare: token works for zone ${cloudflare.zoneId} (agents.example.test)`,
+      `✓ ssh key: ${keyFile} is readable (ssh-ed25519)`,
+    ]);
+
+    const broken: string[] = [];
+    const ok = await runDoctor(
+      parseConfig({
+        ...env,
+        SLACK_BOT_TOKEN: 'xoxb-1111111111-wrong-token',
+        HCLOUD_TOKEN: 'x'.repeat(64),
+        CLOUDFLARE_API_TOKEN: 'y'.repeat(40),
+        FLEETBOT_SSH_KEY: '/nonexistent/key',
+      }),
+      (l) => broken.push(l),
+    );
+    expect(ok).toBe(false);
+    expect(broken[2]).toBe(
+      '✗ slack: SLACK_BOT_TOKEN was refused (invalid_auth). Fix: copy the Bot User OAuth Token (xoxb-…) again from the app’s OAuth & Permissions page',
+    );
+    expect(broken[3]).toMatch(/^✗ hetzner: .*HCLOUD_TOKEN/);
+    expect(broken[4]).toMatch(/^✗ cloudflare: .*CLOUDFLARE_API_TOKEN/);
+    expect(broken[5]).toBe(
+      '✗ ssh key: FLEETBOT_SSH_KEY: cannot read /nonexistent/key; point it at a private key file fleetbot may read.',
+    );
+    expect(broken.join('\n')).not.toContain('x'.repeat(64));
   });
 
   it('runs one command from the shell with --json, matching what the store recorded, and refuses while the bot runs', () => {

@@ -1,10 +1,16 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { Api, GrammyError } from 'grammy';
+import { pino } from 'pino';
+import { request } from 'undici';
+import { z } from 'zod';
 import type { Config } from '../config/index.js';
 import { systemClock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import { loadRoles } from '../core/roles.js';
 import { openStore } from '../core/store/index.js';
+import { createCloudflareClient } from '../providers/cloudflare/client.js';
+import { createHetznerClient } from '../providers/hetzner/client.js';
+import { sshLogin } from '../providers/hetzner/fromConfig.js';
 
 export type CheckResult = { ok: boolean; detail: string; fix?: string };
 type Check = {
@@ -14,6 +20,13 @@ type Check = {
 };
 
 const timeout = (): AbortSignal => AbortSignal.timeout(10_000);
+const quiet = pino({ level: 'silent' });
+const slackAuth = z.object({
+  ok: z.boolean(),
+  error: z.string().optional(),
+  user: z.string().optional(),
+  team: z.string().optional(),
+});
 
 /** Every check `fleetbot doctor` knows; each says what it found and, when it fails, how to fix it. */
 export const checks: Check[] = [
@@ -74,6 +87,94 @@ export const checks: Check[] = [
           detail: `cannot reach the Bot API at ${config.telegram!.apiRoot}: ${errorMessage(err)}`,
           fix: 'check the network, or TELEGRAM_API_ROOT if you use a local Bot API server',
         };
+      }
+    },
+  },
+  {
+    name: 'slack',
+    applies: (config) => config.slack !== undefined,
+    run: async (config) => {
+      const slack = config.slack!;
+      try {
+        const res = await request(`${slack.apiUrl}auth.test`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${slack.botToken}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: '',
+          signal: timeout(),
+        });
+        const body = slackAuth.parse(await res.body.json());
+        if (!body.ok) {
+          return {
+            ok: false,
+            detail: `SLACK_BOT_TOKEN was refused (${body.error ?? `HTTP ${res.statusCode}`})`,
+            fix: 'copy the Bot User OAuth Token (xoxb-…) again from the app’s OAuth & Permissions page',
+          };
+        }
+        return {
+          ok: true,
+          detail: `token works: the bot is @${body.user ?? '?'} in ${body.team ?? 'the workspace'}`,
+        };
+      } catch (err) {
+        return {
+          ok: false,
+          detail: `cannot reach the Slack API at ${slack.apiUrl}: ${errorMessage(err)}`,
+          fix: 'check the network, or SLACK_API_URL',
+        };
+      }
+    },
+  },
+  {
+    name: 'hetzner',
+    applies: (config) => config.hetzner !== undefined,
+    run: async (config) => {
+      const client = createHetznerClient({
+        token: config.hetzner!.token,
+        endpoint: config.hetzner!.endpoint,
+        clock: systemClock,
+        log: quiet,
+        retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
+      });
+      try {
+        const servers = await client.listServers('managed-by=fleetbot', timeout());
+        return { ok: true, detail: `token works: ${servers.length} fleetbot servers in the project` };
+      } catch (err) {
+        return { ok: false, detail: errorMessage(err) };
+      }
+    },
+  },
+  {
+    name: 'cloudflare',
+    applies: (config) => config.hetzner !== undefined,
+    run: async (config) => {
+      const client = createCloudflareClient({ ...config.hetzner!.cloudflare, clock: systemClock });
+      try {
+        await client.verify();
+        return {
+          ok: true,
+          detail: `token works for zone ${config.hetzner!.cloudflare.zoneId} (${config.hetzner!.domain})`,
+        };
+      } catch (err) {
+        return { ok: false, detail: errorMessage(err) };
+      }
+    },
+  },
+  {
+    name: 'ssh key',
+    applies: (config) => config.hetzner !== undefined || config.ssh.keyFile !== undefined,
+    run: async (config) => {
+      try {
+        const { publicKeys } = sshLogin(config.ssh);
+        return {
+          ok: true,
+          detail: publicKeys[0]
+            ? `${config.ssh.keyFile} is readable (${publicKeys[0].split(' ')[0]})`
+            : 'using the SSH agent',
+        };
+      } catch (err) {
+        return { ok: false, detail: errorMessage(err) };
       }
     },
   },

@@ -47,6 +47,8 @@ export type SlackOptions = {
   /** Retries of a Web API call after a network error or a 5xx (429s are handled here, not retried blindly). */
   retries?: number;
   socket?: { clientPingTimeoutMs?: number; watchdog?: Partial<WatchdogTimings> };
+  /** Told about every channel-bound Web API call and how it ended, for metrics. */
+  observe?: (method: string, outcome: 'ok' | 'error' | 'rate_limited') => void;
   /** Sections per Slack message before long output continues in another message. */
   sectionsPerMessage?: number;
 };
@@ -87,7 +89,12 @@ export function createSlackBridge(opts: SlackOptions): Bridge {
   let app: App | undefined;
   let host: BridgeHost | undefined;
   let username: string | undefined;
-  let watchdog: { stop(): void } | undefined;
+  let watchdog: ReturnType<typeof watchSocket> | undefined;
+  let fatal: string | undefined;
+  const onFatal = (err: Error): void => {
+    fatal = err.message;
+    opts.onFatal(err);
+  };
   let socketClient: SocketModeReceiver['client'] | undefined;
   let once: ReturnType<typeof createOnce> | undefined;
 
@@ -119,9 +126,12 @@ export function createSlackBridge(opts: SlackOptions): Bridge {
   ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return schema.parse(await pacer.schedule(chat.chatId, fn));
+        const result = schema.parse(await pacer.schedule(chat.chatId, fn));
+        opts.observe?.(method, 'ok');
+        return result;
       } catch (err) {
         const failure = classify(err);
+        opts.observe?.(method, failure.kind === 'rate-limited' ? 'rate_limited' : 'error');
         if (failure.kind === 'rate-limited') {
           pacer.pause(chat.chatId, failure.retryAfterMs);
           log.warn(
@@ -226,7 +236,7 @@ export function createSlackBridge(opts: SlackOptions): Bridge {
       client: receiver.client,
       clock,
       log,
-      onFatal: opts.onFatal,
+      onFatal,
       timings: { ...defaultWatchdog, ...opts.socket?.watchdog },
     });
     return receiver;
@@ -254,6 +264,16 @@ export function createSlackBridge(opts: SlackOptions): Bridge {
     limits: { maxTextLength: 3000 * sectionsPerMessage, minEditIntervalMs: opts.paceMs ?? 1000 },
     get username() {
       return username;
+    },
+
+    health() {
+      if (fatal) return { ok: false, detail: fatal };
+      // A short gap is a normal reconnect; longer means the socket is really down.
+      const offline = watchdog?.offlineForMs();
+      if (offline !== undefined && offline > 30_000) {
+        return { ok: false, detail: `Socket Mode has been disconnected for ${Math.round(offline / 1000)} s` };
+      }
+      return { ok: true, detail: opts.mode.kind === 'socket' ? 'socket mode' : 'http mode' };
     },
 
     async start(deliver, bridgeHost) {

@@ -33,7 +33,7 @@ export function watchSocket(opts: {
   log: Logger;
   onFatal: (err: Error) => void;
   timings: WatchdogTimings;
-}): { stop(): void } {
+}): { stop(): void; offlineForMs(): number | undefined } {
   const { client, clock, log, timings } = opts;
   let offlineSince: number | undefined;
   let lastKick = -Infinity;
@@ -86,5 +86,6 @@ export function watchSocket(opts: {
       stopped = true;
       clock.clearTimeout(timer);
     },
+    offlineForMs: () => (offlineSince === undefined ? undefined : clock.now() - offlineSince),
   };
 }
