@@ -260,17 +260,20 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
   });
 
   const recovered = await fleet.recover();
+  const host = createBridgeHost(store, log);
+  for (const bridge of deps.bridges) await bridge.start((inbound) => router.handle(inbound), host);
+  const unfinished = fleet.resumeUnfinished();
   log.info(
     {
       adopted: recovered.adopted,
       missing: recovered.missing,
-      interrupted: recovered.interrupted.map((j) => j.id),
+      resumed: unfinished.resumed.map((j) => j.id),
+      rolledBack: unfinished.rolledBack.map((j) => j.id),
+      stranded: unfinished.stranded.map((j) => j.id),
     },
     'recovered state from the store',
   );
-  const host = createBridgeHost(store, log);
-  for (const bridge of deps.bridges) await bridge.start((inbound) => router.handle(inbound), host);
-  for (const job of recovered.interrupted) {
+  for (const job of unfinished.stranded) {
     const current = store.jobs.byId(job.id);
     if (!current?.messageId) continue;
     const copy = {
@@ -321,6 +324,14 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
     store,
     /** Waits for running jobs to finish and their cards to show the final state. */
     idle: () => jobs.idle(),
+    /**
+     * For SIGTERM: take no new jobs, let running ones reach a step boundary (at most boundMs), so their
+     * cards say they carry on after the restart, then stop.
+     */
+    async shutdown(boundMs: number): Promise<void> {
+      await jobs.drain(boundMs);
+      await this.stop();
+    },
     async stop(): Promise<void> {
       clock.clearTimeout(sweeping);
       sweeping = undefined;

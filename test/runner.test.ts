@@ -197,6 +197,79 @@ describe('job runner', () => {
     expect(h.statuses()).toEqual(['a:undone', 'b:failed', 'c:skipped']);
   });
 
+  it('takes a job up after a restart: finished steps are not run again, their outputs are reused', async () => {
+    const h = harness();
+    const plan = [h.step('a'), h.step('b', { run: async (ctx) => ({ sawA: ctx.outputs.a }) }), h.step('c')];
+    h.store.steps.createAll(
+      h.job.id,
+      plan.map((s) => ({ key: s.key, title: s.title })),
+    );
+    h.store.steps.mark(h.job.id, 0, 'running');
+    h.store.steps.mark(h.job.id, 0, 'done', { output: { a: 'from-before' } });
+    h.store.steps.mark(h.job.id, 1, 'running', { output: { half: 1 } });
+    const outcome = await runPlan({
+      jobId: h.job.id,
+      plan,
+      steps: h.store.steps,
+      clock: systemClock,
+      log: silentLog,
+      signal: new AbortController().signal,
+      onChange: () => undefined,
+    });
+    expect(outcome).toMatchObject({
+      status: 'succeeded',
+      outputs: { a: { a: 'from-before' }, b: { half: 1, sawA: { a: 'from-before' } } },
+    });
+    expect(h.events).toEqual(['run c']);
+    expect(h.statuses()).toEqual(['a:done', 'b:done', 'c:done']);
+  });
+
+  it('rolls back from the record alone, undoing a step that was cut off midway too', async () => {
+    const h = harness();
+    const plan = [h.step('a'), h.step('b'), h.step('c')];
+    h.store.steps.createAll(
+      h.job.id,
+      plan.map((s) => ({ key: s.key, title: s.title })),
+    );
+    h.store.steps.mark(h.job.id, 0, 'done', { output: { a: 'server-1' } });
+    h.store.steps.mark(h.job.id, 1, 'running', { output: { b: 'record-7' } });
+    const outcome = await runPlan({
+      jobId: h.job.id,
+      plan,
+      steps: h.store.steps,
+      clock: systemClock,
+      log: silentLog,
+      signal: new AbortController().signal,
+      rollback: 'restarted mid-step',
+      onChange: () => undefined,
+    });
+    expect(outcome).toMatchObject({ status: 'rolled_back', error: 'restarted mid-step' });
+    expect(h.events).toEqual(['undo b {"b":"record-7"}', 'undo a {"a":"server-1"}']);
+    expect(h.statuses()).toEqual(['a:undone', 'b:undone', 'c:skipped']);
+  });
+
+  it('pauses at a step boundary when asked, leaving the rest for later', async () => {
+    const h = harness();
+    const pause = new AbortController();
+    const plan = [h.step('a', { run: async () => (pause.abort(), { a: 1 }) }), h.step('b')];
+    h.store.steps.createAll(
+      h.job.id,
+      plan.map((s) => ({ key: s.key, title: s.title })),
+    );
+    const outcome = await runPlan({
+      jobId: h.job.id,
+      plan,
+      steps: h.store.steps,
+      clock: systemClock,
+      log: silentLog,
+      signal: new AbortController().signal,
+      pause: pause.signal,
+      onChange: () => undefined,
+    });
+    expect(outcome.status).toBe('paused');
+    expect(h.statuses()).toEqual(['a:done', 'b:waiting']);
+  });
+
   it('refuses a plan whose dependencies are wrong', async () => {
     const h = harness();
     await expect(h.run([h.step('a', { needs: ['z'] })])).rejects.toThrow(

@@ -66,21 +66,26 @@ export async function start(config: Config): Promise<void> {
   );
 
   let stopping = false;
-  const shutdown = async (reason: string): Promise<void> => {
+  /** On a signal, jobs pause at their next step and carry on after the restart; a script's end waits for them. */
+  const shutdown = async (reason: string, finishJobs: boolean): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log.info({ reason }, 'stopping');
-    await bot.idle();
-    await bot.stop();
+    if (finishJobs) {
+      await bot.idle();
+      await bot.stop();
+    } else {
+      await bot.shutdown(30_000);
+    }
     await http?.close();
     lock.release();
     log.flush();
     process.exit(0);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT', false));
+  process.on('SIGTERM', () => void shutdown('SIGTERM', false));
   // A piped script ends with its input; finish its jobs, then leave (agents keep running). With a
   // chat platform also running, the end of the console's input is just the end of the console.
   if (consoleBridge && bridges.length === 1)
-    void consoleBridge.inputClosed.then(() => shutdown('input closed'));
+    void consoleBridge.inputClosed.then(() => shutdown('input closed', true));
 }

@@ -3,7 +3,8 @@ import { UserError } from './errors.js';
 import type { JobCopy } from './jobs/card.js';
 import type { StepOutput } from './jobs/plan.js';
 import type { RunOutcome } from './jobs/runner.js';
-import type { JobService } from './jobs/service.js';
+import { pausedForRestart } from './jobs/paused.js';
+import type { JobRequest, JobService } from './jobs/service.js';
 import type { Logger } from './logging.js';
 import { code, link } from './outbound.js';
 import type { AgentHealth, DeployOptions, Provider } from './provider.js';
@@ -60,6 +61,19 @@ export function createFleet(deps: {
     return { provider, images: provider.images };
   };
 
+  /** A job that cannot be taken up: marked interrupted, its agent broken, what it made kept on record. */
+  const strand = (job: Job): void =>
+    store.transaction(() => {
+      store.jobs.finish(job.id, 'interrupted', 'fleetbot restarted while this job was unfinished');
+      const agent = job.agentId === null ? undefined : store.agents.byId(job.agentId);
+      if (!agent) return;
+      const outputs = store.steps.forJob(job.id).flatMap((s) => (s.output ? [s.output] : []));
+      store.agents.update(agent.id, {
+        status: 'broken',
+        resources: Object.assign({}, agent.resources, ...outputs) as Record<string, unknown>,
+      });
+    });
+
   const find = (name: string): Agent => {
     const agent = store.agents.live(name);
     if (!agent) throw new UserError(`There is no agent named ${name}. /list shows the agents.`);
@@ -101,6 +115,90 @@ export function createFleet(deps: {
     },
   });
 
+  const deployRequest = (
+    agent: Agent,
+    role: Role,
+    provider: Provider,
+    secrets: Record<string, string>,
+    options: DeployOptions,
+    origin: Origin,
+  ): JobRequest => ({
+    kind: 'deploy',
+    subject: agent.name,
+    agent,
+    params: { options },
+    requester: origin.requester,
+    chat: origin.chat,
+    plan: provider.deployPlan({ agent, role, secrets, options }),
+    copy: copyFor(
+      agent,
+      `Deploy ${agent.name} (${role.name}, ${provider.name})`,
+      `Fix the cause and run /deploy ${role.name} ${agent.name} again.`,
+    ),
+    settle: settleTo(agent.id, { succeeded: 'running', rolled_back: 'failed', cancelled: 'failed' }),
+  });
+
+  const restartRequest = (agent: Agent, origin: Origin): JobRequest => ({
+    kind: 'restart',
+    subject: agent.name,
+    agent,
+    requester: origin.requester,
+    chat: origin.chat,
+    plan: providerOf(agent.provider).restartPlan(agent, roles.get(agent.role)),
+    copy: copyFor(
+      agent,
+      `Restart ${agent.name}`,
+      `See /logs ${agent.name}, then /restart ${agent.name} again.`,
+    ),
+    settle: settleTo(agent.id, { succeeded: 'running', rolled_back: 'stopped', cancelled: 'stopped' }),
+  });
+
+  const destroyRequest = (agent: Agent, origin: Origin): JobRequest => ({
+    kind: 'destroy',
+    subject: agent.name,
+    agent,
+    requester: origin.requester,
+    chat: origin.chat,
+    plan: providerOf(agent.provider).destroyPlan(agent),
+    copy: copyFor(agent, `Destroy ${agent.name}`, `Run /destroy ${agent.name} again.`),
+    settle: settleTo(agent.id, { succeeded: 'destroyed' }),
+  });
+
+  /** The secrets a role's agents get, read from fleetbot's environment; a missing required one is refused. */
+  const secretsFor = (role: Role): Record<string, string> => {
+    const secrets: Record<string, string> = {};
+    for (const secret of role.agent.secrets) {
+      const value = deps.agentEnv(secret.name);
+      if (value) secrets[secret.name] = value;
+      else if (secret.required) {
+        throw new UserError(
+          `Role ${role.name} needs ${secret.name}, which is not set. Add it to fleetbot's environment (.env) and restart fleetbot.`,
+        );
+      }
+    }
+    return secrets;
+  };
+
+  /** The same request a job was submitted with, rebuilt from the store after a restart. */
+  const rebuild = (job: Job): JobRequest => {
+    const agent = job.agentId === null ? undefined : store.agents.byId(job.agentId);
+    if (!agent) throw new Error(`job #${job.id} has no agent to take up`);
+    const origin = { requester: job.requester, chat: job.chat };
+    switch (job.kind) {
+      case 'deploy': {
+        const role = roleOf(agent.role);
+        const options = (job.params.options ?? {}) as DeployOptions;
+        return deployRequest(agent, role, providerOf(agent.provider), secretsFor(role), options, origin);
+      }
+      case 'restart':
+        return restartRequest(agent, origin);
+      case 'destroy':
+        return destroyRequest(agent, origin);
+      default:
+        throw new Error(`a ${job.kind} job cannot be taken up again`);
+    }
+  };
+
   return {
     roles: (): Role[] => [...roles.values()],
     list: (opts: { includeGone?: boolean } = {}): Agent[] => store.agents.list(opts),
@@ -113,16 +211,7 @@ export function createFleet(deps: {
     ): Promise<Job> {
       const role = roleOf(req.role);
       const provider = providerOf(req.provider ?? deps.defaultProvider);
-      const secrets: Record<string, string> = {};
-      for (const secret of role.agent.secrets) {
-        const value = deps.agentEnv(secret.name);
-        if (value) secrets[secret.name] = value;
-        else if (secret.required) {
-          throw new UserError(
-            `Role ${role.name} needs ${secret.name}, which is not set. Add it to fleetbot's environment (.env) and restart fleetbot.`,
-          );
-        }
-      }
+      const secrets = secretsFor(role);
       const refuseTaken = (): void => {
         const existing = store.agents.live(req.name);
         if (!existing) return;
@@ -145,57 +234,18 @@ export function createFleet(deps: {
         owner: req.requester,
       });
       try {
-        return jobs.submit({
-          kind: 'deploy',
-          subject: agent.name,
-          agent,
-          requester: req.requester,
-          chat: req.chat,
-          plan: provider.deployPlan({ agent, role, secrets, options }),
-          copy: copyFor(
-            agent,
-            `Deploy ${agent.name} (${role.name}, ${provider.name})`,
-            `Fix the cause and run /deploy ${role.name} ${agent.name} again.`,
-          ),
-          settle: settleTo(agent.id, { succeeded: 'running', rolled_back: 'failed', cancelled: 'failed' }),
-        });
+        return jobs.submit(deployRequest(agent, role, provider, secrets, options, req));
       } catch (err) {
         store.agents.update(agent.id, { status: 'failed' });
         throw err;
       }
     },
 
-    restart(req: Origin & { agent: Agent }): Job {
-      const { agent } = req;
-      return jobs.submit({
-        kind: 'restart',
-        subject: agent.name,
-        agent,
-        requester: req.requester,
-        chat: req.chat,
-        plan: providerOf(agent.provider).restartPlan(agent, roles.get(agent.role)),
-        copy: copyFor(
-          agent,
-          `Restart ${agent.name}`,
-          `See /logs ${agent.name}, then /restart ${agent.name} again.`,
-        ),
-        settle: settleTo(agent.id, { succeeded: 'running', rolled_back: 'stopped', cancelled: 'stopped' }),
-      });
-    },
+    restart: (req: Origin & { agent: Agent }): Job => jobs.submit(restartRequest(req.agent, req)),
 
     destroy(req: Origin & { agent: Agent }): Job {
-      const { agent } = req;
-      const job = jobs.submit({
-        kind: 'destroy',
-        subject: agent.name,
-        agent,
-        requester: req.requester,
-        chat: req.chat,
-        plan: providerOf(agent.provider).destroyPlan(agent),
-        copy: copyFor(agent, `Destroy ${agent.name}`, `Run /destroy ${agent.name} again.`),
-        settle: settleTo(agent.id, { succeeded: 'destroyed' }),
-      });
-      store.agents.update(agent.id, { status: 'destroying' });
+      const job = jobs.submit(destroyRequest(req.agent, req));
+      store.agents.update(req.agent.id, { status: 'destroying' });
       return job;
     },
 
@@ -246,25 +296,9 @@ export function createFleet(deps: {
     logs: (agent: Agent, lines: number): Promise<string[]> => providerOf(agent.provider).logs(agent, lines),
 
     /**
-     * At start: jobs a previous process left unfinished are marked interrupted (their agents need a
-     * person's decision), and agents recorded as running are checked against what really runs.
+     * At start, before the bridges: agents recorded as running are checked against what really runs.
      */
-    async recover(): Promise<{ interrupted: Job[]; adopted: string[]; missing: string[] }> {
-      const interrupted = store.transaction(() =>
-        [...store.jobs.withStatus('running'), ...store.jobs.withStatus('queued')].map((job) => {
-          store.jobs.finish(job.id, 'interrupted', 'fleetbot restarted while this job was unfinished');
-          // What the job's steps had created is on record; keep it with the agent so /destroy finds it.
-          const agent = job.agentId === null ? undefined : store.agents.byId(job.agentId);
-          if (agent) {
-            const outputs = store.steps.forJob(job.id).flatMap((s) => (s.output ? [s.output] : []));
-            store.agents.update(agent.id, {
-              status: 'broken',
-              resources: Object.assign({}, agent.resources, ...outputs) as Record<string, unknown>,
-            });
-          }
-          return job;
-        }),
-      );
+    async recover(): Promise<{ adopted: string[]; missing: string[] }> {
       const adopted: string[] = [];
       const missing: string[] = [];
       for (const provider of providers.values()) {
@@ -280,7 +314,47 @@ export function createFleet(deps: {
           }
         }
       }
-      return { interrupted, adopted, missing };
+      return { adopted, missing };
+    },
+
+    /**
+     * At start, once the bridges run: every job a previous process left unfinished (killed, or paused
+     * for a restart) is taken up on its own card. It carries on after its last finished step when
+     * every remaining step is safe to repeat, and is rolled back otherwise. A job that cannot be
+     * rebuilt (its role or provider is gone) is marked interrupted and returned, its agent broken.
+     */
+    resumeUnfinished(): { resumed: Job[]; rolledBack: Job[]; stranded: Job[] } {
+      const unfinished = [
+        ...store.jobs.withStatus('running'),
+        ...store.jobs.withStatus('queued'),
+        ...store.jobs.withStatus('interrupted').filter((j) => j.error === pausedForRestart),
+      ];
+      const result = { resumed: [] as Job[], rolledBack: [] as Job[], stranded: [] as Job[] };
+      for (const job of unfinished) {
+        let request: JobRequest;
+        try {
+          request = rebuild(job);
+        } catch (err) {
+          deps.log.warn({ err, jobId: job.id }, 'cannot take up an unfinished job');
+          strand(job);
+          result.stranded.push(job);
+          continue;
+        }
+        const records = store.steps.forJob(job.id);
+        const safe = request.plan.every(
+          (step, i) => records[i]?.status === 'done' || step.rerunnable === true,
+        );
+        request.copy.note = safe
+          ? '↻ Resumed after a restart of fleetbot'
+          : '↩ Rolled back after a restart of fleetbot';
+        jobs.resume(
+          job,
+          request,
+          safe ? undefined : 'fleetbot restarted in the middle of a step that is not safe to repeat',
+        );
+        (safe ? result.resumed : result.rolledBack).push(job);
+      }
+      return result;
     },
   };
 }

@@ -1,5 +1,6 @@
 import { bold, code, message } from '../outbound.js';
 import type { Job } from '../store/jobs.js';
+import { pausedForRestart } from './paused.js';
 import type { StepRecord } from '../store/steps.js';
 import type { Outbound, Span } from '../types.js';
 
@@ -13,6 +14,8 @@ export type JobCopy = {
   onSuccess?: () => Lines;
   /** What to do after a rollback, e.g. "Fix the cause and run /deploy swe alice again." */
   retryHint: string;
+  /** Shown under the title, e.g. that the job was taken up again after a restart. */
+  note?: string;
   /** What to do when cleanup failed or the job was interrupted, e.g. "/destroy alice removes what it created." */
   cleanupHint: (string | Span)[];
 };
@@ -56,6 +59,7 @@ export function renderJobCard(job: Job, steps: StepRecord[], copy: JobCopy, now:
   const total = job.startedAt === null ? '' : ` · ${seconds((job.finishedAt ?? now) - job.startedAt)}`;
   const lines: Lines = [
     [bold(`${headline[job.status]}: ${copy.title}`), ` · job #${job.id}${total}`],
+    ...(copy.note ? [[copy.note]] : []),
     ...steps.map((s) => stepLine(s, now)),
   ];
   switch (job.status) {
@@ -72,7 +76,11 @@ export function renderJobCard(job: Job, steps: StepRecord[], copy: JobCopy, now:
       ]);
       break;
     case 'interrupted':
-      lines.push(['fleetbot restarted during this job. ', ...copy.cleanupHint]);
+      lines.push(
+        job.error === pausedForRestart
+          ? [`⏸ Paused while fleetbot restarts; it carries on when fleetbot is back.`]
+          : ['fleetbot restarted during this job. ', ...copy.cleanupHint],
+      );
       break;
     case 'cancelled':
       lines.push(['Cancelled; anything it had created was removed.']);

@@ -23,6 +23,12 @@ export type Step = {
   /** Keys of steps that must finish first; defaults to the previous step (a plain sequence). */
   needs?: string[];
   timeoutMs?: number;
+  /**
+   * Safe to run again from the start after fleetbot was killed in the middle of it (it looks up what
+   * exists before creating anything). A job whose remaining steps are all rerunnable resumes after a
+   * restart; otherwise it is rolled back.
+   */
+  rerunnable?: boolean;
   run(ctx: StepContext): Promise<StepOutput | void>;
   /** Reverses what run created; given whatever the step recorded or returned. */
   undo?(ctx: StepContext, output: StepOutput): Promise<void>;

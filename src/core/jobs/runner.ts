@@ -5,7 +5,8 @@ import type { StepsRepo } from '../store/steps.js';
 import type { Plan, Step, StepContext, StepOutput } from './plan.js';
 
 export type RunOutcome = {
-  status: 'succeeded' | 'rolled_back' | 'failed' | 'cancelled';
+  /** `paused`: stopped at a step boundary for a restart; the job continues when fleetbot is back. */
+  status: 'succeeded' | 'rolled_back' | 'failed' | 'cancelled' | 'paused';
   /** The failure as a person should read it; absent on success. */
   error?: string;
   outputs: Record<string, StepOutput>;
@@ -30,6 +31,10 @@ function withNeeds(plan: Plan): (Step & { needs: string[] })[] {
  * Runs a plan whose steps were already stored for the job: independent steps run together, every start
  * and finish is written before the next step starts, and on failure or cancel the steps that created
  * something are undone in reverse order of completion.
+ *
+ * Steps the store already shows done (a job resumed after a restart) are not run again; their outputs
+ * come from the store. `rollback` undoes what the store shows was created, without running anything.
+ * When `pause` fires, no further step starts and the run ends `paused` once the running ones finish.
  */
 export async function runPlan(opts: {
   jobId: number;
@@ -38,6 +43,8 @@ export async function runPlan(opts: {
   clock: Clock;
   log: Logger;
   signal: AbortSignal;
+  pause?: AbortSignal;
+  rollback?: string;
   onChange: () => void;
 }): Promise<RunOutcome> {
   const { jobId, steps: repo, clock, log, onChange } = opts;
@@ -47,7 +54,25 @@ export async function runPlan(opts: {
   const finishedOrder: number[] = [];
   const failFast = new AbortController();
   const signal = AbortSignal.any([opts.signal, failFast.signal]);
-  let failure: string | undefined;
+  let failure: string | undefined = opts.rollback;
+  const done = new Set<string>();
+  const started = new Set<number>();
+
+  // What an earlier run of this job left on record.
+  const previous = repo.forJob(jobId);
+  for (const record of [...previous].sort(
+    (a, b) => (a.finishedAt ?? Infinity) - (b.finishedAt ?? Infinity),
+  )) {
+    const step = plan[record.idx];
+    if (!step || !record.output) continue;
+    recorded.set(record.idx, record.output);
+    if (record.status === 'done') {
+      outputs[step.key] = record.output;
+      done.add(step.key);
+      started.add(record.idx);
+    }
+    if (record.status === 'done' || opts.rollback) finishedOrder.push(record.idx);
+  }
 
   const contextFor = (idx: number, stepSignal: AbortSignal): StepContext => ({
     jobId,
@@ -92,10 +117,8 @@ export async function runPlan(opts: {
     }
   };
 
-  const done = new Set<string>();
-  const started = new Set<number>();
   const running = new Map<number, Promise<void>>();
-  while (!failure && !opts.signal.aborted) {
+  while (!failure && !opts.signal.aborted && !opts.pause?.aborted) {
     plan.forEach((step, idx) => {
       if (started.has(idx) || !step.needs.every((k) => done.has(k))) return;
       started.add(idx);
@@ -112,6 +135,8 @@ export async function runPlan(opts: {
   }
   await Promise.all(running.values());
   if (!failure && opts.signal.aborted) failure = 'cancelled';
+  if (!failure && opts.pause?.aborted && plan.some((step) => !done.has(step.key)))
+    return { status: 'paused', outputs };
 
   if (!failure) return { status: 'succeeded', outputs };
 

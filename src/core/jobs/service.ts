@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import type { Clock } from '../clock.js';
+import { sleep, type Clock } from '../clock.js';
 import { auditLog, userOfKey } from '../auditLog.js';
 import { UserError } from '../errors.js';
 import { createLiveMessage, type LiveMessage } from '../liveMessage.js';
@@ -10,6 +10,7 @@ import type { Agent } from '../store/agents.js';
 import type { Job } from '../store/jobs.js';
 import type { ChatRef } from '../types.js';
 import { renderJobCard, type JobCopy } from './card.js';
+import { pausedForRestart } from './paused.js';
 import type { Plan } from './plan.js';
 import { runPlan, type RunOutcome } from './runner.js';
 
@@ -18,6 +19,8 @@ export type JobRequest = {
   /** What the job is about (an agent's name, "image swe"); one active job per subject. */
   subject: string;
   agent?: Agent;
+  /** What is needed to build the same plan again after a restart. */
+  params?: Record<string, unknown>;
   requester: string;
   chat: ChatRef;
   plan: Plan;
@@ -26,7 +29,7 @@ export type JobRequest = {
   settle(outcome: RunOutcome): void;
 };
 
-type Running = { request: JobRequest; card: LiveMessage; abort: AbortController };
+type Running = { request: JobRequest; card: LiveMessage; abort: AbortController; rollback?: string };
 
 /** Queues jobs, runs their plans, keeps each job's card up to date, and records every outcome. */
 export function createJobService(deps: {
@@ -41,6 +44,8 @@ export function createJobService(deps: {
   const active = new Map<number, Running>();
   const audit = auditLog(store);
   const listeners: ((job: Job, outcome: RunOutcome) => Promise<void>)[] = [];
+  const pause = new AbortController();
+  const executions = new Set<Promise<void>>();
 
   const refresh = (jobId: number): void => {
     const entry = active.get(jobId);
@@ -64,14 +69,23 @@ export function createJobService(deps: {
         clock,
         log,
         signal: entry.abort.signal,
+        pause: pause.signal,
+        ...(entry.rollback ? { rollback: entry.rollback } : {}),
         onChange: () => refresh(job.id),
       });
     } catch (err) {
       log.error({ err }, 'job runner failed');
       outcome = { status: 'failed', error: 'internal error in the job runner; see the bot log', outputs: {} };
     }
+    if (outcome.status === 'paused') {
+      store.jobs.finish(job.id, 'interrupted', pausedForRestart);
+      log.info('job paused for a restart');
+      refresh(job.id);
+      return;
+    }
+    const status = outcome.status;
     store.transaction(() => {
-      store.jobs.finish(job.id, outcome.status, outcome.error);
+      store.jobs.finish(job.id, status, outcome.error);
       entry.request.settle(outcome);
       audit(
         { user: userOfKey(job.requester), chat: job.chat },
@@ -87,6 +101,28 @@ export function createJobService(deps: {
         log.warn({ err }, 'job listener failed'),
       );
     }
+  };
+
+  const enqueue = (job: Job, request: JobRequest, rollback?: string): void => {
+    const card = createLiveMessage({
+      messenger,
+      chat: request.chat,
+      clock,
+      log: deps.log,
+      ...(job.messageId ? { existing: { chat: job.chat, messageId: job.messageId } } : {}),
+      onMoved: (ref) => store.jobs.setMessage(job.id, ref.messageId),
+    });
+    const entry: Running = { request, card, abort: new AbortController(), ...(rollback ? { rollback } : {}) };
+    active.set(job.id, entry);
+    refresh(job.id);
+    const run = queue
+      .add(() => execute(job, entry))
+      .catch((err: unknown) => deps.log.error({ err, jobId: job.id }, 'job crashed'))
+      .finally(() => {
+        executions.delete(run);
+        void card.flush().finally(() => active.delete(job.id));
+      });
+    executions.add(run);
   };
 
   /** One job per subject at a time: refuses while another holds it, naming that job so it can be followed. */
@@ -112,12 +148,15 @@ export function createJobService(deps: {
 
     /** Records the job, posts its card and queues it. Refuses while another job holds the agent. */
     submit(request: JobRequest): Job {
+      if (pause.signal.aborted)
+        throw new UserError('fleetbot is restarting; send the command again in a minute.');
       assertIdle(request.subject);
       const job = store.transaction(() => {
         const created = store.jobs.create({
           kind: request.kind,
           subject: request.subject,
           ...(request.agent ? { agentId: request.agent.id } : {}),
+          ...(request.params ? { params: request.params } : {}),
           requester: request.requester,
           chat: request.chat,
         });
@@ -127,23 +166,27 @@ export function createJobService(deps: {
         );
         return created;
       });
-      const card = createLiveMessage({
-        messenger,
-        chat: request.chat,
-        clock,
-        log: deps.log,
-        onMoved: (ref) => store.jobs.setMessage(job.id, ref.messageId),
-      });
-      const entry: Running = { request, card, abort: new AbortController() };
-      active.set(job.id, entry);
-      refresh(job.id);
-      queue
-        .add(() => execute(job, entry))
-        .catch((err: unknown) => deps.log.error({ err, jobId: job.id }, 'job crashed'))
-        .finally(() => {
-          void card.flush().finally(() => active.delete(job.id));
-        });
+      enqueue(job, request);
       return job;
+    },
+
+    /**
+     * Takes up a job an earlier process left unfinished, on its existing card: it continues after its
+     * last finished step, or (`rollback` says why) undoes what it had created.
+     */
+    resume(job: Job, request: JobRequest, rollback?: string): void {
+      store.jobs.requeue(job.id);
+      enqueue(store.jobs.byId(job.id)!, request, rollback);
+    },
+
+    /**
+     * For a shutdown: no new jobs, running ones stop at their next step boundary (within boundMs), and
+     * their cards say they carry on after the restart.
+     */
+    async drain(boundMs: number): Promise<void> {
+      pause.abort();
+      await Promise.race([Promise.all(executions), sleep(clock, boundMs)]);
+      await Promise.all([...active.values()].map((e) => e.card.flush()));
     },
 
     /** Cancels a queued job at once, or asks a running one to stop and roll back. */

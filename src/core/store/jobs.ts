@@ -12,6 +12,8 @@ export type Job = {
   /** What the job is about, e.g. an agent's name or "image swe"; one active job per subject. */
   subject: string;
   agentId: number | null;
+  /** What the job was asked to do beyond its kind and subject (e.g. a deploy's server type). */
+  params: Record<string, unknown>;
   requester: string;
   chat: ChatRef;
   messageId: string | null;
@@ -27,6 +29,7 @@ type Row = {
   kind: string;
   subject: string;
   agent_id: number | null;
+  params: string;
   requester: string;
   chat_platform: Platform;
   chat_id: string;
@@ -44,6 +47,7 @@ const toJob = (r: Row): Job => ({
   kind: r.kind,
   subject: r.subject,
   agentId: r.agent_id,
+  params: JSON.parse(r.params) as Record<string, unknown>,
   requester: r.requester,
   chat: { platform: r.chat_platform, chatId: r.chat_id, ...(r.thread_id ? { threadId: r.thread_id } : {}) },
   messageId: r.message_id,
@@ -59,16 +63,24 @@ const activeList = activeJobStatuses.map((s) => `'${s}'`).join(',');
 export function jobsRepo(db: Db, clock: Clock) {
   const byIdStmt = db.prepare<[number], Row>('SELECT * FROM jobs WHERE id = ?');
   return {
-    create(j: { kind: string; subject: string; agentId?: number; requester: string; chat: ChatRef }): Job {
+    create(j: {
+      kind: string;
+      subject: string;
+      agentId?: number;
+      params?: Record<string, unknown>;
+      requester: string;
+      chat: ChatRef;
+    }): Job {
       const info = db
         .prepare(
-          `INSERT INTO jobs (kind, subject, agent_id, requester, chat_platform, chat_id, thread_id, status, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?)`,
+          `INSERT INTO jobs (kind, subject, agent_id, params, requester, chat_platform, chat_id, thread_id, status, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)`,
         )
         .run(
           j.kind,
           j.subject,
           j.agentId ?? null,
+          JSON.stringify(j.params ?? {}),
           j.requester,
           j.chat.platform,
           j.chat.chatId,
@@ -98,6 +110,10 @@ export function jobsRepo(db: Db, clock: Clock) {
     },
     setMessage(id: number, messageId: string): void {
       db.prepare('UPDATE jobs SET message_id = ? WHERE id = ?').run(messageId, id);
+    },
+    /** Back in the queue after a restart, keeping its id, steps and card. */
+    requeue(id: number): void {
+      db.prepare("UPDATE jobs SET status = 'queued', error = NULL, finished_at = NULL WHERE id = ?").run(id);
     },
     start(id: number): void {
       db.prepare("UPDATE jobs SET status = 'running', started_at = ? WHERE id = ?").run(clock.now(), id);

@@ -86,6 +86,7 @@ export function imageBuilder(
         },
         {
           key: 'poweroff',
+          rerunnable: true,
           title: 'Power off',
           run: async (ctx) => {
             const { serverId } = buildOutput.parse(ctx.outputs.server);
@@ -122,6 +123,7 @@ export function imageBuilder(
         },
         {
           key: 'cleanup',
+          rerunnable: true,
           title: 'Delete build server',
           run: async (ctx) => {
             await deleteServer(hetzner, buildOutput.parse(ctx.outputs.server).serverId, ctx.signal);

@@ -106,6 +106,7 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
         }),
         {
           key: 'dns',
+          rerunnable: true,
           title: `Create DNS record ${name}`,
           needs: ['server'],
           run: async (ctx) => {
@@ -141,6 +142,7 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
       return [
         {
           key: 'restart',
+          rerunnable: true,
           title: 'Restart agent service',
           run: async (ctx) => {
             await withMachine(
@@ -161,6 +163,7 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
       return [
         {
           key: 'dns',
+          rerunnable: true,
           title: 'Delete DNS record',
           run: async (ctx) => {
             if (res.dnsRecordId) await dns.deleteRecord(res.dnsRecordId, ctx.signal);
@@ -169,6 +172,7 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
         },
         {
           key: 'server',
+          rerunnable: true,
           title: 'Delete server',
           run: async (ctx) => {
             if (res.serverId === undefined) return;

@@ -81,6 +81,7 @@ export function serverSteps(deps: ServerDeps, spec: ServerSpec): Step[] {
     },
     {
       key: 'boot',
+      rerunnable: true,
       title: 'Wait for server to run',
       needs: ['server'],
       timeoutMs: deps.bootDeadlineMs + 10_000,

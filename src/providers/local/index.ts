@@ -99,6 +99,7 @@ export function createLocalProvider(opts: LocalOptions): Provider {
   const healthStep = (agent: Agent): Step => ({
     key: 'health',
     title: 'Wait for health',
+    rerunnable: true,
     timeoutMs: healthDeadlineMs + 5_000,
     run: async (ctx) => {
       const r = current(ctx, agent);
@@ -126,6 +127,7 @@ export function createLocalProvider(opts: LocalOptions): Provider {
   const stopStep = (agent: Agent): Step => ({
     key: 'stop',
     title: 'Stop agent process',
+    rerunnable: true,
     run: async () => {
       const r = resourcesOf(agent);
       if (r.pid !== undefined) await stopAgent(r.pid, r.dir, { clock, graceMs: stopGraceMs });
@@ -142,6 +144,7 @@ export function createLocalProvider(opts: LocalOptions): Provider {
         {
           key: 'folder',
           title: 'Prepare agent folder',
+          rerunnable: true,
           run: async () => {
             await mkdir(dir, { recursive: true, mode: 0o700 });
             await writeEnvFile(path.join(dir, 'secrets.env'), secrets);
@@ -170,6 +173,7 @@ export function createLocalProvider(opts: LocalOptions): Provider {
         {
           key: 'folder',
           title: 'Remove agent folder and logs',
+          rerunnable: true,
           run: async () => {
             const { dir } = resourcesOf(agent);
             await rm(dir, { recursive: true, force: true });

@@ -152,6 +152,7 @@ export function reachSteps(deps: MachineDeps, fallback?: MachineRef, needs?: str
   return [
     {
       key: 'ssh',
+      rerunnable: true,
       title: 'Wait for SSH',
       ...(needs ? { needs } : {}),
       timeoutMs: deps.timings.sshDeadlineMs + 10_000,
@@ -167,6 +168,7 @@ export function reachSteps(deps: MachineDeps, fallback?: MachineRef, needs?: str
     },
     {
       key: 'hostkey',
+      rerunnable: true,
       title: 'Verify SSH host key',
       run: async (ctx) => {
         const m = machineOf(ctx, fallback);
@@ -196,6 +198,7 @@ export function installSteps(opts: {
   const steps: Step[] = [
     {
       key: 'upload',
+      rerunnable: true,
       title: 'Upload agent, config and secrets',
       run: async (ctx) =>
         withMachine(
@@ -233,6 +236,7 @@ export function installSteps(opts: {
     },
     {
       key: 'start',
+      rerunnable: true,
       title: 'Start agent service',
       run: async (ctx) =>
         withMachine(
@@ -264,6 +268,7 @@ export function installSteps(opts: {
     ...steps,
     {
       key: 'caddy',
+      rerunnable: true,
       title: 'Start Caddy (TLS)',
       needs: ['health', ...(opts.caddyNeeds ?? [])],
       run: async (ctx) =>
@@ -279,6 +284,7 @@ export function installSteps(opts: {
     },
     {
       key: 'https',
+      rerunnable: true,
       title: `Check ${url}${layout.healthPath}`,
       timeoutMs: deps.timings.tlsDeadlineMs + 10_000,
       run: async (ctx) => {
@@ -303,6 +309,7 @@ export function healthStep(
 ): Step {
   return {
     key: 'health',
+    rerunnable: true,
     title: 'Wait for local health',
     timeoutMs: deps.timings.healthDeadlineMs + 20_000,
     run: async (ctx) =>

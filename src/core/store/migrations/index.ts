@@ -236,4 +236,9 @@ CREATE TABLE subscriptions (
 );
 `,
   },
+  {
+    version: 7,
+    name: 'what each job was asked to do, so it can be taken up again after a restart',
+    sql: `ALTER TABLE jobs ADD COLUMN params TEXT NOT NULL DEFAULT '{}';`,
+  },
 ];

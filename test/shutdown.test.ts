@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { systemClock } from '../src/core/clock.js';
+import { createJobService, type JobRequest } from '../src/core/jobs/service.js';
+import { createMessenger } from '../src/core/messenger.js';
+import { openStore } from '../src/core/store/index.js';
+import { useCleanups } from './support/cleanups.js';
+import { silentLog, tempDir } from './support/env.js';
+import { memoryBridge } from './support/memoryBridge.js';
+
+describe('graceful shutdown', () => {
+  const defer = useCleanups();
+
+  it('pauses a running job at its next step, says so on its card, and a new process carries on from there', async () => {
+    const tmp = tempDir();
+    defer(tmp.cleanup);
+    const mem = memoryBridge('telegram', { maxTextLength: 4096, minEditIntervalMs: 0 });
+    const file = `${tmp.dir}/fleetbot.db`;
+    const ran: string[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const request = (): JobRequest => ({
+      kind: 'image',
+      subject: 'image swe',
+      requester: 'telegram:1',
+      chat: { platform: 'telegram', chatId: '1' },
+      plan: [
+        {
+          key: 'build',
+          title: 'Build',
+          rerunnable: true,
+          run: async () => (ran.push('build'), await gate, { built: true }),
+        },
+        { key: 'snapshot', title: 'Snapshot', rerunnable: true, run: async () => void ran.push('snapshot') },
+      ],
+      copy: { title: 'Build image for swe', retryHint: '', cleanupHint: [] },
+      settle: () => undefined,
+    });
+
+    const first = openStore(file, systemClock);
+    const jobs = createJobService({
+      store: first,
+      messenger: createMessenger([mem.bridge]),
+      clock: systemClock,
+      log: silentLog,
+      concurrency: 2,
+    });
+    const job = jobs.submit(request());
+    await new Promise((r) => setTimeout(r, 20));
+    const draining = jobs.drain(5_000);
+    expect(() => jobs.submit({ ...request(), subject: 'image other' })).toThrow(
+      'fleetbot is restarting; send the command again in a minute.',
+    );
+    release();
+    await draining;
+    expect(first.jobs.byId(job.id)).toMatchObject({ status: 'interrupted' });
+    expect(mem.texts().at(-1)).toMatch(
+      /^⚠️ Interrupted: Build image for swe · job #1.*\n✅ Build · .*\n◻️ Snapshot\n⏸ Paused while fleetbot restarts; it carries on when fleetbot is back\.$/s,
+    );
+    first.close();
+
+    const second = openStore(file, systemClock);
+    defer(() => second.close());
+    const later = createJobService({
+      store: second,
+      messenger: createMessenger([mem.bridge]),
+      clock: systemClock,
+      log: silentLog,
+      concurrency: 2,
+    });
+    later.resume(second.jobs.byId(job.id)!, {
+      ...request(),
+      copy: { ...request().copy, note: '↻ Resumed after a restart of fleetbot' },
+    });
+    await later.idle();
+    expect(ran).toEqual(['build', 'snapshot']);
+    expect(second.jobs.byId(job.id)).toMatchObject({ status: 'succeeded' });
+    expect(mem.sent).toHaveLength(1);
+    expect(mem.texts()[0]).toMatch(
+      /^✅ Done: Build image for swe · job #1.*\n↻ Resumed after a restart of fleetbot\n✅ Build · .*\n✅ Snapshot · /s,
+    );
+  });
+});
