@@ -15,6 +15,7 @@ import { createAccess } from './core/access.js';
 import { createApprovals } from './core/approvals.js';
 import type { Services } from './core/command.js';
 import { createPairing } from './core/pairing.js';
+import { createReconciler } from './core/reconcile.js';
 import { createAlerts } from './core/monitor/alerts.js';
 import { createMonitor } from './core/monitor/monitor.js';
 import { createMetrics, type ApiOutcome, type Metrics } from './core/metrics.js';
@@ -229,7 +230,27 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
     log: log.child({ part: 'alerts' }),
     thresholds,
   });
-  const services: Services = { fleet, jobs, store, access, pairing, alerts, log, now: () => clock.now() };
+  const reconciler = createReconciler({
+    store,
+    providers,
+    approvals,
+    messenger,
+    clock,
+    log: log.child({ part: 'reconcile' }),
+    safetyWindowMs: config.reconcile.orphanAgeMs,
+    autoDelete: config.reconcile.autoDelete,
+  });
+  const services: Services = {
+    fleet,
+    jobs,
+    store,
+    access,
+    pairing,
+    alerts,
+    reconciler,
+    log,
+    now: () => clock.now(),
+  };
   const monitor = createMonitor({
     store,
     clock,
@@ -312,6 +333,17 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
   };
   sweep();
   monitor.start();
+  let reconciling: unknown;
+  const reconcileLoop = (delayMs: number): void => {
+    reconciling = clock.setTimeout(() => {
+      void reconciler
+        .run()
+        .catch((err: unknown) => log.warn({ err }, 'reconciliation failed'))
+        .finally(() => reconciling !== undefined && reconcileLoop(config.reconcile.intervalMs));
+    }, delayMs);
+  };
+  // The first pass runs right after the start, once the bridges can carry its reports.
+  reconcileLoop(0);
 
   return {
     router,
@@ -319,6 +351,7 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
     pairing,
     monitor,
     alerts,
+    reconciler,
     fleet,
     jobs,
     store,
@@ -335,6 +368,8 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
     async stop(): Promise<void> {
       clock.clearTimeout(sweeping);
       sweeping = undefined;
+      clock.clearTimeout(reconciling);
+      reconciling = undefined;
       await monitor.stop();
       await alerts.flush();
       for (const bridge of deps.bridges) await bridge.stop();

@@ -10,6 +10,7 @@ import { image } from './image.js';
 import { jobs } from './jobs.js';
 import { list } from './list.js';
 import { logs } from './logs.js';
+import { orphanPrompt } from './orphans.js';
 import { pair } from './pair.js';
 import { restart } from './restart.js';
 import { roles } from './roles.js';
@@ -39,4 +40,4 @@ export const commands: CommandSpec[] = [
   makeHelp(() => commands),
 ];
 
-export const prompts: PromptHandler[] = [destroyPrompt, alertPrompt];
+export const prompts: PromptHandler[] = [destroyPrompt, alertPrompt, orphanPrompt];

@@ -134,6 +134,24 @@ export const variables = {
     example: '2',
     help: 'Passed checks in a row before a down agent counts as recovered.',
   },
+  FLEETBOT_RECONCILE_INTERVAL: {
+    schema: duration('10m', { min: 10_000, max: 86_400_000 }),
+    example: '10m',
+    help: 'How often what the providers report is compared with the store (also at start).',
+  },
+  FLEETBOT_ORPHAN_AGE: {
+    schema: duration('1h', { min: 0, max: 30 * 86_400_000 }),
+    example: '1h',
+    help: 'How old something fleetbot made but no agent owns must be before it is reported as an orphan.',
+  },
+  FLEETBOT_RECONCILE_AUTODELETE: {
+    schema: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
+    example: 'false',
+    help: 'Delete orphans without asking (true), or report them with a Delete button for admins (false).',
+  },
   FLEETBOT_CONSOLE: {
     schema: z.enum(['auto', 'on', 'off']).default('auto'),
     example: 'auto',
@@ -300,6 +318,7 @@ export type Config = {
   approvalTtlMs: number;
   commandsPerMinute: number;
   health: { intervalMs: number; timeoutMs: number; downAfter: number; upAfter: number };
+  reconcile: { intervalMs: number; orphanAgeMs: number; autoDelete: boolean };
   httpPort: number | undefined;
   telegram: { token: string; apiRoot: string; webhook?: { url: string; secret: string } } | undefined;
   hetzner:
@@ -436,6 +455,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       timeoutMs: v.FLEETBOT_HEALTH_TIMEOUT,
       downAfter: v.FLEETBOT_DOWN_AFTER,
       upAfter: v.FLEETBOT_UP_AFTER,
+    },
+    reconcile: {
+      intervalMs: v.FLEETBOT_RECONCILE_INTERVAL,
+      orphanAgeMs: v.FLEETBOT_ORPHAN_AGE,
+      autoDelete: v.FLEETBOT_RECONCILE_AUTODELETE,
     },
     httpPort: v.FLEETBOT_HTTP_PORT,
     telegram: v.TELEGRAM_BOT_TOKEN

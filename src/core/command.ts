@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Access, Caller } from './access.js';
 import type { Fleet } from './fleet.js';
 import type { Alerts } from './monitor/alerts.js';
+import type { Reconciler } from './reconcile.js';
 import type { JobService } from './jobs/service.js';
 import type { Logger } from './logging.js';
 import type { Pairing } from './pairing.js';
@@ -20,6 +21,7 @@ export type Services = {
   access: Access;
   pairing: Pairing;
   alerts: Alerts;
+  reconciler: Reconciler;
   log: Logger;
   now: () => number;
 };

@@ -36,6 +36,17 @@ export interface ImageBuilder {
   list(): Promise<ImageInfo[]>;
 }
 
+/** Something a provider found that fleetbot made (labelled, or in its folder), for reconciliation. */
+export type Found = {
+  /** Unique within the provider, e.g. "server 4711" or a folder path. */
+  id: string;
+  /** What a person reads: "server fleetbot-alice (4711) in nbg1". */
+  description: string;
+  createdAt: number;
+  /** The agent it belongs to, when a live agent's record names it. */
+  agentId?: number;
+};
+
 /**
  * Where agents run. A provider turns requests into plans (steps with undo) and answers questions about
  * agents it runs. Step outputs are merged into the agent's stored resources; an output named `url` is
@@ -55,6 +66,13 @@ export interface Provider {
   /** Where the monitor checks the agent (its public HTTPS URL for cloud agents); defaults to url + /health. */
   healthUrl?(agent: Agent): string | undefined;
   logs(agent: Agent, lines: number): Promise<string[]>;
+  /**
+   * What exists that fleetbot made, matched against the given agents' records: resources no record
+   * names (orphans) and agents whose resources are gone (lost).
+   */
+  inventory?(agents: Agent[]): Promise<{ found: Found[]; lost: { agent: Agent; detail: string }[] }>;
+  /** Removes an orphan the inventory reported. */
+  removeFound?(found: Found): Promise<void>;
   /** After a restart of fleetbot: which stored agents are still running, found by their records. */
   adopt(agents: Agent[]): Promise<{ agent: Agent; running: boolean; detail: string }[]>;
   readonly images?: ImageBuilder;

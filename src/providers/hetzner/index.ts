@@ -212,6 +212,33 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
       return out.split('\n').filter((l) => l !== '');
     },
 
+    /** Servers labelled managed-by=fleetbot that no agent's record names are orphans; agents whose server is gone are lost. */
+    async inventory(agents) {
+      const servers = await hetzner.listServers('managed-by=fleetbot');
+      const owners = new Map(
+        agents.flatMap((a) => {
+          const r = resourcesSchema.safeParse(a.resources);
+          return r.success ? [[r.data.serverId, a] as const] : [];
+        }),
+      );
+      const found = servers.map((s) => ({
+        id: `server ${s.id}`,
+        description: `server ${s.name} (${s.id}) in ${s.location.name}`,
+        createdAt: Date.parse(s.created),
+        ...(owners.has(s.id) ? { agentId: owners.get(s.id)!.id } : {}),
+      }));
+      const present = new Set(servers.map((s) => s.id));
+      const lost = [...owners.entries()]
+        .filter(([id, agent]) => !present.has(id) && agent.status === 'running')
+        .map(([id, agent]) => ({ agent, detail: `its server ${id} no longer exists` }));
+      return { found, lost };
+    },
+
+    async removeFound(found) {
+      const id = Number(/^server (\d+)$/.exec(found.id)?.[1]);
+      if (Number.isInteger(id)) await deleteServer(hetzner, id);
+    },
+
     async adopt(agents) {
       return Promise.all(
         agents.map(async (agent) => {

@@ -31,6 +31,7 @@ export const serverSchema = z.object({
   public_net: z.object({ ipv4: z.object({ ip: z.string() }).nullable() }),
   server_type: z.object({ name: z.string() }),
   location: z.object({ name: z.string() }),
+  created: z.string(),
 });
 export type Server = z.output<typeof serverSchema>;
 

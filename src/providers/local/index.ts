@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { sleep, type Clock } from '../../core/clock.js';
@@ -10,7 +10,7 @@ import type { AgentHealth, Provider } from '../../core/provider.js';
 import { resolveCommand, type Role } from '../../core/roles.js';
 import type { Agent } from '../../core/store/agents.js';
 import { readEnvFile, tailLines, writeEnvFile } from './files.js';
-import { exitOf, isAgentProcess, spawnAgent, stopAgent } from './process.js';
+import { exitOf, isAgentProcess, processesIn, spawnAgent, stopAgent } from './process.js';
 
 /** What the local provider stores per agent. */
 const resourcesSchema = z.object({
@@ -199,6 +199,41 @@ export function createLocalProvider(opts: LocalOptions): Provider {
     async logs(agent, lines) {
       const logFile = z.object({ logFile: z.string() }).safeParse(agent.resources);
       return logFile.success ? tailLines(logFile.data.logFile, lines) : [];
+    },
+
+    /** Agent folders no live agent's record names are orphans (with any process still running there). */
+    async inventory(agents) {
+      const root = path.join(opts.dataDir, 'agents');
+      const known = new Set(
+        agents
+          .map((a) => resourcesSchema.safeParse(a.resources))
+          .flatMap((r) => (r.success ? [r.data.dir] : [])),
+      );
+      let names: string[];
+      try {
+        names = await readdir(root);
+      } catch {
+        return { found: [], lost: [] };
+      }
+      const found = await Promise.all(
+        names.map(async (name) => {
+          const dir = path.join(root, name);
+          const owner = agents.find((a) => resourcesSchema.safeParse(a.resources).data?.dir === dir);
+          return {
+            id: dir,
+            description: `agent folder ${name}${processesIn(dir).length ? ` with a running process` : ''}`,
+            createdAt: (await stat(dir)).mtimeMs,
+            ...(known.has(dir) && owner ? { agentId: owner.id } : {}),
+          };
+        }),
+      );
+      return { found, lost: [] };
+    },
+
+    async removeFound(found) {
+      for (const pid of processesIn(found.id))
+        await stopAgent(pid, found.id, { clock, graceMs: stopGraceMs });
+      await rm(found.id, { recursive: true, force: true });
     },
 
     async adopt(agents) {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { sleep, type Clock } from '../../core/clock.js';
 
 /** Exit codes of the children this process started, so a deploy notices a crash at once. */
@@ -53,9 +53,33 @@ export function isAgentProcess(pid: number, marker: string): boolean {
     const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
     return environ.split('\0').includes(`FLEETBOT_AGENT_DIR=${marker}`);
   } catch {
-    // Without /proc (not Linux) a live pid is the best evidence there is.
-    return true;
+    // Without /proc (not Linux) a live pid is the best evidence there is; with it, an unreadable
+    // process is not one of ours.
+    return !existsSync('/proc/self/environ');
   }
+}
+
+/** Live processes started for this agent folder (found by the marker in their environment). */
+export function processesIn(marker: string): number[] {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
+  } catch {
+    return [];
+  }
+  // Only a process that provably carries the marker counts: a guess here would signal a stranger.
+  const carriesMarker = (pid: number): boolean => {
+    try {
+      return readFileSync(`/proc/${pid}/environ`, 'utf8')
+        .split('\0')
+        .includes(`FLEETBOT_AGENT_DIR=${marker}`);
+    } catch {
+      return false;
+    }
+  };
+  return pids
+    .map(Number)
+    .filter((pid) => pid !== process.pid && carriesMarker(pid) && isAgentProcess(pid, marker));
 }
 
 /** SIGTERM to the process group, then SIGKILL if it has not ended within graceMs. */
