@@ -7,13 +7,14 @@ import { loadRoles } from '../../src/core/roles.js';
 import { installSteps, reachSteps, type MachineDeps } from '../../src/providers/machine/install.js';
 import { agentLayout } from '../../src/providers/machine/layout.js';
 import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
+import { parseKnownHosts } from '../../src/providers/ssh/knownHosts.js';
 import { connectSsh, HostKeyMismatchError, type SshSession } from '../../src/providers/ssh/session.js';
 import { silentLog } from '../support/env.js';
 import { failureOf } from '../support/failure.js';
 import { startLabHost, type LabHost } from './labHost.js';
-import { labUnavailable } from './tools.js';
+import { labUnavailable, runTool } from './tools.js';
 
-const skip = labUnavailable(['ip', 'unshare', 'useradd', 'userdel', '/usr/sbin/sshd']);
+const skip = labUnavailable(['ip', 'unshare', 'useradd', 'userdel', '/usr/sbin/sshd', 'ssh-keyscan']);
 const login = generateHostKey('fleetbot lab login');
 const auth = { privateKey: login.privateKey };
 const hosts: LabHost[] = [];
@@ -67,6 +68,16 @@ describe.skipIf(skip)("fleetbot's SSH code against OpenSSH sshd in network names
     expect((await ssh.exec(`stat -c '%a %U' ${remote}`, { timeoutMs: 5_000 })).stdout).toBe(
       `600 ${a!.user}\n`,
     );
+  });
+
+  it('pins a key read with ssh-keyscan (hashed) through the known_hosts parser, and logs in with it', async () => {
+    const [a] = hosts;
+    const scan = runTool('ssh-keyscan', ['-H', '-t', 'ed25519', a!.address]);
+    expect(scan.code).toBe(0);
+    const pinned = parseKnownHosts(scan.stdout, 'ssh-keyscan').keyFor(a!.address, 22);
+    expect(pinned).toBe(a!.hostKey.publicKey.split(' ').slice(0, 2).join(' '));
+    const ssh = await connect(a!, a!.user, pinned);
+    expect((await ssh.exec('true', { timeoutMs: 5_000 })).code).toBe(0);
   });
 
   it("refuses another machine's host key, and a fresh one, without retrying", async () => {

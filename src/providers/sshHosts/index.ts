@@ -44,8 +44,7 @@ const installed = (agent: Agent, r: Resources) => installedLayout(agent.name, r.
 const refOf = (r: Resources): MachineRef => ({ address: r.ip, login: r.login, hostKey: r.hostKey });
 
 /** Where SSH answers, as recorded: host:port, an IPv6 address in brackets. */
-export const endpointAddress = (h: SshHost): string =>
-  `${h.host.includes(':') ? `[${h.host}]` : h.host}:${h.port}`;
+const endpointAddress = (h: SshHost): string => `${h.host.includes(':') ? `[${h.host}]` : h.host}:${h.port}`;
 
 export const splitEndpoint = (address: string): { host: string; port: number } => {
   const at = address.lastIndexOf(':');
