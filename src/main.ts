@@ -24,6 +24,7 @@ import { openStore, type Store } from './core/store/index.js';
 import type { Bridge } from './core/types.js';
 import { createLocalProvider, type LocalOptions } from './providers/local/index.js';
 import { hetznerFromConfig } from './providers/hetzner/fromConfig.js';
+import { sshHostsFromConfig } from './providers/sshHosts/fromConfig.js';
 import { createConsoleBridge, type ConsoleBridge } from './bridges/console/index.js';
 import { createSlackBridge } from './bridges/slack/index.js';
 import { createTelegramBridge } from './bridges/telegram/index.js';
@@ -188,6 +189,7 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
       'hetzner',
       hetznerFromConfig(config.hetzner, config.ssh, clock, log.child({ provider: 'hetzner' })),
     );
+  if (config.sshHosts) providers.set('ssh', sshHostsFromConfig(config.sshHosts, config.ssh, clock));
   for (const provider of deps.providers ?? []) providers.set(provider.name, provider);
   const messenger = createMessenger(deps.bridges, {
     isUnreachable: (chat) => store.chats.get(chat.platform, chat.chatId)?.unreachable === true,

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startConsoleBot } from './support/consoleSession.js';
+import { approvedDestroy } from './support/destroy.js';
 import { tempDir } from './support/env.js';
 import type { MachineFault } from './support/fakeMachines.js';
 import { startHetznerCloud, type HetznerCloud } from './support/hetznerCloud.js';
@@ -133,9 +134,7 @@ describe('golden image, deploy and destroy on Hetzner Cloud (fakes)', () => {
     expect(s.lastText()).toMatch(/Last \d+ log lines of alice/);
     expect(s.lastText()).toContain('GET /health 200');
 
-    await s.type('/destroy alice');
-    await s.type(/\[(\d+)\] Approve destroy/.exec(s.lastText())![1]!);
-    const destroyCard = s.find(/Destroy alice · job/)!.versions.at(-1)!;
+    const destroyCard = await approvedDestroy(s, 'alice');
     expect(destroyCard).toMatch(/^✅ Done: Destroy alice/);
     expect(destroyCard).toMatch(/✅ Delete DNS record · /);
     expect(destroyCard).toMatch(/✅ Delete server · /);
@@ -183,7 +182,7 @@ const injections: Injection[] = [
   },
   {
     step: 'Verify SSH host key',
-    error: /presented an SSH host key other than the one fleetbot gave it/,
+    error: /presented an SSH host key other than the one fleetbot pinned for it/,
     fault: 'wrong-host-key',
   },
   {

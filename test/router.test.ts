@@ -90,11 +90,14 @@ describe('router', () => {
     const cases: [string, RegExp][] = [
       [
         '/deploy',
-        /^Missing <role> <name>\.\nUsage: \/deploy <role> <name> \[--provider P\] \[--type T\] \[--location L\]$/,
+        /^Missing <role> <name>\.\nUsage: \/deploy <role> <name> \[--provider P\] \[--type T\] \[--location L\] \[--host H\]$/,
       ],
       ['/deploy swe', /^Missing <name>\./],
       ['/deploy swe alice extra', /^Too many arguments: extra\./],
-      ['/deploy swe alice --force', /^Unknown option --force\. Options: --provider, --type, --location\./],
+      [
+        '/deploy swe alice --force',
+        /^Unknown option --force\. Options: --provider, --type, --location, --host\./,
+      ],
       ['/deploy swe ALICE!', /not a valid agent name: use 3-32 characters/],
       ['/deploy nope alice', /^There is no role "nope"\. Roles: research, swe \(see \/roles\)\.$/],
       ['/deploy swe alice --provider aws', /^Provider "aws" is not configured here\. Available: local\.$/],

@@ -10,7 +10,7 @@ import { loadRoles } from '../core/roles.js';
 import { openStore } from '../core/store/index.js';
 import { createCloudflareClient } from '../providers/cloudflare/client.js';
 import { createHetznerClient } from '../providers/hetzner/client.js';
-import { sshLogin } from '../providers/hetzner/fromConfig.js';
+import { sshLogin } from '../providers/ssh/login.js';
 
 export type CheckResult = { ok: boolean; detail: string; fix?: string };
 type Check = {

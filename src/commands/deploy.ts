@@ -5,10 +5,15 @@ import { defineCommand } from '../core/command.js';
 export const deploy = defineCommand({
   name: 'deploy',
   summary: 'Create an agent of a role and start it',
-  usage: '/deploy <role> <name> [--provider P] [--type T] [--location L]',
+  usage: '/deploy <role> <name> [--provider P] [--type T] [--location L] [--host H]',
   permission: 'operator',
   positional: ['role', 'name'],
-  flags: { provider: { type: 'value' }, type: { type: 'value' }, location: { type: 'value' } },
+  flags: {
+    provider: { type: 'value' },
+    type: { type: 'value' },
+    location: { type: 'value' },
+    host: { type: 'value' },
+  },
   args: z
     .object({
       role: z.string().max(64),
@@ -22,6 +27,10 @@ export const deploy = defineCommand({
         .string()
         .regex(/^[a-z0-9-]{1,32}$/, '--location is a location name such as nbg1')
         .optional(),
+      host: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, '--host is a host name from FLEETBOT_SSH_HOSTS such as lab1')
+        .optional(),
     })
     .strict(),
   run: async (ctx, args) => {
@@ -32,6 +41,7 @@ export const deploy = defineCommand({
       options: {
         ...(args.type ? { serverType: args.type } : {}),
         ...(args.location ? { location: args.location } : {}),
+        ...(args.host ? { host: args.host } : {}),
       },
       requester: ctx.principal,
       chat: ctx.chat,

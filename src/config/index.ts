@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Platform } from '../core/types.js';
+import { sshHostEntry, uniqueHostNames, type SshHost } from './sshHosts.js';
 
 // The only module that reads the environment. Everything else receives a typed Config.
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export const providerNames = ['local', 'hetzner'] as const;
+export const providerNames = ['local', 'hetzner', 'ssh'] as const;
 export type ProviderName = (typeof providerNames)[number];
 
 const idRef = z
@@ -255,6 +256,16 @@ export const variables = {
     secret: true,
     help: 'Passphrase of FLEETBOT_SSH_KEY, if it has one.',
   },
+  FLEETBOT_SSH_HOSTS: {
+    schema: commaList.pipe(z.array(sshHostEntry)).superRefine(uniqueHostNames),
+    example: 'lab1=agent@203.0.113.7,lab2=root@198.51.100.4:2222',
+    help: 'Hosts you already have for the ssh provider, as name=user@host[:port], comma-separated.',
+  },
+  FLEETBOT_SSH_KNOWN_HOSTS: {
+    schema: z.string().min(1).optional(),
+    example: '/etc/fleetbot/known_hosts',
+    help: 'known_hosts file with the host key of every FLEETBOT_SSH_HOSTS entry; hosts without one are refused.',
+  },
   FLEETBOT_ACME_CA: {
     schema: z.url({ protocol: /^https$/, error: 'must be an https ACME directory URL' }).optional(),
     example: 'https://acme-staging-v02.api.letsencrypt.org/directory',
@@ -331,6 +342,10 @@ export type Config = {
         acmeCa: string | undefined;
       }
     | undefined;
+  /** Hosts for the ssh provider and the file that pins their host keys. */
+  sshHosts:
+    | { hosts: SshHost[]; knownHostsFile: string; domain: string | undefined; acmeCa: string | undefined }
+    | undefined;
   /** How fleetbot logs in to machines: a key file (resolved path) or the SSH agent's socket. */
   ssh: { keyFile: string | undefined; passphrase: string | undefined; agentSocket: string | undefined };
   slack:
@@ -389,6 +404,14 @@ function crossCheck(v: Values): string[] {
         'HCLOUD_TOKEN: new servers need a login key: set FLEETBOT_SSH_KEY (a private key file) or HCLOUD_SSH_KEYS (keys registered in the Hetzner project, with the SSH agent holding one)',
       );
   }
+  if (v.FLEETBOT_SSH_HOSTS.length > 0 && !v.FLEETBOT_SSH_KNOWN_HOSTS)
+    problems.push(
+      `FLEETBOT_SSH_HOSTS: fleetbot never trusts a host key on first use; set FLEETBOT_SSH_KNOWN_HOSTS to a known_hosts file with each host's key (ssh-keyscan from a trusted network, or the server's /etc/ssh/ssh_host_ed25519_key.pub); example: FLEETBOT_SSH_KNOWN_HOSTS=${variables.FLEETBOT_SSH_KNOWN_HOSTS.example}`,
+    );
+  if (v.FLEETBOT_PROVIDER === 'ssh' && v.FLEETBOT_SSH_HOSTS.length === 0)
+    problems.push(
+      `FLEETBOT_PROVIDER: ssh needs FLEETBOT_SSH_HOSTS; example: FLEETBOT_SSH_HOSTS=${variables.FLEETBOT_SSH_HOSTS.example}`,
+    );
   if (v.FLEETBOT_PROVIDER === 'hetzner' && !v.HCLOUD_TOKEN)
     problems.push(
       'FLEETBOT_PROVIDER: hetzner needs HCLOUD_TOKEN (and the Cloudflare settings); or use local',
@@ -419,6 +442,10 @@ function slackConfig(v: Values): Config['slack'] {
     return { ...base, mode: { kind: 'http', signingSecret: v.SLACK_SIGNING_SECRET } };
   return undefined;
 }
+
+/** A file path with a leading ~/ meaning the home folder, made absolute. */
+const homePath = (file: string, env: Record<string, string | undefined>): string =>
+  path.resolve(file.replace(/^~(?=\/)/, env.HOME ?? '~'));
 
 /** Parses the environment into a Config; throws ConfigError naming every bad variable, one per line. */
 export function parseConfig(env: Record<string, string | undefined>): Config {
@@ -486,8 +513,17 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
             acmeCa: v.FLEETBOT_ACME_CA,
           }
         : undefined,
+    sshHosts:
+      v.FLEETBOT_SSH_HOSTS.length > 0 && v.FLEETBOT_SSH_KNOWN_HOSTS
+        ? {
+            hosts: v.FLEETBOT_SSH_HOSTS,
+            knownHostsFile: homePath(v.FLEETBOT_SSH_KNOWN_HOSTS, env),
+            domain: v.FLEETBOT_DOMAIN,
+            acmeCa: v.FLEETBOT_ACME_CA,
+          }
+        : undefined,
     ssh: {
-      keyFile: v.FLEETBOT_SSH_KEY && path.resolve(v.FLEETBOT_SSH_KEY.replace(/^~(?=\/)/, env.HOME ?? '~')),
+      keyFile: v.FLEETBOT_SSH_KEY && homePath(v.FLEETBOT_SSH_KEY, env),
       passphrase: v.FLEETBOT_SSH_KEY_PASSPHRASE,
       agentSocket: env.SSH_AUTH_SOCK || undefined,
     },

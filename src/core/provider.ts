@@ -10,8 +10,8 @@ export type AgentHealth = {
   uptimeSeconds?: number;
 };
 
-/** Per-deploy choices a person may make (`/deploy swe alice --type cx33 --location fsn1`). */
-export type DeployOptions = { serverType?: string; location?: string };
+/** Per-deploy choices a person may make (`/deploy swe alice --type cx33 --location fsn1`, `--host lab1`). */
+export type DeployOptions = { serverType?: string; location?: string; host?: string };
 
 export type DeployRequest = {
   agent: Agent;

@@ -27,6 +27,10 @@ export const roleSchema = z
           .object({ serverType: z.string(), location: z.string(), snapshot: z.string().optional() })
           .strict()
           .optional(),
+        ssh: z
+          .object({ host: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'a name from FLEETBOT_SSH_HOSTS') })
+          .strict()
+          .optional(),
       })
       .strict()
       .default({}),

@@ -75,7 +75,7 @@ describe('SSH with pinned host keys', () => {
     );
     expect(err).toBeInstanceOf(HostKeyMismatchError);
     expect(err.message).toMatch(
-      /presented an SSH host key other than the one fleetbot gave it.*Destroy and redeploy/,
+      /presented an SSH host key other than the one fleetbot pinned for it.*destroy and redeploy the agent/,
     );
     expect(Date.now() - started).toBeLessThan(3_000);
     expect(server.commands).toEqual([]);

@@ -46,7 +46,7 @@ describe('rendered machine files keep the invariants that broke earlier deploys'
     expect(doc).toMatchObject({
       hostname: 'alice',
       ssh_deletekeys: true,
-      ssh_genkeytypes: [],
+      ssh_genkeytypes: ['ed25519'],
       ssh_keys: { ed25519_private: hostKey.privateKey, ed25519_public: hostKey.publicKey },
       ssh_authorized_keys: ['ssh-ed25519 AAAAC3Nz fleetbot'],
     });

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { checkHealth } from '../../src/core/healthCheck.js';
 import type { AgentHealth } from '../../src/core/provider.js';
-import type { FakeHetzner, FakeServer } from '../fakes/hetzner/index.js';
+import type { FakeHetzner } from '../fakes/hetzner/index.js';
 import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
 import { tempDir } from './env.js';
 import { startSshServer, type ExecReply, type SshTestServer } from './sshServer.js';
@@ -57,8 +57,9 @@ const freePort = (): Promise<number> =>
   });
 
 /**
- * One fake "VM" per server the fake Hetzner creates: its SSH (ssh2's server) comes up some time after
- * boot with the host key and login key from the server's cloud-init, and it carries out the commands
+ * One fake "VM" per server the fake Hetzner creates (or per host a test adds): its SSH (ssh2's server)
+ * comes up some time after boot with the host key and login key from the server's cloud-init (or the
+ * ones given), and it carries out the commands
  * fleetbot sends against a folder standing in for its disk: systemd units really start the agent as a
  * local process, `curl` really asks it, and "Caddy" is an HTTP proxy configured from the uploaded
  * Caddyfile. A command it does not know exits 127, so drift between fleetbot and this stand-in shows.
@@ -66,10 +67,9 @@ const freePort = (): Promise<number> =>
 export type MachineFault =
   'wrong-host-key' | 'folder-fails' | 'unit-fails' | 'no-health' | 'caddy-fails' | 'no-https';
 
-export function fakeMachines(hetzner: FakeHetzner, opts: { sshDelayMs: number }) {
+export function fakeMachines(hetzner: FakeHetzner | undefined, opts: { sshDelayMs: number }) {
   let fault: MachineFault | undefined;
   type Machine = {
-    server: FakeServer;
     root: string;
     cleanup: () => void;
     sshPort: number;
@@ -225,30 +225,46 @@ export function fakeMachines(hetzner: FakeHetzner, opts: { sshDelayMs: number })
     return { code: 0 };
   };
 
-  hetzner.onServerCreated = async (server) => {
-    const cloudConfig = parseYaml(server.userData ?? '') as {
-      ssh_keys: { ed25519_private: string };
-      ssh_authorized_keys: string[];
-    };
+  /** A machine at ip whose SSH comes up after delayMs with hostKey, letting in authorizedKey as username. */
+  const add = async (
+    ip: string,
+    keys: { hostKey: string; authorizedKey: string; username: string },
+    delayMs = 0,
+  ): Promise<Machine> => {
     const dir = tempDir('fleetbot-vm-');
-    const m: Machine = { server, root: dir.dir, cleanup: dir.cleanup, sshPort: await freePort(), events: [] };
-    machines.set(server.ipv4!, m);
-    // sshd answers some time after the server reports running, as on a real cloud.
+    const m: Machine = { root: dir.dir, cleanup: dir.cleanup, sshPort: await freePort(), events: [] };
+    machines.set(ip, m);
     setTimeout(() => {
-      if (!machines.has(server.ipv4!)) return;
+      if (!machines.has(ip)) return;
       void startSshServer({
-        hostKey:
-          fault === 'wrong-host-key'
-            ? generateHostKey('an impostor').privateKey
-            : cloudConfig.ssh_keys.ed25519_private,
-        authorizedKey: cloudConfig.ssh_authorized_keys[0]!,
-        username: 'root',
+        hostKey: fault === 'wrong-host-key' ? generateHostKey('an impostor').privateKey : keys.hostKey,
+        authorizedKey: keys.authorizedKey,
+        username: keys.username,
         root: dir.dir,
         port: m.sshPort,
         onExec: (line, stdin) => exec(m, line, stdin),
       }).then((ssh) => (m.ssh = ssh));
-    }, opts.sshDelayMs);
+    }, delayMs);
+    return m;
   };
+
+  if (hetzner)
+    hetzner.onServerCreated = async (server) => {
+      const cloudConfig = parseYaml(server.userData ?? '') as {
+        ssh_keys: { ed25519_private: string };
+        ssh_authorized_keys: string[];
+      };
+      // sshd answers some time after the server reports running, as on a real cloud.
+      await add(
+        server.ipv4!,
+        {
+          hostKey: cloudConfig.ssh_keys.ed25519_private,
+          authorizedKey: cloudConfig.ssh_authorized_keys[0]!,
+          username: 'root',
+        },
+        opts.sshDelayMs,
+      );
+    };
 
   const shutdown = async (ip: string): Promise<void> => {
     const m = machines.get(ip);
@@ -262,12 +278,14 @@ export function fakeMachines(hetzner: FakeHetzner, opts: { sshDelayMs: number })
 
   // A deleted server takes its machine with it.
   const reaper = setInterval(() => {
+    if (!hetzner) return;
     const live = new Set(hetzner.servers().map((s) => s.ipv4));
     for (const ip of machines.keys()) if (!live.has(ip)) void shutdown(ip);
   }, 25);
 
   return {
     machines,
+    add,
     /** Machines created from now on misbehave this way. */
     inject: (next: MachineFault): void => {
       fault = next;

@@ -6,16 +6,9 @@ import type { Provider } from '../../core/provider.js';
 import type { Role } from '../../core/roles.js';
 import type { Agent } from '../../core/store/agents.js';
 import type { CloudflareClient } from '../cloudflare/client.js';
-import {
-  healthStep,
-  installSteps,
-  reachSteps,
-  run,
-  withMachine,
-  type MachineRef,
-} from '../machine/install.js';
-import { agentLayout, unitName } from '../machine/layout.js';
-import { remote } from '../machine/remote.js';
+import { installSteps, reachSteps, type MachineRef } from '../machine/install.js';
+import { agentLayout } from '../machine/layout.js';
+import { layoutFor, machineLogs, restartSteps } from '../machine/operate.js';
 import { catalogue } from './catalogue.js';
 import { imageBuilder, newestSnapshot, snapshotName } from './image.js';
 import { deleteServer, serverSteps, type ServerDeps } from './serverSteps.js';
@@ -75,14 +68,6 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
     return { ...parsed.data, address: parsed.data.ip };
   };
 
-  const layoutOf = (agent: Agent, role: Role | undefined) => {
-    if (!role)
-      throw new UserError(
-        `Role ${agent.role} of ${agent.name} no longer exists; restore its role file first.`,
-      );
-    return agentLayout(agent.name, role);
-  };
-
   return {
     name: 'hetzner',
     images: imageBuilder({ ...opts, catalogue: types }),
@@ -137,24 +122,7 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
     },
 
     restartPlan(agent, role): Plan {
-      const layout = layoutOf(agent, role);
-      const m = machineOf(agent);
-      return [
-        {
-          key: 'restart',
-          rerunnable: true,
-          title: 'Restart agent service',
-          run: async (ctx) => {
-            await withMachine(
-              machine,
-              m,
-              (ssh) => run(machine, ssh, remote.restartUnit(layout, m.login), 'Restarting'),
-              ctx.signal,
-            );
-          },
-        },
-        healthStep(machine, layout, () => m),
-      ];
+      return restartSteps(machine, layoutFor(agent, role), machineOf(agent));
     },
 
     destroyPlan(agent): Plan {
@@ -205,11 +173,7 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
     },
 
     async logs(agent, lines) {
-      const m = machineOf(agent);
-      const out = await withMachine(machine, m, (ssh) =>
-        run(machine, ssh, remote.journal(unitName(agent.name), m.login, lines), 'Reading the journal'),
-      );
-      return out.split('\n').filter((l) => l !== '');
+      return machineLogs(machine, machineOf(agent), agent.name, lines);
     },
 
     /** Servers labelled managed-by=fleetbot that no agent's record names are orphans; agents whose server is gone are lost. */

@@ -32,10 +32,22 @@ export type AgentLayout = {
 };
 
 export const unitName = (agentName: string): string => `fleetbot-${agentName}.service`;
+export const appDirOf = (agentName: string): string => `${agentsRoot}/${hostName.parse(agentName)}`;
+
+/** An installed agent's layout from what was recorded at deploy, for removing and checking it. */
+export const installedLayout = (agentName: string, port: number, healthPath: string): AgentLayout => ({
+  name: agentName,
+  appDir: appDirOf(agentName),
+  unit: unitName(agentName),
+  files: {},
+  argv: [],
+  port,
+  healthPath,
+});
 
 /** The role's command as it runs on a machine: files it names relative to the role go into the app folder. */
 export function agentLayout(agentName: string, role: Role): AgentLayout {
-  const appDir = `${agentsRoot}/${hostName.parse(agentName)}`;
+  const appDir = appDirOf(agentName);
   const files: Record<string, string> = {};
   const argv = resolveCommand(role).map((arg, i) => {
     const original = role.agent.command[i] ?? arg;

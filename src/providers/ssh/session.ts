@@ -35,6 +35,12 @@ export type SshSession = {
   close(): void;
 };
 
+/** The pinned key's type, asked for first: a host with several keys then presents the pinned one. */
+function hostKeyAlgorithms(blob: Buffer): string[] {
+  const type = blob.subarray(4, 4 + blob.readUInt32BE(0)).toString('latin1');
+  return type === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [type];
+}
+
 function connectOnce(target: SshTarget, auth: SshAuth, timeoutMs: number): Promise<Connection> {
   const expected = publicKeyBlob(target.hostKey);
   let presented: Buffer | undefined;
@@ -46,6 +52,11 @@ function connectOnce(target: SshTarget, auth: SshAuth, timeoutMs: number): Promi
       username: target.username,
       readyTimeout: timeoutMs,
       keepaliveInterval: 15_000,
+      algorithms: {
+        serverHostKey: hostKeyAlgorithms(expected) as NonNullable<
+          ConnectConfig['algorithms']
+        >['serverHostKey'],
+      },
       hostVerifier: (key: Buffer) => {
         presented = key;
         return key.equals(expected);
@@ -58,7 +69,7 @@ function connectOnce(target: SshTarget, auth: SshAuth, timeoutMs: number): Promi
       if (presented && !presented.equals(expected)) {
         reject(
           new HostKeyMismatchError(
-            `${target.host} presented an SSH host key other than the one fleetbot gave it, so fleetbot refused to connect (possible interception, or the server was rebuilt). Destroy and redeploy the agent; do not trust the new key by hand.`,
+            `${target.host} presented an SSH host key other than the one fleetbot pinned for it, so fleetbot refused to connect (possible interception, or the machine was rebuilt). For a server fleetbot created, destroy and redeploy the agent; for your own host, compare the key on the machine with FLEETBOT_SSH_KNOWN_HOSTS. Do not trust the new key by hand.`,
           ),
         );
       } else reject(err);

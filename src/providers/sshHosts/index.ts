@@ -1,0 +1,186 @@
+import { z } from 'zod';
+import type { SshHost } from '../../config/sshHosts.js';
+import { errorMessage, UserError } from '../../core/errors.js';
+import type { Plan } from '../../core/jobs/plan.js';
+import type { DeployOptions, Provider } from '../../core/provider.js';
+import type { Role } from '../../core/roles.js';
+import type { Agent } from '../../core/store/agents.js';
+import {
+  installSteps,
+  localHealth,
+  reachSteps,
+  run,
+  withMachine,
+  type MachineDeps,
+  type MachineRef,
+} from '../machine/install.js';
+import { agentLayout, agentUser, installedLayout, unitName } from '../machine/layout.js';
+import { layoutFor, machineLogs, restartSteps } from '../machine/operate.js';
+import { remote } from '../machine/remote.js';
+import { missingPinHelp, type KnownHosts } from '../ssh/knownHosts.js';
+
+export type SshHostsProviderOptions = {
+  hosts: SshHost[];
+  knownHosts: KnownHosts;
+  /** Named in messages about missing pins. */
+  knownHostsFile: string;
+  machine: MachineDeps;
+  /** With a domain, agents get https://<name>.<domain> through Caddy; its DNS is the host owner's. */
+  domain?: string | undefined;
+};
+
+const resourcesSchema = z.object({
+  host: z.string(),
+  ip: z.string(),
+  login: z.string(),
+  hostKey: z.string(),
+  port: z.number().int(),
+  healthPath: z.string(),
+  healthUrl: z.string().optional(),
+});
+type Resources = z.output<typeof resourcesSchema>;
+
+const installed = (agent: Agent, r: Resources) => installedLayout(agent.name, r.port, r.healthPath);
+const refOf = (r: Resources): MachineRef => ({ address: r.ip, login: r.login, hostKey: r.hostKey });
+
+/** Where SSH answers, as recorded: host:port, an IPv6 address in brackets. */
+const endpointAddress = (h: SshHost): string => `${h.host.includes(':') ? `[${h.host}]` : h.host}:${h.port}`;
+
+export const splitEndpoint = (address: string): { host: string; port: number } => {
+  const at = address.lastIndexOf(':');
+  return { host: address.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(address.slice(at + 1)) };
+};
+
+/** Agents on hosts someone already has (FLEETBOT_SSH_HOSTS), reached with pinned host keys only. */
+export function createSshHostsProvider(opts: SshHostsProviderOptions): Provider {
+  const { machine } = opts;
+  const names = opts.hosts.map((h) => h.name).join(', ');
+
+  /** The host a deploy goes to, with its pinned key; refuses unknown hosts and hosts without a pin. */
+  const target = (role: Role, options: DeployOptions): MachineRef & { host: SshHost } => {
+    const wanted = options.host ?? role.providers.ssh?.host;
+    if (!wanted && opts.hosts.length > 1)
+      throw new UserError(
+        `Say which host: --host <name> (configured: ${names}), or set providers.ssh.host in ${role.file}.`,
+      );
+    const host = wanted ? opts.hosts.find((h) => h.name === wanted) : opts.hosts[0];
+    if (!host)
+      throw new UserError(`There is no SSH host ${wanted} in FLEETBOT_SSH_HOSTS (configured: ${names}).`);
+    const hostKey = opts.knownHosts.keyFor(host.host, host.port);
+    if (!hostKey)
+      throw new UserError(
+        `Host ${host.name} (${host.user}@${host.host}) has no pinned host key in ${opts.knownHostsFile}. ${missingPinHelp(host.host, host.port, opts.knownHostsFile)}`,
+      );
+    return { host, address: endpointAddress(host), login: host.user, hostKey };
+  };
+
+  const recorded = (agent: Agent): Resources => {
+    const parsed = resourcesSchema.safeParse(agent.resources);
+    if (!parsed.success)
+      throw new UserError(`${agent.name} has no host on record; /destroy ${agent.name} cleans up the rest.`);
+    return parsed.data;
+  };
+
+  return {
+    name: 'ssh',
+
+    async prepare({ role, options }) {
+      target(role, options);
+    },
+
+    deployPlan({ agent, role, secrets, options }): Plan {
+      const t = target(role, options);
+      const host: Resources = {
+        host: t.host.name,
+        ip: t.address,
+        login: t.login,
+        hostKey: t.hostKey,
+        port: role.agent.port,
+        healthPath: role.agent.healthPath,
+      };
+      return [
+        {
+          key: 'host',
+          rerunnable: true,
+          title: `Use host ${t.host.name} (${t.login}@${t.host.host})`,
+          run: async () => host,
+        },
+        ...reachSteps(machine),
+        ...installSteps({
+          deps: machine,
+          layout: agentLayout(agent.name, role),
+          role,
+          secrets,
+          // A login other than root runs its agents itself; root hands them to the unprivileged agent user.
+          runAs: t.login === 'root' ? agentUser : t.login,
+          ...(opts.domain ? { fqdn: `${agent.name}.${opts.domain}` } : {}),
+        }),
+      ];
+    },
+
+    restartPlan(agent, role): Plan {
+      return restartSteps(machine, layoutFor(agent, role), refOf(recorded(agent)));
+    },
+
+    destroyPlan(agent): Plan {
+      const parsed = resourcesSchema.safeParse(agent.resources);
+      if (!parsed.success) return [];
+      const r = parsed.data;
+      return [
+        {
+          key: 'remove',
+          rerunnable: true,
+          title: `Remove ${agent.name} from ${r.host}`,
+          run: async (ctx) => {
+            await withMachine(
+              machine,
+              refOf(r),
+              (ssh) =>
+                run(machine, ssh, remote.removeAgent(installed(agent, r), r.login), 'Removing the agent'),
+              ctx.signal,
+            );
+            return { ip: undefined };
+          },
+        },
+      ];
+    },
+
+    async status(agent) {
+      const r = recorded(agent);
+      if (r.healthUrl) return machine.publicHealth(r.healthUrl, agent.name, AbortSignal.timeout(10_000));
+      try {
+        const health = await withMachine(machine, refOf(r), (ssh) =>
+          localHealth(machine, ssh, installed(agent, r)),
+        );
+        return { ...health, detail: `${health.detail} (on host ${r.host})` };
+      } catch (err) {
+        return { state: 'unhealthy', detail: `cannot reach host ${r.host}: ${errorMessage(err)}` };
+      }
+    },
+
+    async logs(agent, lines) {
+      return machineLogs(machine, refOf(recorded(agent)), agent.name, lines);
+    },
+
+    async adopt(agents) {
+      return Promise.all(
+        agents.map(async (agent) => {
+          const parsed = resourcesSchema.safeParse(agent.resources);
+          if (!parsed.success) return { agent, running: false, detail: 'no host recorded' };
+          try {
+            const state = await withMachine(machine, refOf(parsed.data), (ssh) =>
+              ssh.exec(remote.unitState(installed(agent, parsed.data)), { timeoutMs: 10_000 }),
+            );
+            return {
+              agent,
+              running: state.code === 0,
+              detail: `${unitName(agent.name)} is ${state.stdout.trim()}`,
+            };
+          } catch (err) {
+            return { agent, running: false, detail: errorMessage(err) };
+          }
+        }),
+      );
+    },
+  };
+}
