@@ -28,9 +28,8 @@ export function seededRng(seed: number): Rng {
 
 /** The run's seed: FAULTS_SEED when replaying, otherwise fresh; printed so any failure can be replayed. */
 export function fuzzRng(suite: string): Rng {
-  const given = Number(process.env.FAULTS_SEED);
-  const seed =
-    Number.isInteger(given) && process.env.FAULTS_SEED ? given : Math.floor(Math.random() * 2 ** 32);
+  const replay = process.env.FAULTS_SEED;
+  const seed = replay ? Number(replay) >>> 0 : Math.floor(Math.random() * 2 ** 32);
   console.log(`${suite}: FAULTS_SEED=${seed}`);
   return seededRng(seed);
 }
