@@ -1,29 +1,11 @@
 import { existsSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startConsoleBot } from './support/consoleSession.js';
+import { describe, expect, it } from 'vitest';
+import { useCleanups } from './support/cleanups.js';
 import { approvedDestroy } from './support/destroy.js';
-import { tempDir } from './support/env.js';
-import type { MachineFault } from './support/fakeMachines.js';
-import { startHetznerCloud, type HetznerCloud } from './support/hetznerCloud.js';
+import { deployAlice, expectStepRollsBack, startHetznerBot, stepFaults } from './support/hetznerDeploy.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function setup() {
-  const tmp = tempDir();
-  cleanups.push(tmp.cleanup);
-  const cloud: HetznerCloud = await startHetznerCloud();
-  cleanups.push(() => cloud.close());
-  const s = await startConsoleBot(
-    tmp.dir,
-    { ANTHROPIC_API_KEY: 'sk-ant-very-secret' },
-    { providers: [cloud.provider] },
-  );
-  cleanups.push(() => s.stop());
-  return { s, cloud };
-}
+const defer = useCleanups();
+const setup = () => startHetznerBot(defer);
 
 const deployPhases = [
   'Create server',
@@ -80,7 +62,7 @@ describe('golden image, deploy and destroy on Hetzner Cloud (fakes)', () => {
   it('walks /deploy swe alice --provider hetzner through every phase on one card, then /destroy removes it all', async () => {
     const { s, cloud } = await setup();
     await s.type('/image build swe');
-    await s.type('/deploy swe alice --provider hetzner');
+    await s.type(deployAlice);
     const cards = s.messages().filter((m) => /Deploy alice/.test(m.versions[0]!));
     expect(cards).toHaveLength(1);
     const final = cards[0]!.versions.at(-1)!;
@@ -145,81 +127,11 @@ describe('golden image, deploy and destroy on Hetzner Cloud (fakes)', () => {
   });
 });
 
-type Injection = {
-  step: string;
-  error: RegExp;
-  fault?: MachineFault;
-  inject?: (cloud: HetznerCloud) => void;
-};
-
-const injections: Injection[] = [
-  {
-    step: 'Create server',
-    error: /Hetzner has no capacity/,
-    inject: (c) =>
-      c.hetzner.failNext(
-        { method: 'POST', path: '/servers' },
-        { status: 412, code: 'resource_unavailable', message: 'sold out' },
-      ),
-  },
-  {
-    step: 'Create DNS record alice.agents.example.test',
-    error: /another record already uses that name/,
-    inject: (c) =>
-      c.cloudflare.failNext(
-        { method: 'POST' },
-        { status: 400, code: 81053, message: 'record with that host already exists' },
-      ),
-  },
-  {
-    step: 'Wait for server to run',
-    error: /may not do reading server/,
-    inject: (c) =>
-      c.hetzner.failNext(
-        { method: 'GET', path: /^\/servers\/\d+$/ },
-        { status: 403, code: 'forbidden', message: 'no' },
-      ),
-  },
-  {
-    step: 'Verify SSH host key',
-    error: /presented an SSH host key other than the one fleetbot pinned for it/,
-    fault: 'wrong-host-key',
-  },
-  {
-    step: 'Upload agent, config and secrets',
-    error: /Creating the app folder failed on the machine/,
-    fault: 'folder-fails',
-  },
-  {
-    step: 'Start agent service',
-    error: /Starting fleetbot-alice.service failed on the machine/,
-    fault: 'unit-fails',
-  },
-  {
-    step: 'Wait for local health',
-    error: /gave no healthy answer within 2 s \(injected failure: curl/,
-    fault: 'no-health',
-  },
-  { step: 'Start Caddy (TLS)', error: /Starting Caddy failed on the machine/, fault: 'caddy-fails' },
-  { step: 'Check https://alice.agents.example.test/health', error: /connection refused/, fault: 'no-https' },
-];
-
 describe('a failure at any deploy step rolls everything back', () => {
-  it.each(injections)('$step', async ({ step, error, fault, inject }) => {
-    const { s, cloud } = await setup();
-    await s.type('/image build swe');
-    inject?.(cloud);
-    if (fault) cloud.machines.inject(fault);
-    await s.type('/deploy swe alice --provider hetzner');
-    const final = s.find(/Deploy alice/)!.versions.at(-1)!;
-    expect(final).toMatch(/^❌ Failed, rolled back: Deploy alice/);
-    const failed = final.split('\n').find((l) => l.startsWith(`❌ ${step}: `));
-    expect(failed).toMatch(error);
-    if (step !== 'Create server') expect(final).toContain('↩️ Create server: cleaned up');
-    expect(final).toContain('Everything this job created was removed.');
-    expect(cloud.hetzner.servers()).toEqual([]);
-    expect(cloud.cloudflare.records()).toEqual([]);
-    await s.type('/list --all');
-    expect(s.lastText()).toMatch(/alice swe · hetzner · failed/);
+  it.each(stepFaults)('$step', async (stepFault) => {
+    const bot = await setup();
+    await expectStepRollsBack(bot, stepFault);
+    await bot.s.type('/list --all');
+    expect(bot.s.lastText()).toMatch(/alice swe · hetzner · failed/);
   });
 });

@@ -95,6 +95,14 @@ describe('Cloudflare DNS client against the fake API', () => {
     expect(fake.requests.filter((r) => r.method === 'POST' && r.status === 200)).toHaveLength(1);
   });
 
+  it('treats a success that is not JSON as a lost answer and retries it', async () => {
+    const { client } = clientFor();
+    fake.failNext({ method: 'GET' }, { malformedJson: true });
+    fake.failNext({ method: 'POST' }, { malformedJson: true });
+    await client.upsertA('g.agents.example.test', '203.0.113.3', { ttl: 60, comment: 'x' });
+    expect(fake.records()).toHaveLength(1);
+  });
+
   it('explains a name clash with a record of another type', async () => {
     const { client } = clientFor();
     fake.failNext(

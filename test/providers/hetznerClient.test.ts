@@ -109,6 +109,17 @@ describe('Hetzner client against the fake API', () => {
     ).toBe(true);
   });
 
+  it('treats a success that is not JSON as a lost answer: reads again, and looks up a create before repeating it', async () => {
+    const { client } = clientFor(fake);
+    fake.failNext({ method: 'GET', path: '/locations' }, { malformedJson: true });
+    fake.failNext({ method: 'POST', path: '/servers' }, { malformedJson: true, status: 201 });
+    expect((await client.locations()).map((l) => l.name)).toContain('nbg1');
+    await client.createServer(server('garbled'));
+    expect(fake.servers().map((s) => s.name)).toEqual(['garbled']);
+    const calls = fake.requests.filter((r) => r.path === '/servers').map((r) => r.method);
+    expect(calls).toEqual(['POST', 'GET', 'POST']);
+  });
+
   it('creates again after a 5xx only once the lookup shows nothing was created', async () => {
     const { client } = clientFor(fake);
     fake.failNext(

@@ -8,14 +8,20 @@ import { startFakeHetzner } from '../fakes/hetzner/index.js';
 import { silentLog } from './env.js';
 import { fakeMachines } from './fakeMachines.js';
 
+export type HetznerCloudOptions = {
+  /** Per-request timeout of both API clients; short in fault tests so a held-back answer times out quickly. */
+  timeoutMs?: number;
+};
+
 /** Fake Hetzner and Cloudflare APIs, fake machines behind them, and the real hetzner provider pointed at all three. */
-export async function startHetznerCloud() {
+export async function startHetznerCloud(opts: HetznerCloudOptions = {}) {
   const hetzner = await startFakeHetzner({ bootDelayMs: 60, actionDelayMs: 20 });
   const cloudflare = await startFakeCloudflare({ zoneName: 'agents.example.test' });
   const machines = fakeMachines(hetzner, { sshDelayMs: 250 });
   const login = generateHostKey('fleetbot login');
   const clock = systemClock;
   const retry = { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 };
+  const timeout = opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs };
   const provider = createHetznerProvider({
     hetzner: createHetznerClient({
       token: hetzner.token,
@@ -24,6 +30,7 @@ export async function startHetznerCloud() {
       log: silentLog,
       pollMs: 20,
       retry,
+      ...timeout,
     }),
     dns: createCloudflareClient({
       token: cloudflare.token,
@@ -31,6 +38,7 @@ export async function startHetznerCloud() {
       apiBase: cloudflare.apiBase,
       clock,
       retry,
+      ...timeout,
     }),
     domain: 'agents.example.test',
     log: silentLog,

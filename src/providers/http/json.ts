@@ -36,6 +36,8 @@ export async function sendJson(
 ): Promise<JsonReply> {
   const timeout = AbortSignal.timeout(opts.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+  let reply: JsonReply;
+  let notJson = false;
   try {
     const res = await request(url, {
       method: opts.method,
@@ -56,9 +58,10 @@ export async function sendJson(
         body = JSON.parse(text);
       } catch {
         body = text;
+        notJson = true;
       }
     }
-    return { status: res.statusCode, headers: res.headers, body };
+    reply = { status: res.statusCode, headers: res.headers, body };
   } catch (err) {
     if (opts.signal?.aborted) throw opts.signal.reason;
     const timedOut = timeout.aborted;
@@ -67,6 +70,11 @@ export async function sendJson(
       timedOut,
     );
   }
+  // A success that is not JSON was cut off or mangled on the way: its answer is lost, as after a reset,
+  // so it is retried wherever a reset is. An error page in HTML is still an answer.
+  if (notJson && reply.status < 400)
+    throw new NetworkError('the answer was not JSON (cut off on the way?)', false);
+  return reply;
 }
 
 export const header = (reply: JsonReply, name: string): string | undefined => {
