@@ -173,6 +173,7 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
   const store = openStore(config.dbPath, clock);
   seedAccess(store, config, deps.bridges);
 
+  const metrics = deps.metrics ?? createMetrics();
   const providers = new Map<string, Provider>([
     [
       'local',
@@ -187,7 +188,10 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
   if (config.hetzner)
     providers.set(
       'hetzner',
-      hetznerFromConfig(config.hetzner, config.ssh, clock, log.child({ provider: 'hetzner' })),
+      hetznerFromConfig(config.hetzner, config.ssh, clock, log.child({ provider: 'hetzner' }), (call) => {
+        metrics.cloudCall('hetzner', call.method, call.outcome);
+        if (call.remaining !== undefined) metrics.cloudBudget('hetzner', call.remaining);
+      }),
     );
   if (config.sshHosts) providers.set('ssh', sshHostsFromConfig(config.sshHosts, config.ssh, clock));
   for (const provider of deps.providers ?? []) providers.set(provider.name, provider);
@@ -266,7 +270,6 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
     afterCycle: () => alerts.settleFlapping(),
   });
   jobs.onFinished((job, outcome) => alerts.jobFinished(job, outcome));
-  const metrics = deps.metrics ?? createMetrics();
   metrics.attach({ store, queueDepth: () => jobs.depth() });
   jobs.onFinished(async (job, outcome) => metrics.jobFinished(job, outcome));
   if (deps.http) serveHealth(deps.http, { store, bridges: deps.bridges, metrics });

@@ -39,6 +39,24 @@ describe('Hetzner client against the fake API', () => {
     fake = await startFakeHetzner({ bootDelayMs: 20, actionDelayMs: 10, perPageMax: 2 });
   });
 
+  it('reports each call and the rate budget left, for /metrics', async () => {
+    const calls: unknown[] = [];
+    const client = createHetznerClient({
+      token: fake.token,
+      endpoint: fake.endpoint,
+      clock: instantClock(),
+      log: silentLog,
+      retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
+      observe: (call) => calls.push(call),
+    });
+    await client.listServers('managed-by=fleetbot');
+    await client.getServer(999_999);
+    expect(calls).toEqual([
+      { method: 'GET', outcome: 'ok', remaining: expect.any(Number) as number },
+      { method: 'GET', outcome: 'error', remaining: expect.any(Number) as number },
+    ]);
+  });
+
   it('creates a server with its labels, follows pagination when listing, and deletes it', async () => {
     const { client } = clientFor(fake);
     for (const name of ['a1', 'a2', 'a3', 'a4', 'a5']) await client.createServer(server(name));

@@ -31,6 +31,8 @@ export type HetznerClientOptions = {
   maxBudgetPauseMs?: number;
   /** How often a running action is polled. */
   pollMs?: number;
+  /** Told about every call (method and path template) and the rate budget left, for metrics. */
+  observe?: (call: { method: string; outcome: 'ok' | 'error' | 'rate_limited'; remaining?: number }) => void;
 };
 
 export type CreateServerRequest = {
@@ -90,6 +92,12 @@ export function createHetznerClient(opts: HetznerClientOptions) {
       ...(call.signal ? { signal: call.signal } : {}),
     });
     budget.observe(reply);
+    const remaining = Number(reply.headers['ratelimit-remaining']);
+    opts.observe?.({
+      method: call.method,
+      outcome: reply.status === 429 ? 'rate_limited' : reply.status >= 400 ? 'error' : 'ok',
+      ...(Number.isFinite(remaining) ? { remaining } : {}),
+    });
     if (reply.status >= 400) throw hetznerError(reply, call.what);
     return reply;
   };

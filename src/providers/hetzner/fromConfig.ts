@@ -5,7 +5,7 @@ import type { Provider } from '../../core/provider.js';
 import { createCloudflareClient } from '../cloudflare/client.js';
 import { productionMachineDeps } from '../machine/production.js';
 import { sshLogin } from '../ssh/login.js';
-import { createHetznerClient } from './client.js';
+import { createHetznerClient, type HetznerClientOptions } from './client.js';
 import { createHetznerProvider } from './index.js';
 
 /** The hetzner provider with production timings, built only when its settings are all there. */
@@ -14,6 +14,7 @@ export function hetznerFromConfig(
   ssh: Config['ssh'],
   clock: Clock,
   log: Logger,
+  observe?: HetznerClientOptions['observe'],
 ): Provider {
   const login = sshLogin(ssh);
   return createHetznerProvider({
@@ -22,6 +23,7 @@ export function hetznerFromConfig(
       endpoint: config.endpoint,
       clock,
       log: log.child({ api: 'hetzner' }),
+      ...(observe ? { observe } : {}),
     }),
     dns: createCloudflareClient({ ...config.cloudflare, clock }),
     domain: config.domain,
