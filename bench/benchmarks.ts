@@ -1,0 +1,6 @@
+import type { Benchmark } from './row.js';
+
+/** Every benchmark by id, loaded only in the process that runs it. */
+export const benchmarks: Record<string, () => Promise<Benchmark>> = {
+  B1: async () => (await import('./b1-commandLatency.js')).commandLatency,
+};
