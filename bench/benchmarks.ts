@@ -3,4 +3,6 @@ import type { Benchmark } from './row.js';
 /** Every benchmark by id, loaded only in the process that runs it. */
 export const benchmarks: Record<string, () => Promise<Benchmark>> = {
   B1: async () => (await import('./b1-commandLatency.js')).commandLatency,
+  B2: async () => (await import('./b2-deployCriticalPath.js')).deployCriticalPath,
+  B3: async () => (await import('./b3-hetznerRequests.js')).hetznerRequests,
 };

@@ -1,5 +1,4 @@
 import { Bot } from 'grammy';
-import type { FakeTelegram } from '../../test/fakes/telegram/index.js';
 
 /** grammY types its signals with a polyfill's AbortSignal; Node's own is what it receives at run time. */
 type GrammySignal = Parameters<Bot['api']['getMe']>[0];
@@ -9,7 +8,10 @@ type GrammySignal = Parameters<Bot['api']['getMe']>[0];
  * update to grammY without waiting for the previous one, as fleetbot's bridge does per chat, so the
  * comparison is of the work per command and not of grammY's sequential bot.start().
  */
-export async function startMinimalBot(fake: FakeTelegram): Promise<{ stop: () => Promise<void> }> {
+export async function startMinimalBot(fake: {
+  apiRoot: string;
+  token: string;
+}): Promise<{ stop: () => Promise<void> }> {
   const bot = new Bot(fake.token, { client: { apiRoot: fake.apiRoot } });
   bot.command('whoami', (ctx) => ctx.reply(`You are ${ctx.from?.id ?? '?'}`));
   await bot.init();

@@ -6,13 +6,15 @@ import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
 import { startFakeCloudflare } from '../fakes/cloudflare/index.js';
 import { startFakeHetzner } from '../fakes/hetzner/index.js';
 import { silentLog } from './env.js';
-import { fakeMachines } from './fakeMachines.js';
+import { fakeMachines, type MachineTimings } from './fakeMachines.js';
 
 /** Fake Hetzner and Cloudflare APIs, fake machines behind them, and the real hetzner provider pointed at all three. */
-export async function startHetznerCloud() {
-  const hetzner = await startFakeHetzner({ bootDelayMs: 60, actionDelayMs: 20 });
+export async function startHetznerCloud(
+  timings: Partial<MachineTimings> & { bootDelayMs?: number; pollMs?: number } = {},
+) {
+  const hetzner = await startFakeHetzner({ bootDelayMs: timings.bootDelayMs ?? 60, actionDelayMs: 20 });
   const cloudflare = await startFakeCloudflare({ zoneName: 'agents.example.test' });
-  const machines = fakeMachines(hetzner, { sshDelayMs: 250 });
+  const machines = fakeMachines(hetzner, { sshDelayMs: 250, ...timings });
   const login = generateHostKey('fleetbot login');
   const clock = systemClock;
   const retry = { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 };
@@ -22,7 +24,7 @@ export async function startHetznerCloud() {
       endpoint: hetzner.endpoint,
       clock,
       log: silentLog,
-      pollMs: 20,
+      pollMs: timings.pollMs ?? 20,
       retry,
     }),
     dns: createCloudflareClient({
@@ -44,9 +46,9 @@ export async function startHetznerCloud() {
       publicHealth: machines.publicHealth,
       timings: {
         sshDeadlineMs: 5_000,
-        healthDeadlineMs: 1_500,
-        tlsDeadlineMs: 1_500,
-        pollMs: 50,
+        healthDeadlineMs: 1_500 + (timings.healthDelayMs ?? 0),
+        tlsDeadlineMs: 1_500 + (timings.tlsDelayMs ?? 0),
+        pollMs: timings.pollMs ?? 50,
         commandTimeoutMs: 10_000,
       },
     },
