@@ -7,4 +7,5 @@ export const benchmarks: Record<string, () => Promise<Benchmark>> = {
   B3: async () => (await import('./b3-hetznerRequests.js')).hetznerRequests,
   B4: async () => (await import('./b4-concurrentDeploys.js')).concurrentDeploys,
   B5: async () => (await import('./b5-oneChatJobs.js')).oneChatJobs,
+  B6: async () => (await import('./b6-monitorCycle.js')).monitorCycle,
 };
