@@ -24,7 +24,7 @@ import type { Bridge } from './core/types.js';
 import { createLocalProvider, type LocalOptions } from './providers/local/index.js';
 import { hetznerFromConfig } from './providers/hetzner/fromConfig.js';
 import { createConsoleBridge, type ConsoleBridge } from './bridges/console/index.js';
-import { createSlackBridge } from './bridges/slack/index.js';
+import { createLazySlackBridge } from './bridges/slack/lazy.js';
 import { createTelegramBridge } from './bridges/telegram/index.js';
 import type { Readable, Writable } from 'node:stream';
 import type { HttpServer } from './core/httpServer.js';
@@ -92,7 +92,7 @@ export function createBridges(
     const receiving = mode.kind === 'socket' ? mode : io.http ? { ...mode, http: io.http } : undefined;
     if (!receiving) throw new Error('Slack HTTP mode needs FLEETBOT_HTTP_PORT');
     bridges.push(
-      createSlackBridge({
+      createLazySlackBridge({
         botToken: config.slack.botToken,
         apiUrl: config.slack.apiUrl,
         mode: receiving,
