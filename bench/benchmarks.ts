@@ -8,4 +8,5 @@ export const benchmarks: Record<string, () => Promise<Benchmark>> = {
   B4: async () => (await import('./b4-concurrentDeploys.js')).concurrentDeploys,
   B5: async () => (await import('./b5-oneChatJobs.js')).oneChatJobs,
   B6: async () => (await import('./b6-monitorCycle.js')).monitorCycle,
+  B7: async () => (await import('./b7-startup.js')).startup,
 };

@@ -55,4 +55,6 @@ writeFileSync(
     2,
   )}\n`,
 );
-if (!rows.every(met)) process.exitCode = 1;
+// The quick run is a smoke test of the benchmarks themselves at small counts; only a full run's
+// figures are held to the targets.
+if (!quick && !rows.every(met)) process.exitCode = 1;
