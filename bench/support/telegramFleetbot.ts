@@ -1,26 +1,18 @@
-import { createTelegramBridge } from '../../src/bridges/telegram/index.js';
-import { systemClock } from '../../src/core/clock.js';
-import { commandMenu } from '../../src/main.js';
 import { startChatBot } from '../../test/support/chatBot.js';
-import { silentLog, tempDir } from '../../test/support/env.js';
+import { tempDir } from '../../test/support/env.js';
+import { fakeTelegramBridge, scaledPace } from '../../test/support/telegramSession.js';
 
 /**
- * fleetbot with its real Telegram bridge pointed at a fake in another process. Pacing is the bridge's
- * own, scaled to the fake's flood limits (20 calls a second per chat, 600 a minute per group) the way
- * the Telegram test sessions scale it.
+ * fleetbot with its real Telegram bridge pointed at a fake in another process, paced as the Telegram
+ * test sessions pace it: scaled to the fake's flood limits so they are not what is measured.
  */
 export async function startTelegramFleetbot(fake: { apiRoot: string; token: string }, admins: number[]) {
   const tmp = tempDir('fleetbot-bench-');
-  const bridge = createTelegramBridge({
-    token: fake.token,
-    apiRoot: fake.apiRoot,
-    log: silentLog,
-    clock: systemClock,
-    menu: commandMenu(),
+  const bridge = fakeTelegramBridge(fake, {
     onFatal: (err) => {
       throw err;
     },
-    pace: { private: { minIntervalMs: 60 }, group: { minIntervalMs: 60, perMinute: 600 } },
+    pace: scaledPace,
     pollTimeoutSeconds: 1,
   });
   const { bot } = await startChatBot(
