@@ -49,8 +49,10 @@ export const concurrentDeploys: Benchmark = async ({ quick }) => {
     const single = await repeat(quick ? 2 : 3, () => deployAll(1));
     const allMs = median(await repeat(quick ? 1 : 3, () => deployAll(n)));
     const jobs = bot.store.jobs.recent(10_000);
-    if (jobs.length !== seq || jobs.some((j) => j.status !== 'succeeded'))
-      throw new Error(`of ${seq} deploys ${jobs.filter((j) => j.status === 'succeeded').length} succeeded`);
+    if (jobs.length !== seq) throw new Error(`${seq} deploys sent, ${jobs.length} jobs made`);
+    const failures = jobs
+      .filter((j) => j.status !== 'succeeded')
+      .flatMap((j) => bot.store.steps.forJob(j.id).flatMap((step) => (step.error ? [step.error] : [])));
     const peakMB = process.resourceUsage().maxRSS / 1024;
     const oneMs = median(single);
     return [
@@ -64,6 +66,14 @@ export const concurrentDeploys: Benchmark = async ({ quick }) => {
       },
       { id: 'B4', what: 'peak RSS of the bot process', measured: peakMB, unit: 'MB', target: 250 },
       { id: 'B4', what: 'SQLITE_BUSY errors', measured: busy.count(), unit: '', target: 0 },
+      {
+        id: 'B4',
+        what: `deploys that failed, of ${seq}`,
+        measured: jobs.filter((j) => j.status !== 'succeeded').length,
+        unit: '',
+        target: 0,
+        detail: { failures },
+      },
     ];
   } finally {
     for (const agent of bot.store.agents.list().filter((a) => a.status === 'running'))
