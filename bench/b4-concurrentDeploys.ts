@@ -4,6 +4,7 @@ import { memoryBridge } from '../test/support/memoryBridge.js';
 import type { Benchmark } from './row.js';
 import { median, repeat } from './stats.js';
 import { countingLog } from './support/countingLog.js';
+import { destroyAll } from './support/destroyAll.js';
 
 const chat = { platform: 'telegram', chatId: '1001' } as const;
 const user = { platform: 'telegram', userId: '1001' } as const;
@@ -76,9 +77,7 @@ export const concurrentDeploys: Benchmark = async ({ quick }) => {
       },
     ];
   } finally {
-    for (const agent of bot.store.agents.list().filter((a) => a.status === 'running'))
-      bot.fleet.destroy({ agent, requester: 'telegram:1001', chat });
-    await bot.idle();
+    await destroyAll(bot, 'telegram:1001');
     await bot.stop();
     tmp.cleanup();
   }

@@ -3,6 +3,7 @@ import { tempDir } from '../test/support/env.js';
 import { ann, annDm, startTelegramBot } from '../test/support/telegramSession.js';
 import type { Benchmark } from './row.js';
 import { median, repeat } from './stats.js';
+import { destroyAll } from './support/destroyAll.js';
 
 /** The bridge's own default pacing, against the fake's default flood limits (1 a second per chat, bursts of 3). */
 const realPace = { private: { minIntervalMs: 1000 }, group: { minIntervalMs: 1000, perMinute: 20 } };
@@ -28,6 +29,7 @@ async function oneChat(n: number): Promise<{ tooManyRequests: number; maxEdits: 
     s.fake.assertNoViolations();
     return { tooManyRequests: s.fake.stats.tooManyRequests, maxEdits: Math.max(...edits), steps };
   } finally {
+    await destroyAll(s.bot, `telegram:${ann.id}`);
     await s.stop();
     tmp.cleanup();
   }
