@@ -26,7 +26,7 @@ import { createLocalProvider, type LocalOptions } from './providers/local/index.
 import { hetznerFromConfig } from './providers/hetzner/fromConfig.js';
 import { sshHostsFromConfig } from './providers/sshHosts/fromConfig.js';
 import { createConsoleBridge, type ConsoleBridge } from './bridges/console/index.js';
-import { createSlackBridge } from './bridges/slack/index.js';
+import { createLazySlackBridge } from './bridges/slack/lazy.js';
 import { createTelegramBridge } from './bridges/telegram/index.js';
 import type { Readable, Writable } from 'node:stream';
 import type { HttpServer } from './core/httpServer.js';
@@ -94,7 +94,7 @@ export function createBridges(
     const receiving = mode.kind === 'socket' ? mode : io.http ? { ...mode, http: io.http } : undefined;
     if (!receiving) throw new Error('Slack HTTP mode needs FLEETBOT_HTTP_PORT');
     bridges.push(
-      createSlackBridge({
+      createLazySlackBridge({
         botToken: config.slack.botToken,
         apiUrl: config.slack.apiUrl,
         mode: receiving,

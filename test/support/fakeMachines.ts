@@ -67,7 +67,16 @@ const freePort = (): Promise<number> =>
 export type MachineFault =
   'wrong-host-key' | 'folder-fails' | 'unit-fails' | 'no-health' | 'caddy-fails' | 'no-https';
 
-export function fakeMachines(hetzner: FakeHetzner | undefined, opts: { sshDelayMs: number }) {
+export type MachineTimings = {
+  /** sshd answers this long after the server is created (so the SSH gap is this minus the boot). */
+  sshDelayMs: number;
+  /** The agent's health endpoint fails for this long after its unit starts, as a slow runtime would. */
+  healthDelayMs?: number;
+  /** HTTPS fails for this long after Caddy starts, as while it obtains a certificate. */
+  tlsDelayMs?: number;
+};
+
+export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineTimings) {
   let fault: MachineFault | undefined;
   type Machine = {
     root: string;
@@ -79,6 +88,8 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: { sshDelayM
     caddy?: Server;
     caddyPort?: number;
     caddyHost?: string;
+    agentStartedAt?: number;
+    caddyStartedAt?: number;
     /** What happened, in order, for assertions about ordering (agent healthy before Caddy). */
     events: string[];
   };
@@ -103,6 +114,7 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: { sshDelayM
     m.agentPort = await freePort();
     mkdirSync(local(m, '/var/log'), { recursive: true });
     const log = openSync(local(m, `/var/log/${unit}.log`), 'a');
+    m.agentStartedAt = Date.now();
     m.agent = spawn(
       process.execPath,
       args.slice(1).map((a) => local(m, a)),
@@ -136,12 +148,14 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: { sshDelayM
     });
     await new Promise<void>((resolve) => m.caddy!.listen(0, '127.0.0.1', resolve));
     m.caddyPort = (m.caddy.address() as AddressInfo).port;
+    m.caddyStartedAt = Date.now();
     m.events.push('start caddy');
   };
 
   const curl = async (m: Machine, url: string): Promise<ExecReply> => {
     const match = /^http:\/\/127\.0\.0\.1:3100(\/.*)$/.exec(url);
-    if (!match || !m.agent || m.agentPort === undefined)
+    const warming = Date.now() - (m.agentStartedAt ?? 0) < (opts.healthDelayMs ?? 0);
+    if (!match || !m.agent || m.agentPort === undefined || warming)
       return { code: 7, stderr: 'curl: (7) Failed to connect' };
     try {
       const res = await fetch(`http://127.0.0.1:${m.agentPort}${match[1]}`);
@@ -298,7 +312,8 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: { sshDelayM
     publicHealth: (url: string, expectName: string, signal: AbortSignal): Promise<AgentHealth> => {
       const u = new URL(url);
       const m = [...machines.values()].find((x) => x.caddyHost === u.hostname && x.caddyPort);
-      if (!m || fault === 'no-https')
+      const issuing = Date.now() - (m?.caddyStartedAt ?? 0) < (opts.tlsDelayMs ?? 0);
+      if (!m || fault === 'no-https' || issuing)
         return Promise.resolve({ state: 'unhealthy', detail: `cannot reach ${url}: connection refused` });
       return checkHealth(`http://127.0.0.1:${m.caddyPort}${u.pathname}`, {
         timeoutMs: 2_000,

@@ -6,29 +6,32 @@ import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
 import { startFakeCloudflare } from '../fakes/cloudflare/index.js';
 import { startFakeHetzner } from '../fakes/hetzner/index.js';
 import { silentLog } from './env.js';
-import { fakeMachines } from './fakeMachines.js';
+import { fakeMachines, type MachineTimings } from './fakeMachines.js';
 
-export type HetznerCloudOptions = {
+export type HetznerCloudOptions = Partial<MachineTimings> & {
   /** Per-request timeout of both API clients; short in fault tests so a held-back answer times out quickly. */
   timeoutMs?: number;
+  bootDelayMs?: number;
+  pollMs?: number;
 };
 
 /** Fake Hetzner and Cloudflare APIs, fake machines behind them, and the real hetzner provider pointed at all three. */
 export async function startHetznerCloud(opts: HetznerCloudOptions = {}) {
-  const hetzner = await startFakeHetzner({ bootDelayMs: 60, actionDelayMs: 20 });
+  const { timeoutMs, bootDelayMs = 60, pollMs, ...timings } = opts;
+  const hetzner = await startFakeHetzner({ bootDelayMs, actionDelayMs: 20 });
   const cloudflare = await startFakeCloudflare({ zoneName: 'agents.example.test' });
-  const machines = fakeMachines(hetzner, { sshDelayMs: 250 });
+  const machines = fakeMachines(hetzner, { sshDelayMs: 250, ...timings });
   const login = generateHostKey('fleetbot login');
   const clock = systemClock;
   const retry = { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 };
-  const timeout = opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs };
+  const timeout = timeoutMs === undefined ? {} : { timeoutMs };
   const provider = createHetznerProvider({
     hetzner: createHetznerClient({
       token: hetzner.token,
       endpoint: hetzner.endpoint,
       clock,
       log: silentLog,
-      pollMs: 20,
+      pollMs: pollMs ?? 20,
       retry,
       ...timeout,
     }),
@@ -52,9 +55,9 @@ export async function startHetznerCloud(opts: HetznerCloudOptions = {}) {
       publicHealth: machines.publicHealth,
       timings: {
         sshDeadlineMs: 5_000,
-        healthDeadlineMs: 1_500,
-        tlsDeadlineMs: 1_500,
-        pollMs: 50,
+        healthDeadlineMs: 1_500 + (timings.healthDelayMs ?? 0),
+        tlsDeadlineMs: 1_500 + (timings.tlsDelayMs ?? 0),
+        pollMs: pollMs ?? 50,
         commandTimeoutMs: 10_000,
       },
     },

@@ -18,6 +18,26 @@ export const ann: FakeUser = { id: 1001, firstName: 'Ann', username: 'ann' };
 export const bob: FakeUser = { id: 1002, firstName: 'Bob' };
 export const annDm: FakeChat = { id: 1001, type: 'private' };
 
+/** Pacing scaled to the fake's flood limits as the sessions set them (20 a second per chat, 600 a minute per group). */
+export const scaledPace: NonNullable<TelegramOptions['pace']> = {
+  private: { minIntervalMs: 60 },
+  group: { minIntervalMs: 60, perMinute: 600 },
+};
+
+/** The real Telegram bridge pointed at a fake Bot API (in this process or another), quiet and on real time. */
+export const fakeTelegramBridge = (
+  fake: { token: string; apiRoot: string },
+  opts: Omit<TelegramOptions, 'token' | 'apiRoot' | 'log' | 'clock' | 'menu'>,
+) =>
+  createTelegramBridge({
+    token: fake.token,
+    apiRoot: fake.apiRoot,
+    log: silentLog,
+    clock: systemClock,
+    menu: commandMenu(),
+    ...opts,
+  });
+
 /** The bot with its Telegram bridge pointed at a fake Bot API; pacing is scaled to the fake's limits. */
 export async function startTelegramBot(
   dataDir: string,
@@ -35,14 +55,9 @@ export async function startTelegramBot(
   const fake =
     opts.fake ?? (await startFakeTelegram({ perChatPerSecond: 20, perChatBurst: 3, groupPerMinute: 600 }));
   const fatal: Error[] = [];
-  const bridge = createTelegramBridge({
-    token: fake.token,
-    apiRoot: fake.apiRoot,
-    log: silentLog,
-    clock: systemClock,
-    menu: commandMenu(),
+  const bridge = fakeTelegramBridge(fake, {
     onFatal: (err) => fatal.push(err),
-    pace: opts.pace ?? { private: { minIntervalMs: 60 }, group: { minIntervalMs: 60, perMinute: 600 } },
+    pace: opts.pace ?? scaledPace,
     conflictBackoffMs: [50, 100],
     pollTimeoutSeconds: 1,
     retryBaseMs: 20,

@@ -1,4 +1,5 @@
 import { App, SocketModeReceiver, webApi, type Receiver } from '@slack/bolt';
+import { slackLimits } from './limits.js';
 import { z } from 'zod';
 import type { Clock } from '../../core/clock.js';
 import { RateLimitedError } from '../../core/errors.js';
@@ -261,7 +262,7 @@ export function createSlackBridge(opts: SlackOptions): Bridge {
 
   return {
     platform: 'slack',
-    limits: { maxTextLength: 3000 * sectionsPerMessage, minEditIntervalMs: opts.paceMs ?? 1000 },
+    limits: slackLimits(opts),
     get username() {
       return username;
     },

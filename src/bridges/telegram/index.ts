@@ -217,16 +217,30 @@ export function createTelegramBridge(opts: TelegramOptions): Bridge {
   };
 
   /**
-   * Every update once: its id is recorded before it is handled, so after a crash it is skipped rather
-   * than run twice (a repeated /deploy or button press would be worse than a lost one).
+   * Every update once: the batch's last id is recorded before any of it is handled, so after a crash
+   * it is skipped rather than run twice (a repeated /deploy or button press would be worse than a lost
+   * one). One cursor write per batch, not per update: a burst of commands costs one SQLite write.
    */
-  function handleUpdate(raw: unknown, deliver: InboundHandler): void {
-    const updateId = (raw as { update_id?: unknown } | null)?.update_id;
-    if (typeof updateId !== 'number' || updateId < Number(host?.loadCursor(cursorKey) ?? 0)) return;
-    host?.saveCursor(cursorKey, String(updateId + 1));
+  function handleUpdates(raws: unknown[], deliver: InboundHandler): void {
+    const from = Number(host?.loadCursor(cursorKey) ?? 0);
+    const fresh = raws.filter((raw) => {
+      const updateId = (raw as { update_id?: unknown } | null)?.update_id;
+      return typeof updateId === 'number' && updateId >= from;
+    });
+    const last = fresh.at(-1) as { update_id: number } | undefined;
+    if (last === undefined) return;
+    host?.saveCursor(cursorKey, String(last.update_id + 1));
+    for (const raw of fresh) dispatch(raw, deliver);
+  }
+
+  function dispatch(raw: unknown, deliver: InboundHandler): void {
     const decoded = decodeUpdate(raw, new Date(clock.now()));
     if (decoded.kind === 'migrated') host?.chatMigrated(decoded.from, decoded.to);
-    else if (decoded.kind === 'ignored') log.debug({ updateId, reason: decoded.reason }, 'update ignored');
+    else if (decoded.kind === 'ignored')
+      log.debug(
+        { updateId: (raw as { update_id: number }).update_id, reason: decoded.reason },
+        'update ignored',
+      );
     else if (decoded.callbackQueryId) {
       const { inbound, callbackQueryId } = decoded;
       void answerPress(deliver, inbound, callbackQueryId).catch((err: unknown) =>
@@ -290,7 +304,7 @@ export function createTelegramBridge(opts: TelegramOptions): Bridge {
         await sleep(clock, wait, stopping.signal).catch(() => undefined);
         continue;
       }
-      for (const raw of updates) handleUpdate(raw, deliver);
+      handleUpdates(updates, deliver);
     }
   }
 
@@ -362,7 +376,7 @@ export function createTelegramBridge(opts: TelegramOptions): Bridge {
           }
           // Answer at once: Telegram waits for this reply before sending the chat's next update.
           res.writeHead(200).end();
-          handleUpdate(update, deliver);
+          handleUpdates([update], deliver);
         });
         await bot.api.setWebhook(
           webhook.url,

@@ -14,7 +14,26 @@ export function openDb(file: string): Db {
   db.pragma('busy_timeout = 5000');
   db.pragma('synchronous = NORMAL');
   migrate(db);
+  cacheStatements(db);
   return db;
+}
+
+/**
+ * Repositories call db.prepare on every use; compiling the SQL each time cost more than running it
+ * under load (B1 in BENCHMARKS.md). Each distinct SQL text is compiled once; SQLite recompiles a
+ * statement by itself when the schema changes under it.
+ */
+function cacheStatements(db: Db): void {
+  const compile = db.prepare.bind(db);
+  const cache = new Map<string, ReturnType<typeof compile>>();
+  db.prepare = ((sql: string) => {
+    let statement = cache.get(sql);
+    if (statement === undefined) {
+      statement = compile(sql);
+      cache.set(sql, statement);
+    }
+    return statement;
+  }) as typeof db.prepare;
 }
 
 function migrate(db: Db): void {

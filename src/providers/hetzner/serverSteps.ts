@@ -96,13 +96,17 @@ async function waitRunning(deps: ServerDeps, id: number, ctx: StepContext): Prom
   const { clock } = deps.machine;
   const deadline = clock.now() + deps.bootDeadlineMs;
   let status = 'unknown';
+  // SSH answers 10–25 s after `running`, so detecting `running` up to four polls late costs no time,
+  // and backing off keeps a 30 s boot to a handful of API requests instead of one a second.
+  let waitMs = deps.machine.timings.pollMs;
   while (clock.now() < deadline) {
     const server = await deps.hetzner.getServer(id, ctx.signal);
     if (!server)
       throw new UserError(`Server ${id} disappeared while booting; it was deleted outside fleetbot.`);
     status = server.status;
     if (status === 'running') return;
-    await sleep(clock, deps.machine.timings.pollMs, ctx.signal);
+    await sleep(clock, waitMs, ctx.signal);
+    waitMs = Math.min(waitMs * 2, deps.machine.timings.pollMs * 4);
   }
   throw new UserError(
     `Server ${id} was still ${status} after ${Math.round(deps.bootDeadlineMs / 1000)} s. Check it in the Hetzner Console; try again later or in another --location.`,

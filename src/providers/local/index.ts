@@ -37,12 +37,34 @@ export type LocalOptions = {
 
 const host = '127.0.0.1';
 
-function freePort(preferred?: number): Promise<number> {
+/**
+ * Ports handed out lately, by when. The port is closed again before the agent binds it, and the OS may
+ * offer it to the next deploy meanwhile: with 50 deploys at once two agents got the same port and one
+ * died with EADDRINUSE (B4 in BENCHMARKS.md).
+ */
+const handedOut = new Map<number, number>();
+const reservedMs = 60_000;
+
+function claim(port: number): boolean {
+  const now = performance.now();
+  for (const [p, at] of handedOut) if (now - at > reservedMs) handedOut.delete(p);
+  if (handedOut.has(port)) return false;
+  handedOut.set(port, now);
+  return true;
+}
+
+async function freePort(preferred?: number): Promise<number> {
+  const port = await probePort(preferred);
+  // An agent's own earlier port is its to reuse; a fresh one must not be one just handed to another.
+  return port === preferred || claim(port) ? port : freePort();
+}
+
+function probePort(preferred?: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
     server.once('error', (err) => {
-      if (preferred) freePort().then(resolve, reject);
+      if (preferred) probePort().then(resolve, reject);
       else reject(err);
     });
     server.listen(preferred ?? 0, host, () => {
