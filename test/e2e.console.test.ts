@@ -4,15 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { useCleanups } from './support/cleanups.js';
 import { startConsoleBot } from './support/consoleSession.js';
 import { tempDir } from './support/env.js';
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { alive } from './support/process.js';
 
 const urlIn = (text: string): string => {
   const match = /URL: (http:\/\/127\.0\.0\.1:\d+)/.exec(text);

@@ -6,15 +6,7 @@ import { silentLog, tempDir, testConfig } from './support/env.js';
 import { memoryBridge } from './support/memoryBridge.js';
 import { createFleetbot } from '../src/main.js';
 import type { Inbound } from '../src/core/types.js';
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { alive } from './support/process.js';
 
 describe('reconciliation', () => {
   const defer = useCleanups();

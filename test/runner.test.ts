@@ -22,20 +22,27 @@ function harness(clock = systemClock) {
     chat: { platform: 'console', chatId: 'local' },
   });
   const events: string[] = [];
-  const run = (plan: Plan, signal = new AbortController().signal) => {
+  /** Stores the plan's steps for the job, as submitting it does. */
+  const storeSteps = (plan: Plan) =>
     store.steps.createAll(
       job.id,
       plan.map((s) => ({ key: s.key, title: s.title })),
     );
-    return runPlan({
+  /** Runs the plan over whatever the store already holds for the job (a job taken up again). */
+  const again = (plan: Plan, extra: Partial<Parameters<typeof runPlan>[0]> = {}) =>
+    runPlan({
       jobId: job.id,
       plan,
       steps: store.steps,
       clock,
       log: silentLog,
-      signal,
+      signal: new AbortController().signal,
       onChange: () => undefined,
+      ...extra,
     });
+  const run = (plan: Plan, signal = new AbortController().signal) => {
+    storeSteps(plan);
+    return again(plan, { signal });
   };
   const step = (key: string, extra: Partial<Step> = {}): Step => ({
     key,
@@ -54,6 +61,8 @@ function harness(clock = systemClock) {
     job,
     events,
     run,
+    again,
+    stepsOf: storeSteps,
     step,
     statuses: () => store.steps.forJob(job.id).map((s) => `${s.key}:${s.status}`),
   };
@@ -200,22 +209,11 @@ describe('job runner', () => {
   it('takes a job up after a restart: finished steps are not run again, their outputs are reused', async () => {
     const h = harness();
     const plan = [h.step('a'), h.step('b', { run: async (ctx) => ({ sawA: ctx.outputs.a }) }), h.step('c')];
-    h.store.steps.createAll(
-      h.job.id,
-      plan.map((s) => ({ key: s.key, title: s.title })),
-    );
+    h.stepsOf(plan);
     h.store.steps.mark(h.job.id, 0, 'running');
     h.store.steps.mark(h.job.id, 0, 'done', { output: { a: 'from-before' } });
     h.store.steps.mark(h.job.id, 1, 'running', { output: { half: 1 } });
-    const outcome = await runPlan({
-      jobId: h.job.id,
-      plan,
-      steps: h.store.steps,
-      clock: systemClock,
-      log: silentLog,
-      signal: new AbortController().signal,
-      onChange: () => undefined,
-    });
+    const outcome = await h.again(plan);
     expect(outcome).toMatchObject({
       status: 'succeeded',
       outputs: { a: { a: 'from-before' }, b: { half: 1, sawA: { a: 'from-before' } } },
@@ -227,22 +225,10 @@ describe('job runner', () => {
   it('rolls back from the record alone, undoing a step that was cut off midway too', async () => {
     const h = harness();
     const plan = [h.step('a'), h.step('b'), h.step('c')];
-    h.store.steps.createAll(
-      h.job.id,
-      plan.map((s) => ({ key: s.key, title: s.title })),
-    );
+    h.stepsOf(plan);
     h.store.steps.mark(h.job.id, 0, 'done', { output: { a: 'server-1' } });
     h.store.steps.mark(h.job.id, 1, 'running', { output: { b: 'record-7' } });
-    const outcome = await runPlan({
-      jobId: h.job.id,
-      plan,
-      steps: h.store.steps,
-      clock: systemClock,
-      log: silentLog,
-      signal: new AbortController().signal,
-      rollback: 'restarted mid-step',
-      onChange: () => undefined,
-    });
+    const outcome = await h.again(plan, { rollback: 'restarted mid-step' });
     expect(outcome).toMatchObject({ status: 'rolled_back', error: 'restarted mid-step' });
     expect(h.events).toEqual(['undo b {"b":"record-7"}', 'undo a {"a":"server-1"}']);
     expect(h.statuses()).toEqual(['a:undone', 'b:undone', 'c:skipped']);
@@ -252,20 +238,8 @@ describe('job runner', () => {
     const h = harness();
     const pause = new AbortController();
     const plan = [h.step('a', { run: async () => (pause.abort(), { a: 1 }) }), h.step('b')];
-    h.store.steps.createAll(
-      h.job.id,
-      plan.map((s) => ({ key: s.key, title: s.title })),
-    );
-    const outcome = await runPlan({
-      jobId: h.job.id,
-      plan,
-      steps: h.store.steps,
-      clock: systemClock,
-      log: silentLog,
-      signal: new AbortController().signal,
-      pause: pause.signal,
-      onChange: () => undefined,
-    });
+    h.stepsOf(plan);
+    const outcome = await h.again(plan, { pause: pause.signal });
     expect(outcome.status).toBe('paused');
     expect(h.statuses()).toEqual(['a:done', 'b:waiting']);
   });

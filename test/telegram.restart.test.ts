@@ -6,18 +6,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeTelegram } from './fakes/telegram/index.js';
 import { tempDir } from './support/env.js';
 import { ann, annDm } from './support/telegramSession.js';
+import { alive } from './support/process.js';
 
 const tmp = tempDir('fleetbot-restart-');
 afterAll(() => tmp.cleanup());
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('a kill -9 of the bot in the middle of a deploy', () => {
   it('neither repeats the command nor loses the card, and carries on where it stopped', async () => {
