@@ -131,6 +131,33 @@ describe('running fleetbot as a service', () => {
     expect(broken.join('\n')).not.toContain('x'.repeat(64));
   });
 
+  it('doctor tells which SSH host has no pinned key and how to pin it', async () => {
+    const tmp = tempDir();
+    defer(tmp.cleanup);
+    const knownHosts = path.join(tmp.dir, 'known_hosts');
+    const key = generateHostKey('lab1').publicKey;
+    writeFileSync(knownHosts, `203.0.113.7 ${key}\n`);
+    const env = {
+      FLEETBOT_DATA_DIR: tmp.dir,
+      FLEETBOT_SSH_HOSTS: 'lab1=agent@203.0.113.7,lab2=root@198.51.100.4:2222',
+      FLEETBOT_SSH_KNOWN_HOSTS: knownHosts,
+    };
+    const lines: string[] = [];
+    expect(await runDoctor(parseConfig(env), (l) => lines.push(l))).toBe(false);
+    expect(lines.find((l) => l.includes('ssh hosts'))).toMatch(
+      /^✗ ssh hosts: no pinned host key for lab2\. Fix: fleetbot never trusts a host key on first use\..*ssh-keyscan -t ed25519 -p 2222 198\.51\.100\.4.*\[198\.51\.100\.4\]:2222 ssh-ed25519/,
+    );
+    writeFileSync(
+      knownHosts,
+      `203.0.113.7 ${key}\n[198.51.100.4]:2222 ${generateHostKey('lab2').publicKey}\n`,
+    );
+    const fixed: string[] = [];
+    await runDoctor(parseConfig(env), (l) => fixed.push(l));
+    expect(fixed.find((l) => l.includes('ssh hosts'))).toBe(
+      `✓ ssh hosts: 2 hosts, each with a pinned key in ${knownHosts}`,
+    );
+  });
+
   it('runs one command from the shell with --json, matching what the store recorded, and refuses while the bot runs', () => {
     const tmp = tempDir();
     defer(tmp.cleanup);

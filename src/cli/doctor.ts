@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
 import { Api, GrammyError } from 'grammy';
 import { pino } from 'pino';
 import { request } from 'undici';
@@ -10,6 +10,7 @@ import { loadRoles } from '../core/roles.js';
 import { openStore } from '../core/store/index.js';
 import { createCloudflareClient } from '../providers/cloudflare/client.js';
 import { createHetznerClient } from '../providers/hetzner/client.js';
+import { missingPinHelp, parseKnownHosts } from '../providers/ssh/knownHosts.js';
 import { sshLogin } from '../providers/ssh/login.js';
 
 export type CheckResult = { ok: boolean; detail: string; fix?: string };
@@ -158,6 +159,31 @@ export const checks: Check[] = [
         };
       } catch (err) {
         return { ok: false, detail: errorMessage(err) };
+      }
+    },
+  },
+  {
+    name: 'ssh hosts',
+    applies: (config) => config.sshHosts !== undefined,
+    run: async (config) => {
+      const { hosts, knownHostsFile } = config.sshHosts!;
+      try {
+        const pins = parseKnownHosts(readFileSync(knownHostsFile, 'utf8'), knownHostsFile);
+        const unpinned = hosts.filter((h) => !pins.keyFor(h.host, h.port));
+        if (unpinned.length === 0)
+          return { ok: true, detail: `${hosts.length} hosts, each with a pinned key in ${knownHostsFile}` };
+        const first = unpinned[0]!;
+        return {
+          ok: false,
+          detail: `no pinned host key for ${unpinned.map((h) => h.name).join(', ')}`,
+          fix: missingPinHelp(first.host, first.port, knownHostsFile),
+        };
+      } catch (err) {
+        return {
+          ok: false,
+          detail: errorMessage(err),
+          fix: 'create FLEETBOT_SSH_KNOWN_HOSTS with the host key of each FLEETBOT_SSH_HOSTS entry',
+        };
       }
     },
   },
