@@ -4,20 +4,29 @@ import { createHttpServer } from '../src/core/httpServer.js';
 import { startFakeTelegram, type FakeChat } from './fakes/telegram/index.js';
 import { silentLog, tempDir } from './support/env.js';
 import { useCleanups } from './support/cleanups.js';
-import { ann, annDm, startTelegramBot, telegramSessions } from './support/telegramSession.js';
+import {
+  ann,
+  annDm,
+  startTelegramBot,
+  telegramSessions,
+  type TelegramSession,
+} from './support/telegramSession.js';
 
 describe('telegram bridge under trouble', () => {
   const session = telegramSessions();
   const defer = useCleanups();
-
-  it('backs off on 409 and recovers when the other poller goes away', async () => {
-    const s = await session();
+  /** Another bot instance polling with the same token: Telegram answers our polls with 409 this often. */
+  const anotherPoller = (s: TelegramSession, times: number): void =>
     s.fake.failNext('getUpdates', {
       status: 409,
       description:
         'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
-      times: 2,
+      times,
     });
+
+  it('backs off on 409 and recovers when the other poller goes away', async () => {
+    const s = await session();
+    anotherPoller(s, 2);
     await s.say(annDm, ann, '/whoami');
     expect(s.fake.lastText(annDm.id)).toMatch(/^You: telegram:1001/);
     expect(s.fatal).toEqual([]);
@@ -25,12 +34,7 @@ describe('telegram bridge under trouble', () => {
 
   it('gives up with a clear reason when another instance keeps polling', async () => {
     const s = await session();
-    s.fake.failNext('getUpdates', {
-      status: 409,
-      description:
-        'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
-      times: 10,
-    });
+    anotherPoller(s, 10);
     await s.fake.waitFor(() => s.fatal.length > 0, 5000);
     expect(s.fatal[0]!.message).toMatch(
       /Another instance is polling Telegram with this bot token \(409 Conflict\)\. Stop the other instance/,
