@@ -61,7 +61,8 @@ describe('rendered machine files keep the invariants that broke earlier deploys'
     expect(sites).toEqual([':80 {']);
     const script = renderBuildScript();
     expect(script).toMatch(/apt-get install .*caddy/);
-    expect(script).toMatch(/^systemctl disable --now caddy$/m);
+    expect(script).toMatch(/^systemctl disable caddy$/m);
+    expect(script).toMatch(/^if \[ -d \/run\/systemd\/system \]; then systemctl stop caddy; fi$/m);
     expect(script).not.toMatch(/systemctl (enable|start|restart) .*caddy/);
     expect(script).toMatch(/^install -m 0644 "\$placeholder" \/etc\/caddy\/Caddyfile$/m);
   });
