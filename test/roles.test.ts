@@ -10,7 +10,7 @@ describe('roles', () => {
     const roles = loadRoles('templates/roles');
     expect([...roles.keys()]).toEqual(expect.arrayContaining(['swe', 'research']));
     const swe = roles.get('swe')!;
-    expect(resolveCommand(swe)).toEqual(['node', path.resolve('templates/agent/server.js')]);
+    expect(resolveCommand(swe)).toEqual(['node', path.resolve('templates/agent/server.mjs')]);
     expect(swe.agent.healthPath).toBe('/health');
   });
 

@@ -23,7 +23,7 @@ describe('a kill -9 of the bot in the middle of a deploy', () => {
         'name: slow',
         'description: An agent that takes a few seconds to start',
         'agent:',
-        `  command: [node, ${path.resolve('templates/agent/server.js')}]`,
+        `  command: [node, ${path.resolve('templates/agent/server.mjs')}]`,
         '  port: 3100',
         '  env: { AGENT_START_DELAY_MS: "4000" }',
       ].join('\n'),

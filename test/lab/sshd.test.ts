@@ -140,7 +140,7 @@ describe.skipIf(skip)('the machine install steps against sshd', () => {
     expect(await stat('secrets.env')).toBe('600 root');
     expect(await stat('agent.env')).toBe('640 root');
     expect(await stat(layout.unit)).toBe('644 root');
-    expect(await stat('server.js')).toBe('644 root');
+    expect(await stat('server.mjs')).toBe('644 root');
     const secrets = await ssh.exec(`cat ${layout.appDir}/secrets.env`, { timeoutMs: 5_000 });
     expect(secrets.stdout).toBe('ANTHROPIC_API_KEY="sk-lab-secret"\n');
 

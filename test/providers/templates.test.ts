@@ -28,9 +28,9 @@ describe('rendered machine files keep the invariants that broke earlier deploys'
     const rw = unit.match(/^ReadWritePaths=(.*)$/gm);
     expect(rw).toEqual(['ReadWritePaths=/srv/fleetbot/alice']);
     expect(unit).toMatch(/^WorkingDirectory=\/srv\/fleetbot\/alice$/m);
-    expect(unit).toMatch(/^ExecStart="\/usr\/bin\/env" "node" "\/srv\/fleetbot\/alice\/server\.js"$/m);
+    expect(unit).toMatch(/^ExecStart="\/usr\/bin\/env" "node" "\/srv\/fleetbot\/alice\/server\.mjs"$/m);
     expect(unit).toMatch(/^User=agent$/m);
-    expect(layout.files).toEqual({ 'server.js': path.resolve('templates/agent/server.js') });
+    expect(layout.files).toEqual({ 'server.mjs': path.resolve('templates/agent/server.mjs') });
   });
 
   it('cloud-init pins the generated host key, authorises the login key and never touches Caddy', () => {
