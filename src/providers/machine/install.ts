@@ -317,15 +317,39 @@ export function healthStep(
         deps,
         machine(ctx),
         async (ssh) => {
-          await pollHealthy(
-            deps,
-            deps.timings.healthDeadlineMs,
-            () => localHealth(deps, ssh, layout, ctx.signal),
-            ctx.signal,
-            `${layout.name} on the machine`,
-          );
+          try {
+            await pollHealthy(
+              deps,
+              deps.timings.healthDeadlineMs,
+              () => localHealth(deps, ssh, layout, ctx.signal),
+              ctx.signal,
+              `${layout.name} on the machine`,
+            );
+          } catch (error) {
+            if (!(error instanceof UserError)) throw error;
+            throw new UserError(
+              `${error.message}${await journalTail(deps, ssh, layout, machine(ctx).login)}`,
+            );
+          }
         },
         ctx.signal,
       ),
   };
+}
+
+/** The agent's last output lines, for a health failure: they usually say why it did not answer. */
+async function journalTail(
+  deps: MachineDeps,
+  ssh: SshSession,
+  layout: AgentLayout,
+  login: string,
+): Promise<string> {
+  try {
+    const text = await run(deps, ssh, remote.agentOutput(layout, login, 5), 'Reading the journal');
+    const lines = text.trim().split('\n').filter(Boolean);
+    return lines.length > 0 ? ` Its last output: ${lines.join(' | ')}` : '';
+  } catch {
+    // The journal only explains the failure; reading it failing must not hide the failure itself.
+    return '';
+  }
 }

@@ -38,6 +38,9 @@ export const remote = {
     ].join(' && '),
   journal: (unit: string, login: string, lines: number) =>
     `${asRoot(login)}journalctl -u ${shellWord(unit)} -n ${Math.trunc(lines)} --no-pager -o short-iso`,
+  /** The agent's own output (the unit's SyslogIdentifier), without systemd's lines about the unit. */
+  agentOutput: (l: AgentLayout, login: string, lines: number) =>
+    `${asRoot(login)}journalctl -t ${shellWord(`fleetbot-${l.name}`)} -n ${Math.trunc(lines)} --no-pager -o cat`,
   buildImage: () => `sh -s`,
   poweroffSync: () => 'sync',
 };
