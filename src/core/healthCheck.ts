@@ -1,4 +1,4 @@
-import { Agent as HttpAgent, request } from 'undici';
+import { Agent as HttpAgent, request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { errorMessage } from './errors.js';
 import type { AgentHealth } from './provider.js';
@@ -23,7 +23,13 @@ const pool = new HttpAgent({ keepAliveTimeout: 10_000, connections: 64 });
  */
 export async function checkHealth(
   url: string,
-  opts: { timeoutMs: number; expectName?: string; signal?: AbortSignal },
+  opts: {
+    timeoutMs: number;
+    expectName?: string;
+    signal?: AbortSignal;
+    /** Another connection pool, e.g. one that trusts a test CA; the shared pool otherwise. */
+    dispatcher?: Dispatcher;
+  },
 ): Promise<AgentHealth> {
   const started = performance.now();
   const signal = opts.signal
@@ -31,7 +37,7 @@ export async function checkHealth(
     : AbortSignal.timeout(opts.timeoutMs);
   try {
     const res = await request(url, {
-      dispatcher: pool,
+      dispatcher: opts.dispatcher ?? pool,
       signal,
       headersTimeout: opts.timeoutMs,
       bodyTimeout: opts.timeoutMs,

@@ -14,6 +14,7 @@ import { RequestBudget } from './rate-limit.js';
 import { buildRouter } from './routes/index.js';
 import { HetznerState, type ServerStatus } from './state.js';
 import { toFakeImage, toFakeServer, type FakeImage, type FakeServer } from './views.js';
+import type { VmBackend } from './vmBackend.js';
 
 export interface FakeHetznerOptions {
   /** Bearer token the fake accepts; default `fake-hcloud-token`. */
@@ -30,6 +31,8 @@ export interface FakeHetznerOptions {
   perPageMax?: number;
   /** HTTP status per error code where the docs are unconfirmed, e.g. `{ invalid_input: 400 }`. */
   errorStatuses?: Record<string, number>;
+  /** Real VMs behind the servers (the VM lab); without it servers are records only. */
+  vmBackend?: VmBackend;
 }
 
 export interface FakeHetzner {
@@ -46,6 +49,8 @@ export interface FakeHetzner {
   failNext(matcher: RequestMatcher, reply: InjectedReply<string>, times?: number): void;
   /** Pins a server's status (say `off`), cancelling its pending transitions. */
   setServerStatus(id: number, status: ServerStatus): void;
+  /** Adds an available x86 snapshot, as if uploaded to the project before the test; answers its ID. */
+  importSnapshot(description: string, labels: Record<string, string>): number;
   /** Awaited before POST /servers answers; receives a copy of the new server. */
   onServerCreated?: (server: FakeServer) => void | Promise<void>;
   close(): Promise<void>;
@@ -67,6 +72,7 @@ export async function startFakeHetzner(options: FakeHetznerOptions = {}): Promis
     serverCreated: async (server) => {
       await fake.onServerCreated?.(server);
     },
+    vm: options.vmBackend,
   });
 
   async function handle(request: FakeRequest, violation: (problem: string) => void): Promise<FakeReply> {
@@ -134,6 +140,7 @@ export async function startFakeHetzner(options: FakeHetznerOptions = {}): Promis
       state.advance(Date.now());
       state.forceStatus(id, status);
     },
+    importSnapshot: (description, labels) => state.importSnapshot({ description, labels }, Date.now()).id,
     close: () => server.close(),
   };
   return fake;

@@ -384,6 +384,28 @@ export class HetznerState {
     return { image, action };
   }
 
+  /** Test control: a snapshot that exists before the test, as one uploaded to a project would. */
+  importSnapshot(request: Required<Omit<CreateImageRequest, 'type'>>, now: number): ImageRecord {
+    const image: ImageRecord = {
+      id: this.#nextImageId++,
+      type: 'snapshot',
+      status: 'available',
+      name: null,
+      description: request.description,
+      labels: { ...request.labels },
+      created: isoTime(now),
+      createdFrom: null,
+      boundTo: null,
+      osFlavor: 'debian',
+      osVersion: '12',
+      architecture: 'x86',
+      diskSize: 3,
+      imageSize: 0.9,
+    };
+    this.images.set(image.id, image);
+    return image;
+  }
+
   deleteImage(id: number): void {
     const image = this.image(id);
     if (image.type === 'system') throw new HcloudError('forbidden', 'system images cannot be deleted');

@@ -4,6 +4,7 @@ import { LabelSelectorError, parseLabelSelector, type LabelPredicate } from '../
 import { linkHeader, paginate } from '../pagination.js';
 import { sortItems, type SortKeys } from '../sorting.js';
 import type { HetznerState } from '../state.js';
+import type { VmBackend } from '../vmBackend.js';
 import type { FakeServer } from '../views.js';
 
 export interface RouteDeps {
@@ -11,6 +12,8 @@ export interface RouteDeps {
   perPageMax: number;
   /** Awaited before POST /servers answers, so a VM lab can get a machine going first. */
   serverCreated(server: FakeServer): Promise<void>;
+  /** Real VMs behind the servers, in the VM lab. */
+  vm?: VmBackend | undefined;
 }
 
 export interface HandlerContext {

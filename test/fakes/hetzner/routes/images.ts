@@ -41,8 +41,10 @@ export function imageRoutes(deps: RouteDeps): RouteTable {
     [
       'DELETE',
       '/images/{id}',
-      (ctx) => {
-        state.deleteImage(idParam(ctx, 'id', 'image'));
+      async (ctx) => {
+        const id = idParam(ctx, 'id', 'image');
+        state.deleteImage(id);
+        await deps.vm?.removeImage(id);
         return { status: 204 };
       },
     ],

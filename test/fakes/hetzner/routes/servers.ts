@@ -3,11 +3,13 @@ import { renderAction, renderImage, renderServer } from '../render.js';
 import type {
   CreateImageRequest,
   CreateServerRequest,
+  HetznerState,
   PowerCommand,
   ServerRecord,
   UpdateServerRequest,
 } from '../state.js';
 import { toFakeServer } from '../views.js';
+import type { VmBackend } from '../vmBackend.js';
 import {
   anyOf,
   body,
@@ -26,14 +28,16 @@ const SORT_KEYS = {
 };
 
 export function serverRoutes(deps: RouteDeps): RouteTable {
-  const { state } = deps;
+  const { state, vm } = deps;
   const power = (command: PowerCommand): RouteTable[number] => [
     'POST',
     `/servers/{id}/actions/${command}`,
-    (ctx) =>
-      json(201, {
-        action: renderAction(state.power(idParam(ctx, 'id', 'server'), command, ctx.now), ctx.now),
-      }),
+    async (ctx) => {
+      const id = idParam(ctx, 'id', 'server');
+      const action = state.power(id, command, ctx.now);
+      if (vm) await powerVm(vm, id, command);
+      return json(201, { action: renderAction(action, ctx.now) });
+    },
   ];
 
   return [
@@ -55,6 +59,7 @@ export function serverRoutes(deps: RouteDeps): RouteTable {
       '/servers',
       async (ctx) => {
         const created = state.createServer(body<CreateServerRequest>(ctx), ctx.now);
+        if (vm) await bootVm(vm, state, created.server);
         await deps.serverCreated(toFakeServer(created.server));
         return json(201, {
           server: renderServer(created.server, state.actions),
@@ -80,10 +85,12 @@ export function serverRoutes(deps: RouteDeps): RouteTable {
     [
       'DELETE',
       '/servers/{id}',
-      (ctx) =>
-        json(200, {
-          action: renderAction(state.deleteServer(idParam(ctx, 'id', 'server'), ctx.now), ctx.now),
-        }),
+      async (ctx) => {
+        const id = idParam(ctx, 'id', 'server');
+        const action = state.deleteServer(id, ctx.now);
+        await vm?.remove(id);
+        return json(200, { action: renderAction(action, ctx.now) });
+      },
     ],
     power('poweroff'),
     power('poweron'),
@@ -92,9 +99,10 @@ export function serverRoutes(deps: RouteDeps): RouteTable {
     [
       'POST',
       '/servers/{id}/actions/create_image',
-      (ctx) => {
+      async (ctx) => {
         const id = idParam(ctx, 'id', 'server');
         const { image, action } = state.createImage(id, body<CreateImageRequest>(ctx), ctx.now);
+        await vm?.snapshot(id, image.id);
         return json(201, { image: renderImage(image), action: renderAction(action, ctx.now) });
       },
     ],
@@ -113,4 +121,25 @@ export function serverRoutes(deps: RouteDeps): RouteTable {
       },
     ],
   ];
+}
+
+/** The server's address becomes its VM's; a VM that cannot boot leaves no server behind. */
+async function bootVm(vm: VmBackend, state: HetznerState, server: ServerRecord): Promise<void> {
+  try {
+    const ip = await vm.boot({
+      id: server.id,
+      name: server.name,
+      imageId: server.image.id,
+      userData: server.userData,
+    });
+    if (server.ipv4) server.ipv4.ip = ip;
+  } catch (error) {
+    state.servers.delete(server.id);
+    throw error;
+  }
+}
+
+async function powerVm(vm: VmBackend, id: number, command: PowerCommand): Promise<void> {
+  if (command === 'poweroff' || command === 'shutdown' || command === 'reboot') await vm.powerOff(id);
+  if (command === 'poweron' || command === 'reboot') await vm.powerOn(id);
 }

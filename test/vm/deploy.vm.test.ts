@@ -1,0 +1,165 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectSsh } from '../../src/providers/ssh/session.js';
+import { approvedDestroy } from '../support/destroy.js';
+import { first, readJournal } from './journal.js';
+import { labDir, vmLabUnavailable } from './lab.js';
+import { startLabBot, type LabBot } from './labBot.js';
+import { bridgeName } from './network.js';
+import { cardPhases, pollWaiting, resultsFile, writeResults } from './phases.js';
+
+const unavailable = vmLabUnavailable();
+
+const deployPhases = [
+  'Create server',
+  'Wait for server to run',
+  'Create DNS record alice.agents.example.test',
+  'Wait for SSH',
+  'Verify SSH host key',
+  'Upload agent, config and secrets',
+  'Start agent service',
+  'Wait for local health',
+  'Start Caddy (TLS)',
+  'Check https://alice.agents.example.test/health',
+];
+
+const cleanups: (() => Promise<void> | void)[] = [];
+let bot: LabBot;
+const results: Record<string, unknown> = {};
+
+const finalCard = (pattern: RegExp): string => bot.s.find(pattern)!.versions.at(-1)!;
+/** Processes started for the lab (qemu, dnsmasq, pebble): each names a file in the lab folder. */
+const labProcesses = (): string[] =>
+  readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((pid) => {
+      try {
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        return cmdline.includes(labDir) ? [cmdline.replaceAll('\0', ' ')] : [];
+      } catch {
+        return [];
+      }
+    });
+
+describe.skipIf(unavailable !== undefined)('hetzner deploy on real VMs (VM lab)', () => {
+  beforeAll(async () => {
+    bot = await startLabBot(
+      (fn) => void cleanups.push(fn),
+      (line) => console.log(`[lab image] ${line}`),
+    );
+  });
+  afterAll(async () => {
+    for (const fn of cleanups.splice(0).reverse()) await fn();
+    writeResults(results);
+    console.log(`VM lab phase timings: ${resultsFile}`);
+  });
+
+  it('/deploy swe alice --provider hetzner passes every phase on a real machine with a pebble certificate', async () => {
+    const { s, hetzner, cloudflare, login, machine } = bot;
+    await s.type('/deploy swe alice --provider hetzner');
+    const card = finalCard(/Deploy alice/);
+    results.deploy = cardPhases(card);
+    const [server] = hetzner.servers();
+    expect(card, server ? bot.lab.vms.console(server.id) : 'no server').toMatch(
+      /^✅ Done: Deploy alice \(swe, hetzner\)/,
+    );
+    const lines = card.split('\n');
+    const order = deployPhases.map((p) => lines.findIndex((l) => l.startsWith(`✅ ${p} · `)));
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(order.every((i) => i > 0)).toBe(true);
+
+    // The server's public address is its bridge address, and the DNS record points there.
+    expect(server!.ipv4).toMatch(/^10\.79\.0\.\d+$/);
+    expect(cloudflare.records()).toEqual([
+      expect.objectContaining({ type: 'A', name: 'alice.agents.example.test', content: server!.ipv4 }),
+    ]);
+
+    // The machine presents the host key fleetbot generated and put in user_data: the pinned session works.
+    const agent = s.bot.store.agents.live('alice')!;
+    const hostKey = String(agent.resources.hostKey);
+    expect(server!.userData).toContain(hostKey);
+    const ssh = await connectSsh(
+      { host: server!.ipv4!, port: 22, username: 'root', hostKey },
+      { privateKey: login.privateKey },
+      { clock: machine.clock, deadlineMs: 30_000 },
+    );
+    try {
+      const presented = await ssh.exec('cat /etc/ssh/ssh_host_ed25519_key.pub', { timeoutMs: 30_000 });
+      expect(presented.stdout.split(' ').slice(0, 2)).toEqual(hostKey.split(' ').slice(0, 2));
+
+      // Caddy started only after the agent answered its local health check.
+      const journal = await readJournal(ssh, ['fleetbot-alice.service', 'caddy.service', 'ssh.service']);
+      const answered = first(journal, 'fleetbot-alice.service', /GET \/health 200/);
+      const caddy = journal.find((e) => e.unit === 'caddy.service');
+      expect(answered, 'the agent never answered /health').toBeDefined();
+      expect(caddy, 'Caddy never started').toBeDefined();
+      expect(caddy!.at).toBeGreaterThan(answered!.at);
+      // The certificate came from pebble, after a real HTTP-01 validation.
+      const certificate = first(journal, 'caddy.service', /certificate obtained successfully/);
+      expect(certificate?.message).toContain('alice.agents.example.test');
+
+      // What share of the deploy fleetbot spent polling after the machine was already ready.
+      const before = Date.now();
+      const guestNow = Number((await ssh.exec('date +%s%3N', { timeoutMs: 30_000 })).stdout);
+      const skew = guestNow - (before + Date.now()) / 2;
+      const job = Number(/job #(\d+)/.exec(card)![1]);
+      results.deployWaiting = pollWaiting(s.bot.store.steps.forJob(job), {
+        sshd: first(journal, 'ssh.service', /Server listening/)!.at - skew,
+        agent: first(journal, 'fleetbot-alice.service', /listening on/)!.at - skew,
+        certificate: certificate!.at - skew,
+      });
+      const unit = await ssh.exec('systemctl show fleetbot-alice.service -p ProtectSystem -p ActiveState', {
+        timeoutMs: 30_000,
+      });
+      expect(unit.stdout).toContain('ProtectSystem=strict');
+      expect(unit.stdout).toContain('ActiveState=active');
+    } finally {
+      ssh.close();
+    }
+  });
+
+  it('/logs shows the journal, /restart restarts the unit, /destroy removes the VM and the record', async () => {
+    const { s, hetzner, cloudflare } = bot;
+    await s.type('/logs alice -n 5');
+    expect(s.lastText()).toMatch(/Last \d+ log lines of alice/);
+    expect(s.lastText()).toContain('GET /health 200');
+
+    await s.type('/restart alice');
+    const restart = finalCard(/Restart alice/);
+    results.restart = cardPhases(restart);
+    expect(restart).toMatch(/^✅ Done: Restart alice/);
+    await s.type('/status alice');
+    expect(s.lastText()).toMatch(/✅ healthy/);
+
+    const [server] = hetzner.servers();
+    const destroy = await approvedDestroy(s, 'alice');
+    results.destroy = cardPhases(destroy);
+    expect(destroy).toMatch(/^✅ Done: Destroy alice/);
+    expect(hetzner.servers()).toEqual([]);
+    expect(cloudflare.records()).toEqual([]);
+    expect(existsSync(`${labDir}/qemu-${server!.id}.pid`)).toBe(false);
+    expect(existsSync(`${labDir}/server-${server!.id}.qcow2`)).toBe(false);
+  });
+
+  it('a role whose agent cannot start fails at the local health check with its journal, and rolls back', async () => {
+    const { s, hetzner, cloudflare } = bot;
+    await s.type('/deploy broken bob --provider hetzner');
+    const card = finalCard(/Deploy bob/);
+    results.brokenDeploy = cardPhases(card);
+    expect(card).toMatch(/^❌ Failed, rolled back: Deploy bob/);
+    const failed = card.split('\n').find((l) => l.startsWith('❌ Wait for local health: '));
+    expect(failed).toMatch(/bob on the machine gave no healthy answer within 90 s/);
+    expect(failed).toContain('Its last output: broken agent: no model configured, exiting');
+    expect(card).toContain('↩️ Create server: cleaned up');
+    expect(hetzner.servers()).toEqual([]);
+    expect(cloudflare.records()).toEqual([]);
+  });
+});
+
+describe.skipIf(unavailable !== undefined)('after the VM lab', () => {
+  it('left no VM, bridge or helper process behind', () => {
+    expect(existsSync(labDir)).toBe(false);
+    expect(readFileSync('/proc/net/dev', 'utf8')).not.toContain(bridgeName);
+    expect(labProcesses()).toEqual([]);
+  });
+});
