@@ -1,5 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, chmodSync, mkdirSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs';
+import {
+  closeSync,
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { createServer as netServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -87,7 +97,7 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineTimi
     agentPort?: number;
     caddy?: Server;
     caddyPort?: number;
-    caddyHost?: string;
+    caddySites?: Map<string, number>;
     agentStartedAt?: number;
     caddyStartedAt?: number;
     /** What happened, in order, for assertions about ordering (agent healthy before Caddy). */
@@ -128,13 +138,26 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineTimi
     m.events.push(`start ${unit}`);
   };
 
+  /** The sites the main Caddyfile imports: public name → the local port it proxies. */
+  const caddySites = (m: Machine): Map<string, number> => {
+    const main = readFileSync(local(m, '/etc/caddy/Caddyfile'), 'utf8');
+    const sites = new Map<string, number>();
+    if (!/^import fleetbot\.d\/\*\.caddy$/m.test(main)) return sites;
+    const dir = local(m, '/etc/caddy/fleetbot.d');
+    for (const file of existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.caddy')) : []) {
+      const text = readFileSync(path.join(dir, file), 'utf8');
+      const host = /^([a-z0-9.-]+) \{$/m.exec(text)?.[1];
+      if (host) sites.set(host, Number(/reverse_proxy 127\.0\.0\.1:(\d+)/.exec(text)?.[1]));
+    }
+    return sites;
+  };
+
   const startCaddy = async (m: Machine): Promise<void> => {
-    const text = readFileSync(local(m, '/etc/caddy/Caddyfile'), 'utf8');
-    m.caddyHost = /^([a-z0-9.-]+) \{$/m.exec(text)?.[1];
-    const upstream = Number(/reverse_proxy 127\.0\.0\.1:(\d+)/.exec(text)?.[1]);
+    m.caddySites = caddySites(m);
     m.caddy?.close();
     m.caddy = createServer((req, res) => {
-      const target = upstream === 3100 ? m.agentPort : undefined;
+      // One agent per fake machine, on the port the roles use: a site proxying elsewhere gets 502.
+      const target = [...(m.caddySites?.values() ?? [])].includes(3100) ? m.agentPort : undefined;
       if (target === undefined) return res.writeHead(502).end();
       req.pipe(
         httpRequest(
@@ -171,7 +194,7 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineTimi
     (fault === 'folder-fails' && cmd === 'install' && joined.startsWith('-d')) ||
     (fault === 'unit-fails' && cmd === 'systemctl' && joined.startsWith('enable --now')) ||
     (fault === 'no-health' && cmd === 'curl') ||
-    (fault === 'caddy-fails' && joined === 'restart caddy');
+    (fault === 'caddy-fails' && joined === 'reload-or-restart caddy');
 
   const one = async (m: Machine, words: string[], stdin: string): Promise<ExecReply> => {
     const [cmd, ...rest] = words[0] === 'sudo' ? words.slice(2) : words;
@@ -198,7 +221,9 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineTimi
         return { code: 0 };
       case 'systemctl':
         if (joined === 'daemon-reload' || joined === 'enable caddy') return { code: 0 };
-        if (joined === 'restart caddy') return startCaddy(m).then(() => ({ code: 0 }));
+        if (joined === 'reload-or-restart caddy') return startCaddy(m).then(() => ({ code: 0 }));
+        if (joined === 'try-reload-or-restart caddy')
+          return (m.caddy ? startCaddy(m) : Promise.resolve()).then(() => ({ code: 0 }));
         if (rest[0] === 'enable' && rest[1] === '--now')
           return startUnit(m, rest[2]!).then(() => ({ code: 0 }));
         if (rest[0] === 'restart') {
@@ -311,7 +336,7 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineTimi
     /** The public check, sent to the machine whose Caddy serves that name. */
     publicHealth: (url: string, expectName: string, signal: AbortSignal): Promise<AgentHealth> => {
       const u = new URL(url);
-      const m = [...machines.values()].find((x) => x.caddyHost === u.hostname && x.caddyPort);
+      const m = [...machines.values()].find((x) => x.caddySites?.has(u.hostname) && x.caddyPort);
       const issuing = Date.now() - (m?.caddyStartedAt ?? 0) < (opts.tlsDelayMs ?? 0);
       if (!m || fault === 'no-https' || issuing)
         return Promise.resolve({ state: 'unhealthy', detail: `cannot reach ${url}: connection refused` });

@@ -16,6 +16,7 @@ import {
   readAgentFiles,
   renderAgentEnv,
   renderCaddyfile,
+  renderCaddySite,
   renderSecretsEnv,
   renderUnit,
   type AgentLayout,
@@ -218,12 +219,10 @@ export function installSteps(opts: {
               renderUnit(layout, role.name, opts.runAs),
               0o644,
             );
-            if (fqdn)
-              await ssh.upload(
-                `${layout.appDir}/Caddyfile`,
-                renderCaddyfile(fqdn, layout.port, deps.acmeCa),
-                0o644,
-              );
+            if (fqdn) {
+              await ssh.upload(`${layout.appDir}/Caddyfile`, renderCaddyfile(deps.acmeCa), 0o644);
+              await ssh.upload(`${layout.appDir}/site.caddy`, renderCaddySite(fqdn, layout.port), 0o644);
+            }
             return { appDir: layout.appDir, unit: layout.unit };
           },
           ctx.signal,

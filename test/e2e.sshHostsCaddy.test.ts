@@ -1,0 +1,87 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { systemClock } from '../src/core/clock.js';
+import { createSshHostsProvider, splitEndpoint } from '../src/providers/sshHosts/index.js';
+import { parseKnownHosts } from '../src/providers/ssh/knownHosts.js';
+import { generateHostKey } from '../src/providers/ssh/hostKey.js';
+import { startConsoleBot } from './support/consoleSession.js';
+import { useCleanups } from './support/cleanups.js';
+import { approvedDestroy } from './support/destroy.js';
+import { tempDir } from './support/env.js';
+import { fakeMachines } from './support/fakeMachines.js';
+
+const defer = useCleanups();
+
+/** One host someone already has, with a domain, so agents there get HTTPS through the host's one Caddy. */
+async function setup() {
+  const tmp = tempDir();
+  defer(tmp.cleanup);
+  const machines = fakeMachines(undefined, { sshDelayMs: 0 });
+  defer(() => machines.close());
+  const login = generateHostKey('fleetbot login');
+  const hostKey = generateHostKey('lab1');
+  const lab1 = await machines.add(
+    'lab1',
+    { hostKey: hostKey.privateKey, authorizedKey: login.publicKey, username: 'agent' },
+    0,
+  );
+  for (let i = 0; i < 200 && !lab1.ssh; i++) await new Promise((r) => setTimeout(r, 10));
+  const knownHostsFile = path.join(tmp.dir, 'known_hosts');
+  const provider = createSshHostsProvider({
+    hosts: [{ name: 'lab1', user: 'agent', host: '127.0.0.1', port: lab1.sshPort }],
+    knownHosts: parseKnownHosts(`[127.0.0.1]:${lab1.sshPort} ${hostKey.publicKey}\n`, knownHostsFile),
+    knownHostsFile,
+    domain: 'agents.example.test',
+    machine: {
+      clock: systemClock,
+      auth: { privateKey: login.privateKey },
+      sshEndpoint: splitEndpoint,
+      publicHealth: machines.publicHealth,
+      timings: {
+        sshDeadlineMs: 2_000,
+        healthDeadlineMs: 2_000,
+        tlsDeadlineMs: 2_000,
+        pollMs: 25,
+        commandTimeoutMs: 5_000,
+      },
+    },
+  });
+  const s = await startConsoleBot(
+    tmp.dir,
+    { ANTHROPIC_API_KEY: 'sk-ant-very-secret' },
+    { providers: [provider] },
+  );
+  defer(() => s.stop());
+  return { s, machines, file: (remote: string) => machines.file('lab1', remote) };
+}
+
+describe('Caddy on a host that several agents share', () => {
+  it('adds the agent as a site of its own, keeps the other sites, and destroy removes only its own', async () => {
+    const { s, machines, file } = await setup();
+    // Another agent already serves from this host's Caddy.
+    mkdirSync(file('/etc/caddy/fleetbot.d'), { recursive: true });
+    const bobSite = 'bob.agents.example.test {\n\treverse_proxy 127.0.0.1:3101\n}\n';
+    writeFileSync(file('/etc/caddy/fleetbot.d/bob.caddy'), bobSite);
+
+    await s.type('/deploy swe alice --provider ssh');
+    const final = s.find(/Deploy alice/)!.versions.at(-1)!;
+    expect(final).toMatch(/^✅ Done: Deploy alice \(swe, ssh\)/);
+    expect(final).toMatch(/✅ Check https:\/\/alice\.agents\.example\.test\/health · /);
+    expect(readFileSync(file('/etc/caddy/Caddyfile'), 'utf8')).toMatch(/^import fleetbot\.d\/\*\.caddy$/m);
+    expect(readFileSync(file('/etc/caddy/fleetbot.d/alice.caddy'), 'utf8')).toMatch(
+      /^alice\.agents\.example\.test \{\n\treverse_proxy 127\.0\.0\.1:3100\n\}$/m,
+    );
+    expect(readFileSync(file('/etc/caddy/fleetbot.d/bob.caddy'), 'utf8')).toBe(bobSite);
+
+    const destroyCard = await approvedDestroy(s, 'alice');
+    expect(destroyCard).toMatch(/^✅ Done: Destroy alice/);
+    expect(existsSync(file('/etc/caddy/fleetbot.d/alice.caddy'))).toBe(false);
+    expect(readFileSync(file('/etc/caddy/fleetbot.d/bob.caddy'), 'utf8')).toBe(bobSite);
+    // Caddy was reloaded without alice's site: her name no longer answers, bob's site is still served.
+    const check = (name: string) =>
+      machines.publicHealth(`https://${name}.agents.example.test/health`, name, AbortSignal.timeout(2_000));
+    expect((await check('alice')).state).toBe('unhealthy');
+    expect(machines.machines.get('lab1')!.caddySites).toEqual(new Map([['bob.agents.example.test', 3101]]));
+  });
+});
