@@ -280,6 +280,12 @@ export function createFleet(deps: {
         .map((s) => s.title.toLowerCase()),
 
     async status(agent: Agent): Promise<AgentHealth> {
+      if (agent.status === 'broken' && agent.resources.adopted)
+        return {
+          state: 'unhealthy',
+          detail:
+            'adopted after its record was lost: fleetbot lists it and can destroy it, but does not manage it',
+        };
       if (agent.status !== 'running' && agent.status !== 'stopped') {
         return { state: 'stopped', detail: `agent is ${agent.status}` };
       }
