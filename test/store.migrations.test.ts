@@ -35,7 +35,7 @@ function storeBefore(version: number): string {
 describe('store migrations', () => {
   it('8 lets an agent be lost, keeps every row and reference, and keeps foreign keys and the live-name rule', () => {
     const db = openDb(storeBefore(8));
-    defer(() => db.close());
+    defer(() => void db.close());
     expect(db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({
       v: migrations.at(-1)!.version,
     });
