@@ -5,18 +5,54 @@ import { deployAlice, deployCard, startHetznerBot } from './support/hetznerDeplo
 
 const defer = useCleanups();
 
+/** alice deployed, then her record lost (say, a restore from an old backup); the cloud keeps what she had. */
+async function deployAndLoseRecord() {
+  const bot = await startHetznerBot(defer, {}, { FLEETBOT_ORPHAN_AGE: '0' });
+  const { s } = bot;
+  await s.type('/alerts on all');
+  await s.type('/image build swe');
+  await s.type(deployAlice);
+  expect(deployCard(bot)).toMatch(/^✅ Done: Deploy alice/);
+  expect(await s.bot.reconciler.run()).toEqual({ orphans: 0, lost: 0 }); // all of it is hers
+  s.bot.store.agents.update(s.bot.store.agents.live('alice')!.id, { status: 'destroyed' });
+  return bot;
+}
+
 describe('a Hetzner server whose record was lost (fakes)', () => {
+  it('Delete removes the server and the DNS record that points at it', async () => {
+    const { s, cloud } = await deployAndLoseRecord();
+    expect(await s.bot.reconciler.run()).toEqual({ orphans: 1, lost: 0 }); // one card, not one per resource
+    await s.type(/\[(\d+)\] Delete/.exec(s.lastText())![1]!);
+    expect(s.lastText()).toMatch(/^Deleted server alice \(\d+\) in nbg1 on hetzner \(console:/);
+    expect(cloud.hetzner.servers()).toEqual([]);
+    expect(cloud.cloudflare.records()).toEqual([]);
+  });
+
+  it('a DNS record left behind by a server that is gone is reported on its own, and Delete removes it', async () => {
+    const { s, cloud } = await deployAndLoseRecord();
+    const [record] = cloud.cloudflare.records();
+    const [server] = cloud.hetzner.servers();
+    // Someone deleted the server in the Hetzner Console.
+    const res = await fetch(`${cloud.hetzner.endpoint}/servers/${server!.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${cloud.hetzner.token}` },
+    });
+    expect(res.status).toBe(200);
+    for (let i = 0; i < 100 && cloud.hetzner.servers().length > 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(await s.bot.reconciler.run()).toEqual({ orphans: 1, lost: 0 });
+    expect(s.lastText()).toContain(
+      `🧐 DNS record alice.agents.example.test → ${server!.ipv4} on hetzner belongs to no agent`,
+    );
+    expect(s.lastText()).not.toMatch(/Adopt/);
+    await s.type(/\[(\d+)\] Delete/.exec(s.lastText())![1]!);
+    expect(cloud.cloudflare.records().find((r) => r.id === record!.id)).toBeUndefined();
+  });
+
   it('is reported with Delete, Adopt and Keep; Adopt puts it back on /list, and /destroy then removes server and DNS', async () => {
-    const bot = await startHetznerBot(defer, {}, { FLEETBOT_ORPHAN_AGE: '0' });
-    const { s, cloud } = bot;
-    await s.type('/alerts on all');
-    await s.type('/image build swe');
-    await s.type(deployAlice);
-    expect(deployCard(bot)).toMatch(/^✅ Done: Deploy alice/);
+    const { s, cloud } = await deployAndLoseRecord();
     const [server] = cloud.hetzner.servers();
     const [record] = cloud.cloudflare.records();
-    // The record is lost (say, a restore from an old backup); the server and its DNS record are not.
-    s.bot.store.agents.update(s.bot.store.agents.live('alice')!.id, { status: 'destroyed' });
 
     expect(await s.bot.reconciler.run()).toEqual({ orphans: 1, lost: 0 });
     const card = s.lastText();

@@ -7,7 +7,7 @@ import type { Found, Provider } from '../../core/provider.js';
 import type { Server } from './schemas.js';
 import type { Role } from '../../core/roles.js';
 import type { Agent } from '../../core/store/agents.js';
-import type { CloudflareClient } from '../cloudflare/client.js';
+import type { CloudflareClient, DnsRecord } from '../cloudflare/client.js';
 import { installSteps, reachSteps, type MachineRef } from '../machine/install.js';
 import { agentLayout } from '../machine/layout.js';
 import { layoutFor, machineLogs, restartSteps } from '../machine/operate.js';
@@ -33,6 +33,12 @@ const resourcesSchema = z.object({
   /** The agent label of an adopted server, which may differ from the name it was adopted under. */
   agentLabel: z.string().optional(),
 });
+
+/** What each record fleetbot makes says in its comment, so reconciliation can find them all. */
+const dnsComment = (agentName: string): string => `fleetbot agent ${agentName}`;
+
+/** The parts of a record reconciliation matches on, present or not. */
+const recordedSchema = z.object({ serverId: z.number().int(), dnsRecordId: z.string() }).partial();
 
 const labelsFor = (agent: Agent, role: string) => ({ 'managed-by': 'fleetbot', agent: agent.name, role });
 
@@ -110,7 +116,7 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
             const ip = z.string().parse(ctx.outputs.server?.ip);
             const record = await dns.upsertA(name, ip, {
               ttl: opts.dnsTtl ?? 300,
-              comment: `fleetbot agent ${agent.name}`,
+              comment: dnsComment(agent.name),
               signal: ctx.signal,
             });
             return { dnsRecordId: record.id, fqdn: name };
@@ -190,32 +196,66 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
       return machineLogs(machine, machineOf(agent), agent.name, lines);
     },
 
-    /** Servers labelled managed-by=fleetbot that no agent's record names are orphans; agents whose server is gone are lost. */
+    /**
+     * Servers labelled managed-by=fleetbot and DNS records commented "fleetbot agent …" that no agent's
+     * record names are orphans; an orphan server's DNS record is part of that server's finding. Agents
+     * whose server is gone are lost.
+     */
     async inventory(agents) {
-      const servers = await hetzner.listServers('managed-by=fleetbot');
-      const owners = new Map(
-        agents.flatMap((a) => {
-          const r = resourcesSchema.safeParse(a.resources);
-          return r.success ? [[r.data.serverId, a] as const] : [];
-        }),
+      const [servers, records] = await Promise.all([
+        hetzner.listServers('managed-by=fleetbot'),
+        dns.listA(dnsComment('')),
+      ]);
+      const recorded = agents.map((a) => ({ agent: a, r: recordedSchema.safeParse(a.resources).data ?? {} }));
+      const serverOwner = new Map(
+        recorded.flatMap(({ agent, r }) => (r.serverId ? [[r.serverId, agent] as const] : [])),
       );
-      const found = servers.map((s): Found => ({
-        id: `server ${s.id}`,
-        description: `server ${s.name} (${s.id}) in ${s.location.name}`,
-        createdAt: Date.parse(s.created),
-        ...(owners.has(s.id) ? { agentId: owners.get(s.id)!.id } : {}),
-        ...adoption(s),
-      }));
+      // A deploy that has not recorded its record yet still owns the name.
+      const recordOwner = (d: DnsRecord): Agent | undefined =>
+        recorded.find(({ r }) => r.dnsRecordId === d.id)?.agent ??
+        agents.find((a) => fqdn(a.name) === d.name);
+      const orphanServerIps = new Set(
+        servers.filter((s) => !serverOwner.has(s.id)).map((s) => s.public_net.ipv4?.ip),
+      );
+      const found = [
+        ...servers.map((s): Found => ({
+          id: `server ${s.id}`,
+          description: `server ${s.name} (${s.id}) in ${s.location.name}`,
+          createdAt: Date.parse(s.created),
+          ...(serverOwner.has(s.id) ? { agentId: serverOwner.get(s.id)!.id } : {}),
+          ...adoption(s),
+        })),
+        ...records
+          .filter((d) => !orphanServerIps.has(d.content))
+          .map((d): Found => {
+            const owner = recordOwner(d);
+            return {
+              id: `dns ${d.id}`,
+              description: `DNS record ${d.name} → ${d.content}`,
+              createdAt: d.created_on ? Date.parse(d.created_on) : 0,
+              ...(owner ? { agentId: owner.id } : {}),
+            };
+          }),
+      ];
       const present = new Set(servers.map((s) => s.id));
-      const lost = [...owners.entries()]
+      const lost = [...serverOwner.entries()]
         .filter(([id, agent]) => !present.has(id) && agent.status === 'running')
         .map(([id, agent]) => ({ agent, detail: `its server ${id} no longer exists` }));
       return { found, lost };
     },
 
+    /** Deletes an orphan server with the DNS record that points at it, or an orphan DNS record. */
     async removeFound(found) {
-      const id = Number(/^server (\d+)$/.exec(found.id)?.[1]);
-      if (Number.isInteger(id)) await deleteServer(hetzner, id);
+      const [kind, id] = found.id.split(' ');
+      if (kind === 'dns' && id) {
+        await dns.deleteRecord(id);
+        return;
+      }
+      const server = await hetzner.getServer(Number(id));
+      if (!server) return;
+      const record = found.adoptAs ? await dns.findA(fqdn(found.adoptAs.name)) : undefined;
+      if (record && record.content === server.public_net.ipv4?.ip) await dns.deleteRecord(record.id);
+      await deleteServer(hetzner, server.id);
     },
 
     /**
