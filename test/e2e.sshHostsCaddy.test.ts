@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../src/core/clock.js';
@@ -57,31 +57,31 @@ async function setup() {
 }
 
 describe('Caddy on a host that several agents share', () => {
-  it('adds the agent as a site of its own, keeps the other sites, and destroy removes only its own', async () => {
+  it('gives each agent a site of its own, and destroy removes only its own while the others keep serving', async () => {
     const { s, machines, file } = await setup();
-    // Another agent already serves from this host's Caddy.
-    mkdirSync(file('/etc/caddy/fleetbot.d'), { recursive: true });
-    const bobSite = 'bob.agents.example.test {\n\treverse_proxy 127.0.0.1:3101\n}\n';
-    writeFileSync(file('/etc/caddy/fleetbot.d/bob.caddy'), bobSite);
-
-    await s.type('/deploy swe alice --provider ssh');
-    const final = s.find(/Deploy alice/)!.versions.at(-1)!;
-    expect(final).toMatch(/^✅ Done: Deploy alice \(swe, ssh\)/);
-    expect(final).toMatch(/✅ Check https:\/\/alice\.agents\.example\.test\/health · /);
+    const check = (name: string) =>
+      machines.publicHealth(`https://${name}.agents.example.test/health`, name, AbortSignal.timeout(2_000));
+    for (const name of ['alice', 'bob']) {
+      await s.type(`/deploy swe ${name} --provider ssh`);
+      const final = s.find(new RegExp(`Deploy ${name}`))!.versions.at(-1)!;
+      expect(final).toMatch(new RegExp(`^✅ Done: Deploy ${name} \\(swe, ssh\\)`));
+      expect(final).toContain(`✅ Check https://${name}.agents.example.test/health · `);
+    }
     expect(readFileSync(file('/etc/caddy/Caddyfile'), 'utf8')).toMatch(/^import fleetbot\.d\/\*\.caddy$/m);
     expect(readFileSync(file('/etc/caddy/fleetbot.d/alice.caddy'), 'utf8')).toMatch(
       /^alice\.agents\.example\.test \{\n\treverse_proxy 127\.0\.0\.1:3100\n\}$/m,
     );
-    expect(readFileSync(file('/etc/caddy/fleetbot.d/bob.caddy'), 'utf8')).toBe(bobSite);
+    expect(readFileSync(file('/etc/caddy/fleetbot.d/bob.caddy'), 'utf8')).toMatch(
+      /^bob\.agents\.example\.test \{\n\treverse_proxy 127\.0\.0\.1:3101\n\}$/m,
+    );
+    // Deploying bob reloaded Caddy with both sites: alice still answers at her name.
+    expect((await check('alice')).state).toBe('healthy');
 
     const destroyCard = await approvedDestroy(s, 'alice');
     expect(destroyCard).toMatch(/^✅ Done: Destroy alice/);
     expect(existsSync(file('/etc/caddy/fleetbot.d/alice.caddy'))).toBe(false);
-    expect(readFileSync(file('/etc/caddy/fleetbot.d/bob.caddy'), 'utf8')).toBe(bobSite);
-    // Caddy was reloaded without alice's site: her name no longer answers, bob's site is still served.
-    const check = (name: string) =>
-      machines.publicHealth(`https://${name}.agents.example.test/health`, name, AbortSignal.timeout(2_000));
     expect((await check('alice')).state).toBe('unhealthy');
-    expect(machines.machines.get('lab1')!.caddySites).toEqual(new Map([['bob.agents.example.test', 3101]]));
+    expect(await check('bob')).toMatchObject({ state: 'healthy' });
+    expect([...machines.machines.get('lab1')!.caddy!.keys()]).toEqual(['bob.agents.example.test']);
   });
 });

@@ -129,7 +129,13 @@ export function createFleet(deps: {
     params: { options },
     requester: origin.requester,
     chat: origin.chat,
-    plan: provider.deployPlan({ agent, role, secrets, options }),
+    plan: provider.deployPlan({
+      agent,
+      role,
+      secrets,
+      options,
+      neighbours: store.agents.list({ provider: provider.name }).filter((a) => a.id !== agent.id),
+    }),
     copy: copyFor(
       agent,
       `Deploy ${agent.name} (${role.name}, ${provider.name})`,

@@ -18,6 +18,8 @@ export type DeployRequest = {
   role: Role;
   secrets: Record<string, string>;
   options: DeployOptions;
+  /** The provider's other live agents, for choices that must not collide (a port on a shared host). */
+  neighbours: Agent[];
 };
 
 /** A golden image a provider built for a role. */

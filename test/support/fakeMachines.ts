@@ -93,12 +93,10 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineTimi
     cleanup: () => void;
     sshPort: number;
     ssh?: SshTestServer;
-    agent?: ChildProcess;
-    agentPort?: number;
-    caddy?: Server;
-    caddyPort?: number;
-    caddySites?: Map<string, number>;
-    agentStartedAt?: number;
+    /** Running agent units: each listens on the port its env file names (here, a free local one). */
+    agents: Map<string, { child: ChildProcess; port: number; localPort: number; startedAt: number }>;
+    /** "Caddy": one local HTTP server per site, as HTTPS on port 443 would tell sites apart by name. */
+    caddy?: Map<string, { upstream: number; server: Server; port: number }>;
     caddyStartedAt?: number;
     /** What happened, in order, for assertions about ordering (agent healthy before Caddy). */
     events: string[];
@@ -107,10 +105,12 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineTimi
 
   const local = (m: Machine, remote: string): string => path.join(m.root, path.resolve('/', remote));
 
-  const stopAgent = (m: Machine): void => {
-    m.agent?.kill('SIGKILL');
-    m.agent = undefined;
+  const stopAgent = (m: Machine, unit: string): void => {
+    m.agents.get(unit)?.child.kill('SIGKILL');
+    m.agents.delete(unit);
   };
+  const agentOn = (m: Machine, port: number | undefined) =>
+    [...m.agents.values()].find((a) => a.port === port);
 
   const startUnit = async (m: Machine, unit: string): Promise<void> => {
     const text = readFileSync(local(m, `/etc/systemd/system/${unit}`), 'utf8');
@@ -121,19 +121,19 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineTimi
       Object.assign(env, parseEnv(readFileSync(local(m, file), 'utf8')));
     const [program, ...args] = unquoteSystemd(setting('ExecStart')[0]!);
     if (program !== '/usr/bin/env' || args[0] !== 'node') throw new Error(`unexpected ExecStart ${program}`);
-    m.agentPort = await freePort();
+    const localPort = await freePort();
     mkdirSync(local(m, '/var/log'), { recursive: true });
     const log = openSync(local(m, `/var/log/${unit}.log`), 'a');
-    m.agentStartedAt = Date.now();
-    m.agent = spawn(
+    const child = spawn(
       process.execPath,
       args.slice(1).map((a) => local(m, a)),
       {
         cwd: local(m, setting('WorkingDirectory')[0]!),
-        env: { ...env, PORT: String(m.agentPort), PATH: '/usr/bin:/bin' },
+        env: { ...env, PORT: String(localPort), PATH: '/usr/bin:/bin' },
         stdio: ['ignore', log, log],
       },
     );
+    m.agents.set(unit, { child, port: Number(env.PORT ?? 3100), localPort, startedAt: Date.now() });
     closeSync(log);
     m.events.push(`start ${unit}`);
   };
@@ -152,41 +152,49 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineTimi
     return sites;
   };
 
+  const stopCaddy = (m: Machine): void => {
+    for (const site of m.caddy?.values() ?? []) site.server.close();
+    m.caddy = undefined;
+  };
+
   const startCaddy = async (m: Machine): Promise<void> => {
-    m.caddySites = caddySites(m);
-    m.caddy?.close();
-    m.caddy = createServer((req, res) => {
-      // One agent per fake machine, on the port the roles use: a site proxying elsewhere gets 502.
-      const target = [...(m.caddySites?.values() ?? [])].includes(3100) ? m.agentPort : undefined;
-      if (target === undefined) return res.writeHead(502).end();
-      req.pipe(
-        httpRequest(
-          { host: '127.0.0.1', port: target, path: req.url, method: req.method, headers: req.headers },
-          (up) => {
-            res.writeHead(up.statusCode ?? 502, up.headers);
-            up.pipe(res);
-          },
-        ).on('error', () => res.writeHead(502).end()),
-      );
-    });
-    await new Promise<void>((resolve) => m.caddy!.listen(0, '127.0.0.1', resolve));
-    m.caddyPort = (m.caddy.address() as AddressInfo).port;
+    stopCaddy(m);
+    const running = new Map<string, { upstream: number; server: Server; port: number }>();
+    for (const [host, upstream] of caddySites(m)) {
+      const server = createServer((req, res) => {
+        const target = agentOn(m, upstream)?.localPort;
+        if (target === undefined) return res.writeHead(502).end();
+        req.pipe(
+          httpRequest(
+            { host: '127.0.0.1', port: target, path: req.url, method: req.method, headers: req.headers },
+            (up) => {
+              res.writeHead(up.statusCode ?? 502, up.headers);
+              up.pipe(res);
+            },
+          ).on('error', () => res.writeHead(502).end()),
+        );
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      running.set(host, { upstream, server, port: (server.address() as AddressInfo).port });
+    }
+    m.caddy = running;
     m.caddyStartedAt = Date.now();
     m.events.push('start caddy');
   };
 
   const curl = async (m: Machine, url: string): Promise<ExecReply> => {
-    const match = /^http:\/\/127\.0\.0\.1:3100(\/.*)$/.exec(url);
-    const warming = Date.now() - (m.agentStartedAt ?? 0) < (opts.healthDelayMs ?? 0);
-    if (!match || !m.agent || m.agentPort === undefined || warming)
-      return { code: 7, stderr: 'curl: (7) Failed to connect' };
+    const match = /^http:\/\/127\.0\.0\.1:(\d+)(\/.*)$/.exec(url);
+    const agent = agentOn(m, Number(match?.[1]));
+    const warming = Date.now() - (agent?.startedAt ?? 0) < (opts.healthDelayMs ?? 0);
+    if (!match || !agent || warming)
+      return { code: 7, stderr: `curl: (7) Failed to connect to 127.0.0.1 port ${match?.[1] ?? '?'}` };
     try {
-      const res = await fetch(`http://127.0.0.1:${m.agentPort}${match[1]}`);
+      const res = await fetch(`http://127.0.0.1:${agent.localPort}${match[2]}`);
       const body = await res.text();
       if (res.ok) m.events.push('agent healthy');
       return { code: 0, stdout: body };
     } catch {
-      return { code: 7, stderr: 'curl: (7) Failed to connect to 127.0.0.1 port 3100' };
+      return { code: 7, stderr: `curl: (7) Failed to connect to 127.0.0.1 port ${match[1]}` };
     }
   };
 
@@ -227,15 +235,15 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineTimi
         if (rest[0] === 'enable' && rest[1] === '--now')
           return startUnit(m, rest[2]!).then(() => ({ code: 0 }));
         if (rest[0] === 'restart') {
-          stopAgent(m);
+          stopAgent(m, rest[1]!);
           return startUnit(m, rest[1]!).then(() => ({ code: 0 }));
         }
         if (rest[0] === 'disable') {
-          stopAgent(m);
+          stopAgent(m, rest.at(-1)!);
           return { code: 0 };
         }
         if (rest[0] === 'is-active')
-          return m.agent ? { code: 0, stdout: 'active\n' } : { code: 3, stdout: 'inactive\n' };
+          return m.agents.has(rest[1]!) ? { code: 0, stdout: 'active\n' } : { code: 3, stdout: 'inactive\n' };
         break;
       case 'curl':
         return curl(m, rest.at(-1)!);
@@ -271,7 +279,13 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineTimi
     delayMs = 0,
   ): Promise<Machine> => {
     const dir = tempDir('fleetbot-vm-');
-    const m: Machine = { root: dir.dir, cleanup: dir.cleanup, sshPort: await freePort(), events: [] };
+    const m: Machine = {
+      root: dir.dir,
+      cleanup: dir.cleanup,
+      sshPort: await freePort(),
+      agents: new Map(),
+      events: [],
+    };
     machines.set(ip, m);
     setTimeout(() => {
       if (!machines.has(ip)) return;
@@ -309,8 +323,8 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineTimi
     const m = machines.get(ip);
     if (!m) return;
     machines.delete(ip);
-    stopAgent(m);
-    m.caddy?.close();
+    for (const unit of [...m.agents.keys()]) stopAgent(m, unit);
+    stopCaddy(m);
     await m.ssh?.close();
     m.cleanup();
   };
@@ -336,11 +350,11 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineTimi
     /** The public check, sent to the machine whose Caddy serves that name. */
     publicHealth: (url: string, expectName: string, signal: AbortSignal): Promise<AgentHealth> => {
       const u = new URL(url);
-      const m = [...machines.values()].find((x) => x.caddySites?.has(u.hostname) && x.caddyPort);
+      const m = [...machines.values()].find((x) => x.caddy?.has(u.hostname));
       const issuing = Date.now() - (m?.caddyStartedAt ?? 0) < (opts.tlsDelayMs ?? 0);
       if (!m || fault === 'no-https' || issuing)
         return Promise.resolve({ state: 'unhealthy', detail: `cannot reach ${url}: connection refused` });
-      return checkHealth(`http://127.0.0.1:${m.caddyPort}${u.pathname}`, {
+      return checkHealth(`http://127.0.0.1:${m.caddy!.get(u.hostname)!.port}${u.pathname}`, {
         timeoutMs: 2_000,
         expectName,
         signal,
