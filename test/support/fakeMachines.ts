@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFileSync, chmodSync, mkdirSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { createServer as netServer, type AddressInfo } from 'node:net';
@@ -10,6 +10,7 @@ import type { FakeHetzner } from '../fakes/hetzner/index.js';
 import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
 import { tempDir } from './env.js';
 import { startSshServer, type ExecReply, type SshTestServer } from './sshServer.js';
+import { startStandInAgent } from './standInAgent.js';
 
 /** Splits a command line the way sh would for the simple quoting fleetbot uses ('…' and '\''). */
 export function shellWords(line: string): string[] {
@@ -48,11 +49,19 @@ const parseEnv = (text: string): Record<string, string> =>
       }),
   );
 
+const handedOut = new Set<number>();
+
+/**
+ * A port nothing listens on, never handed out before in this process: machines listen on theirs only
+ * later (sshd after boot), and the OS would otherwise offer the same free port to two of them.
+ */
 const freePort = (): Promise<number> =>
   new Promise((resolve) => {
     const s = netServer().listen(0, '127.0.0.1', () => {
       const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
+      const fresh = !handedOut.has(port);
+      handedOut.add(port);
+      s.close(() => resolve(fresh ? port : freePort()));
     });
   });
 
@@ -76,14 +85,19 @@ export type MachineTimings = {
   tlsDelayMs?: number;
 };
 
-export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineTimings) {
+export type MachineOptions = MachineTimings & {
+  /** Units answer health from this process instead of starting the agent's Node process (benchmarks). */
+  standInAgents?: boolean;
+};
+
+export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOptions) {
   let fault: MachineFault | undefined;
   type Machine = {
     root: string;
     cleanup: () => void;
     sshPort: number;
     ssh?: SshTestServer;
-    agent?: ChildProcess;
+    agent?: { stop: () => void };
     agentPort?: number;
     caddy?: Server;
     caddyPort?: number;
@@ -98,7 +112,7 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineTimi
   const local = (m: Machine, remote: string): string => path.join(m.root, path.resolve('/', remote));
 
   const stopAgent = (m: Machine): void => {
-    m.agent?.kill('SIGKILL');
+    m.agent?.stop();
     m.agent = undefined;
   };
 
@@ -115,15 +129,19 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineTimi
     mkdirSync(local(m, '/var/log'), { recursive: true });
     const log = openSync(local(m, `/var/log/${unit}.log`), 'a');
     m.agentStartedAt = Date.now();
-    m.agent = spawn(
-      process.execPath,
-      args.slice(1).map((a) => local(m, a)),
-      {
-        cwd: local(m, setting('WorkingDirectory')[0]!),
-        env: { ...env, PORT: String(m.agentPort), PATH: '/usr/bin:/bin' },
-        stdio: ['ignore', log, log],
-      },
-    );
+    if (opts.standInAgents) m.agent = await startStandInAgent(env, m.agentPort);
+    else {
+      const child = spawn(
+        process.execPath,
+        args.slice(1).map((a) => local(m, a)),
+        {
+          cwd: local(m, setting('WorkingDirectory')[0]!),
+          env: { ...env, PORT: String(m.agentPort), PATH: '/usr/bin:/bin' },
+          stdio: ['ignore', log, log],
+        },
+      );
+      m.agent = { stop: () => void child.kill('SIGKILL') };
+    }
     closeSync(log);
     m.events.push(`start ${unit}`);
   };

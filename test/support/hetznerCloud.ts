@@ -7,9 +7,9 @@ import { createSshPool } from '../../src/providers/ssh/pool.js';
 import { startFakeCloudflare } from '../fakes/cloudflare/index.js';
 import { startFakeHetzner } from '../fakes/hetzner/index.js';
 import { silentLog } from './env.js';
-import { fakeMachines, type MachineTimings } from './fakeMachines.js';
+import { fakeMachines, type MachineOptions } from './fakeMachines.js';
 
-export type HetznerCloudOptions = Partial<MachineTimings> & {
+export type HetznerCloudOptions = Partial<MachineOptions> & {
   /** Per-request timeout of both API clients; short in fault tests so a held-back answer times out quickly. */
   timeoutMs?: number;
   bootDelayMs?: number;
