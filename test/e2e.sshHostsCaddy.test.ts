@@ -5,6 +5,7 @@ import { systemClock } from '../src/core/clock.js';
 import { createSshHostsProvider, splitEndpoint } from '../src/providers/sshHosts/index.js';
 import { parseKnownHosts } from '../src/providers/ssh/knownHosts.js';
 import { generateHostKey } from '../src/providers/ssh/hostKey.js';
+import { createSshPool } from '../src/providers/ssh/pool.js';
 import { startConsoleBot } from './support/consoleSession.js';
 import { useCleanups } from './support/cleanups.js';
 import { approvedDestroy } from './support/destroy.js';
@@ -27,6 +28,8 @@ async function setup() {
     0,
   );
   for (let i = 0; i < 200 && !lab1.ssh; i++) await new Promise((r) => setTimeout(r, 10));
+  const pool = createSshPool({ clock: systemClock, idleMs: 60_000 });
+  defer(() => pool.close());
   const knownHostsFile = path.join(tmp.dir, 'known_hosts');
   const provider = createSshHostsProvider({
     hosts: [{ name: 'lab1', user: 'agent', host: '127.0.0.1', port: lab1.sshPort }],
@@ -36,6 +39,7 @@ async function setup() {
     machine: {
       clock: systemClock,
       auth: { privateKey: login.privateKey },
+      pool,
       sshEndpoint: splitEndpoint,
       publicHealth: machines.publicHealth,
       timings: {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import {
   closeSync,
   chmodSync,
@@ -20,6 +20,7 @@ import type { FakeHetzner } from '../fakes/hetzner/index.js';
 import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
 import { tempDir } from './env.js';
 import { startSshServer, type ExecReply, type SshTestServer } from './sshServer.js';
+import { startStandInAgent } from './standInAgent.js';
 
 /** Splits a command line the way sh would for the simple quoting fleetbot uses ('…' and '\''). */
 export function shellWords(line: string): string[] {
@@ -58,11 +59,19 @@ const parseEnv = (text: string): Record<string, string> =>
       }),
   );
 
+const handedOut = new Set<number>();
+
+/**
+ * A port nothing listens on, never handed out before in this process: machines listen on theirs only
+ * later (sshd after boot), and the OS would otherwise offer the same free port to two of them.
+ */
 const freePort = (): Promise<number> =>
   new Promise((resolve) => {
     const s = netServer().listen(0, '127.0.0.1', () => {
       const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
+      const fresh = !handedOut.has(port);
+      handedOut.add(port);
+      s.close(() => resolve(fresh ? port : freePort()));
     });
   });
 
@@ -86,7 +95,12 @@ export type MachineTimings = {
   tlsDelayMs?: number;
 };
 
-export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineTimings) {
+export type MachineOptions = MachineTimings & {
+  /** Units answer health from this process instead of starting the agent's Node process (benchmarks). */
+  standInAgents?: boolean;
+};
+
+export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOptions) {
   let fault: MachineFault | undefined;
   type Machine = {
     root: string;
@@ -94,7 +108,7 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineTimi
     sshPort: number;
     ssh?: SshTestServer;
     /** Running agent units: each listens on the port its env file names (here, a free local one). */
-    agents: Map<string, { child: ChildProcess; port: number; localPort: number; startedAt: number }>;
+    agents: Map<string, { stop: () => void; port: number; localPort: number; startedAt: number }>;
     /** "Caddy": one local HTTP server per site, as HTTPS on port 443 would tell sites apart by name. */
     caddy?: Map<string, { upstream: number; server: Server; port: number }>;
     caddyStartedAt?: number;
@@ -106,7 +120,7 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineTimi
   const local = (m: Machine, remote: string): string => path.join(m.root, path.resolve('/', remote));
 
   const stopAgent = (m: Machine, unit: string): void => {
-    m.agents.get(unit)?.child.kill('SIGKILL');
+    m.agents.get(unit)?.stop();
     m.agents.delete(unit);
   };
   const agentOn = (m: Machine, port: number | undefined) =>
@@ -124,16 +138,22 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineTimi
     const localPort = await freePort();
     mkdirSync(local(m, '/var/log'), { recursive: true });
     const log = openSync(local(m, `/var/log/${unit}.log`), 'a');
-    const child = spawn(
-      process.execPath,
-      args.slice(1).map((a) => local(m, a)),
-      {
-        cwd: local(m, setting('WorkingDirectory')[0]!),
-        env: { ...env, PORT: String(localPort), PATH: '/usr/bin:/bin' },
-        stdio: ['ignore', log, log],
-      },
-    );
-    m.agents.set(unit, { child, port: Number(env.PORT ?? 3100), localPort, startedAt: Date.now() });
+    const startedAt = Date.now();
+    let stop: () => void;
+    if (opts.standInAgents) ({ stop } = await startStandInAgent(env, localPort));
+    else {
+      const child = spawn(
+        process.execPath,
+        args.slice(1).map((a) => local(m, a)),
+        {
+          cwd: local(m, setting('WorkingDirectory')[0]!),
+          env: { ...env, PORT: String(localPort), PATH: '/usr/bin:/bin' },
+          stdio: ['ignore', log, log],
+        },
+      );
+      stop = () => void child.kill('SIGKILL');
+    }
+    m.agents.set(unit, { stop, port: Number(env.PORT ?? 3100), localPort, startedAt });
     closeSync(log);
     m.events.push(`start ${unit}`);
   };
