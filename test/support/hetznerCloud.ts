@@ -3,12 +3,13 @@ import { createCloudflareClient } from '../../src/providers/cloudflare/client.js
 import { createHetznerClient } from '../../src/providers/hetzner/client.js';
 import { createHetznerProvider } from '../../src/providers/hetzner/index.js';
 import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
+import { createSshPool } from '../../src/providers/ssh/pool.js';
 import { startFakeCloudflare } from '../fakes/cloudflare/index.js';
 import { startFakeHetzner } from '../fakes/hetzner/index.js';
 import { silentLog } from './env.js';
-import { fakeMachines, type MachineTimings } from './fakeMachines.js';
+import { fakeMachines, type MachineOptions } from './fakeMachines.js';
 
-export type HetznerCloudOptions = Partial<MachineTimings> & {
+export type HetznerCloudOptions = Partial<MachineOptions> & {
   /** Per-request timeout of both API clients; short in fault tests so a held-back answer times out quickly. */
   timeoutMs?: number;
   bootDelayMs?: number;
@@ -23,6 +24,7 @@ export async function startHetznerCloud(opts: HetznerCloudOptions = {}) {
   const machines = fakeMachines(hetzner, { sshDelayMs: 250, ...timings });
   const login = generateHostKey('fleetbot login');
   const clock = systemClock;
+  const pool = createSshPool({ clock, idleMs: 60_000 });
   const retry = { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 };
   const timeout = timeoutMs === undefined ? {} : { timeoutMs };
   const provider = createHetznerProvider({
@@ -51,6 +53,7 @@ export async function startHetznerCloud(opts: HetznerCloudOptions = {}) {
     machine: {
       clock,
       auth: { privateKey: login.privateKey },
+      pool,
       sshEndpoint: machines.sshEndpoint,
       publicHealth: machines.publicHealth,
       timings: {
@@ -68,6 +71,7 @@ export async function startHetznerCloud(opts: HetznerCloudOptions = {}) {
     machines,
     provider,
     async close(): Promise<void> {
+      pool.close();
       await machines.close();
       hetzner.assertNoViolations();
       cloudflare.assertNoViolations();
