@@ -6,6 +6,7 @@ import { createCloudflareClient } from '../../src/providers/cloudflare/client.js
 import { createHetznerClient } from '../../src/providers/hetzner/client.js';
 import { createHetznerProvider } from '../../src/providers/hetzner/index.js';
 import { productionMachineDeps } from '../../src/providers/machine/production.js';
+import { createSshPool } from '../../src/providers/ssh/pool.js';
 import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
 import { startFakeCloudflare } from '../fakes/cloudflare/index.js';
 import { startFakeHetzner } from '../fakes/hetzner/index.js';
@@ -70,9 +71,12 @@ export async function startLabBot(defer: Defer, log: (line: string) => void) {
 
   const clock = systemClock;
   const login = generateHostKey('fleetbot login');
+  const pool = createSshPool({ clock, idleMs: 60_000 });
+  defer(() => pool.close());
   const machine = productionMachineDeps({
     clock,
     auth: { privateKey: login.privateKey },
+    pool,
     acmeCa: lab.acmeDirectory,
     sshEndpoint: (ip) => ({ host: ip, port: 22 }),
   });
