@@ -1,7 +1,7 @@
 import type { Clock } from './clock.js';
 import { UserError } from './errors.js';
 import type { JobCopy } from './jobs/card.js';
-import type { StepOutput } from './jobs/plan.js';
+import type { Plan, StepOutput } from './jobs/plan.js';
 import type { RunOutcome } from './jobs/runner.js';
 import { pausedForRestart } from './jobs/paused.js';
 import type { JobRequest, JobService } from './jobs/service.js';
@@ -12,9 +12,25 @@ import type { Role } from './roles.js';
 import type { Agent, AgentStatus } from './store/agents.js';
 import type { Store } from './store/index.js';
 import type { Job } from './store/jobs.js';
+import type { StepRecord } from './store/steps.js';
 import type { ChatRef } from './types.js';
 
 type Origin = { requester: string; chat: ChatRef };
+
+/**
+ * Why a job a previous process left unfinished must be rolled back rather than resumed: it was already
+ * rolling back (a step failed, or undoing had begun), or a step it stopped in is not safe to repeat.
+ * Undefined when it can carry on after its last finished step.
+ */
+function rollbackReason(plan: Plan, records: StepRecord[]): string | undefined {
+  const failed = records.find((r) => r.status === 'failed');
+  if (failed) return `${failed.title}: ${failed.error ?? 'failed'}`;
+  const unsafe = 'fleetbot restarted in the middle of a step that is not safe to repeat';
+  if (records.some((r) => ['undoing', 'undone', 'undo_failed', 'skipped'].includes(r.status))) return unsafe;
+  return plan.every((step, i) => records[i]?.status === 'done' || step.rerunnable === true)
+    ? undefined
+    : unsafe;
+}
 
 const mergeOutputs = (agent: Agent, outputs: Record<string, StepOutput>): Record<string, unknown> =>
   Object.assign({}, agent.resources, ...Object.values(outputs)) as Record<string, unknown>;
@@ -320,7 +336,8 @@ export function createFleet(deps: {
     /**
      * At start, once the bridges run: every job a previous process left unfinished (killed, or paused
      * for a restart) is taken up on its own card. It carries on after its last finished step when
-     * every remaining step is safe to repeat, and is rolled back otherwise. A job that cannot be
+     * every remaining step is safe to repeat, and is rolled back otherwise (or when it was already
+     * rolling back). A job that cannot be
      * rebuilt (its role or provider is gone) is marked interrupted and returned, its agent broken.
      */
     resumeUnfinished(): { resumed: Job[]; rolledBack: Job[]; stranded: Job[] } {
@@ -340,19 +357,12 @@ export function createFleet(deps: {
           result.stranded.push(job);
           continue;
         }
-        const records = store.steps.forJob(job.id);
-        const safe = request.plan.every(
-          (step, i) => records[i]?.status === 'done' || step.rerunnable === true,
-        );
-        request.copy.note = safe
-          ? '↻ Resumed after a restart of fleetbot'
-          : '↩ Rolled back after a restart of fleetbot';
-        jobs.resume(
-          job,
-          request,
-          safe ? undefined : 'fleetbot restarted in the middle of a step that is not safe to repeat',
-        );
-        (safe ? result.resumed : result.rolledBack).push(job);
+        const rollback = rollbackReason(request.plan, store.steps.forJob(job.id));
+        request.copy.note = rollback
+          ? '↩ Rolled back after a restart of fleetbot'
+          : '↻ Resumed after a restart of fleetbot';
+        jobs.resume(job, request, rollback);
+        (rollback ? result.rolledBack : result.resumed).push(job);
       }
       return result;
     },
