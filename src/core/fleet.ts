@@ -1,7 +1,8 @@
 import type { Clock } from './clock.js';
 import { UserError } from './errors.js';
 import type { JobCopy } from './jobs/card.js';
-import type { Plan, StepOutput } from './jobs/plan.js';
+import type { StepOutput } from './jobs/plan.js';
+import { rollbackReason } from './jobs/restart.js';
 import type { RunOutcome } from './jobs/runner.js';
 import { pausedForRestart } from './jobs/paused.js';
 import type { JobRequest, JobService } from './jobs/service.js';
@@ -12,25 +13,9 @@ import type { Role } from './roles.js';
 import type { Agent, AgentStatus } from './store/agents.js';
 import type { Store } from './store/index.js';
 import type { Job } from './store/jobs.js';
-import type { StepRecord } from './store/steps.js';
 import type { ChatRef } from './types.js';
 
 type Origin = { requester: string; chat: ChatRef };
-
-/**
- * Why a job a previous process left unfinished must be rolled back rather than resumed: it was already
- * rolling back (a step failed, or undoing had begun), or a step it stopped in is not safe to repeat.
- * Undefined when it can carry on after its last finished step.
- */
-function rollbackReason(plan: Plan, records: StepRecord[]): string | undefined {
-  const failed = records.find((r) => r.status === 'failed');
-  if (failed) return `${failed.title}: ${failed.error ?? 'failed'}`;
-  const unsafe = 'fleetbot restarted in the middle of a step that is not safe to repeat';
-  if (records.some((r) => ['undoing', 'undone', 'undo_failed', 'skipped'].includes(r.status))) return unsafe;
-  return plan.every((step, i) => records[i]?.status === 'done' || step.rerunnable === true)
-    ? undefined
-    : unsafe;
-}
 
 const mergeOutputs = (agent: Agent, outputs: Record<string, StepOutput>): Record<string, unknown> =>
   Object.assign({}, agent.resources, ...Object.values(outputs)) as Record<string, unknown>;
