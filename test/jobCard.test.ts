@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createJobService, type JobRequest } from '../src/core/jobs/service.js';
+import { createJobService } from '../src/core/jobs/service.js';
 import { createMessenger } from '../src/core/messenger.js';
 import { openStore } from '../src/core/store/index.js';
 import { silentLog } from './support/env.js';
 import { manualClock } from './support/manualClock.js';
+import { imageJob } from './support/imageJob.js';
 import { memoryBridge } from './support/memoryBridge.js';
 
 /** A job service whose chat holds every send until the test lets it through. */
@@ -23,21 +24,13 @@ function slowChat() {
     concurrency: 1,
   });
   const started: (string | null)[] = [];
-  const request: JobRequest = {
-    kind: 'image',
-    subject: 'image swe',
-    requester: 'telegram:1',
-    chat: { platform: 'telegram', chatId: '1' },
-    plan: [
-      {
-        key: 'build',
-        title: 'Build',
-        run: async (ctx) => void started.push(store.jobs.byId(ctx.jobId)!.messageId),
-      },
-    ],
-    copy: { title: 'Build image for swe', retryHint: '', cleanupHint: [] },
-    settle: () => undefined,
-  };
+  const request = imageJob([
+    {
+      key: 'build',
+      title: 'Build',
+      run: async (ctx) => void started.push(store.jobs.byId(ctx.jobId)!.messageId),
+    },
+  ]);
   return { clock, store, mem, jobs, started, release, submit: () => jobs.submit(request) };
 }
 
