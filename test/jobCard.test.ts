@@ -45,6 +45,8 @@ describe('a job and its card', () => {
     await t.jobs.idle();
     expect(t.started).toEqual(['1']);
     expect(t.mem.texts()).toEqual([expect.stringMatching(/^✅ Done: Build image for swe/)]);
+    // The card shows the end, so a restart has nothing to redraw.
+    expect(t.store.jobs.cardsBehind()).toEqual([]);
   });
 
   it('does not let a chat that never answers hold the job for more than 5 s', async () => {

@@ -180,6 +180,22 @@ export function createFleet(deps: {
     return secrets;
   };
 
+  /** How a job that cannot be rebuilt presents itself on its card. */
+  const plainCopy = (job: Job): JobCopy => ({
+    title: `${job.kind} ${job.subject}`,
+    retryHint: '',
+    cleanupHint:
+      job.agentId === null
+        ? ['Run the command again when ready.']
+        : [
+            'Check ',
+            code(`/status ${job.subject}`),
+            '; ',
+            code(`/destroy ${job.subject}`),
+            ' removes whatever it created.',
+          ],
+  });
+
   /** The same request a job was submitted with, rebuilt from the store after a restart. */
   const rebuild = (job: Job): JobRequest => {
     const agent = job.agentId === null ? undefined : store.agents.byId(job.agentId);
@@ -325,6 +341,15 @@ export function createFleet(deps: {
      * rolling back). A job that cannot be
      * rebuilt (its role or provider is gone) is marked interrupted and returned, its agent broken.
      */
+    /** How a job's card presents it when drawn again after a restart: as submitted, where that can be rebuilt. */
+    cardCopy(job: Job): JobCopy {
+      try {
+        return rebuild(job).copy;
+      } catch {
+        return plainCopy(job);
+      }
+    },
+
     resumeUnfinished(): { resumed: Job[]; rolledBack: Job[]; stranded: Job[] } {
       const unfinished = [
         ...store.jobs.withStatus('running'),

@@ -54,6 +54,23 @@ const cases: KillCase[] = [
     outcome: 'resumed',
   },
   {
+    name: 'after the last step, before the card could show it',
+    killed: async (rig) => {
+      const bot = rig.startBot();
+      const update = await deployAlice(rig);
+      // A long flood wait on the card's first edit keeps the card behind the store.
+      rig.telegram.failNext('editMessageText', {
+        status: 429,
+        description: 'Too Many Requests: retry after 60',
+        retryAfter: 60,
+      });
+      await rig.telegram.waitFor(() => rig.jobStatus() === 'succeeded', 20_000);
+      await bot.kill();
+      return update;
+    },
+    outcome: 'done before the kill',
+  },
+  {
     name: 'during the rollback of a deploy whose Caddy fails',
     killed: async (rig) => {
       rig.cloud.machines.inject('caddy-fails');

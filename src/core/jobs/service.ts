@@ -135,7 +135,11 @@ export function createJobService(deps: {
       .catch((err: unknown) => deps.log.error({ err, jobId: job.id }, 'job crashed'))
       .finally(() => {
         executions.delete(run);
-        void card.flush().finally(() => active.delete(job.id));
+        void card
+          .flush()
+          .then(() => card.delivered && store.jobs.cardShown(job.id))
+          .catch((err: unknown) => deps.log.warn({ err, jobId: job.id }, 'could not note the card as shown'))
+          .finally(() => active.delete(job.id));
       });
     executions.add(run);
   };

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { startFakeTelegram } from '../../fakes/telegram/index.js';
@@ -123,6 +123,11 @@ export async function startKillRig() {
     during,
     startBot,
     query,
+    /** The deploy job's status, or undefined before it exists. */
+    jobStatus: (): string | undefined =>
+      existsSync(path.join(dataDir, 'fleetbot.db'))
+        ? query<{ status: string }>('SELECT status FROM jobs')[0]?.status
+        : undefined,
     /** What every bot wrote to stderr (warnings and errors), for a failing test's report. */
     logs: () => logs,
     async close(): Promise<void> {

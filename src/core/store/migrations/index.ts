@@ -241,4 +241,9 @@ CREATE TABLE subscriptions (
     name: 'what each job was asked to do, so it can be taken up again after a restart',
     sql: `ALTER TABLE jobs ADD COLUMN params TEXT NOT NULL DEFAULT '{}';`,
   },
+  {
+    version: 8,
+    name: 'whether a finished job still has to show its end on its card',
+    sql: `ALTER TABLE jobs ADD COLUMN card_behind INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];
