@@ -96,16 +96,19 @@ export function createFleet(deps: {
       store.agents.update(agent.id, { status, resources, url: status === 'destroyed' ? agent.url : url });
     };
 
+  /** What to do about whatever a job on this agent may have left behind. */
+  const cleanupHint = (name: string): JobCopy['cleanupHint'] => [
+    'Check ',
+    code(`/status ${name}`),
+    '; ',
+    code(`/destroy ${name}`),
+    ' removes whatever it created.',
+  ];
+
   const copyFor = (agent: Agent, title: string, retryHint: string): JobCopy => ({
     title,
     retryHint,
-    cleanupHint: [
-      'Check ',
-      code(`/status ${agent.name}`),
-      '; ',
-      code(`/destroy ${agent.name}`),
-      ' removes whatever it created.',
-    ],
+    cleanupHint: cleanupHint(agent.name),
     onSuccess: () => {
       const now = store.agents.byId(agent.id) ?? agent;
       if (now.status === 'destroyed') return [[`${now.name} is gone; its name is free again.`]];
@@ -184,16 +187,7 @@ export function createFleet(deps: {
   const plainCopy = (job: Job): JobCopy => ({
     title: `${job.kind} ${job.subject}`,
     retryHint: '',
-    cleanupHint:
-      job.agentId === null
-        ? ['Run the command again when ready.']
-        : [
-            'Check ',
-            code(`/status ${job.subject}`),
-            '; ',
-            code(`/destroy ${job.subject}`),
-            ' removes whatever it created.',
-          ],
+    cleanupHint: job.agentId === null ? ['Run the command again when ready.'] : cleanupHint(job.subject),
   });
 
   /** The same request a job was submitted with, rebuilt from the store after a restart. */
@@ -334,13 +328,6 @@ export function createFleet(deps: {
       return { adopted, missing };
     },
 
-    /**
-     * At start, once the bridges run: every job a previous process left unfinished (killed, or paused
-     * for a restart) is taken up on its own card. It carries on after its last finished step when
-     * every remaining step is safe to repeat, and is rolled back otherwise (or when it was already
-     * rolling back). A job that cannot be
-     * rebuilt (its role or provider is gone) is marked interrupted and returned, its agent broken.
-     */
     /** How a job's card presents it when drawn again after a restart: as submitted, where that can be rebuilt. */
     cardCopy(job: Job): JobCopy {
       try {
@@ -350,6 +337,13 @@ export function createFleet(deps: {
       }
     },
 
+    /**
+     * At start, once the bridges run: every job a previous process left unfinished (killed, or paused
+     * for a restart) is taken up on its own card. It carries on after its last finished step when
+     * every remaining step is safe to repeat, and is rolled back otherwise (or when it was already
+     * rolling back). A job that cannot be rebuilt (its role or provider is gone) is marked
+     * interrupted and returned, its agent broken.
+     */
     resumeUnfinished(): { resumed: Job[]; rolledBack: Job[]; stranded: Job[] } {
       const unfinished = [
         ...store.jobs.withStatus('running'),
