@@ -11,6 +11,8 @@ type KillCase = {
   killed: (rig: KillRig) => Promise<number>;
   outcome: Outcome;
   shows?: RegExp[];
+  /** How many times the bot is killed; once unless said. */
+  kills?: number;
 };
 
 /** Stops the bot just before `at` ("run <step>" or "undo <step>") begins, then kills it. */
@@ -54,6 +56,18 @@ const cases: KillCase[] = [
     outcome: 'resumed',
   },
   {
+    name: 'twice: before Wait for SSH, then before Start Caddy on the resumed run',
+    killed: async (rig) => {
+      const update = await atBoundary('run ssh')(rig);
+      const resumed = rig.startBot('run caddy');
+      await resumed.paused;
+      await resumed.kill();
+      return update;
+    },
+    outcome: 'resumed',
+    kills: 2,
+  },
+  {
     name: 'after the last step, before the card could show it',
     killed: async (rig) => {
       const bot = rig.startBot();
@@ -95,7 +109,7 @@ const cases: KillCase[] = [
 describe('kill -9 of the bot during a hetzner deploy, then a restart', () => {
   const defer = useCleanups();
 
-  it.each(cases)('$name: $outcome', async ({ killed, outcome, shows }) => {
+  it.each(cases)('$name: $outcome', async ({ killed, outcome, shows, kills = 1 }) => {
     const rig = await startKillRig();
     defer(() => rig.close());
     onTestFailed(() => console.error(rig.logs()));
@@ -105,6 +119,6 @@ describe('kill -9 of the bot during a hetzner deploy, then a restart', () => {
     await expectTruthAfterRestart(rig, outcome, { update, restartedAt }, shows);
     restarted.child.kill('SIGTERM');
     expect(await restarted.exited).toBe(0);
-    count('kills');
+    count('kills', kills);
   });
 });
