@@ -92,4 +92,5 @@ export async function expectTruthAfterRestart(
   const polls = telegram.calls.filter((c) => c.method === 'getUpdates' && c.at >= deploy.restartedAt);
   expect(polls.length).toBeGreaterThan(0);
   expect(polls.filter((c) => Number(c.params.offset ?? 0) <= deploy.update)).toEqual([]);
+  telegram.assertNoViolations();
 }
