@@ -1,84 +1,113 @@
-import { createFleetbot } from '../src/main.js';
-import { testConfig, tempDir } from '../test/support/env.js';
-import { memoryBridge } from '../test/support/memoryBridge.js';
-import type { Benchmark } from './row.js';
-import { median, repeat } from './stats.js';
-import { countingLog } from './support/countingLog.js';
-import { destroyAll } from './support/destroyAll.js';
+import { cpus } from 'node:os';
+import { z } from 'zod';
+import type { Benchmark, Row } from './row.js';
+import { median } from './stats.js';
+import { deployBatches, type BatchResult } from './support/deployBatches.js';
+import { latentCloud } from './support/hetznerDeploys.js';
+import { processCpuMs } from './support/processCpu.js';
 
-const chat = { platform: 'telegram', chatId: '1001' } as const;
-const user = { platform: 'telegram', userId: '1001' } as const;
+const pidOf = z.object({ pid: z.number().int() });
 
 /**
- * B4: n local deploys sent at once with FLEETBOT_CONCURRENCY ≥ n, against one deploy alone, in this
- * process (the runner gives each benchmark a fresh one, so its peak RSS is the bot's; the agents are
- * child processes and not counted). Every agent is destroyed again so none outlives the run.
+ * B4: n deploys sent at once with FLEETBOT_CONCURRENCY ≥ n, against one deploy alone, in this process
+ * (the runner gives each benchmark a fresh one, so its peak RSS is the bot's plus the fakes').
+ *
+ * With the local provider each deploy starts an agent's Node process, whose start-up CPU bounds the
+ * batch from below on a machine with few cores; that floor is measured (the agents' own CPU time) and
+ * reported. The target's question, whether fleetbot's own queue, SQLite writes and polling let n deploys
+ * overlap, is answered by the Hetzner row: deploys against the fakes with B2's injected latencies,
+ * whose machines answer for their agents from the fakes' process (standInAgents).
  */
 export const concurrentDeploys: Benchmark = async ({ quick }) => {
   const n = quick ? 10 : 50;
-  const tmp = tempDir('fleetbot-bench-');
-  const busy = countingLog(/SQLITE_BUSY|database is locked/);
-  const memory = memoryBridge('telegram');
-  const bot = await createFleetbot(
-    testConfig(tmp.dir, {
-      FLEETBOT_ADMINS: 'telegram:1001',
-      FLEETBOT_CONCURRENCY: String(Math.max(n, 50)),
-      FLEETBOT_RATE_LIMIT: '10000',
-    }),
-    { bridges: [memory.bridge], log: busy.log, local: { pollIntervalMs: 50 } },
-  );
-  let seq = 0;
-  /** Sends the deploys at once and waits for every job to end; returns the wall time. */
-  const deployAll = async (count: number): Promise<number> => {
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: count }, () =>
-        memory.inject({
-          kind: 'command',
-          chat,
-          user,
-          direct: true,
-          text: `/deploy swe bench-${seq++}`,
-          at: new Date(),
-        }),
-      ),
-    );
-    await bot.idle();
-    return performance.now() - started;
-  };
+  let agentCpuMs: number[] = [];
+  const local = await deployBatches({
+    n,
+    provider: 'local',
+    singles: quick ? 2 : 3,
+    batches: quick ? 1 : 3,
+    inspect: (bot) => {
+      agentCpuMs = bot.store.agents
+        .list()
+        .flatMap((a) => (a.status === 'running' ? [pidOf.safeParse(a.resources)] : []))
+        .flatMap((p) => (p.success ? [processCpuMs(p.data.pid)] : []));
+    },
+  });
+  // The bot alone: its agents are processes of their own, and the fakes below are not started yet.
+  const botPeakMB = process.resourceUsage().maxRSS / 1024;
+  const cloud = await latentCloud({ standInAgents: true });
+  let hetzner: BatchResult;
   try {
-    const single = await repeat(quick ? 2 : 3, () => deployAll(1));
-    const allMs = median(await repeat(quick ? 1 : 3, () => deployAll(n)));
-    const jobs = bot.store.jobs.recent(10_000);
-    if (jobs.length !== seq) throw new Error(`${seq} deploys sent, ${jobs.length} jobs made`);
-    const failures = jobs
-      .filter((j) => j.status !== 'succeeded')
-      .flatMap((j) => bot.store.steps.forJob(j.id).flatMap((step) => (step.error ? [step.error] : [])));
-    const peakMB = process.resourceUsage().maxRSS / 1024;
-    const oneMs = median(single);
-    return [
-      {
-        id: 'B4',
-        what: `${n} deploys at once ÷ one deploy (local provider)`,
-        measured: allMs / oneMs,
-        unit: '×',
-        target: 1.3,
-        detail: { oneMs, allMs, single },
-      },
-      { id: 'B4', what: 'peak RSS of the bot process', measured: peakMB, unit: 'MB', target: 250 },
-      { id: 'B4', what: 'SQLITE_BUSY errors', measured: busy.count(), unit: '', target: 0 },
-      {
-        id: 'B4',
-        what: `deploys that failed, of ${seq}`,
-        measured: jobs.filter((j) => j.status !== 'succeeded').length,
-        unit: '',
-        target: 0,
-        detail: { failures },
-      },
-    ];
+    hetzner = await deployBatches({
+      n,
+      provider: 'hetzner',
+      providers: [cloud.provider],
+      singles: quick ? 1 : 2,
+      batches: quick ? 1 : 3,
+      prepare: (send) => send('/image build swe'),
+    });
   } finally {
-    await destroyAll(bot, 'telegram:1001');
-    await bot.stop();
-    tmp.cleanup();
+    await cloud.close();
   }
+  const cores = cpus().length;
+  const oneAgentCpuMs = median(agentCpuMs);
+  // n agents' start-up and the bot's own work for n deploys (spawning is a fork of this process),
+  // spread over every core: no queue can finish the batch sooner than the cores can do that work.
+  const floor = (n * oneAgentCpuMs + local.batchCpuMs) / cores / local.oneMs;
+  const ratio = (r: BatchResult): number => r.allMs / r.oneMs;
+  const detail = ({ oneMs, allMs, single, batches, batchCpuMs, stepMs, queuedMs }: BatchResult) => ({
+    oneMs,
+    allMs,
+    single,
+    batches,
+    batchCpuMs,
+    stepMs,
+    queuedMs,
+  });
+  const rows: Row[] = [
+    {
+      id: 'B4',
+      what: `${n} hetzner deploys at once ÷ one (fakes, B2's latencies)`,
+      measured: ratio(hetzner),
+      unit: '×',
+      target: 1.3,
+      detail: { ...detail(hetzner), peakMBWithFakes: process.resourceUsage().maxRSS / 1024 },
+    },
+    {
+      id: 'B4',
+      what: `${n} local deploys at once ÷ one (CPU floor ${floor.toFixed(1)} ×)`,
+      measured: ratio(local),
+      unit: '×',
+      // Reported against the target all the same: when the floor is above it, so is this row.
+      target: 1.3,
+      detail: { ...detail(local), oneAgentCpuMs, agents: agentCpuMs.length, cores, floor },
+    },
+    {
+      id: 'B4',
+      what: 'peak RSS of the bot process (local deploys)',
+      measured: botPeakMB,
+      unit: 'MB',
+      target: 250,
+    },
+    {
+      id: 'B4',
+      what: 'SQLITE_BUSY errors',
+      measured: local.sqliteBusy + hetzner.sqliteBusy,
+      unit: '',
+      target: 0,
+    },
+  ];
+  for (const [name, r] of [
+    ['local', local],
+    ['hetzner', hetzner],
+  ] as const)
+    rows.push({
+      id: 'B4',
+      what: `${name} deploys that failed, of ${r.deploys}`,
+      measured: r.failed,
+      unit: '',
+      target: 0,
+      detail: { failures: r.failures },
+    });
+  return rows;
 };

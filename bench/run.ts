@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchmarks } from './benchmarks.js';
@@ -34,6 +34,8 @@ function runChild(id: string): Promise<Row[]> {
   });
 }
 
+// Other work on the machine moves latency and CPU-bound figures most; the load is kept with them.
+const loadBefore = loadavg();
 const rows: Row[] = [];
 for (const id of only.length > 0 ? only : Object.keys(benchmarks)) {
   const started = performance.now();
@@ -49,6 +51,7 @@ writeFileSync(
       at: new Date().toISOString(),
       quick,
       machine: { cpus: cpus().length, memoryMB: Math.round(totalmem() / 2 ** 20), node: process.version },
+      loadAverage: { before: loadBefore, after: loadavg() },
       rows: rows.map((r) => ({ ...r, met: met(r) })),
     },
     null,

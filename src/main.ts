@@ -23,6 +23,7 @@ import { openStore, type Store } from './core/store/index.js';
 import type { Bridge } from './core/types.js';
 import { createLocalProvider, type LocalOptions } from './providers/local/index.js';
 import { hetznerFromConfig } from './providers/hetzner/fromConfig.js';
+import { createSshPool } from './providers/ssh/pool.js';
 import { sshHostsFromConfig } from './providers/sshHosts/fromConfig.js';
 import { createConsoleBridge, type ConsoleBridge } from './bridges/console/index.js';
 import { createLazySlackBridge } from './bridges/slack/lazy.js';
@@ -184,15 +185,24 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
       }),
     ],
   ]);
+  // A minute covers the gaps between a job's steps and between monitor checks over SSH.
+  const sshPool = createSshPool({ clock, idleMs: 60_000 });
   if (config.hetzner)
     providers.set(
       'hetzner',
-      hetznerFromConfig(config.hetzner, config.ssh, clock, log.child({ provider: 'hetzner' }), (call) => {
-        metrics.cloudCall('hetzner', call.method, call.outcome);
-        if (call.remaining !== undefined) metrics.cloudBudget('hetzner', call.remaining);
-      }),
+      hetznerFromConfig(
+        config.hetzner,
+        config.ssh,
+        clock,
+        sshPool,
+        log.child({ provider: 'hetzner' }),
+        (call) => {
+          metrics.cloudCall('hetzner', call.method, call.outcome);
+          if (call.remaining !== undefined) metrics.cloudBudget('hetzner', call.remaining);
+        },
+      ),
     );
-  if (config.sshHosts) providers.set('ssh', sshHostsFromConfig(config.sshHosts, config.ssh, clock));
+  if (config.sshHosts) providers.set('ssh', sshHostsFromConfig(config.sshHosts, config.ssh, clock, sshPool));
   for (const provider of deps.providers ?? []) providers.set(provider.name, provider);
   const messenger = createMessenger(deps.bridges, {
     isUnreachable: (chat) => store.chats.get(chat.platform, chat.chatId)?.unreachable === true,
@@ -352,6 +362,7 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
       await monitor.stop();
       await alerts.flush();
       for (const bridge of deps.bridges) await bridge.stop();
+      sshPool.close();
       store.close();
     },
   };

@@ -99,7 +99,30 @@ describe('the ssh provider on hosts you already have (ssh2 server in-process)', 
     expect(destroyCard).toMatch(/^✅ Done: Destroy alice/);
     expect(destroyCard).toMatch(/✅ Remove alice from lab1 · /);
     expect(existsSync(machines.file('lab1', '/srv/fleetbot/alice'))).toBe(false);
-    expect(lab1.agent).toBeUndefined();
+    expect(lab1.agents.size).toBe(0);
+  });
+
+  it('gives two agents of one role on one host their own ports, and destroying one leaves the other', async () => {
+    const { s, machines, lab1 } = await setup();
+    await s.type('/deploy swe alice --provider ssh --host lab1');
+    await s.type('/deploy swe bob --provider ssh --host lab1');
+    for (const name of ['alice', 'bob'])
+      expect(s.find(new RegExp(`Deploy ${name}`))!.versions.at(-1)).toMatch(/^✅ Done: /);
+    const portOf = (name: string) => s.bot.store.agents.live(name)!.resources.port;
+    expect([portOf('alice'), portOf('bob')]).toEqual([3100, 3101]);
+    expect(readFileSync(machines.file('lab1', '/srv/fleetbot/bob/agent.env'), 'utf8')).toContain(
+      'PORT="3101"',
+    );
+    expect([...lab1.agents.values()].map((a) => a.port).sort()).toEqual([3100, 3101]);
+
+    expect(await approvedDestroy(s, 'alice')).toMatch(/^✅ Done: Destroy alice/);
+    expect([...lab1.agents.keys()]).toEqual(['fleetbot-bob.service']);
+    await s.type('/status bob');
+    expect(s.lastText()).toMatch(/✅ healthy: .*\(on host lab1\)/);
+    // alice's port is free again for the next agent.
+    await s.type('/deploy research carol --provider ssh --host lab1');
+    expect(s.find(/Deploy carol/)!.versions.at(-1)).toMatch(/^✅ Done: /);
+    expect(portOf('carol')).toBe(3100);
   });
 
   it('refuses a host whose key is not pinned, saying how to pin it, before touching it', async () => {

@@ -121,8 +121,19 @@ describe('reconciliation', () => {
       ]),
     );
     expect(bot.store.agents.live('alice')).toMatchObject({
-      status: 'broken',
+      status: 'lost',
       resources: { serverId: 7, lost: 'its server 7 no longer exists' },
     });
+    expect(await bot.reconciler.run()).toEqual({ orphans: 0, lost: 0 }); // a lost agent is reported once
+    await mem.inject(command('/list'));
+    expect(mem.texts().at(-1)).toContain('alice swe · cloud · lost');
+    await mem.inject(command('/status alice'));
+    expect(mem.texts().at(-1)).toBe(
+      [
+        'alice · swe on cloud · lost',
+        'Its machine is gone: its server 7 no longer exists.',
+        '/destroy alice clears its record and whatever is left; then /deploy swe alice makes a new one.',
+      ].join('\n'),
+    );
   });
 });

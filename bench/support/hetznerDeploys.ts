@@ -1,11 +1,22 @@
 import { startConsoleBot } from '../../test/support/consoleSession.js';
 import { tempDir } from '../../test/support/env.js';
-import { startHetznerCloud } from '../../test/support/hetznerCloud.js';
+import { startHetznerCloud, type HetznerCloudOptions } from '../../test/support/hetznerCloud.js';
 
 /** Injected latencies, about 1/17 of a real Hetzner deploy's (30 s boot, 15 s SSH gap, 5 s health, 20 s TLS). */
 export const latencies = { bootMs: 1_500, sshGapMs: 1_000, healthMs: 500, tlsMs: 1_000 };
 /** Polling scaled by the same factor from production's 1 s. */
 const pollMs = 50;
+
+/** The fake Hetzner, Cloudflare and machines with the latencies above. */
+export const latentCloud = (extra: HetznerCloudOptions = {}) =>
+  startHetznerCloud({
+    bootDelayMs: latencies.bootMs,
+    sshDelayMs: latencies.bootMs + latencies.sshGapMs,
+    healthDelayMs: latencies.healthMs,
+    tlsDelayMs: latencies.tlsMs,
+    pollMs,
+    ...extra,
+  });
 
 export type DeployRun = { deployMs: number; deployRequests: number; destroyRequests: number };
 
@@ -16,13 +27,7 @@ export type DeployRun = { deployMs: number; deployRequests: number; destroyReque
  */
 export async function hetznerDeploys(runs: number): Promise<DeployRun[]> {
   const tmp = tempDir('fleetbot-bench-');
-  const cloud = await startHetznerCloud({
-    bootDelayMs: latencies.bootMs,
-    sshDelayMs: latencies.bootMs + latencies.sshGapMs,
-    healthDelayMs: latencies.healthMs,
-    tlsDelayMs: latencies.tlsMs,
-    pollMs,
-  });
+  const cloud = await latentCloud();
   const s = await startConsoleBot(
     tmp.dir,
     { ANTHROPIC_API_KEY: 'sk-ant-bench' },

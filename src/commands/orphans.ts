@@ -1,23 +1,38 @@
 import { z } from 'zod';
 import type { PromptHandler } from '../core/command.js';
 import { clockTime } from '../core/format.js';
-import { message } from '../core/outbound.js';
+import { code, message } from '../core/outbound.js';
 import { orphanKind } from '../core/reconcile.js';
 
 const payloadSchema = z.object({
   provider: z.string(),
-  found: z.object({ id: z.string(), description: z.string(), createdAt: z.number() }),
+  found: z.object({
+    id: z.string(),
+    description: z.string(),
+    createdAt: z.number(),
+    adoptAs: z.object({ name: z.string(), role: z.string() }).optional(),
+  }),
 });
 
-/** The card reconciliation posts about something no agent owns: Delete or Keep, admins only. */
+/** The card reconciliation posts about something no agent owns: Delete, Adopt or Keep, admins only. */
 export const orphanPrompt: PromptHandler = {
   kind: orphanKind,
   permission: 'admin',
-  choices: ['delete', 'keep'],
+  choices: ['delete', 'adopt', 'keep'],
   approveChoice: 'delete',
   async decide(ctx, prompt, choice) {
     const { provider, found } = payloadSchema.parse(prompt.payload);
     const when = clockTime(ctx.services.now());
+    if (choice === 'adopt') {
+      const agent = await ctx.services.reconciler.adopt(provider, found, ctx.principal);
+      return {
+        card: message(
+          `Adopted ${found.description} on ${provider} as agent ${agent.name} (${ctx.principal}, ${when}). `,
+          [code(`/status ${agent.name}`), ' shows it; ', code(`/destroy ${agent.name}`), ' removes it.'],
+        ),
+        toast: `Adopted as ${agent.name}.`,
+      };
+    }
     if (choice === 'keep') {
       return {
         card: message(

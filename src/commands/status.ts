@@ -25,6 +25,20 @@ export const status = defineCommand({
         ' to create it again.',
       ]);
     }
+    if (agent.status === 'lost') {
+      return message(
+        [bold(agent.name), ` · ${agent.role} on ${agent.provider} · lost`],
+        [
+          `Its machine is gone: ${typeof agent.resources.lost === 'string' ? agent.resources.lost : 'the provider no longer has it'}.`,
+        ],
+        [
+          code(`/destroy ${agent.name}`),
+          ' clears its record and whatever is left; then ',
+          code(`/deploy ${agent.role} ${agent.name}`),
+          ' makes a new one.',
+        ],
+      );
+    }
     const health = await fleet.status(agent);
     return message(
       [bold(agent.name), ` · ${agent.role} on ${agent.provider} · ${agent.status}`],
@@ -35,7 +49,9 @@ export const status = defineCommand({
       [`Owner ${agent.owner} · created ${duration(now() - agent.createdAt)} ago`],
       health.state === 'healthy'
         ? ['Logs: ', code(`/logs ${agent.name}`)]
-        : ['Try ', code(`/logs ${agent.name}`), ' then ', code(`/restart ${agent.name}`)],
+        : agent.resources.adopted
+          ? [code(`/destroy ${agent.name}`), ' removes it; deploy it again to manage it fully.']
+          : ['Try ', code(`/logs ${agent.name}`), ' then ', code(`/restart ${agent.name}`)],
     );
   },
 });

@@ -133,7 +133,13 @@ export function createFleet(deps: {
     params: { options },
     requester: origin.requester,
     chat: origin.chat,
-    plan: provider.deployPlan({ agent, role, secrets, options }),
+    plan: provider.deployPlan({
+      agent,
+      role,
+      secrets,
+      options,
+      neighbours: store.agents.list({ provider: provider.name }).filter((a) => a.id !== agent.id),
+    }),
     copy: copyFor(
       agent,
       `Deploy ${agent.name} (${role.name}, ${provider.name})`,
@@ -291,6 +297,12 @@ export function createFleet(deps: {
         .map((s) => s.title.toLowerCase()),
 
     async status(agent: Agent): Promise<AgentHealth> {
+      if (agent.status === 'broken' && agent.resources.adopted)
+        return {
+          state: 'unhealthy',
+          detail:
+            'adopted after its record was lost: fleetbot lists it and can destroy it, but does not manage it',
+        };
       if (agent.status !== 'running' && agent.status !== 'stopped') {
         return { state: 'stopped', detail: `agent is ${agent.status}` };
       }

@@ -39,6 +39,7 @@ export function createLiveMessage(opts: {
   let lastSentAt = -Infinity;
   let notBefore = -Infinity;
   let timer: unknown;
+  let waitingTurn = false;
   let inFlight: Promise<void> | undefined;
   let waiters: (() => void)[] = [];
   let failures = 0;
@@ -67,7 +68,7 @@ export function createLiveMessage(opts: {
   };
 
   const schedule = (): void => {
-    if (inFlight || timer !== undefined || !pending) return;
+    if (inFlight || timer !== undefined || waitingTurn || !pending) return;
     const wait = Math.max(lastSentAt + minInterval, notBefore) - clock.now();
     if (wait > 0) {
       timer = clock.setTimeout(() => {
@@ -76,6 +77,17 @@ export function createLiveMessage(opts: {
       }, wait);
       return;
     }
+    // Changes made in one turn (a step ends and the next starts; the last step ends and so does the
+    // job) go out as one edit, instead of the second waiting out the edit interval behind the first.
+    waitingTurn = true;
+    setImmediate(() => {
+      waitingTurn = false;
+      send();
+    });
+  };
+
+  const send = (): void => {
+    if (!pending) return;
     const message = pending;
     pending = undefined;
     lastSentAt = clock.now();

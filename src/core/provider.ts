@@ -18,6 +18,8 @@ export type DeployRequest = {
   role: Role;
   secrets: Record<string, string>;
   options: DeployOptions;
+  /** The provider's other live agents, for choices that must not collide (a port on a shared host). */
+  neighbours: Agent[];
 };
 
 /** A golden image a provider built for a role. */
@@ -45,7 +47,12 @@ export type Found = {
   createdAt: number;
   /** The agent it belongs to, when a live agent's record names it. */
   agentId?: number;
+  /** How to take it back under management (Adopt), when what was found says whose it was. */
+  adoptAs?: Adoption;
 };
+
+/** Whose a found resource was, from its labels: the agent record it gets when adopted. */
+export type Adoption = { name: string; role: string };
 
 /**
  * Where agents run. A provider turns requests into plans (steps with undo) and answers questions about
@@ -73,6 +80,8 @@ export interface Provider {
   inventory?(agents: Agent[]): Promise<{ found: Found[]; lost: { agent: Agent; detail: string }[] }>;
   /** Removes an orphan the inventory reported. */
   removeFound?(found: Found): Promise<void>;
+  /** What an adopted orphan's record holds (its id, address, DNS record), looked up when an admin adopts it. */
+  adoptFound?(found: Found): Promise<Record<string, unknown>>;
   /** After a restart of fleetbot: which stored agents are still running, found by their records. */
   adopt(agents: Agent[]): Promise<{ agent: Agent; running: boolean; detail: string }[]>;
   readonly images?: ImageBuilder;

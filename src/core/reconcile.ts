@@ -4,7 +4,9 @@ import { duration } from './format.js';
 import type { Logger } from './logging.js';
 import type { Messenger } from './messenger.js';
 import { bold, message } from './outbound.js';
+import { UserError } from './errors.js';
 import type { Found, Provider } from './provider.js';
+import type { Agent } from './store/agents.js';
 import type { Store } from './store/index.js';
 import type { ChatRef } from './types.js';
 
@@ -14,8 +16,8 @@ const reportedKey = 'reconcile:reported';
 /**
  * Compares what each provider reports with the store. Orphans (something fleetbot made that no record
  * names) older than the safety window are reported once to the chats that follow all alerts, with a
- * Delete button for admins, or deleted at once when autoDelete is on. Agents whose resources are gone
- * are marked broken and reported. Nothing is deleted without a press unless autoDelete says so.
+ * Delete button for admins (and Adopt, where the provider can tell whose it was), or deleted at once
+ * when autoDelete is on. Agents whose resources are gone are marked lost and reported. Nothing is deleted without a press unless autoDelete says so.
  */
 export function createReconciler(deps: {
   store: Store;
@@ -71,11 +73,14 @@ export function createReconciler(deps: {
             ...message(
               bold(`🧐 ${found.description} on ${provider.name} belongs to no agent`),
               `fleetbot made it ${age} ago, but no agent's record names it, so it may cost money for nothing.`,
-              'Delete it, or keep it and stop being told.',
+              found.adoptAs
+                ? `Delete it, adopt it as agent ${found.adoptAs.name} (${found.adoptAs.role}) so /list and /destroy know it, or keep it and stop being told.`
+                : 'Delete it, or keep it and stop being told.',
             ),
             buttons: [
               [
                 { id: buttons.delete!, label: 'Delete', style: 'danger' },
+                ...(found.adoptAs ? [{ id: buttons.adopt!, label: 'Adopt' }] : []),
                 { id: buttons.keep!, label: 'Keep' },
               ],
             ],
@@ -83,6 +88,13 @@ export function createReconciler(deps: {
         })
         .catch((err: unknown) => log.warn({ err, chat }, 'could not report an orphan'));
     }
+  };
+
+  /** The adopted agent's name: the one on its labels, unless a live agent holds it already. */
+  const freeName = (wanted: string, id: string): string => {
+    if (!store.agents.live(wanted)) return wanted;
+    const suffix = id.replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+    return `${wanted.slice(0, 31 - suffix.length)}-${suffix}`.replace(/-+/g, '-');
   };
 
   return {
@@ -112,11 +124,9 @@ export function createReconciler(deps: {
           await reportOrphan(provider, found);
         }
         for (const { agent, detail } of result.lost) {
+          if (agent.status === 'lost') continue;
           lostCount++;
-          store.agents.update(agent.id, {
-            status: 'broken',
-            resources: { ...agent.resources, lost: detail },
-          });
+          store.agents.update(agent.id, { status: 'lost', resources: { ...agent.resources, lost: detail } });
           log.warn({ agent: agent.name, detail }, 'agent lost');
           await tell([
             [
@@ -134,6 +144,25 @@ export function createReconciler(deps: {
       const provider = deps.providers.get(providerName);
       if (!provider?.removeFound) throw new Error(`provider ${providerName} cannot delete what it found`);
       await provider.removeFound(found);
+    },
+
+    /** Records an orphan as an agent after an admin pressed Adopt, so it is listed, watched and destroyable. */
+    async adopt(providerName: string, found: Found, owner: string): Promise<Agent> {
+      const adoption = found.adoptAs;
+      const provider = deps.providers.get(providerName);
+      if (!provider?.adoptFound || !adoption)
+        throw new UserError(`fleetbot cannot adopt ${found.description}; Delete it or Keep it instead.`);
+      const resources = await provider.adoptFound(found);
+      const agent = store.agents.create({
+        name: freeName(adoption.name, found.id),
+        role: adoption.role,
+        provider: providerName,
+        owner,
+      });
+      // Broken, not running: it is listed and destroyable, but the monitor cannot vouch for what runs there.
+      store.agents.update(agent.id, { status: 'broken', resources: { ...resources, adopted: true } });
+      log.warn({ provider: providerName, found, agent: agent.name }, 'adopted an orphan');
+      return store.agents.byId(agent.id)!;
     },
   };
 }

@@ -8,6 +8,7 @@ import { installSteps, reachSteps, type MachineDeps } from '../../src/providers/
 import { agentLayout } from '../../src/providers/machine/layout.js';
 import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
 import { parseKnownHosts } from '../../src/providers/ssh/knownHosts.js';
+import { createSshPool } from '../../src/providers/ssh/pool.js';
 import { connectSsh, HostKeyMismatchError, type SshSession } from '../../src/providers/ssh/session.js';
 import { silentLog } from '../support/env.js';
 import { failureOf } from '../support/failure.js';
@@ -19,6 +20,7 @@ const login = generateHostKey('fleetbot lab login');
 const auth = { privateKey: login.privateKey };
 const hosts: LabHost[] = [];
 const sessions: SshSession[] = [];
+const pool = createSshPool({ clock: systemClock, idleMs: 60_000 });
 
 beforeAll(async () => {
   if (skip) return;
@@ -27,6 +29,7 @@ beforeAll(async () => {
   hosts.push(await startLabHost(2, login.publicKey));
 });
 afterAll(async () => {
+  pool.close();
   for (const s of sessions.splice(0)) s.close();
   for (const h of hosts.splice(0).reverse()) await h.close();
 });
@@ -98,6 +101,7 @@ describe.skipIf(skip)('the machine install steps against sshd', () => {
   const deps: MachineDeps = {
     clock: systemClock,
     auth,
+    pool,
     sshEndpoint: (address) => ({ host: address, port: 22 }),
     publicHealth: () => Promise.reject(new Error('the lab has no public HTTPS')),
     timings: {

@@ -1,11 +1,13 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadRoles } from '../../src/core/roles.js';
 import {
   agentLayout,
   renderBuildScript,
+  caddySitePath,
   renderCaddyfile,
+  renderCaddySite,
   renderUnit,
   renderUserData,
 } from '../../src/providers/machine/layout.js';
@@ -62,16 +64,36 @@ describe.skipIf(skip)('real validators accept the rendered machine files', () =>
     expect(r.stdout).toMatch(/Valid cloud-config/);
   });
 
-  it('caddy validate: the site Caddyfile (with and without a lab ACME directory) and the placeholder', () => {
+  it('caddy validate: the Caddyfile (with and without a lab ACME directory, with no sites yet) and the placeholder', () => {
     const files = [
-      write('Caddyfile', renderCaddyfile('alice.agents.example.com', 3100)),
-      write(
-        'Caddyfile.lab',
-        renderCaddyfile('alice.lab.test', 3100, 'https://10.77.0.1:14000/dir?a=%22b%22'),
-      ),
+      write('Caddyfile', renderCaddyfile()),
+      write('Caddyfile.lab', renderCaddyfile('https://10.77.0.1:14000/dir?a=%22b%22')),
       write('Caddyfile.placeholder', templateText('Caddyfile.placeholder')),
     ];
     for (const file of files) ok(runTool('caddy', ['validate', '--config', file, '--adapter', 'caddyfile']));
+  });
+
+  it('caddy adapt: two agents on one host both keep their site, each with TLS from the lab ACME directory', () => {
+    const dir = path.join(tmp.dir, 'etc-caddy');
+    mkdirSync(path.join(dir, 'fleetbot.d'), { recursive: true });
+    const main = path.join(dir, 'Caddyfile');
+    writeFileSync(main, renderCaddyfile('https://10.77.0.1:14000/dir'));
+    for (const [name, port] of [
+      ['alice', 3100],
+      ['bob', 3101],
+    ] as const)
+      writeFileSync(
+        path.join(dir, 'fleetbot.d', path.basename(caddySitePath(name))),
+        renderCaddySite(`${name}.agents.example.com`, port),
+      );
+    const r = runTool('caddy', ['adapt', '--config', main, '--adapter', 'caddyfile']);
+    ok(r);
+    const json = JSON.stringify(JSON.parse(r.stdout));
+    expect(json).toContain('"host":["alice.agents.example.com"]');
+    expect(json).toContain('"dial":"127.0.0.1:3100"');
+    expect(json).toContain('"host":["bob.agents.example.com"]');
+    expect(json).toContain('"dial":"127.0.0.1:3101"');
+    expect(json).toContain('"ca":"https://10.77.0.1:14000/dir"');
   });
 
   it('bash -n: the golden-image build script parses', () => {

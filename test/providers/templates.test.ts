@@ -8,7 +8,9 @@ import {
   agentLayout,
   renderAgentEnv,
   renderBuildScript,
+  caddySitePath,
   renderCaddyfile,
+  renderCaddySite,
   renderUnit,
   renderUserData,
 } from '../../src/providers/machine/layout.js';
@@ -74,16 +76,21 @@ describe('rendered machine files keep the invariants that broke earlier deploys'
     expect(commands.findIndex((l) => l.startsWith('cloud-init clean'))).toBeLessThan(commands.length - 1);
   });
 
-  it('the real Caddyfile proxies the agent, and only a lab sets an ACME directory', () => {
-    const real = renderCaddyfile('alice.agents.example.com', 3100);
-    expect(real).toMatch(/^alice\.agents\.example\.com \{\n\treverse_proxy 127\.0\.0\.1:3100\n\}$/m);
+  it('each agent has its own site file, imported by a Caddyfile where only a lab sets an ACME directory', () => {
+    const site = renderCaddySite('alice.agents.example.com', 3100);
+    expect(site).toMatch(/^alice\.agents\.example\.com \{\n\treverse_proxy 127\.0\.0\.1:3100\n\}$/m);
+    expect(caddySitePath('alice')).toBe('/etc/caddy/fleetbot.d/alice.caddy');
+    const real = renderCaddyfile();
+    expect(real).toMatch(/^import fleetbot\.d\/\*\.caddy$/m);
     expect(real).not.toContain('acme_ca');
-    const lab = renderCaddyfile('alice.lab.test', 3100, 'https://10.77.0.1:14000/dir');
+    expect(real).not.toMatch(/reverse_proxy/);
+    const lab = renderCaddyfile('https://10.77.0.1:14000/dir');
     expect(lab).toMatch(/^\tacme_ca https:\/\/10\.77\.0\.1:14000\/dir$/m);
   });
 
   it('refuses values that are not of the expected shape before they reach a template', () => {
-    expect(() => renderCaddyfile('alice.example.com {\n}\nevil.com', 3100)).toThrow(/DNS name/);
+    expect(() => renderCaddySite('alice.example.com {\n}\nevil.com', 3100)).toThrow(/DNS name/);
+    expect(() => caddySitePath('../caddy')).toThrow(/DNS name/);
     expect(() =>
       renderUserData({
         hostname: 'a\nruncmd: [reboot]',

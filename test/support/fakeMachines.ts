@@ -1,5 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, chmodSync, mkdirSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import {
+  closeSync,
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { createServer as netServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -9,6 +19,7 @@ import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
 import { tempDir } from './env.js';
 import { machineAccess, type MachineDirectory } from './machineDirectory.js';
 import { startSshServer, type ExecReply, type SshTestServer } from './sshServer.js';
+import { startStandInAgent } from './standInAgent.js';
 
 /** Splits a command line the way sh would for the simple quoting fleetbot uses ('…' and '\''). */
 export function shellWords(line: string): string[] {
@@ -47,11 +58,19 @@ const parseEnv = (text: string): Record<string, string> =>
       }),
   );
 
+const handedOut = new Set<number>();
+
+/**
+ * A port nothing listens on, never handed out before in this process: machines listen on theirs only
+ * later (sshd after boot), and the OS would otherwise offer the same free port to two of them.
+ */
 const freePort = (): Promise<number> =>
   new Promise((resolve) => {
     const s = netServer().listen(0, '127.0.0.1', () => {
       const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
+      const fresh = !handedOut.has(port);
+      handedOut.add(port);
+      s.close(() => resolve(fresh ? port : freePort()));
     });
   });
 
@@ -77,19 +96,22 @@ export type MachineTimings = {
   tlsDelayMs?: number;
 };
 
-export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineTimings) {
+export type MachineOptions = MachineTimings & {
+  /** Units answer health from this process instead of starting the agent's Node process (benchmarks). */
+  standInAgents?: boolean;
+};
+
+export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOptions) {
   let fault: MachineFault | undefined;
   type Machine = {
     root: string;
     cleanup: () => void;
     sshPort: number;
     ssh?: SshTestServer;
-    agent?: ChildProcess;
-    agentPort?: number;
-    caddy?: Server;
-    caddyPort?: number;
-    caddyHost?: string;
-    agentStartedAt?: number;
+    /** Running agent units: each listens on the port its env file names (here, a free local one). */
+    agents: Map<string, { stop: () => void; port: number; localPort: number; startedAt: number }>;
+    /** "Caddy": one local HTTP server per site, as HTTPS on port 443 would tell sites apart by name. */
+    caddy?: Map<string, { upstream: number; server: Server; port: number }>;
     caddyStartedAt?: number;
     /** What happened, in order, for assertions about ordering (agent healthy before Caddy). */
     events: string[];
@@ -98,10 +120,12 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineTimi
 
   const local = (m: Machine, remote: string): string => path.join(m.root, path.resolve('/', remote));
 
-  const stopAgent = (m: Machine): void => {
-    m.agent?.kill('SIGKILL');
-    m.agent = undefined;
+  const stopAgent = (m: Machine, unit: string): void => {
+    m.agents.get(unit)?.stop();
+    m.agents.delete(unit);
   };
+  const agentOn = (m: Machine, port: number | undefined) =>
+    [...m.agents.values()].find((a) => a.port === port);
 
   const startUnit = async (m: Machine, unit: string): Promise<void> => {
     const text = readFileSync(local(m, `/etc/systemd/system/${unit}`), 'utf8');
@@ -112,60 +136,87 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineTimi
       Object.assign(env, parseEnv(readFileSync(local(m, file), 'utf8')));
     const [program, ...args] = unquoteSystemd(setting('ExecStart')[0]!);
     if (program !== '/usr/bin/env' || args[0] !== 'node') throw new Error(`unexpected ExecStart ${program}`);
-    m.agentPort = await freePort();
+    const localPort = await freePort();
     mkdirSync(local(m, '/var/log'), { recursive: true });
     const log = openSync(local(m, `/var/log/${unit}.log`), 'a');
-    m.agentStartedAt = Date.now();
-    m.agent = spawn(
-      process.execPath,
-      args.slice(1).map((a) => local(m, a)),
-      {
-        cwd: local(m, setting('WorkingDirectory')[0]!),
-        env: { ...env, PORT: String(m.agentPort), PATH: '/usr/bin:/bin' },
-        stdio: ['ignore', log, log],
-      },
-    );
+    const startedAt = Date.now();
+    let stop: () => void;
+    if (opts.standInAgents) ({ stop } = await startStandInAgent(env, localPort));
+    else {
+      const child = spawn(
+        process.execPath,
+        args.slice(1).map((a) => local(m, a)),
+        {
+          cwd: local(m, setting('WorkingDirectory')[0]!),
+          env: { ...env, PORT: String(localPort), PATH: '/usr/bin:/bin' },
+          stdio: ['ignore', log, log],
+        },
+      );
+      stop = () => void child.kill('SIGKILL');
+    }
+    m.agents.set(unit, { stop, port: Number(env.PORT ?? 3100), localPort, startedAt });
     closeSync(log);
     m.events.push(`start ${unit}`);
   };
 
+  /** The sites the main Caddyfile imports: public name → the local port it proxies. */
+  const caddySites = (m: Machine): Map<string, number> => {
+    const main = readFileSync(local(m, '/etc/caddy/Caddyfile'), 'utf8');
+    const sites = new Map<string, number>();
+    if (!/^import fleetbot\.d\/\*\.caddy$/m.test(main)) return sites;
+    const dir = local(m, '/etc/caddy/fleetbot.d');
+    for (const file of existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.caddy')) : []) {
+      const text = readFileSync(path.join(dir, file), 'utf8');
+      const host = /^([a-z0-9.-]+) \{$/m.exec(text)?.[1];
+      if (host) sites.set(host, Number(/reverse_proxy 127\.0\.0\.1:(\d+)/.exec(text)?.[1]));
+    }
+    return sites;
+  };
+
+  const stopCaddy = (m: Machine): void => {
+    for (const site of m.caddy?.values() ?? []) site.server.close();
+    m.caddy = undefined;
+  };
+
   const startCaddy = async (m: Machine): Promise<void> => {
-    const text = readFileSync(local(m, '/etc/caddy/Caddyfile'), 'utf8');
-    m.caddyHost = /^([a-z0-9.-]+) \{$/m.exec(text)?.[1];
-    const upstream = Number(/reverse_proxy 127\.0\.0\.1:(\d+)/.exec(text)?.[1]);
-    m.caddy?.close();
-    m.caddy = createServer((req, res) => {
-      const target = upstream === 3100 ? m.agentPort : undefined;
-      if (target === undefined) return res.writeHead(502).end();
-      req.pipe(
-        httpRequest(
-          { host: '127.0.0.1', port: target, path: req.url, method: req.method, headers: req.headers },
-          (up) => {
-            res.writeHead(up.statusCode ?? 502, up.headers);
-            up.pipe(res);
-          },
-        ).on('error', () => res.writeHead(502).end()),
-      );
-    });
-    await new Promise<void>((resolve) => m.caddy!.listen(0, '127.0.0.1', resolve));
-    m.caddyPort = (m.caddy.address() as AddressInfo).port;
+    stopCaddy(m);
+    const running = new Map<string, { upstream: number; server: Server; port: number }>();
+    for (const [host, upstream] of caddySites(m)) {
+      const server = createServer((req, res) => {
+        const target = agentOn(m, upstream)?.localPort;
+        if (target === undefined) return res.writeHead(502).end();
+        req.pipe(
+          httpRequest(
+            { host: '127.0.0.1', port: target, path: req.url, method: req.method, headers: req.headers },
+            (up) => {
+              res.writeHead(up.statusCode ?? 502, up.headers);
+              up.pipe(res);
+            },
+          ).on('error', () => res.writeHead(502).end()),
+        );
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      running.set(host, { upstream, server, port: (server.address() as AddressInfo).port });
+    }
+    m.caddy = running;
     m.caddyStartedAt = Date.now();
     m.events.push('start caddy');
     opts.onChange?.(directory());
   };
 
   const curl = async (m: Machine, url: string): Promise<ExecReply> => {
-    const match = /^http:\/\/127\.0\.0\.1:3100(\/.*)$/.exec(url);
-    const warming = Date.now() - (m.agentStartedAt ?? 0) < (opts.healthDelayMs ?? 0);
-    if (!match || !m.agent || m.agentPort === undefined || warming)
-      return { code: 7, stderr: 'curl: (7) Failed to connect' };
+    const match = /^http:\/\/127\.0\.0\.1:(\d+)(\/.*)$/.exec(url);
+    const agent = agentOn(m, Number(match?.[1]));
+    const warming = Date.now() - (agent?.startedAt ?? 0) < (opts.healthDelayMs ?? 0);
+    if (!match || !agent || warming)
+      return { code: 7, stderr: `curl: (7) Failed to connect to 127.0.0.1 port ${match?.[1] ?? '?'}` };
     try {
-      const res = await fetch(`http://127.0.0.1:${m.agentPort}${match[1]}`);
+      const res = await fetch(`http://127.0.0.1:${agent.localPort}${match[2]}`);
       const body = await res.text();
       if (res.ok) m.events.push('agent healthy');
       return { code: 0, stdout: body };
     } catch {
-      return { code: 7, stderr: 'curl: (7) Failed to connect to 127.0.0.1 port 3100' };
+      return { code: 7, stderr: `curl: (7) Failed to connect to 127.0.0.1 port ${match[1]}` };
     }
   };
 
@@ -173,7 +224,7 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineTimi
     (fault === 'folder-fails' && cmd === 'install' && joined.startsWith('-d')) ||
     (fault === 'unit-fails' && cmd === 'systemctl' && joined.startsWith('enable --now')) ||
     (fault === 'no-health' && cmd === 'curl') ||
-    (fault === 'caddy-fails' && joined === 'restart caddy');
+    (fault === 'caddy-fails' && joined === 'reload-or-restart caddy');
 
   const one = async (m: Machine, words: string[], stdin: string): Promise<ExecReply> => {
     const [cmd, ...rest] = words[0] === 'sudo' ? words.slice(2) : words;
@@ -200,19 +251,21 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineTimi
         return { code: 0 };
       case 'systemctl':
         if (joined === 'daemon-reload' || joined === 'enable caddy') return { code: 0 };
-        if (joined === 'restart caddy') return startCaddy(m).then(() => ({ code: 0 }));
+        if (joined === 'reload-or-restart caddy') return startCaddy(m).then(() => ({ code: 0 }));
+        if (joined === 'try-reload-or-restart caddy')
+          return (m.caddy ? startCaddy(m) : Promise.resolve()).then(() => ({ code: 0 }));
         if (rest[0] === 'enable' && rest[1] === '--now')
           return startUnit(m, rest[2]!).then(() => ({ code: 0 }));
         if (rest[0] === 'restart') {
-          stopAgent(m);
+          stopAgent(m, rest[1]!);
           return startUnit(m, rest[1]!).then(() => ({ code: 0 }));
         }
         if (rest[0] === 'disable') {
-          stopAgent(m);
+          stopAgent(m, rest.at(-1)!);
           return { code: 0 };
         }
         if (rest[0] === 'is-active')
-          return m.agent ? { code: 0, stdout: 'active\n' } : { code: 3, stdout: 'inactive\n' };
+          return m.agents.has(rest[1]!) ? { code: 0, stdout: 'active\n' } : { code: 3, stdout: 'inactive\n' };
         break;
       case 'curl':
         return curl(m, rest.at(-1)!);
@@ -248,7 +301,13 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineTimi
     delayMs = 0,
   ): Promise<Machine> => {
     const dir = tempDir('fleetbot-vm-');
-    const m: Machine = { root: dir.dir, cleanup: dir.cleanup, sshPort: await freePort(), events: [] };
+    const m: Machine = {
+      root: dir.dir,
+      cleanup: dir.cleanup,
+      sshPort: await freePort(),
+      agents: new Map(),
+      events: [],
+    };
     machines.set(ip, m);
     opts.onChange?.(directory());
     setTimeout(() => {
@@ -288,9 +347,9 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineTimi
     const view: MachineDirectory = { ssh: {}, https: {} };
     for (const [ip, m] of machines) {
       view.ssh[ip] = m.sshPort;
-      if (!m.caddyHost || m.caddyPort === undefined || fault === 'no-https' || view.https[m.caddyHost])
-        continue;
-      view.https[m.caddyHost] = { port: m.caddyPort, from: (m.caddyStartedAt ?? 0) + (opts.tlsDelayMs ?? 0) };
+      if (fault === 'no-https') continue;
+      for (const [host, site] of m.caddy ?? [])
+        view.https[host] ??= { port: site.port, from: (m.caddyStartedAt ?? 0) + (opts.tlsDelayMs ?? 0) };
     }
     return view;
   };
@@ -300,8 +359,8 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineTimi
     if (!m) return;
     machines.delete(ip);
     opts.onChange?.(directory());
-    stopAgent(m);
-    m.caddy?.close();
+    for (const unit of [...m.agents.keys()]) stopAgent(m, unit);
+    stopCaddy(m);
     await m.ssh?.close();
     m.cleanup();
   };

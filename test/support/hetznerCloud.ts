@@ -3,13 +3,14 @@ import { createCloudflareClient } from '../../src/providers/cloudflare/client.js
 import { createHetznerClient } from '../../src/providers/hetzner/client.js';
 import { createHetznerProvider } from '../../src/providers/hetzner/index.js';
 import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
+import { createSshPool, type SshPool } from '../../src/providers/ssh/pool.js';
 import { startFakeCloudflare } from '../fakes/cloudflare/index.js';
 import { startFakeHetzner } from '../fakes/hetzner/index.js';
 import { silentLog } from './env.js';
-import { fakeMachines, type MachineTimings } from './fakeMachines.js';
+import { fakeMachines, type MachineOptions } from './fakeMachines.js';
 import type { machineAccess } from './machineDirectory.js';
 
-export type HetznerCloudOptions = Partial<MachineTimings> & {
+export type HetznerCloudOptions = Partial<MachineOptions> & {
   /** Per-request timeout of both API clients; short in fault tests so a held-back answer times out quickly. */
   timeoutMs?: number;
   bootDelayMs?: number;
@@ -27,6 +28,7 @@ export type FakeCloudEndpoints = {
 export function fakeCloudProvider(
   to: FakeCloudEndpoints,
   access: ReturnType<typeof machineAccess>,
+  pool: SshPool,
   opts: HetznerCloudOptions = {},
 ) {
   const { timeoutMs, pollMs } = opts;
@@ -51,6 +53,7 @@ export function fakeCloudProvider(
     machine: {
       clock,
       auth: { privateKey: to.login.privateKey },
+      pool,
       ...access,
       timings: {
         sshDeadlineMs: 5_000,
@@ -73,13 +76,15 @@ export async function startHetznerCloud(opts: HetznerCloudOptions = {}) {
     cloudflare: { apiBase: cloudflare.apiBase, token: cloudflare.token, zoneId: cloudflare.zoneId },
     login: generateHostKey('fleetbot login'),
   };
+  const pool = createSshPool({ clock: systemClock, idleMs: 60_000 });
   return {
     hetzner,
     cloudflare,
     machines,
     endpoints,
-    provider: fakeCloudProvider(endpoints, machines, opts),
+    provider: fakeCloudProvider(endpoints, machines, pool, opts),
     async close(): Promise<void> {
+      pool.close();
       await machines.close();
       hetzner.assertNoViolations();
       cloudflare.assertNoViolations();

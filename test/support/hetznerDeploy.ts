@@ -7,14 +7,18 @@ import { startHetznerCloud, type HetznerCloud, type HetznerCloudOptions } from '
 type Defer = (fn: () => Promise<void> | void) => void;
 
 /** The console bot with the hetzner provider against fresh fakes; `defer` registers their teardown. */
-export async function startHetznerBot(defer: Defer, opts: HetznerCloudOptions = {}) {
+export async function startHetznerBot(
+  defer: Defer,
+  opts: HetznerCloudOptions = {},
+  env: Record<string, string> = {},
+) {
   const tmp = tempDir();
   defer(tmp.cleanup);
   const cloud: HetznerCloud = await startHetznerCloud(opts);
   defer(() => cloud.close());
   const s = await startConsoleBot(
     tmp.dir,
-    { ANTHROPIC_API_KEY: 'sk-ant-very-secret' },
+    { ANTHROPIC_API_KEY: 'sk-ant-very-secret', ...env },
     { providers: [cloud.provider] },
   );
   defer(() => s.stop());

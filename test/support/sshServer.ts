@@ -26,7 +26,16 @@ export async function startSshServer(opts: {
   const allowed = publicKeyBlob(opts.authorizedKey);
   const local = (remote: string): string => path.join(opts.root, path.resolve('/', remote));
   const commands: string[] = [];
+  const clients = new Set<ssh2.Connection>();
+  let connections = 0;
   const server = new Server({ hostKeys: [opts.hostKey] }, (client) => {
+    connections++;
+    clients.add(client);
+    // sshd writes a reply's packets (data, exit status, EOF, close) in one go; ssh2 writes each on its
+    // own, and with Nagle on every reply would then wait out the client's delayed ACK.
+    // (ssh2's server connection has setNoDelay, as its client does; its typings leave it out.)
+    (client as unknown as { setNoDelay(noDelay: boolean): void }).setNoDelay(true);
+    client.on('close', () => clients.delete(client));
     client.on('authentication', (ctx) => {
       if (ctx.method === 'publickey' && ctx.username === opts.username && ctx.key.data.equals(allowed)) {
         if (!ctx.signature) return ctx.accept();
@@ -97,12 +106,21 @@ export async function startSshServer(opts: {
   });
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
+  /** Drops every connection, as a machine that reboots or is deleted does. */
+  const drop = (): void => clients.forEach((c) => c.end());
   return {
     port,
     commands,
+    /** Connections made so far, and those still open. */
+    connections: () => ({ made: connections, open: clients.size }),
+    drop,
     /** Where a remote path lands on this machine. */
     local,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        drop();
+      }),
   };
 }
 export type SshTestServer = Awaited<ReturnType<typeof startSshServer>>;

@@ -27,7 +27,7 @@ export function createPacer(opts: { clock: Clock; rule: (key: string) => PaceRul
     const lane = laneFor(key);
     const rule = opts.rule(key);
     const now = clock.now();
-    lane.recent = lane.recent.filter((t) => now - t < 60_000);
+    while (lane.recent.length > 0 && now - lane.recent[0]! >= 60_000) lane.recent.shift();
     let at = Math.max(lane.notBefore, (lane.recent.at(-1) ?? -Infinity) + rule.minIntervalMs);
     if (rule.perMinute !== undefined && lane.recent.length >= rule.perMinute) {
       at = Math.max(at, lane.recent[lane.recent.length - rule.perMinute]! + 60_000);

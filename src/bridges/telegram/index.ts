@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
-import { Bot, InputFile } from 'grammy';
+import { setMaxListeners } from 'node:events';
+import { Api, Bot, InputFile } from 'grammy';
 import type { HttpServer } from '../../core/httpServer.js';
 import { sleep, type Clock } from '../../core/clock.js';
 import { RateLimitedError } from '../../core/errors.js';
@@ -50,13 +51,16 @@ const cursorKey = 'telegram:offset';
 
 /** grammY types its signals with a polyfill's AbortSignal; Node's own is what it receives at run time. */
 type GrammySignal = Parameters<Bot['api']['getMe']>[0];
-const asSignal = (signal: AbortSignal): GrammySignal => signal as unknown as GrammySignal;
-const callTimeoutMs = 20_000;
+const callTimeoutS = 20;
 
 /** Telegram through grammY: long polling, HTML rendering, inline buttons, per-chat pacing. */
 export function createTelegramBridge(opts: TelegramOptions): Bridge {
   const { clock, log } = opts;
-  const bot = new Bot(opts.token, { client: { apiRoot: opts.apiRoot, timeoutSeconds: 90 } });
+  const pollTimeoutSeconds = opts.pollTimeoutSeconds ?? 30;
+  // Every call times out on grammY's own per-call timer (one it sets anyway); a long poll gets an Api
+  // of its own because it must outlast any other call.
+  const bot = new Bot(opts.token, { client: { apiRoot: opts.apiRoot, timeoutSeconds: callTimeoutS } });
+  const pollApi = new Api(opts.token, { apiRoot: opts.apiRoot, timeoutSeconds: pollTimeoutSeconds + 15 });
   const pace = opts.pace ?? {
     private: { minIntervalMs: 1000 },
     group: { minIntervalMs: 1000, perMinute: 20 },
@@ -66,10 +70,13 @@ export function createTelegramBridge(opts: TelegramOptions): Bridge {
     rule: (chatId) => (chatId.startsWith('-') ? pace.group : pace.private),
   });
   const conflictBackoffMs = opts.conflictBackoffMs ?? [15_000, 25_000, 35_000, 45_000, 55_000];
-  const pollTimeoutSeconds = opts.pollTimeoutSeconds ?? 30;
   const retryBaseMs = opts.retryBaseMs ?? 1000;
   const maxChunks = opts.maxChunks ?? 3;
   const stopping = new AbortController();
+  // Every call in flight listens here, so stop() cuts them short; hundreds at once are normal. (One
+  // shared signal instead of AbortSignal.any with a timeout per call: B1 in BENCHMARKS.md.)
+  setMaxListeners(0, stopping.signal);
+  const untilStop = stopping.signal as unknown as GrammySignal;
   const lanes = createLanes(log);
   let host: BridgeHost | undefined;
   let username: string | undefined;
@@ -82,7 +89,7 @@ export function createTelegramBridge(opts: TelegramOptions): Bridge {
     opts.onFatal(err);
   };
 
-  bot.api.config.use(async (prev, method, payload, signal) => {
+  const watch: Parameters<Api['config']['use']>[0] = async (prev, method, payload, signal) => {
     try {
       const res = await prev(method, payload, signal);
       if (res.ok || res.error_code !== 429) lastContact = clock.now();
@@ -92,10 +99,10 @@ export function createTelegramBridge(opts: TelegramOptions): Bridge {
       opts.observe?.(method, 'error');
       throw err;
     }
-  });
+  };
+  bot.api.config.use(watch);
+  pollApi.config.use(watch);
 
-  const timeout = (): GrammySignal =>
-    asSignal(AbortSignal.any([stopping.signal, AbortSignal.timeout(callTimeoutMs)]));
   const target = (chat: ChatRef) => ({
     chatId: Number(chat.chatId),
     thread: chat.threadId ? { message_thread_id: Number(chat.threadId) } : {},
@@ -162,7 +169,7 @@ export function createTelegramBridge(opts: TelegramOptions): Bridge {
             ...target(c).thread,
             ...(markup ? { reply_markup: markup } : {}),
           },
-          timeout(),
+          untilStop,
         ),
       { retry429: true },
     );
@@ -182,7 +189,7 @@ export function createTelegramBridge(opts: TelegramOptions): Bridge {
             caption: `${first.slice(0, 900)}\n(full text attached: ${message.lines.length} lines)`,
             ...target(c).thread,
           },
-          timeout(),
+          untilStop,
         ),
       { retry429: true },
     );
@@ -202,7 +209,7 @@ export function createTelegramBridge(opts: TelegramOptions): Bridge {
         .answerCallbackQuery(
           callbackQueryId,
           { ...(text ? { text: text.slice(0, 200) } : {}), ...(alert ? { show_alert: true } : {}) },
-          timeout(),
+          untilStop,
         )
         .catch((err: unknown) => log.warn({ err: classify(err) }, 'could not answer a button press'));
     };
@@ -258,13 +265,13 @@ export function createTelegramBridge(opts: TelegramOptions): Bridge {
     while (!stopping.signal.aborted) {
       let updates: unknown[];
       try {
-        updates = await bot.api.getUpdates(
+        updates = await pollApi.getUpdates(
           {
             offset: Number(host?.loadCursor(cursorKey) ?? 0),
             timeout: pollTimeoutSeconds,
             allowed_updates: ['message', 'callback_query'],
           },
-          asSignal(AbortSignal.any([stopping.signal, AbortSignal.timeout((pollTimeoutSeconds + 15) * 1000)])),
+          untilStop,
         );
         conflicts = 0;
         failures = 0;
@@ -311,7 +318,7 @@ export function createTelegramBridge(opts: TelegramOptions): Bridge {
   async function init(): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await bot.init(timeout());
+        await bot.init(untilStop);
         return;
       } catch (err) {
         const failure = classify(err);
@@ -356,7 +363,7 @@ export function createTelegramBridge(opts: TelegramOptions): Bridge {
       await init();
       username = bot.botInfo.username;
       await bot.api
-        .setMyCommands(opts.menu, {}, timeout())
+        .setMyCommands(opts.menu, {}, untilStop)
         .catch((err: unknown) => log.warn({ err: classify(err) }, 'could not set the command menu'));
       const webhook = opts.webhook;
       if (webhook) {
@@ -386,11 +393,11 @@ export function createTelegramBridge(opts: TelegramOptions): Bridge {
             allowed_updates: ['message', 'callback_query'],
             max_connections: 1,
           },
-          timeout(),
+          untilStop,
         );
         log.info({ username, url: webhook.url }, 'telegram bridge started (webhook)');
       } else {
-        await bot.api.deleteWebhook({ drop_pending_updates: false }, timeout());
+        await bot.api.deleteWebhook({ drop_pending_updates: false }, untilStop);
         log.info({ username }, 'telegram bridge started (long polling)');
         polling = poll(deliver);
       }
@@ -423,7 +430,7 @@ export function createTelegramBridge(opts: TelegramOptions): Bridge {
               Number(ref.messageId),
               html,
               { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, reply_markup: markup },
-              timeout(),
+              untilStop,
             ),
           { retry429: false },
         );

@@ -29,10 +29,13 @@ const visibleLength = (span: Span): number => span.text.length;
  */
 export function renderChunks(message: Outbound, limit = telegramTextLimit): Chunk[] {
   if (!hasVisibleText(message)) return [{ html: '(empty message)', length: 15 }];
-  return packLines(message.lines, limit, visibleLength).map((lines) => ({
+  const chunk = (lines: Span[][]): Chunk => ({
     html: lines.map((line) => line.map(spanHtml).join('')).join('\n'),
     length: lines.reduce((n, line) => n + line.reduce((m, s) => m + s.text.length, 0), lines.length - 1),
-  }));
+  });
+  // Nearly every reply fits in one message as it is; only longer ones are measured piece by piece.
+  const whole = chunk(message.lines);
+  return whole.length <= limit ? [whole] : packLines(message.lines, limit, visibleLength).map(chunk);
 }
 
 /** The inline keyboard for a message's buttons; callback data is the opaque id, never its meaning. */

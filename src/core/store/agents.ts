@@ -1,7 +1,8 @@
 import type { Clock } from '../clock.js';
 import type { Db } from './db.js';
 
-export const liveStatuses = ['deploying', 'running', 'stopped', 'broken', 'destroying'] as const;
+/** Statuses in which an agent holds its name: it may still own something that costs money. */
+export const liveStatuses = ['deploying', 'running', 'stopped', 'broken', 'lost', 'destroying'] as const;
 export type AgentStatus = (typeof liveStatuses)[number] | 'failed' | 'destroyed';
 
 export type Agent = {

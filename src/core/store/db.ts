@@ -48,13 +48,23 @@ function migrate(db: Db): void {
   );
   for (const m of migrations) {
     if (applied.has(m.version)) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
-        m.version,
-        m.name,
-        Date.now(),
-      );
-    })();
+    // SQLite's way to rebuild a referenced table: dropping it with foreign keys on would fail (or
+    // cascade), and the pragma only takes effect outside a transaction.
+    if (m.rebuildsReferencedTable) db.pragma('foreign_keys = OFF');
+    try {
+      db.transaction(() => {
+        db.exec(m.sql);
+        const broken = db.pragma('foreign_key_check') as unknown[];
+        if (broken.length > 0)
+          throw new Error(`migration ${m.version} left ${broken.length} rows whose references point nowhere`);
+        db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+          m.version,
+          m.name,
+          Date.now(),
+        );
+      })();
+    } finally {
+      db.pragma('foreign_keys = ON');
+    }
   }
 }

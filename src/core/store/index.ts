@@ -14,6 +14,7 @@ import { stepsRepo } from './steps.js';
 import { subscriptionsRepo } from './subscriptions.js';
 
 export function createStore(db: Db, clock: Clock) {
+  const audit = auditRepo(db, clock);
   return {
     db,
     agents: agentsRepo(db, clock),
@@ -22,7 +23,7 @@ export function createStore(db: Db, clock: Clock) {
     principals: principalsRepo(db, clock),
     chats: chatsRepo(db, clock),
     cursors: cursorsRepo(db, clock),
-    audit: auditRepo(db, clock),
+    audit,
     prompts: promptsRepo(db, clock),
     pairing: pairingRepo(db, clock),
     health: healthRepo(db, clock),
@@ -33,6 +34,7 @@ export function createStore(db: Db, clock: Clock) {
       return db.transaction(fn)();
     },
     close(): void {
+      audit.flush();
       db.close();
     },
   };

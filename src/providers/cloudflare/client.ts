@@ -12,6 +12,8 @@ export const dnsRecordSchema = z.object({
   content: z.string(),
   ttl: z.number(),
   proxied: z.boolean().optional(),
+  comment: z.string().nullable().optional(),
+  created_on: z.string().optional(),
 });
 export type DnsRecord = z.output<typeof dnsRecordSchema>;
 
@@ -84,6 +86,29 @@ export function createCloudflareClient(opts: CloudflareClientOptions) {
 
   return {
     findA,
+
+    /** Every A record whose comment starts with `prefix` (how fleetbot marks the records it made), all pages. */
+    async listA(commentPrefix: string, signal?: AbortSignal): Promise<DnsRecord[]> {
+      const perPage = 500;
+      const records: DnsRecord[] = [];
+      for (let page = 1; ; page++) {
+        const query = new URLSearchParams({
+          type: 'A',
+          'comment.startswith': commentPrefix,
+          per_page: String(perPage),
+          page: String(page),
+        });
+        const result = await send({
+          method: 'GET',
+          path: `${zone}/dns_records?${query.toString()}`,
+          what: 'listing DNS records',
+          ...(signal ? { signal } : {}),
+        });
+        const batch = z.array(dnsRecordSchema).parse(result);
+        records.push(...batch);
+        if (batch.length < perPage) return records;
+      }
+    },
 
     /**
      * Points `name` at `ip`: an existing A record of that name is updated, not a failure. Never proxied:

@@ -8,13 +8,16 @@ const ttlMs = 6 * 60 * 60_000;
 
 /** Server types and locations change rarely; they are read once and kept for a few hours. */
 export function catalogue(client: HetznerClient, clock: Clock) {
-  let cached: { at: number; types: ServerType[]; locations: Location[] } | undefined;
-  const load = async () => {
-    if (!cached || clock.now() - cached.at > ttlMs) {
-      const [types, locations] = await Promise.all([client.serverTypes(), client.locations()]);
-      cached = { at: clock.now(), types, locations };
-    }
-    return cached;
+  type Catalogue = { at: number; types: ServerType[]; locations: Location[] };
+  let cached: Catalogue | undefined;
+  // Fifty deploys sent at once share one read instead of making fifty.
+  let loading: Promise<Catalogue> | undefined;
+  const load = async (): Promise<Catalogue> => {
+    if (cached && clock.now() - cached.at <= ttlMs) return cached;
+    loading ??= Promise.all([client.serverTypes(), client.locations()])
+      .then(([types, locations]) => (cached = { at: clock.now(), types, locations }))
+      .finally(() => (loading = undefined));
+    return loading;
   };
 
   const hint = (word: string, names: string[]): string => {

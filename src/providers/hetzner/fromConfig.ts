@@ -5,6 +5,7 @@ import type { Provider } from '../../core/provider.js';
 import { createCloudflareClient } from '../cloudflare/client.js';
 import { productionMachineDeps } from '../machine/production.js';
 import { sshLogin } from '../ssh/login.js';
+import type { SshPool } from '../ssh/pool.js';
 import { createHetznerClient, type HetznerClientOptions } from './client.js';
 import { createHetznerProvider } from './index.js';
 
@@ -13,6 +14,7 @@ export function hetznerFromConfig(
   config: NonNullable<Config['hetzner']>,
   ssh: Config['ssh'],
   clock: Clock,
+  pool: SshPool,
   log: Logger,
   observe?: HetznerClientOptions['observe'],
 ): Provider {
@@ -34,6 +36,7 @@ export function hetznerFromConfig(
     machine: productionMachineDeps({
       clock,
       auth: login.auth,
+      pool,
       acmeCa: config.acmeCa,
       sshEndpoint: (ip) => ({ host: ip, port: 22 }),
     }),

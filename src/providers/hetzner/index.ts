@@ -1,11 +1,13 @@
 import { z } from 'zod';
+import { agentNameSchema } from '../../core/agentName.js';
 import { UserError } from '../../core/errors.js';
 import type { Plan } from '../../core/jobs/plan.js';
 import type { Logger } from '../../core/logging.js';
-import type { Provider } from '../../core/provider.js';
+import type { Found, Provider } from '../../core/provider.js';
+import type { Server } from './schemas.js';
 import type { Role } from '../../core/roles.js';
 import type { Agent } from '../../core/store/agents.js';
-import type { CloudflareClient } from '../cloudflare/client.js';
+import type { CloudflareClient, DnsRecord } from '../cloudflare/client.js';
 import { installSteps, reachSteps, type MachineRef } from '../machine/install.js';
 import { agentLayout } from '../machine/layout.js';
 import { layoutFor, machineLogs, restartSteps } from '../machine/operate.js';
@@ -28,9 +30,23 @@ const resourcesSchema = z.object({
   hostKey: z.string(),
   dnsRecordId: z.string().optional(),
   healthUrl: z.string().optional(),
+  /** The agent label of an adopted server, which may differ from the name it was adopted under. */
+  agentLabel: z.string().optional(),
 });
 
+/** What each record fleetbot makes says in its comment, so reconciliation can find them all. */
+const dnsComment = (agentName: string): string => `fleetbot agent ${agentName}`;
+
+/** The parts of a record reconciliation matches on, present or not. */
+const recordedSchema = z.object({ serverId: z.number().int(), dnsRecordId: z.string() }).partial();
+
 const labelsFor = (agent: Agent, role: string) => ({ 'managed-by': 'fleetbot', agent: agent.name, role });
+
+/** An orphan server says whose it was on its labels. */
+const adoption = (s: Server): Pick<Found, 'adoptAs'> => {
+  const { agent, role } = s.labels;
+  return agent && role && agentNameSchema.safeParse(agent).success ? { adoptAs: { name: agent, role } } : {};
+};
 
 /** Agents on their own Hetzner Cloud server, behind a Cloudflare DNS name and Caddy's TLS. */
 export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
@@ -63,7 +79,9 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
     const parsed = resourcesSchema.safeParse(agent.resources);
     if (!parsed.success)
       throw new UserError(
-        `${agent.name} has no server on record; /destroy ${agent.name} cleans up the rest.`,
+        agent.resources.adopted
+          ? `${agent.name} was adopted without the SSH host key fleetbot pinned for its server, so fleetbot will not log in to it. /destroy ${agent.name}, then /deploy it again to manage it fully.`
+          : `${agent.name} has no server on record; /destroy ${agent.name} cleans up the rest.`,
       );
     return { ...parsed.data, address: parsed.data.ip };
   };
@@ -98,7 +116,7 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
             const ip = z.string().parse(ctx.outputs.server?.ip);
             const record = await dns.upsertA(name, ip, {
               ttl: opts.dnsTtl ?? 300,
-              comment: `fleetbot agent ${agent.name}`,
+              comment: dnsComment(agent.name),
               signal: ctx.signal,
             });
             return { dnsRecordId: record.id, fqdn: name };
@@ -146,9 +164,10 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
             if (res.serverId === undefined) return;
             const server = await hetzner.getServer(res.serverId, ctx.signal);
             if (!server) return { serverId: undefined };
-            if (server.labels['managed-by'] !== 'fleetbot' || server.labels.agent !== agent.name) {
+            const owner = res.agentLabel ?? agent.name;
+            if (server.labels['managed-by'] !== 'fleetbot' || server.labels.agent !== owner) {
               throw new UserError(
-                `Server ${res.serverId} is not labelled as ${agent.name}'s (managed-by=fleetbot, agent=${agent.name}), so fleetbot left it alone. Check it in the Hetzner Console.`,
+                `Server ${res.serverId} is not labelled as ${owner}'s (managed-by=fleetbot, agent=${owner}), so fleetbot left it alone. Check it in the Hetzner Console.`,
               );
             }
             await deleteServer(hetzner, res.serverId, ctx.signal);
@@ -159,13 +178,14 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
     },
 
     async status(agent) {
-      const m = machineOf(agent);
-      const server = await hetzner.getServer(m.serverId);
-      if (!server) return { state: 'stopped', detail: `server ${m.serverId} no longer exists` };
+      const m = resourcesSchema.pick({ serverId: true, healthUrl: true }).safeParse(agent.resources);
+      if (!m.success) return { state: 'stopped', detail: 'no server on record' };
+      const server = await hetzner.getServer(m.data.serverId);
+      if (!server) return { state: 'stopped', detail: `server ${m.data.serverId} no longer exists` };
       if (server.status !== 'running') return { state: 'stopped', detail: `server is ${server.status}` };
-      if (!m.healthUrl)
+      if (!m.data.healthUrl)
         return { state: 'unhealthy', detail: 'the server runs, but the agent never answered' };
-      const health = await machine.publicHealth(m.healthUrl, agent.name, AbortSignal.timeout(10_000));
+      const health = await machine.publicHealth(m.data.healthUrl, agent.name, AbortSignal.timeout(10_000));
       return {
         ...health,
         detail: `${health.detail} (server ${server.server_type.name} in ${server.location.name})`,
@@ -176,31 +196,86 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
       return machineLogs(machine, machineOf(agent), agent.name, lines);
     },
 
-    /** Servers labelled managed-by=fleetbot that no agent's record names are orphans; agents whose server is gone are lost. */
+    /**
+     * Servers labelled managed-by=fleetbot and DNS records commented "fleetbot agent …" that no agent's
+     * record names are orphans; an orphan server's DNS record is part of that server's finding. Agents
+     * whose server is gone are lost.
+     */
     async inventory(agents) {
-      const servers = await hetzner.listServers('managed-by=fleetbot');
-      const owners = new Map(
-        agents.flatMap((a) => {
-          const r = resourcesSchema.safeParse(a.resources);
-          return r.success ? [[r.data.serverId, a] as const] : [];
-        }),
+      const [servers, records] = await Promise.all([
+        hetzner.listServers('managed-by=fleetbot'),
+        dns.listA(dnsComment('')),
+      ]);
+      const recorded = agents.map((a) => ({ agent: a, r: recordedSchema.safeParse(a.resources).data ?? {} }));
+      const serverOwner = new Map(
+        recorded.flatMap(({ agent, r }) => (r.serverId ? [[r.serverId, agent] as const] : [])),
       );
-      const found = servers.map((s) => ({
-        id: `server ${s.id}`,
-        description: `server ${s.name} (${s.id}) in ${s.location.name}`,
-        createdAt: Date.parse(s.created),
-        ...(owners.has(s.id) ? { agentId: owners.get(s.id)!.id } : {}),
-      }));
+      // A deploy that has not recorded its record yet still owns the name.
+      const recordOwner = (d: DnsRecord): Agent | undefined =>
+        recorded.find(({ r }) => r.dnsRecordId === d.id)?.agent ??
+        agents.find((a) => fqdn(a.name) === d.name);
+      const orphanServerIps = new Set(
+        servers.filter((s) => !serverOwner.has(s.id)).map((s) => s.public_net.ipv4?.ip),
+      );
+      const found = [
+        ...servers.map((s): Found => ({
+          id: `server ${s.id}`,
+          description: `server ${s.name} (${s.id}) in ${s.location.name}`,
+          createdAt: Date.parse(s.created),
+          ...(serverOwner.has(s.id) ? { agentId: serverOwner.get(s.id)!.id } : {}),
+          ...adoption(s),
+        })),
+        ...records
+          .filter((d) => !orphanServerIps.has(d.content))
+          .map((d): Found => {
+            const owner = recordOwner(d);
+            return {
+              id: `dns ${d.id}`,
+              description: `DNS record ${d.name} → ${d.content}`,
+              createdAt: d.created_on ? Date.parse(d.created_on) : 0,
+              ...(owner ? { agentId: owner.id } : {}),
+            };
+          }),
+      ];
       const present = new Set(servers.map((s) => s.id));
-      const lost = [...owners.entries()]
+      const lost = [...serverOwner.entries()]
         .filter(([id, agent]) => !present.has(id) && agent.status === 'running')
         .map(([id, agent]) => ({ agent, detail: `its server ${id} no longer exists` }));
       return { found, lost };
     },
 
+    /** Deletes an orphan server with the DNS record that points at it, or an orphan DNS record. */
     async removeFound(found) {
+      const [kind, id] = found.id.split(' ');
+      if (kind === 'dns' && id) {
+        await dns.deleteRecord(id);
+        return;
+      }
+      const server = await hetzner.getServer(Number(id));
+      if (!server) return;
+      const record = found.adoptAs ? await dns.findA(fqdn(found.adoptAs.name)) : undefined;
+      if (record && record.content === server.public_net.ipv4?.ip) await dns.deleteRecord(record.id);
+      await deleteServer(hetzner, server.id);
+    },
+
+    /**
+     * An adopted server's record names it and its DNS record, so /destroy removes both; fleetbot never
+     * logs in to it: the host key it pinned for the server was lost with the record.
+     */
+    async adoptFound(found) {
       const id = Number(/^server (\d+)$/.exec(found.id)?.[1]);
-      if (Number.isInteger(id)) await deleteServer(hetzner, id);
+      const server = Number.isInteger(id) ? await hetzner.getServer(id) : undefined;
+      const label = found.adoptAs?.name;
+      if (!server || !label)
+        throw new UserError(`${found.description} is gone already; there is nothing to adopt.`);
+      const ip = server.public_net.ipv4?.ip;
+      const record = await dns.findA(fqdn(label));
+      return {
+        serverId: server.id,
+        ...(ip ? { ip } : {}),
+        agentLabel: label,
+        ...(record && record.content === ip ? { dnsRecordId: record.id } : {}),
+      };
     },
 
     async adopt(agents) {

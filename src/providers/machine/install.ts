@@ -5,17 +5,13 @@ import { healthBodySchema } from '../../core/healthCheck.js';
 import type { Step, StepContext } from '../../core/jobs/plan.js';
 import type { AgentHealth } from '../../core/provider.js';
 import type { Role } from '../../core/roles.js';
-import {
-  connectSsh,
-  waitForSshBanner,
-  type SshAuth,
-  type SshSession,
-  type SshTarget,
-} from '../ssh/session.js';
+import type { SshPool } from '../ssh/pool.js';
+import { waitForSshBanner, type SshAuth, type SshSession, type SshTarget } from '../ssh/session.js';
 import {
   readAgentFiles,
   renderAgentEnv,
   renderCaddyfile,
+  renderCaddySite,
   renderSecretsEnv,
   renderUnit,
   type AgentLayout,
@@ -26,6 +22,8 @@ import { remote } from './remote.js';
 export type MachineDeps = {
   clock: Clock;
   auth: SshAuth;
+  /** Connections kept between steps and jobs; shared by every provider that installs over SSH. */
+  pool: SshPool;
   /** Where a machine's SSH answers; tests map documentation addresses to loopback. */
   sshEndpoint: (address: string) => { host: string; port: number };
   /** The public HTTPS check once Caddy runs. */
@@ -51,23 +49,17 @@ const targetOf = (deps: MachineDeps, m: MachineRef): SshTarget => ({
   hostKey: m.hostKey,
 });
 
-/** Opens a session to the machine (pinned host key), runs fn, closes. */
-export async function withMachine<T>(
+/** Runs fn on a session to the machine: a kept one, or a new one that proves the pinned host key. */
+export function withMachine<T>(
   deps: MachineDeps,
   m: MachineRef,
   fn: (ssh: SshSession) => Promise<T>,
   signal?: AbortSignal,
 ): Promise<T> {
-  const ssh = await connectSsh(targetOf(deps, m), deps.auth, {
-    clock: deps.clock,
+  return deps.pool.use(targetOf(deps, m), deps.auth, fn, {
     deadlineMs: 15_000,
     ...(signal ? { signal } : {}),
   });
-  try {
-    return await fn(ssh);
-  } finally {
-    ssh.close();
-  }
 }
 
 /** Runs a command and fails with its own words (stderr) when it exits non-zero. */
@@ -218,12 +210,10 @@ export function installSteps(opts: {
               renderUnit(layout, role.name, opts.runAs),
               0o644,
             );
-            if (fqdn)
-              await ssh.upload(
-                `${layout.appDir}/Caddyfile`,
-                renderCaddyfile(fqdn, layout.port, deps.acmeCa),
-                0o644,
-              );
+            if (fqdn) {
+              await ssh.upload(`${layout.appDir}/Caddyfile`, renderCaddyfile(deps.acmeCa), 0o644);
+              await ssh.upload(`${layout.appDir}/site.caddy`, renderCaddySite(fqdn, layout.port), 0o644);
+            }
             return { appDir: layout.appDir, unit: layout.unit };
           },
           ctx.signal,

@@ -89,12 +89,17 @@ export const renderAgentEnv = (layout: AgentLayout, role: Role): string =>
 
 export const renderSecretsEnv = (secrets: Record<string, string>): string => envFile(secrets);
 
-export const renderCaddyfile = (host: string, port: number, acmeCa?: string): string =>
-  renderTemplate('Caddyfile', {
-    host: hostName.parse(host),
-    port: String(port),
-    acmeCa: acmeCa ? z.url().parse(acmeCa) : undefined,
-  });
+/** Caddy's main file: global options and an import of every agent's site. */
+export const renderCaddyfile = (acmeCa?: string): string =>
+  renderTemplate('Caddyfile', { acmeCa: acmeCa ? z.url().parse(acmeCa) : undefined });
+
+/** One agent's site: its public name in front of its local port. */
+export const renderCaddySite = (host: string, port: number): string =>
+  renderTemplate('site.caddy', { host: hostName.parse(host), port: String(port) });
+
+/** Where an agent's site goes, in the folder the main Caddyfile imports. */
+export const caddySitePath = (agentName: string): string =>
+  `/etc/caddy/fleetbot.d/${hostName.parse(agentName)}.caddy`;
 
 export const renderUserData = (v: {
   hostname: string;

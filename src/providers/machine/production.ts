@@ -1,5 +1,6 @@
 import type { Clock } from '../../core/clock.js';
 import { checkHealth } from '../../core/healthCheck.js';
+import type { SshPool } from '../ssh/pool.js';
 import type { SshAuth } from '../ssh/session.js';
 import type { MachineDeps } from './install.js';
 
@@ -7,6 +8,7 @@ import type { MachineDeps } from './install.js';
 export const productionMachineDeps = (opts: {
   clock: Clock;
   auth: SshAuth;
+  pool: SshPool;
   acmeCa: string | undefined;
   sshEndpoint: MachineDeps['sshEndpoint'];
 }): MachineDeps => ({

@@ -29,6 +29,7 @@ const formats = {
   'cloud-init.yaml': yamlValue,
   'agent.service': systemdValue,
   Caddyfile: caddyValue,
+  'site.caddy': caddyValue,
   'Caddyfile.placeholder': caddyValue,
   'build-image.sh': shellValue,
 } satisfies Record<string, Escaper>;

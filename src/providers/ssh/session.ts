@@ -1,6 +1,6 @@
 import { createConnection } from 'node:net';
 import ssh2 from 'ssh2';
-import type { ConnectConfig } from 'ssh2';
+import type { ConnectConfig, SFTPWrapper } from 'ssh2';
 import { sleep, type Clock } from '../../core/clock.js';
 import { errorMessage, UserError } from '../../core/errors.js';
 import { publicKeyBlob } from './hostKey.js';
@@ -32,6 +32,8 @@ export type SshSession = {
   ): Promise<ExecResult>;
   /** Writes a file over SFTP with the given mode (0600 for secrets), replacing any previous one. */
   upload(path: string, content: string | Buffer, mode: number): Promise<void>;
+  /** False once the connection closed or failed; such a session is never handed out again. */
+  readonly open: boolean;
   close(): void;
 };
 
@@ -75,6 +77,8 @@ function connectOnce(target: SshTarget, auth: SshAuth, timeoutMs: number): Promi
       } else reject(err);
     });
     conn.connect(config);
+    // Each exec is a few small packets each way; with Nagle on, every one waits out a delayed ACK (40 ms).
+    conn.setNoDelay(true);
   });
 }
 
@@ -117,6 +121,26 @@ export async function connectSsh(
 }
 
 function session(conn: Connection): SshSession {
+  let open = true;
+  // A kept connection can fail long after the handshake; without a listener that would crash the process.
+  conn.on('error', () => (open = false));
+  conn.on('end', () => (open = false));
+  conn.on('close', () => (open = false));
+  // One SFTP channel per connection, opened on the first upload: a deploy uploads half a dozen files.
+  let channel: Promise<SFTPWrapper> | undefined;
+  const sftp = (): Promise<SFTPWrapper> => {
+    channel ??= new Promise<SFTPWrapper>((resolve, reject) =>
+      conn.sftp((err, opened) => {
+        if (err) return reject(err);
+        opened.on('close', () => (channel = undefined));
+        resolve(opened);
+      }),
+    ).catch((err: unknown) => {
+      channel = undefined;
+      throw err;
+    });
+    return channel;
+  };
   return {
     exec: (command, { timeoutMs, input, signal }) =>
       new Promise((resolve, reject) => {
@@ -139,34 +163,37 @@ function session(conn: Connection): SshSession {
           signal?.addEventListener('abort', onAbort, { once: true });
           stream.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
           stream.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-          stream.on('close', (code: number | null) => {
+          stream.on('close', (code: number | null | undefined) => {
             clearTimeout(timer);
             signal?.removeEventListener('abort', onAbort);
-            resolve({ code: code ?? -1, stdout, stderr });
+            if (code == null && !open)
+              reject(new Error('the SSH connection closed before the command finished'));
+            else resolve({ code: code ?? -1, stdout, stderr });
           });
           stream.end(input ?? '');
         });
       }),
-    upload: (path, content, mode) =>
-      new Promise((resolve, reject) => {
-        conn.sftp((err, sftp) => {
-          if (err) {
-            reject(err);
-            return;
-          }
-          const done = (e?: Error | null): void => {
-            sftp.end();
-            if (e) reject(new Error(`could not write ${path} over SFTP: ${e.message}`));
-            else resolve();
-          };
-          // The mode is set on open, so a secret is never readable by others even for a moment.
-          sftp.writeFile(path, content, { mode }, (writeErr) => {
-            if (writeErr) done(writeErr);
-            else sftp.chmod(path, mode, done);
-          });
+    upload: async (path, content, mode) => {
+      const files = await sftp();
+      await new Promise<void>((resolve, reject) => {
+        const done = (e?: Error | null): void => {
+          if (e) reject(new Error(`could not write ${path} over SFTP: ${e.message}`));
+          else resolve();
+        };
+        // The mode is set on open, so a secret is never readable by others even for a moment.
+        files.writeFile(path, content, { mode }, (writeErr) => {
+          if (writeErr) done(writeErr);
+          else files.chmod(path, mode, done);
         });
-      }),
-    close: () => conn.end(),
+      });
+    },
+    get open() {
+      return open;
+    },
+    close: () => {
+      open = false;
+      conn.end();
+    },
   };
 }
 

@@ -6,6 +6,7 @@ import type { Provider } from '../../core/provider.js';
 import { productionMachineDeps } from '../machine/production.js';
 import { parseKnownHosts } from '../ssh/knownHosts.js';
 import { sshLogin } from '../ssh/login.js';
+import type { SshPool } from '../ssh/pool.js';
 import { createSshHostsProvider, splitEndpoint } from './index.js';
 
 /** The ssh provider with production timings, built when FLEETBOT_SSH_HOSTS is set. */
@@ -13,6 +14,7 @@ export function sshHostsFromConfig(
   config: NonNullable<Config['sshHosts']>,
   ssh: Config['ssh'],
   clock: Clock,
+  pool: SshPool,
 ): Provider {
   let text: string;
   try {
@@ -30,6 +32,7 @@ export function sshHostsFromConfig(
     machine: productionMachineDeps({
       clock,
       auth: sshLogin(ssh).auth,
+      pool,
       acmeCa: config.acmeCa,
       sshEndpoint: splitEndpoint,
     }),

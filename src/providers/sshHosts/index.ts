@@ -81,6 +81,30 @@ export function createSshHostsProvider(opts: SshHostsProviderOptions): Provider 
     return parsed.data;
   };
 
+  /** Ports given to deploys whose host step has not recorded them yet, by agent name. */
+  const planned = new Map<string, { host: string; port: number }>();
+
+  /**
+   * Agents on one host each need their own port: the role's, or the next one no other live agent on
+   * that host has (recorded, or planned by a deploy still on its way). A resumed deploy keeps its own.
+   */
+  const portFor = (agent: Agent, host: string, base: number, neighbours: Agent[]): number => {
+    const own = resourcesSchema.partial().safeParse(agent.resources).data;
+    const live = new Set(neighbours.map((a) => a.name));
+    for (const name of planned.keys()) if (!live.has(name)) planned.delete(name);
+    const used = new Set(
+      neighbours.flatMap((a) => {
+        const r = resourcesSchema.partial().safeParse(a.resources).data;
+        const at = r?.host && r.port !== undefined ? { host: r.host, port: r.port } : planned.get(a.name);
+        return at?.host === host ? [at.port] : [];
+      }),
+    );
+    let port = own?.host === host && own.port !== undefined ? own.port : base;
+    while (used.has(port)) port++;
+    planned.set(agent.name, { host, port });
+    return port;
+  };
+
   return {
     name: 'ssh',
 
@@ -88,14 +112,15 @@ export function createSshHostsProvider(opts: SshHostsProviderOptions): Provider 
       target(role, options);
     },
 
-    deployPlan({ agent, role, secrets, options }): Plan {
+    deployPlan({ agent, role, secrets, options, neighbours }): Plan {
       const t = target(role, options);
+      const port = portFor(agent, t.host.name, role.agent.port, neighbours);
       const host: Resources = {
         host: t.host.name,
         ip: t.address,
         login: t.login,
         hostKey: t.hostKey,
-        port: role.agent.port,
+        port,
         healthPath: role.agent.healthPath,
       };
       return [
@@ -108,7 +133,7 @@ export function createSshHostsProvider(opts: SshHostsProviderOptions): Provider 
         ...reachSteps(machine),
         ...installSteps({
           deps: machine,
-          layout: agentLayout(agent.name, role),
+          layout: { ...agentLayout(agent.name, role), port },
           role,
           secrets,
           // A login other than root runs its agents itself; root hands them to the unprivileged agent user.

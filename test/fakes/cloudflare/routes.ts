@@ -28,7 +28,7 @@ export interface Account {
   tokenId: string;
 }
 
-const RECORD_FILTERS = ['name', 'content'].flatMap((field) =>
+const RECORD_FILTERS = ['name', 'content', 'comment'].flatMap((field) =>
   ['', '.exact', '.contains', '.startswith', '.endswith'].map((op) => field + op),
 );
 const RECORD_LIST_QUERY = [
@@ -133,7 +133,8 @@ function filterRecords(ctx: CfContext, records: DnsRecord[]): DnsRecord[] {
     if (raw === null) continue;
     const [field = 'name', op = 'exact'] = filter.split('.');
     const wanted = field === 'name' ? raw.toLowerCase() : raw;
-    const actual = (r: DnsRecord): string => (field === 'name' ? r.name : r.content);
+    const actual = (r: DnsRecord): string =>
+      field === 'name' ? r.name : field === 'comment' ? (r.comment ?? '') : r.content;
     const compare: Record<string, (a: string) => boolean> = {
       exact: (a) => a === wanted,
       contains: (a) => a.includes(wanted),

@@ -11,6 +11,8 @@ import { start } from '../../../src/cli/start.js';
 import { loadConfig } from '../../../src/config/index.js';
 import type { Step } from '../../../src/core/jobs/plan.js';
 import type { Provider } from '../../../src/core/provider.js';
+import { systemClock } from '../../../src/core/clock.js';
+import { createSshPool } from '../../../src/providers/ssh/pool.js';
 import { fakeCloudProvider } from '../../support/hetznerCloud.js';
 import { machineAccess } from '../../support/machineDirectory.js';
 
@@ -60,6 +62,8 @@ const pausing = (provider: Provider, at: string | undefined): Provider => {
 
 const setup = childSetup.parse(JSON.parse(process.env.KILLS_SETUP ?? '{}'));
 const access = machineAccess(() => directory.parse(JSON.parse(readFileSync(setup.directory, 'utf8'))));
+const pool = createSshPool({ clock: systemClock, idleMs: 60_000 });
 await start(loadConfig(), {
-  providers: [pausing(fakeCloudProvider(setup.endpoints, access), setup.pauseAt)],
+  providers: [pausing(fakeCloudProvider(setup.endpoints, access, pool), setup.pauseAt)],
 });
+pool.close();

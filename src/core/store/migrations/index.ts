@@ -1,6 +1,14 @@
 // Numbered migrations, applied in order once each. Never edit a shipped one: add the next number.
 
-export const migrations: { version: number; name: string; sql: string }[] = [
+export type Migration = {
+  version: number;
+  name: string;
+  sql: string;
+  /** Rebuilds a table others reference: foreign keys are off while it runs and checked before it commits. */
+  rebuildsReferencedTable?: true;
+};
+
+export const migrations: Migration[] = [
   {
     version: 1,
     name: 'initial schema',
@@ -243,6 +251,30 @@ CREATE TABLE subscriptions (
   },
   {
     version: 8,
+    name: 'agents can be lost: on record, but their machine is gone',
+    rebuildsReferencedTable: true,
+    sql: `
+CREATE TABLE agents_new (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT NOT NULL,
+  role        TEXT NOT NULL,
+  provider    TEXT NOT NULL,
+  status      TEXT NOT NULL CHECK (status IN ('deploying','running','stopped','failed','broken','lost','destroying','destroyed')),
+  url         TEXT,
+  resources   TEXT NOT NULL DEFAULT '{}',
+  owner       TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL,
+  destroyed_at INTEGER
+);
+INSERT INTO agents_new SELECT id, name, role, provider, status, url, resources, owner, created_at, updated_at, destroyed_at FROM agents;
+DROP TABLE agents;
+ALTER TABLE agents_new RENAME TO agents;
+CREATE UNIQUE INDEX agents_live_name ON agents(name) WHERE status NOT IN ('destroyed','failed');
+`,
+  },
+  {
+    version: 9,
     name: 'whether a finished job still has to show its end on its card',
     sql: `ALTER TABLE jobs ADD COLUMN card_behind INTEGER NOT NULL DEFAULT 0;`,
   },

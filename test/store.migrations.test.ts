@@ -1,0 +1,67 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { openDb } from '../src/core/store/db.js';
+import { migrations } from '../src/core/store/migrations/index.js';
+import { useCleanups } from './support/cleanups.js';
+import { tempDir } from './support/env.js';
+
+const defer = useCleanups();
+
+/** A store as fleetbot left it before `version`: every earlier migration applied, with some history in it. */
+function storeBefore(version: number): string {
+  const tmp = tempDir();
+  defer(tmp.cleanup);
+  const file = path.join(tmp.dir, 'fleetbot.db');
+  const db = new Database(file);
+  db.pragma('foreign_keys = ON');
+  db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at INTEGER)');
+  for (const m of migrations.filter((x) => x.version < version)) {
+    db.exec(m.sql);
+    db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, 0);
+  }
+  db.exec(`
+    INSERT INTO agents (id, name, role, provider, status, resources, owner, created_at, updated_at)
+      VALUES (1, 'alice', 'swe', 'hetzner', 'running', '{"serverId":7}', 'telegram:1', 1, 2),
+             (2, 'bob', 'swe', 'local', 'destroyed', '{}', 'telegram:1', 1, 2);
+    INSERT INTO jobs (id, kind, subject, agent_id, requester, chat_platform, chat_id, status, created_at)
+      VALUES (1, 'deploy', 'alice', 1, 'telegram:1', 'telegram', '-100', 'succeeded', 1);
+    INSERT INTO agent_health (agent_id, state, updated_at) VALUES (1, 'healthy', 2);
+  `);
+  db.close();
+  return file;
+}
+
+describe('store migrations', () => {
+  it('8 lets an agent be lost, keeps every row and reference, and keeps foreign keys and the live-name rule', () => {
+    const db = openDb(storeBefore(8));
+    defer(() => void db.close());
+    expect(db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({
+      v: migrations.at(-1)!.version,
+    });
+    expect(db.prepare('SELECT id, name, status, resources FROM agents ORDER BY id').all()).toEqual([
+      { id: 1, name: 'alice', status: 'running', resources: '{"serverId":7}' },
+      { id: 2, name: 'bob', status: 'destroyed', resources: '{}' },
+    ]);
+    db.prepare("UPDATE agents SET status = 'lost' WHERE id = 1").run();
+    expect(
+      db.prepare('SELECT j.subject, a.status FROM jobs j JOIN agents a ON a.id = j.agent_id').get(),
+    ).toEqual({
+      subject: 'alice',
+      status: 'lost',
+    });
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(() =>
+      db.prepare("INSERT INTO agent_health (agent_id, state, updated_at) VALUES (99, 'healthy', 1)").run(),
+    ).toThrow(/FOREIGN KEY/);
+    // A lost agent still holds its name: what is left of it may cost money until /destroy.
+    expect(() =>
+      db
+        .prepare(
+          "INSERT INTO agents (name, role, provider, status, owner, created_at, updated_at) VALUES ('alice', 'swe', 'local', 'deploying', 'x', 1, 1)",
+        )
+        .run(),
+    ).toThrow(/UNIQUE/);
+    expect(() => db.prepare("UPDATE agents SET status = 'vanished' WHERE id = 2").run()).toThrow(/CHECK/);
+  });
+});
