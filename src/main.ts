@@ -308,7 +308,11 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
     },
     'recovered state from the store',
   );
-  await redrawCardsBehind({ store, messenger, clock, log, copyOf: (job) => fleet.cardCopy(job) });
+  // In the background: a flood wait on one old card must not hold up the start.
+  void redrawCardsBehind({ store, messenger, clock, log, copyOf: (job) => fleet.cardCopy(job) }).catch(
+    (err: unknown) =>
+      log.warn({ err }, 'could not redraw the cards of jobs that ended while fleetbot was down'),
+  );
 
   // Expired approval cards are marked as such, so nobody acts on a stale offer.
   let sweeping: unknown;
