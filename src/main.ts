@@ -3,8 +3,7 @@ import { commands, prompts } from './commands/index.js';
 import { createBridgeHost } from './core/bridgeHost.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { createFleet } from './core/fleet.js';
-import { renderJobCard } from './core/jobs/card.js';
-import { code } from './core/outbound.js';
+import { redrawCardsBehind } from './core/jobs/redraw.js';
 import { createJobService } from './core/jobs/service.js';
 import type { Logger } from './core/logging.js';
 import { createMessenger } from './core/messenger.js';
@@ -309,32 +308,11 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
     },
     'recovered state from the store',
   );
-  for (const job of unfinished.stranded) {
-    const current = store.jobs.byId(job.id);
-    if (!current?.messageId) continue;
-    const copy = {
-      title: `${job.kind} ${job.subject}`,
-      retryHint: '',
-      cleanupHint:
-        job.agentId === null
-          ? ['Run the command again when ready.']
-          : [
-              'Check ',
-              code(`/status ${job.subject}`),
-              '; ',
-              code(`/destroy ${job.subject}`),
-              ' removes whatever it created.',
-            ],
-    };
-    await messenger
-      .edit(
-        { chat: job.chat, messageId: current.messageId },
-        renderJobCard(current, store.steps.forJob(job.id), copy, clock.now()),
-      )
-      .catch((err: unknown) =>
-        log.warn({ err, jobId: job.id }, 'could not update an interrupted job’s card'),
-      );
-  }
+  // In the background: a flood wait on one old card must not hold up the start.
+  void redrawCardsBehind({ store, messenger, clock, log, copyOf: (job) => fleet.cardCopy(job) }).catch(
+    (err: unknown) =>
+      log.warn({ err }, 'could not redraw the cards of jobs that ended while fleetbot was down'),
+  );
 
   // Expired approval cards are marked as such, so nobody acts on a stale offer.
   let sweeping: unknown;

@@ -49,6 +49,7 @@ describe('live message', () => {
     await flushed;
     expect(t.texts()).toEqual([['v1', 'v6', 'v7']]);
     expect(t.moved).toEqual(['1']);
+    expect(t.live.delivered).toBe(true);
   });
 
   it('waits out a rate limit, then delivers the newest state', async () => {
@@ -76,7 +77,7 @@ describe('live message', () => {
     expect(t.live.ref?.messageId).toBe('2');
   });
 
-  it('retries other failures with backoff and finally gives up so flush never hangs', async () => {
+  it('retries other failures with backoff and finally gives up so flush never hangs, saying it is behind', async () => {
     const t = setup({ failEdits: Array.from({ length: 10 }, () => new Error('network down')) });
     t.live.update(message('v1'));
     await t.clock.advance(1000);
@@ -85,5 +86,6 @@ describe('live message', () => {
     await t.clock.advance(120_000);
     await flushed;
     expect(t.calls.length).toBe(6);
+    expect(t.live.delivered).toBe(false);
   });
 });

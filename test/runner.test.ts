@@ -234,6 +234,34 @@ describe('job runner', () => {
     expect(h.statuses()).toEqual(['a:undone', 'b:undone', 'c:skipped']);
   });
 
+  it('carries on a rollback a restart cut short: undone steps stay undone, the failed one stays failed', async () => {
+    const h = harness();
+    const plan = [h.step('a'), h.step('b'), h.step('c'), h.step('d')];
+    h.stepsOf(plan);
+    h.store.steps.mark(h.job.id, 0, 'done', { output: { a: 'server-1' } });
+    h.store.steps.mark(h.job.id, 1, 'done', { output: { b: 'files' } });
+    h.store.steps.mark(h.job.id, 2, 'done', { output: { c: 'unit' } });
+    h.store.steps.mark(h.job.id, 3, 'failed', { error: 'caddy would not start' });
+    h.store.steps.mark(h.job.id, 2, 'undone');
+    h.store.steps.mark(h.job.id, 1, 'undoing');
+    const outcome = await h.again(plan, { rollback: 'Step d: caddy would not start' });
+    expect(outcome).toMatchObject({ status: 'rolled_back', error: 'Step d: caddy would not start' });
+    expect(h.events).toEqual(['undo b {"b":"files"}', 'undo a {"a":"server-1"}']);
+    expect(h.statuses()).toEqual(['a:undone', 'b:undone', 'c:undone', 'd:failed']);
+  });
+
+  it('gives a step rerun after a restart what it recorded before it was cut off', async () => {
+    const h = harness();
+    const seen: unknown[] = [];
+    const plan = [h.step('a', { run: async (ctx) => void seen.push(ctx.earlier) }), h.step('b')];
+    h.stepsOf(plan);
+    h.store.steps.mark(h.job.id, 0, 'running', { output: { hostKey: 'ssh-ed25519 AAAA' } });
+    await h.again(plan);
+    expect(seen).toEqual([{ hostKey: 'ssh-ed25519 AAAA' }]);
+    await harness().run([h.step('c', { run: async (ctx) => void seen.push(ctx.earlier) })]);
+    expect(seen.at(-1)).toEqual({});
+  });
+
   it('pauses at a step boundary when asked, leaving the rest for later', async () => {
     const h = harness();
     const pause = new AbortController();

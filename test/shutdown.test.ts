@@ -5,6 +5,7 @@ import { createMessenger } from '../src/core/messenger.js';
 import { openStore } from '../src/core/store/index.js';
 import { useCleanups } from './support/cleanups.js';
 import { silentLog, tempDir } from './support/env.js';
+import { imageJob } from './support/imageJob.js';
 import { memoryBridge } from './support/memoryBridge.js';
 
 describe('graceful shutdown', () => {
@@ -18,12 +19,8 @@ describe('graceful shutdown', () => {
     const ran: string[] = [];
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
-    const request = (): JobRequest => ({
-      kind: 'image',
-      subject: 'image swe',
-      requester: 'telegram:1',
-      chat: { platform: 'telegram', chatId: '1' },
-      plan: [
+    const request = (): JobRequest =>
+      imageJob([
         {
           key: 'build',
           title: 'Build',
@@ -31,10 +28,7 @@ describe('graceful shutdown', () => {
           run: async () => (ran.push('build'), await gate, { built: true }),
         },
         { key: 'snapshot', title: 'Snapshot', rerunnable: true, run: async () => void ran.push('snapshot') },
-      ],
-      copy: { title: 'Build image for swe', retryHint: '', cleanupHint: [] },
-      settle: () => undefined,
-    });
+      ]);
 
     const first = openStore(file, systemClock);
     const jobs = createJobService({

@@ -5,10 +5,13 @@ import { createHttpServer } from '../core/httpServer.js';
 import { acquireInstanceLock } from '../core/instanceLock.js';
 import { createLogger } from '../core/logging.js';
 import { createMetrics } from '../core/metrics.js';
-import { createBridges, createFleetbot } from '../main.js';
+import { createBridges, createFleetbot, type FleetbotDeps } from '../main.js';
 
-/** `fleetbot start`: the long-running bot, as `npm start` and the systemd unit run it. */
-export async function start(config: Config): Promise<void> {
+/**
+ * `fleetbot start`: the long-running bot, as `npm start` and the systemd unit run it. `extra` adds
+ * providers the config cannot describe (the crash tests' provider pointed at in-process fakes).
+ */
+export async function start(config: Config, extra: Pick<FleetbotDeps, 'providers'> = {}): Promise<void> {
   mkdirSync(config.dataDir, { recursive: true });
   // On a terminal the console is the chat, so logs go to a file instead of scrolling through it.
   const interactive = process.stdout.isTTY === true && config.console !== 'off';
@@ -46,7 +49,7 @@ export async function start(config: Config): Promise<void> {
   let bot;
   try {
     await http?.listen();
-    bot = await createFleetbot(config, { bridges, log, metrics, ...(http ? { http } : {}) });
+    bot = await createFleetbot(config, { bridges, log, metrics, ...extra, ...(http ? { http } : {}) });
   } catch (err) {
     lock.release();
     say(`cannot start: ${err instanceof Error ? err.message : String(err)}`);

@@ -2,6 +2,7 @@ import type { Clock } from './clock.js';
 import { UserError } from './errors.js';
 import type { JobCopy } from './jobs/card.js';
 import type { StepOutput } from './jobs/plan.js';
+import { rollbackReason } from './jobs/restart.js';
 import type { RunOutcome } from './jobs/runner.js';
 import { pausedForRestart } from './jobs/paused.js';
 import type { JobRequest, JobService } from './jobs/service.js';
@@ -95,16 +96,19 @@ export function createFleet(deps: {
       store.agents.update(agent.id, { status, resources, url: status === 'destroyed' ? agent.url : url });
     };
 
+  /** What to do about whatever a job on this agent may have left behind. */
+  const cleanupHint = (name: string): JobCopy['cleanupHint'] => [
+    'Check ',
+    code(`/status ${name}`),
+    '; ',
+    code(`/destroy ${name}`),
+    ' removes whatever it created.',
+  ];
+
   const copyFor = (agent: Agent, title: string, retryHint: string): JobCopy => ({
     title,
     retryHint,
-    cleanupHint: [
-      'Check ',
-      code(`/status ${agent.name}`),
-      '; ',
-      code(`/destroy ${agent.name}`),
-      ' removes whatever it created.',
-    ],
+    cleanupHint: cleanupHint(agent.name),
     onSuccess: () => {
       const now = store.agents.byId(agent.id) ?? agent;
       if (now.status === 'destroyed') return [[`${now.name} is gone; its name is free again.`]];
@@ -184,6 +188,13 @@ export function createFleet(deps: {
     }
     return secrets;
   };
+
+  /** How a job that cannot be rebuilt presents itself on its card. */
+  const plainCopy = (job: Job): JobCopy => ({
+    title: `${job.kind} ${job.subject}`,
+    retryHint: '',
+    cleanupHint: job.agentId === null ? ['Run the command again when ready.'] : cleanupHint(job.subject),
+  });
 
   /** The same request a job was submitted with, rebuilt from the store after a restart. */
   const rebuild = (job: Job): JobRequest => {
@@ -329,11 +340,21 @@ export function createFleet(deps: {
       return { adopted, missing };
     },
 
+    /** How a job's card presents it when drawn again after a restart: as submitted, where that can be rebuilt. */
+    cardCopy(job: Job): JobCopy {
+      try {
+        return rebuild(job).copy;
+      } catch {
+        return plainCopy(job);
+      }
+    },
+
     /**
      * At start, once the bridges run: every job a previous process left unfinished (killed, or paused
      * for a restart) is taken up on its own card. It carries on after its last finished step when
-     * every remaining step is safe to repeat, and is rolled back otherwise. A job that cannot be
-     * rebuilt (its role or provider is gone) is marked interrupted and returned, its agent broken.
+     * every remaining step is safe to repeat, and is rolled back otherwise (or when it was already
+     * rolling back). A job that cannot be rebuilt (its role or provider is gone) is marked
+     * interrupted and returned, its agent broken.
      */
     resumeUnfinished(): { resumed: Job[]; rolledBack: Job[]; stranded: Job[] } {
       const unfinished = [
@@ -352,19 +373,12 @@ export function createFleet(deps: {
           result.stranded.push(job);
           continue;
         }
-        const records = store.steps.forJob(job.id);
-        const safe = request.plan.every(
-          (step, i) => records[i]?.status === 'done' || step.rerunnable === true,
-        );
-        request.copy.note = safe
-          ? '↻ Resumed after a restart of fleetbot'
-          : '↩ Rolled back after a restart of fleetbot';
-        jobs.resume(
-          job,
-          request,
-          safe ? undefined : 'fleetbot restarted in the middle of a step that is not safe to repeat',
-        );
-        (safe ? result.resumed : result.rolledBack).push(job);
+        const rollback = rollbackReason(request.plan, store.steps.forJob(job.id));
+        request.copy.note = rollback
+          ? '↩ Rolled back after a restart of fleetbot'
+          : '↻ Resumed after a restart of fleetbot';
+        jobs.resume(job, request, rollback);
+        (rollback ? result.rolledBack : result.resumed).push(job);
       }
       return result;
     },

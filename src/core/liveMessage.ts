@@ -20,6 +20,8 @@ export type LiveMessage = {
   /** Resolves once the newest state has been delivered (or delivery was given up). */
   flush(): Promise<void>;
   readonly ref: MessageRef | undefined;
+  /** The chat shows the newest state: nothing waits to be sent and nothing was given up on. */
+  readonly delivered: boolean;
 };
 
 export function createLiveMessage(opts: {
@@ -41,6 +43,7 @@ export function createLiveMessage(opts: {
   let inFlight: Promise<void> | undefined;
   let waiters: (() => void)[] = [];
   let failures = 0;
+  let gaveUp = false;
 
   const settleWaiters = (): void => {
     if (pending || inFlight) return;
@@ -91,12 +94,14 @@ export function createLiveMessage(opts: {
     inFlight = deliver(message)
       .then(() => {
         failures = 0;
+        gaveUp = false;
       })
       .catch((err: unknown) => {
         failures += 1;
         if (!pending) pending = message;
         if (err instanceof ChatUnreachableError) {
           pending = undefined;
+          gaveUp = true;
         } else if (err instanceof RateLimitedError) {
           notBefore = clock.now() + err.retryAfterMs;
         } else {
@@ -104,7 +109,10 @@ export function createLiveMessage(opts: {
           log.warn({ err, chat: opts.chat, failures }, 'could not update a chat message; will retry');
         }
         // Give up on a message that keeps failing so shutdown and tests are never held hostage.
-        if (failures >= 6) pending = undefined;
+        if (failures >= 6) {
+          pending = undefined;
+          gaveUp = true;
+        }
       })
       .finally(() => {
         inFlight = undefined;
@@ -124,6 +132,9 @@ export function createLiveMessage(opts: {
     },
     get ref() {
       return ref;
+    },
+    get delivered() {
+      return !pending && !inFlight && !gaveUp;
     },
   };
 }

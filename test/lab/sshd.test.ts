@@ -118,6 +118,7 @@ describe.skipIf(skip)('the machine install steps against sshd', () => {
     clock: systemClock,
     log: silentLog,
     outputs: {},
+    earlier: {},
     record: () => undefined,
   });
 

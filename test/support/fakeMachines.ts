@@ -14,11 +14,10 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import { createServer as netServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { checkHealth } from '../../src/core/healthCheck.js';
-import type { AgentHealth } from '../../src/core/provider.js';
 import type { FakeHetzner } from '../fakes/hetzner/index.js';
 import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
 import { tempDir } from './env.js';
+import { machineAccess, type MachineDirectory } from './machineDirectory.js';
 import { startSshServer, type ExecReply, type SshTestServer } from './sshServer.js';
 import { startStandInAgent } from './standInAgent.js';
 
@@ -89,6 +88,8 @@ export type MachineFault =
 export type MachineTimings = {
   /** sshd answers this long after the server is created (so the SSH gap is this minus the boot). */
   sshDelayMs: number;
+  /** Told the new directory whenever it changes (a machine comes or goes, a Caddy starts). */
+  onChange?: (directory: MachineDirectory) => void;
   /** The agent's health endpoint fails for this long after its unit starts, as a slow runtime would. */
   healthDelayMs?: number;
   /** HTTPS fails for this long after Caddy starts, as while it obtains a certificate. */
@@ -200,6 +201,7 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOpti
     m.caddy = running;
     m.caddyStartedAt = Date.now();
     m.events.push('start caddy');
+    opts.onChange?.(directory());
   };
 
   const curl = async (m: Machine, url: string): Promise<ExecReply> => {
@@ -307,6 +309,7 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOpti
       events: [],
     };
     machines.set(ip, m);
+    opts.onChange?.(directory());
     setTimeout(() => {
       if (!machines.has(ip)) return;
       void startSshServer({
@@ -339,10 +342,23 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOpti
       );
     };
 
+  /** Where each machine answers now; with `no-https` injected, no site answers. */
+  const directory = (): MachineDirectory => {
+    const view: MachineDirectory = { ssh: {}, https: {} };
+    for (const [ip, m] of machines) {
+      view.ssh[ip] = m.sshPort;
+      if (fault === 'no-https') continue;
+      for (const [host, site] of m.caddy ?? [])
+        view.https[host] ??= { port: site.port, from: (m.caddyStartedAt ?? 0) + (opts.tlsDelayMs ?? 0) };
+    }
+    return view;
+  };
+
   const shutdown = async (ip: string): Promise<void> => {
     const m = machines.get(ip);
     if (!m) return;
     machines.delete(ip);
+    opts.onChange?.(directory());
     for (const unit of [...m.agents.keys()]) stopAgent(m, unit);
     stopCaddy(m);
     await m.ssh?.close();
@@ -363,23 +379,8 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOpti
     inject: (next: MachineFault): void => {
       fault = next;
     },
-    sshEndpoint: (ip: string) => {
-      const m = machines.get(ip);
-      return { host: '127.0.0.1', port: m?.sshPort ?? 1 };
-    },
-    /** The public check, sent to the machine whose Caddy serves that name. */
-    publicHealth: (url: string, expectName: string, signal: AbortSignal): Promise<AgentHealth> => {
-      const u = new URL(url);
-      const m = [...machines.values()].find((x) => x.caddy?.has(u.hostname));
-      const issuing = Date.now() - (m?.caddyStartedAt ?? 0) < (opts.tlsDelayMs ?? 0);
-      if (!m || fault === 'no-https' || issuing)
-        return Promise.resolve({ state: 'unhealthy', detail: `cannot reach ${url}: connection refused` });
-      return checkHealth(`http://127.0.0.1:${m.caddy!.get(u.hostname)!.port}${u.pathname}`, {
-        timeoutMs: 2_000,
-        expectName,
-        signal,
-      });
-    },
+    directory,
+    ...machineAccess(directory),
     file: (ip: string, remote: string) => local(machines.get(ip)!, remote),
     async close(): Promise<void> {
       clearInterval(reaper);

@@ -46,7 +46,10 @@ function stepLine(step: StepRecord, now: number): (string | Span)[] {
     case 'undoing':
       return [`↩️ ${step.title}: cleaning up…`];
     case 'undone':
-      return [`↩️ ${step.title}: cleaned up`];
+      // A step that failed after making something is cleaned up too; its failure stays on the card.
+      return step.error
+        ? [`❌ ${step.title}: `, code(step.error), ' (cleaned up)']
+        : [`↩️ ${step.title}: cleaned up`];
     case 'undo_failed':
       return [`⚠️ ${step.title}: cleanup failed: `, code(step.error ?? 'unknown error')];
     case 'skipped':

@@ -10,6 +10,8 @@ export type StepContext = {
   log: Logger;
   /** Outputs of the steps that finished before this one, by step key. */
   outputs: Readonly<Record<string, StepOutput>>;
+  /** What this step recorded in an earlier run that a restart cut short; empty on a first run. */
+  earlier: Readonly<StepOutput>;
   /**
    * Persists what the step has created so far, before it finishes (e.g. a server id before waiting for
    * boot), so a failure or crash mid-step still knows what to clean up.

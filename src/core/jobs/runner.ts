@@ -58,20 +58,24 @@ export async function runPlan(opts: {
   const done = new Set<string>();
   const started = new Set<number>();
 
-  // What an earlier run of this job left on record.
+  // What an earlier run of this job left on record. A rollback that a restart cut short carries on:
+  // steps already undone are not undone again, and failed or undone ones keep their status.
   const previous = repo.forJob(jobId);
   for (const record of [...previous].sort(
     (a, b) => (a.finishedAt ?? Infinity) - (b.finishedAt ?? Infinity),
   )) {
     const step = plan[record.idx];
-    if (!step || !record.output) continue;
+    if (!step) continue;
+    if (opts.rollback && record.status !== 'waiting' && record.status !== 'running') started.add(record.idx);
+    if (!record.output) continue;
     recorded.set(record.idx, record.output);
     if (record.status === 'done') {
       outputs[step.key] = record.output;
       done.add(step.key);
       started.add(record.idx);
     }
-    if (record.status === 'done' || opts.rollback) finishedOrder.push(record.idx);
+    if (record.status === 'done' || (opts.rollback && record.status !== 'undone'))
+      finishedOrder.push(record.idx);
   }
 
   const contextFor = (idx: number, stepSignal: AbortSignal): StepContext => ({
@@ -80,6 +84,7 @@ export async function runPlan(opts: {
     clock,
     log: log.child({ step: plan[idx]!.key }),
     outputs,
+    earlier: recorded.get(idx) ?? {},
     record(partial) {
       const merged = { ...recorded.get(idx), ...partial };
       recorded.set(idx, merged);

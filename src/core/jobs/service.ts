@@ -31,6 +31,9 @@ export type JobRequest = {
 
 type Running = { request: JobRequest; card: LiveMessage; abort: AbortController; rollback?: string };
 
+/** How long a job waits for its card to be posted before it starts anyway (the chat may be down). */
+const cardPostBoundMs = 5_000;
+
 /** Queues jobs, runs their plans, keeps each job's card up to date, and records every outcome. */
 export function createJobService(deps: {
   store: Store;
@@ -54,8 +57,20 @@ export function createJobService(deps: {
     entry.card.update(renderJobCard(job, store.steps.forJob(jobId), entry.request.copy, clock.now()));
   };
 
+  /**
+   * Waits (boundedly) until the card is posted and its message id recorded: a kill before that would
+   * leave a card that never changes again, and the restarted job would post a second one.
+   */
+  const cardPosted = async (card: LiveMessage): Promise<void> => {
+    if (card.ref) return;
+    const bound = new AbortController();
+    await Promise.race([card.flush(), sleep(clock, cardPostBoundMs, bound.signal).catch(() => undefined)]);
+    bound.abort();
+  };
+
   const execute = async (job: Job, entry: Running): Promise<void> => {
     const log = deps.log.child({ jobId: job.id, subject: job.subject, kind: job.kind });
+    await cardPosted(entry.card);
     if (store.jobs.byId(job.id)?.status !== 'queued') return;
     store.jobs.start(job.id);
     refresh(job.id);
@@ -120,7 +135,11 @@ export function createJobService(deps: {
       .catch((err: unknown) => deps.log.error({ err, jobId: job.id }, 'job crashed'))
       .finally(() => {
         executions.delete(run);
-        void card.flush().finally(() => active.delete(job.id));
+        void card
+          .flush()
+          .then(() => card.delivered && store.jobs.cardShown(job.id))
+          .catch((err: unknown) => deps.log.warn({ err, jobId: job.id }, 'could not note the card as shown'))
+          .finally(() => active.delete(job.id));
       });
     executions.add(run);
   };

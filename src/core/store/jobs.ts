@@ -93,6 +93,19 @@ export function jobsRepo(db: Db, clock: Clock) {
       const row = byIdStmt.get(id);
       return row && toJob(row);
     },
+    /** The card shows the job's latest state. */
+    cardShown(id: number): void {
+      db.prepare('UPDATE jobs SET card_behind = 0 WHERE id = ?').run(id);
+    },
+    /** Ended jobs whose card may still show them unfinished (the process stopped before it was edited). */
+    cardsBehind(): Job[] {
+      return db
+        .prepare<[], Row>(
+          `SELECT * FROM jobs WHERE card_behind = 1 AND message_id IS NOT NULL AND status NOT IN (${activeList}) ORDER BY id`,
+        )
+        .all()
+        .map(toJob);
+    },
     activeFor(subject: string): Job | undefined {
       const row = db
         .prepare<[string], Row>(`SELECT * FROM jobs WHERE subject = ? AND status IN (${activeList}) LIMIT 1`)
@@ -118,8 +131,9 @@ export function jobsRepo(db: Db, clock: Clock) {
     start(id: number): void {
       db.prepare("UPDATE jobs SET status = 'running', started_at = ? WHERE id = ?").run(clock.now(), id);
     },
+    /** Ends the job; its card is behind the store until cardShown says the end reached it. */
     finish(id: number, status: JobStatus, error?: string): void {
-      db.prepare('UPDATE jobs SET status = ?, error = ?, finished_at = ? WHERE id = ?').run(
+      db.prepare('UPDATE jobs SET status = ?, error = ?, finished_at = ?, card_behind = 1 WHERE id = ?').run(
         status,
         error ?? null,
         clock.now(),

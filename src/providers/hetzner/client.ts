@@ -176,6 +176,18 @@ export function createHetznerClient(opts: HetznerClientOptions) {
       );
     },
 
+    /** The server of this name among those that carry all of these labels, if there is one. */
+    async findServer(
+      name: string,
+      labels: Record<string, string>,
+      signal?: AbortSignal,
+    ): Promise<Server | undefined> {
+      const selector = Object.entries(labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
+      return (await client.listServers(selector, signal)).find((s) => s.name === name);
+    },
+
     async getServer(id: number, signal?: AbortSignal): Promise<Server | undefined> {
       return getOrUndefined(async () => {
         const reply = await send({
@@ -195,13 +207,10 @@ export function createHetznerClient(opts: HetznerClientOptions) {
      */
     async createServer(req: CreateServerRequest, signal?: AbortSignal): Promise<Server> {
       const what = `creating server ${req.name}`;
-      const selector = Object.entries(req.labels)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(',');
       return withRetries(
         async (attempt) => {
           if (attempt > 0) {
-            const existing = (await client.listServers(selector, signal)).find((s) => s.name === req.name);
+            const existing = await client.findServer(req.name, req.labels, signal);
             if (existing) return existing;
           }
           const reply = await once({

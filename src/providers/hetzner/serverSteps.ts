@@ -28,6 +28,8 @@ export type ServerSpec = {
 };
 
 const serverOutput = z.object({ serverId: z.number().int() });
+/** Recorded before the create is sent, so a restart that cut its answer off can find the server. */
+const createSent = z.object({ serverName: z.string(), hostKey: z.string() });
 
 /** Deletes a server by id and waits until it is gone; a server already gone is fine. */
 export async function deleteServer(hetzner: HetznerClient, id: number, signal?: AbortSignal): Promise<void> {
@@ -38,45 +40,57 @@ export async function deleteServer(hetzner: HetznerClient, id: number, signal?: 
 /**
  * Creates the server with a freshly generated host key (handed over in user_data, pinned here) and
  * records its id before anything else can fail, then waits for it to report running.
+ *
+ * Safe to run again after a restart: the name and the public host key are recorded before the create
+ * is sent, and a rerun first looks for a server of that name and labels, adopting it (with the host
+ * key recorded for it) instead of creating a second one. An undo without a recorded id looks the
+ * same way, so a server whose create answer never arrived is not left behind.
  */
 export function serverSteps(deps: ServerDeps, spec: ServerSpec): Step[] {
+  const find = (signal?: AbortSignal) => deps.hetzner.findServer(spec.name, spec.labels, signal);
+  const create = async (ctx: StepContext) => {
+    const earlier = createSent.safeParse(ctx.earlier);
+    const found = earlier.success ? await find(ctx.signal) : undefined;
+    if (found && earlier.success) return { server: found, hostKey: earlier.data.hostKey };
+    const hostKey = generateHostKey(`fleetbot ${spec.name}`);
+    ctx.record({ serverName: spec.name, hostKey: hostKey.publicKey });
+    const server = await deps.hetzner.createServer(
+      {
+        name: spec.name,
+        serverType: await spec.serverType(),
+        location: spec.location,
+        image: await spec.image(ctx.signal),
+        labels: spec.labels,
+        sshKeys: deps.sshKeyNames,
+        userData: renderUserData({
+          hostname: spec.name,
+          hostKeyPrivate: hostKey.privateKey,
+          hostKeyPublic: hostKey.publicKey,
+          loginKeys: deps.loginKeys,
+        }),
+      },
+      ctx.signal,
+    );
+    return { server, hostKey: hostKey.publicKey };
+  };
   return [
     {
       key: 'server',
+      rerunnable: true,
       title: 'Create server',
       run: async (ctx) => {
-        const hostKey = generateHostKey(`fleetbot ${spec.name}`);
-        const server = await deps.hetzner.createServer(
-          {
-            name: spec.name,
-            serverType: await spec.serverType(),
-            location: spec.location,
-            image: await spec.image(ctx.signal),
-            labels: spec.labels,
-            sshKeys: deps.sshKeyNames,
-            userData: renderUserData({
-              hostname: spec.name,
-              hostKeyPrivate: hostKey.privateKey,
-              hostKeyPublic: hostKey.publicKey,
-              loginKeys: deps.loginKeys,
-            }),
-          },
-          ctx.signal,
-        );
+        const { server, hostKey } = await create(ctx);
         const ip = server.public_net.ipv4?.ip;
         ctx.record({ serverId: server.id, serverName: server.name });
         if (!ip) throw new UserError(`Server ${server.name} has no public IPv4 address; fleetbot needs one.`);
-        return {
-          serverId: server.id,
-          serverName: server.name,
-          ip,
-          login: 'root',
-          hostKey: hostKey.publicKey,
-        };
+        return { serverId: server.id, serverName: server.name, ip, login: 'root', hostKey };
       },
       undo: async (_ctx, output) => {
-        const parsed = serverOutput.safeParse(output);
-        if (parsed.success) await deleteServer(deps.hetzner, parsed.data.serverId);
+        const recorded = serverOutput.safeParse(output);
+        if (recorded.success) return deleteServer(deps.hetzner, recorded.data.serverId);
+        // The create was sent, but its answer (and with it the id) never arrived.
+        const unanswered = createSent.safeParse(output).success ? await find() : undefined;
+        if (unanswered) await deleteServer(deps.hetzner, unanswered.id);
       },
     },
     {

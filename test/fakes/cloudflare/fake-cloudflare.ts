@@ -55,6 +55,8 @@ export interface FakeCloudflare {
   assertNoViolations(): void;
   /** Injected errors use Cloudflare's numeric codes; an injected 429 carries `Retry-After: 1`. */
   failNext(matcher: RequestMatcher, reply: InjectedReply<number>, times?: number): void;
+  /** Awaited before a request that created a record answers; receives a copy of the new record. */
+  onRecordCreated?: (record: FakeDnsRecord) => void | Promise<void>;
   close(): Promise<void>;
 }
 
@@ -84,13 +86,18 @@ export async function startFakeCloudflare(options: FakeCloudflareOptions = {}): 
 
   const server = await startJsonServer<number>({
     basePath: '/client/v4',
-    handle(request, violation) {
+    async handle(request, violation) {
+      const before = new Set(zone.records.keys());
+      let reply: FakeReply;
       try {
-        return serve(request, violation);
+        reply = serve(request, violation);
       } catch (error) {
         if (error instanceof CfError) return failure(error);
         throw error;
       }
+      for (const [id, record] of zone.records)
+        if (!before.has(id)) await fake.onRecordCreated?.(toFakeRecord(record));
+      return reply;
     },
     errorReply: (status, code, message) =>
       failure(new CfError(status, [{ code, message }], status === 429 ? { 'Retry-After': '1' } : {})),
@@ -98,7 +105,7 @@ export async function startFakeCloudflare(options: FakeCloudflareOptions = {}): 
     commonHeaders: () => limiter.headers(Date.now()),
   });
 
-  return {
+  const fake: FakeCloudflare = {
     apiBase: server.baseUrl,
     token,
     zoneId: zone.id,
@@ -110,6 +117,7 @@ export async function startFakeCloudflare(options: FakeCloudflareOptions = {}): 
     failNext: (matcher, reply, times) => server.failNext(matcher, reply, times),
     close: () => server.close(),
   };
+  return fake;
 }
 
 /** Cloudflare takes JSON bodies only with a JSON Content-Type, and says so in a header error. */

@@ -273,4 +273,9 @@ ALTER TABLE agents_new RENAME TO agents;
 CREATE UNIQUE INDEX agents_live_name ON agents(name) WHERE status NOT IN ('destroyed','failed');
 `,
   },
+  {
+    version: 9,
+    name: 'whether a finished job still has to show its end on its card',
+    sql: `ALTER TABLE jobs ADD COLUMN card_behind INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];
