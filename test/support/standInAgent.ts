@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 
 /**
- * What the reference agent (templates/agent/server.js) answers, served from the calling process
+ * What the reference agent (templates/agent/server.mjs) answers, served from the calling process
  * instead of a Node process of its own: benchmarks that start fifty agents at once on a small machine
  * would otherwise measure the agents' start-up (about 50 ms of CPU each), not fleetbot.
  */

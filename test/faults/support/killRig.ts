@@ -19,7 +19,7 @@ function writeRole(dir: string, cloud: HetznerCloud): string {
   if (!swe.includes('snapshot: fleetbot-swe')) throw new Error('templates/roles/swe.yaml changed');
   mkdirSync(path.join(dir, 'roles'));
   mkdirSync(path.join(dir, 'agent'));
-  copyFileSync('templates/agent/server.js', path.join(dir, 'agent/server.js'));
+  copyFileSync('templates/agent/server.mjs', path.join(dir, 'agent/server.mjs'));
   writeFileSync(path.join(dir, 'roles/swe.yaml'), swe.replace('fleetbot-swe', `"${ubuntu.id}"`));
   return path.join(dir, 'roles');
 }
