@@ -2,23 +2,16 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { useCleanups } from './support/cleanups.js';
 import { approvedDestroy } from './support/destroy.js';
-import { deployAlice, expectStepRollsBack, startHetznerBot, stepFaults } from './support/hetznerDeploy.js';
+import {
+  deployAlice,
+  deployPhases,
+  expectStepRollsBack,
+  startHetznerBot,
+  stepFaults,
+} from './support/hetznerDeploy.js';
 
 const defer = useCleanups();
 const setup = () => startHetznerBot(defer);
-
-const deployPhases = [
-  'Create server',
-  'Wait for server to run',
-  'Create DNS record alice.agents.example.test',
-  'Wait for SSH',
-  'Verify SSH host key',
-  'Upload agent, config and secrets',
-  'Start agent service',
-  'Wait for local health',
-  'Start Caddy (TLS)',
-  'Check https://alice.agents.example.test/health',
-];
 
 describe('golden image, deploy and destroy on Hetzner Cloud (fakes)', () => {
   it('/image build makes a labelled snapshot and deletes the build server', async () => {

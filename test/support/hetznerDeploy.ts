@@ -28,6 +28,20 @@ export type HetznerBot = Awaited<ReturnType<typeof startHetznerBot>>;
 
 export const deployAlice = '/deploy swe alice --provider hetzner';
 
+/** The steps of alice's hetzner deploy, in the order its card lists them. */
+export const deployPhases = [
+  'Create server',
+  'Wait for server to run',
+  'Create DNS record alice.agents.example.test',
+  'Wait for SSH',
+  'Verify SSH host key',
+  'Upload agent, config and secrets',
+  'Start agent service',
+  'Wait for local health',
+  'Start Caddy (TLS)',
+  'Check https://alice.agents.example.test/health',
+];
+
 /** The last version of alice's deploy card. */
 export const deployCard = ({ s }: HetznerBot): string => s.find(/Deploy alice/)!.versions.at(-1)!;
 

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectSsh } from '../../src/providers/ssh/session.js';
 import { approvedDestroy } from '../support/destroy.js';
+import { deployPhases } from '../support/hetznerDeploy.js';
 import { first, readJournal } from './journal.js';
 import { labDir, vmLabUnavailable } from './lab.js';
 import { startLabBot, type LabBot } from './labBot.js';
@@ -9,19 +10,6 @@ import { bridgeName } from './network.js';
 import { cardPhases, pollWaiting, resultsFile, writeResults } from './phases.js';
 
 const unavailable = vmLabUnavailable();
-
-const deployPhases = [
-  'Create server',
-  'Wait for server to run',
-  'Create DNS record alice.agents.example.test',
-  'Wait for SSH',
-  'Verify SSH host key',
-  'Upload agent, config and secrets',
-  'Start agent service',
-  'Wait for local health',
-  'Start Caddy (TLS)',
-  'Check https://alice.agents.example.test/health',
-];
 
 const cleanups: (() => Promise<void> | void)[] = [];
 let bot: LabBot;
