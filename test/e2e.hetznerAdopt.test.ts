@@ -87,4 +87,32 @@ describe('a Hetzner server whose record was lost (fakes)', () => {
     expect(cloud.hetzner.servers()).toEqual([]);
     expect(cloud.cloudflare.records()).toEqual([]);
   });
+
+  it('Adopt under a name a live agent holds picks another, and /destroy still removes the server it names', async () => {
+    const { s, cloud } = await deployAndLoseRecord();
+    const [server] = cloud.hetzner.servers();
+    // Someone deployed a new alice elsewhere before the old server was noticed.
+    const other = s.bot.store.agents.create({
+      name: 'alice',
+      role: 'swe',
+      provider: 'local',
+      owner: 'console:local',
+    });
+    s.bot.store.agents.update(other.id, { status: 'running' });
+
+    expect(await s.bot.reconciler.run()).toEqual({ orphans: 1, lost: 0 });
+    await s.type(/\[(\d+)\] Adopt/.exec(s.lastText())![1]!);
+    const name = `alice-server-${server!.id}`;
+    expect(s.lastText()).toContain(`as agent ${name} (`);
+    const adopted = s.bot.store.agents.live(name)!;
+    expect(adopted.resources).toMatchObject({ serverId: server!.id, agentLabel: 'alice', adopted: true });
+    // Its record now owns the server: the inventory no longer counts it as an orphan.
+    const { found } = await cloud.provider.inventory!(s.bot.store.agents.list({ provider: 'hetzner' }));
+    expect(found.find((f) => f.id === `server ${server!.id}`)).toMatchObject({ agentId: adopted.id });
+
+    expect(await approvedDestroy(s, name)).toMatch(new RegExp(`^✅ Done: Destroy ${name}`));
+    expect(cloud.hetzner.servers()).toEqual([]);
+    expect(cloud.cloudflare.records()).toEqual([]);
+    expect(s.bot.store.agents.live('alice')!.id).toBe(other.id);
+  });
 });
