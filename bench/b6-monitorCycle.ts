@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { systemClock } from '../src/core/clock.js';
+import { systemClock } from '../src/core/runtime/clock.js';
 import { createMonitor } from '../src/core/monitor/monitor.js';
 import { defaultThresholds } from '../src/core/monitor/states.js';
 import { openStore } from '../src/core/store/index.js';

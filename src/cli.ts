@@ -2,11 +2,11 @@ import { runDoctor } from './cli/doctor.js';
 import { runOneShot } from './cli/oneShot.js';
 import { start } from './cli/start.js';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
-import { systemClock } from './core/clock.js';
-import { clockTime } from './core/format.js';
-import { acquireInstanceLock } from './core/instanceLock.js';
-import { createLogger } from './core/logging.js';
-import { createPairing } from './core/pairing.js';
+import { systemClock } from './core/runtime/clock.js';
+import { clockTime } from './core/chat/format.js';
+import { acquireInstanceLock } from './core/runtime/instanceLock.js';
+import { createLogger } from './core/runtime/logging.js';
+import { createPairing } from './core/access/pairing.js';
 import { openStore } from './core/store/index.js';
 
 const usage = `Usage: fleetbot <command>

@@ -1,26 +1,26 @@
 import type { Config } from './config/index.js';
 import { commands, prompts } from './commands/index.js';
-import { createBridgeHost } from './core/bridgeHost.js';
-import { systemClock, type Clock } from './core/clock.js';
-import { createFleet } from './core/fleet.js';
+import { createBridgeHost } from './core/chat/bridgeHost.js';
+import { systemClock, type Clock } from './core/runtime/clock.js';
+import { createFleet } from './core/fleet/fleet.js';
 import { redrawCardsBehind } from './core/jobs/redraw.js';
 import { createJobService } from './core/jobs/service.js';
-import type { Logger } from './core/logging.js';
-import { createMessenger } from './core/messenger.js';
-import type { Provider } from './core/provider.js';
-import { loadRoles } from './core/roles.js';
-import { createRouter } from './core/router.js';
-import { createAccess } from './core/access.js';
-import { createApprovals } from './core/approvals.js';
-import type { Services } from './core/command.js';
-import { createPairing } from './core/pairing.js';
-import { createReconciler } from './core/reconcile.js';
+import type { Logger } from './core/runtime/logging.js';
+import { createMessenger } from './core/chat/messenger.js';
+import type { Provider } from './core/fleet/provider.js';
+import { loadRoles } from './core/fleet/roles.js';
+import { createRouter } from './core/router/router.js';
+import { createAccess } from './core/access/access.js';
+import { createApprovals } from './core/prompts/approvals.js';
+import type { Services } from './core/router/command.js';
+import { createPairing } from './core/access/pairing.js';
+import { createReconciler } from './core/fleet/reconcile.js';
 import { createAlerts } from './core/monitor/alerts.js';
 import { createMonitor } from './core/monitor/monitor.js';
-import { createMetrics, type ApiOutcome, type Metrics } from './core/metrics.js';
+import { createMetrics, type ApiOutcome, type Metrics } from './core/runtime/metrics.js';
 import { defaultThresholds } from './core/monitor/states.js';
 import { openStore, type Store } from './core/store/index.js';
-import type { Bridge } from './core/types.js';
+import type { Bridge } from './core/chat/types.js';
 import { createLocalProvider, type LocalOptions } from './providers/local/index.js';
 import { hetznerFromConfig } from './providers/hetzner/fromConfig.js';
 import { createSshPool } from './providers/ssh/pool.js';
@@ -29,7 +29,7 @@ import { createConsoleBridge, type ConsoleBridge } from './bridges/console/index
 import { createLazySlackBridge } from './bridges/slack/lazy.js';
 import { createTelegramBridge } from './bridges/telegram/index.js';
 import type { Readable, Writable } from 'node:stream';
-import type { HttpServer } from './core/httpServer.js';
+import type { HttpServer } from './core/runtime/httpServer.js';
 
 export type FleetbotDeps = {
   bridges: Bridge[];
@@ -309,7 +309,7 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
     'recovered state from the store',
   );
   // In the background: a flood wait on one old card must not hold up the start.
-  void redrawCardsBehind({ store, messenger, clock, log, copyOf: (job) => fleet.cardCopy(job) }).catch(
+  void redrawCardsBehind({ store, messenger, clock, log, wordingOf: (job) => fleet.cardWording(job) }).catch(
     (err: unknown) =>
       log.warn({ err }, 'could not redraw the cards of jobs that ended while fleetbot was down'),
   );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bindArgs, parseCommandLine, tokenize } from '../src/core/commandLine.js';
+import { bindArgs, parseCommandLine, tokenize } from '../src/core/router/commandLine.js';
 
 describe('parseCommandLine', () => {
   it('reads /cmd, /cmd@bot and arguments', () => {

@@ -1,8 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createConsoleBridge } from '../src/bridges/console/index.js';
-import { bold, code, message } from '../src/core/outbound.js';
-import type { Inbound } from '../src/core/types.js';
+import { bold, code, message } from '../src/core/chat/outbound.js';
+import type { Inbound } from '../src/core/chat/types.js';
 import { memoryHost } from './support/memoryHost.js';
 
 function harness(tty: boolean) {

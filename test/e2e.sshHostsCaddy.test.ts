@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { systemClock } from '../src/core/clock.js';
+import { systemClock } from '../src/core/runtime/clock.js';
 import { createSshHostsProvider, splitEndpoint } from '../src/providers/sshHosts/index.js';
 import { parseKnownHosts } from '../src/providers/ssh/knownHosts.js';
 import { generateHostKey } from '../src/providers/ssh/hostKey.js';

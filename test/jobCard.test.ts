@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createJobService } from '../src/core/jobs/service.js';
-import { createMessenger } from '../src/core/messenger.js';
+import { createMessenger } from '../src/core/chat/messenger.js';
 import { openStore } from '../src/core/store/index.js';
 import { silentLog } from './support/env.js';
 import { manualClock } from './support/manualClock.js';

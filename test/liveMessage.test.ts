@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { RateLimitedError } from '../src/core/errors.js';
-import { createLiveMessage } from '../src/core/liveMessage.js';
-import { createMessenger } from '../src/core/messenger.js';
-import { message, plainText } from '../src/core/outbound.js';
-import { MessageGoneError } from '../src/core/types.js';
+import { RateLimitedError } from '../src/core/runtime/errors.js';
+import { createLiveMessage } from '../src/core/chat/liveMessage.js';
+import { createMessenger } from '../src/core/chat/messenger.js';
+import { message, plainText } from '../src/core/chat/outbound.js';
+import { MessageGoneError } from '../src/core/chat/types.js';
 import { silentLog } from './support/env.js';
 import { manualClock } from './support/manualClock.js';
 import { memoryBridge } from './support/memoryBridge.js';

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../src/core/logging.js';
+import { createLogger } from '../src/core/runtime/logging.js';
 
 describe('logging', () => {
   it('redacts secret fields at any depth the bot logs them', () => {

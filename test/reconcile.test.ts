@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Provider } from '../src/core/provider.js';
+import type { Provider } from '../src/core/fleet/provider.js';
 import { useCleanups } from './support/cleanups.js';
 import { silentLog, tempDir, testConfig } from './support/env.js';
 import { memoryBridge } from './support/memoryBridge.js';
 import { createFleetbot } from '../src/main.js';
-import type { Inbound } from '../src/core/types.js';
+import type { Inbound } from '../src/core/chat/types.js';
 import { alive } from './support/process.js';
 
 describe('reconciliation', () => {
@@ -94,7 +94,7 @@ describe('reconciliation', () => {
       destroyPlan: () => [],
       status: async () => ({ state: 'healthy', detail: 'ok' }),
       logs: async () => [],
-      adopt: async (agents) => agents.map((agent) => ({ agent, running: true, detail: 'ok' })),
+      findRunning: async (agents) => agents.map((agent) => ({ agent, running: true, detail: 'ok' })),
       inventory: async (agents) => ({
         found: [{ id: 'server 9', description: 'server fleetbot-old (9)', createdAt: 0 }],
         lost: agents.map((agent) => ({ agent, detail: 'its server 7 no longer exists' })),

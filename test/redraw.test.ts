@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { systemClock } from '../src/core/clock.js';
+import { systemClock } from '../src/core/runtime/clock.js';
 import { redrawCardsBehind } from '../src/core/jobs/redraw.js';
-import { createMessenger } from '../src/core/messenger.js';
+import { createMessenger } from '../src/core/chat/messenger.js';
 import { openStore } from '../src/core/store/index.js';
-import { MessageGoneError } from '../src/core/types.js';
-import { RateLimitedError } from '../src/core/errors.js';
+import { MessageGoneError } from '../src/core/chat/types.js';
+import { RateLimitedError } from '../src/core/runtime/errors.js';
 import { instantClock } from './support/instantClock.js';
 import { silentLog } from './support/env.js';
 import { memoryBridge } from './support/memoryBridge.js';
-import { message } from '../src/core/outbound.js';
+import { message } from '../src/core/chat/outbound.js';
 
 /** A store holding three jobs that ended while their cards (messages 1–3) still showed them running. */
 function endedBehind() {
@@ -34,7 +34,7 @@ const redraw = (t: ReturnType<typeof endedBehind>, clock = instantClock()) =>
     messenger: createMessenger([t.mem.bridge]),
     clock,
     log: silentLog,
-    copyOf: (job) => ({ title: `Build ${job.subject}`, retryHint: '', cleanupHint: [] }),
+    wordingOf: (job) => ({ title: `Build ${job.subject}`, retryHint: '', cleanupHint: [] }),
   });
 
 describe('cards of jobs that ended while fleetbot was down', () => {

@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { agentNameSchema } from '../src/core/agentName.js';
-import { loadRoles, resolveCommand } from '../src/core/roles.js';
+import { agentNameSchema } from '../src/core/fleet/agentName.js';
+import { loadRoles, resolveCommand } from '../src/core/fleet/roles.js';
 
 describe('roles', () => {
   it('ships swe and another valid role whose agent script exists', () => {

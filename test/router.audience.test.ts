@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFleetbot, type Fleetbot } from '../src/main.js';
-import type { ChatRef, UserRef } from '../src/core/types.js';
+import type { ChatRef, UserRef } from '../src/core/chat/types.js';
 import { silentLog, tempDir, testConfig } from './support/env.js';
 import { memoryBridge } from './support/memoryBridge.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { systemClock } from '../src/core/clock.js';
+import { systemClock } from '../src/core/runtime/clock.js';
 import type { Plan, Step } from '../src/core/jobs/plan.js';
 import { runPlan } from '../src/core/jobs/runner.js';
 import { openStore } from '../src/core/store/index.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { systemClock } from '../src/core/clock.js';
+import { systemClock } from '../src/core/runtime/clock.js';
 import { createJobService, type JobRequest } from '../src/core/jobs/service.js';
-import { createMessenger } from '../src/core/messenger.js';
+import { createMessenger } from '../src/core/chat/messenger.js';
 import { openStore } from '../src/core/store/index.js';
 import { useCleanups } from './support/cleanups.js';
 import { silentLog, tempDir } from './support/env.js';
@@ -63,7 +63,7 @@ describe('graceful shutdown', () => {
     });
     later.resume(second.jobs.byId(job.id)!, {
       ...request(),
-      copy: { ...request().copy, note: '↻ Resumed after a restart of fleetbot' },
+      wording: { ...request().wording, note: '↻ Resumed after a restart of fleetbot' },
     });
     await later.idle();
     expect(ran).toEqual(['build', 'snapshot']);

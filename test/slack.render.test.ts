@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { localiseCommands } from '../src/bridges/slack/commands.js';
 import { commandText } from '../src/bridges/slack/inbound.js';
 import { renderEdit, renderMessages } from '../src/bridges/slack/render.js';
-import { bold, code, italic, link, message } from '../src/core/outbound.js';
+import { bold, code, italic, link, message } from '../src/core/chat/outbound.js';
 
 const sectionText = (out: ReturnType<typeof renderEdit>): string =>
   out.blocks.map((b) => (b.text as { text: string } | undefined)?.text ?? '').join('\n');

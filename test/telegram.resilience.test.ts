@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { createHttpServer } from '../src/core/httpServer.js';
+import { createHttpServer } from '../src/core/runtime/httpServer.js';
 import { startFakeTelegram, type FakeChat } from './fakes/telegram/index.js';
 import { silentLog, tempDir } from './support/env.js';
 import { useCleanups } from './support/cleanups.js';

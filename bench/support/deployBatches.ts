@@ -1,4 +1,4 @@
-import type { Provider } from '../../src/core/provider.js';
+import type { Provider } from '../../src/core/fleet/provider.js';
 import { createFleetbot, type Fleetbot } from '../../src/main.js';
 import { testConfig, tempDir } from '../../test/support/env.js';
 import { memoryBridge } from '../../test/support/memoryBridge.js';

@@ -1,9 +1,9 @@
 import { PassThrough, Writable } from 'node:stream';
 import { createConsoleBridge } from '../bridges/console/index.js';
 import type { Config } from '../config/index.js';
-import { plainText } from '../core/outbound.js';
-import type { Logger } from '../core/logging.js';
-import type { Bridge, Inbound, InboundHandler, Outbound } from '../core/types.js';
+import { plainText } from '../core/chat/outbound.js';
+import type { Logger } from '../core/runtime/logging.js';
+import type { Bridge, Inbound, InboundHandler, Outbound } from '../core/chat/types.js';
 import { createFleetbot } from '../main.js';
 
 /** The approving button of a card: the dangerous one if any (Approve destroy), else the first. */

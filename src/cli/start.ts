@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/index.js';
-import { createHttpServer } from '../core/httpServer.js';
-import { acquireInstanceLock } from '../core/instanceLock.js';
-import { createLogger } from '../core/logging.js';
-import { createMetrics } from '../core/metrics.js';
+import { createHttpServer } from '../core/runtime/httpServer.js';
+import { acquireInstanceLock } from '../core/runtime/instanceLock.js';
+import { createLogger } from '../core/runtime/logging.js';
+import { createMetrics } from '../core/runtime/metrics.js';
 import { createBridges, createFleetbot, type FleetbotDeps } from '../main.js';
 
 /**

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { defineCommand, type PromptHandler } from '../core/command.js';
-import { UserError } from '../core/errors.js';
-import { clockTime } from '../core/format.js';
+import { defineCommand, type PromptHandler } from '../core/router/command.js';
+import { UserError } from '../core/runtime/errors.js';
+import { clockTime } from '../core/chat/format.js';
 import { alertKind } from '../core/monitor/alerts.js';
-import { bold, code, message } from '../core/outbound.js';
+import { bold, code, message } from '../core/chat/outbound.js';
 import type { Scope } from '../core/store/subscriptions.js';
 
 const describe = (s: Scope): string =>

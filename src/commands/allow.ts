@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { idRefSchema } from '../core/access.js';
-import { defineCommand } from '../core/command.js';
-import { message } from '../core/outbound.js';
-import { levels } from '../core/store/principals.js';
+import { idRefSchema } from '../core/access/access.js';
+import { defineCommand } from '../core/router/command.js';
+import { message } from '../core/chat/outbound.js';
+import { levels } from '../core/access/levels.js';
 
 export const allow = defineCommand({
   name: 'allow',

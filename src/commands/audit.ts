@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { defineCommand } from '../core/command.js';
-import { clockTime } from '../core/format.js';
-import { bold, code, message } from '../core/outbound.js';
+import { defineCommand } from '../core/router/command.js';
+import { clockTime } from '../core/chat/format.js';
+import { bold, code, message } from '../core/chat/outbound.js';
 
 export const audit = defineCommand({
   name: 'audit',

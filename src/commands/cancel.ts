@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { defineCommand } from '../core/command.js';
-import { message } from '../core/outbound.js';
+import { defineCommand } from '../core/router/command.js';
+import { message } from '../core/chat/outbound.js';
 
 export const cancel = defineCommand({
   name: 'cancel',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { agentNameSchema } from '../core/agentName.js';
-import { defineCommand } from '../core/command.js';
+import { agentNameSchema } from '../core/fleet/agentName.js';
+import { defineCommand } from '../core/router/command.js';
 
 export const deploy = defineCommand({
   name: 'deploy',

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { agentNameSchema } from '../core/agentName.js';
-import { defineCommand, type PromptHandler } from '../core/command.js';
-import { UserError } from '../core/errors.js';
-import { clockTime, duration } from '../core/format.js';
-import { bold, code, message } from '../core/outbound.js';
+import { agentNameSchema } from '../core/fleet/agentName.js';
+import { defineCommand, type PromptHandler } from '../core/router/command.js';
+import { UserError } from '../core/runtime/errors.js';
+import { clockTime, duration } from '../core/chat/format.js';
+import { bold, code, message } from '../core/chat/outbound.js';
 
 const payloadSchema = z.object({ agentId: z.number().int(), name: z.string() });
 

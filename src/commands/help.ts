@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { defineCommand, type CommandSpec } from '../core/command.js';
-import { bold, code, message } from '../core/outbound.js';
-import { levelRank } from '../core/store/principals.js';
+import { defineCommand, type CommandSpec } from '../core/router/command.js';
+import { bold, code, message } from '../core/chat/outbound.js';
+import { levelRank } from '../core/access/levels.js';
 
 /** /help lists the commands the caller may use; it needs the whole table, so the table passes itself in. */
 export const makeHelp = (all: () => CommandSpec[]): CommandSpec =>

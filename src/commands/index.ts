@@ -1,4 +1,4 @@
-import type { CommandSpec, PromptHandler } from '../core/command.js';
+import type { CommandSpec, PromptHandler } from '../core/router/command.js';
 import { allow, revoke } from './allow.js';
 import { alertPrompt, alerts } from './alerts.js';
 import { audit } from './audit.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { agentNameSchema } from '../core/agentName.js';
-import { defineCommand } from '../core/command.js';
-import { bold, code, message } from '../core/outbound.js';
+import { agentNameSchema } from '../core/fleet/agentName.js';
+import { defineCommand } from '../core/router/command.js';
+import { bold, code, message } from '../core/chat/outbound.js';
 
 export const logs = defineCommand({
   name: 'logs',

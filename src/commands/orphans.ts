@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { PromptHandler } from '../core/command.js';
-import { clockTime } from '../core/format.js';
-import { code, message } from '../core/outbound.js';
-import { orphanKind } from '../core/reconcile.js';
+import type { PromptHandler } from '../core/router/command.js';
+import { clockTime } from '../core/chat/format.js';
+import { code, message } from '../core/chat/outbound.js';
+import { orphanKind } from '../core/fleet/reconcile.js';
 
 const payloadSchema = z.object({
   provider: z.string(),

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { defineCommand } from '../core/command.js';
-import { clockTime } from '../core/format.js';
-import { UserError } from '../core/errors.js';
-import { message } from '../core/outbound.js';
+import { defineCommand } from '../core/router/command.js';
+import { clockTime } from '../core/chat/format.js';
+import { UserError } from '../core/runtime/errors.js';
+import { message } from '../core/chat/outbound.js';
 
 export const pair = defineCommand({
   name: 'pair',

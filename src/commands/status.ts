@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { agentNameSchema } from '../core/agentName.js';
-import { defineCommand } from '../core/command.js';
-import { duration } from '../core/format.js';
-import { bold, code, link, message } from '../core/outbound.js';
+import { agentNameSchema } from '../core/fleet/agentName.js';
+import { defineCommand } from '../core/router/command.js';
+import { duration } from '../core/chat/format.js';
+import { bold, code, link, message } from '../core/chat/outbound.js';
 
 const healthIcon = { healthy: '✅', unhealthy: '⚠️', stopped: '⏹️' } as const;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { defineCommand } from '../core/command.js';
-import { code, message } from '../core/outbound.js';
+import { defineCommand } from '../core/router/command.js';
+import { code, message } from '../core/chat/outbound.js';
 
 export const whoami = defineCommand({
   name: 'whoami',

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Platform } from '../core/types.js';
+import type { Platform } from '../core/chat/types.js';
 import { sshHostEntry, uniqueHostNames, type SshHost } from './sshHosts.js';
 
 // The only module that reads the environment. Everything else receives a typed Config.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { commands } from '../../src/commands/index.js';
-import { bindArgs, parseCommandLine } from '../../src/core/commandLine.js';
+import { bindArgs, parseCommandLine } from '../../src/core/router/commandLine.js';
 import { hostileText } from './support/hostile.js';
 import { fuzzRng } from './support/random.js';
 import { count } from './tally.js';

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { plainText } from '../../src/core/outbound.js';
-import type { ChatRef, Inbound, UserRef } from '../../src/core/types.js';
+import { plainText } from '../../src/core/chat/outbound.js';
+import type { ChatRef, Inbound, UserRef } from '../../src/core/chat/types.js';
 import { createFleetbot } from '../../src/main.js';
 import { silentLog, tempDir, testConfig } from '../support/env.js';
 import { memoryBridge } from '../support/memoryBridge.js';

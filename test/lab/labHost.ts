@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { systemClock } from '../../src/core/clock.js';
+import { systemClock } from '../../src/core/runtime/clock.js';
 import { generateHostKey, type HostKeyPair } from '../../src/providers/ssh/hostKey.js';
 import { waitForSshBanner } from '../../src/providers/ssh/session.js';
 import { tempDir } from '../support/env.js';

@@ -1,9 +1,9 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/core/clock.js';
+import { systemClock } from '../../src/core/runtime/clock.js';
 import type { StepContext } from '../../src/core/jobs/plan.js';
-import { loadRoles } from '../../src/core/roles.js';
+import { loadRoles } from '../../src/core/fleet/roles.js';
 import { installSteps, reachSteps, type MachineDeps } from '../../src/providers/machine/install.js';
 import { agentLayout } from '../../src/providers/machine/layout.js';
 import { generateHostKey } from '../../src/providers/ssh/hostKey.js';

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadRoles } from '../../src/core/roles.js';
+import { loadRoles } from '../../src/core/fleet/roles.js';
 import {
   agentLayout,
   renderBuildScript,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/core/clock.js';
+import { systemClock } from '../../src/core/runtime/clock.js';
 import type { StepContext, StepOutput } from '../../src/core/jobs/plan.js';
-import { loadRoles } from '../../src/core/roles.js';
+import { loadRoles } from '../../src/core/fleet/roles.js';
 import { useCleanups } from '../support/cleanups.js';
 import { silentLog } from '../support/env.js';
 import { startHetznerCloud } from '../support/hetznerCloud.js';

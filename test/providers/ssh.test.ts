@@ -1,6 +1,6 @@
 import { statSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/core/clock.js';
+import { systemClock } from '../../src/core/runtime/clock.js';
 import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
 import { connectSsh, HostKeyMismatchError } from '../../src/providers/ssh/session.js';
 import { tempDir } from '../support/env.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock, type Clock } from '../../src/core/clock.js';
+import { systemClock, type Clock } from '../../src/core/runtime/clock.js';
 import { generateHostKey, type HostKeyPair } from '../../src/providers/ssh/hostKey.js';
 import { createSshPool, type SshPool } from '../../src/providers/ssh/pool.js';
 import { HostKeyMismatchError, type SshTarget } from '../../src/providers/ssh/session.js';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { loadRoles } from '../../src/core/roles.js';
+import { loadRoles } from '../../src/core/fleet/roles.js';
 import { caddyValue, envFile, shellWord, systemdValue } from '../../src/providers/machine/escape.js';
 import {
   agentLayout,

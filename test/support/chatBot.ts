@@ -1,4 +1,4 @@
-import type { Bridge } from '../../src/core/types.js';
+import type { Bridge } from '../../src/core/chat/types.js';
 import { createFleetbot, type Fleetbot, type FleetbotDeps } from '../../src/main.js';
 import { silentLog, testConfig } from './env.js';
 

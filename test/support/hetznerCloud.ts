@@ -1,4 +1,4 @@
-import { systemClock } from '../../src/core/clock.js';
+import { systemClock } from '../../src/core/runtime/clock.js';
 import { createCloudflareClient } from '../../src/providers/cloudflare/client.js';
 import { createHetznerClient } from '../../src/providers/hetzner/client.js';
 import { createHetznerProvider } from '../../src/providers/hetzner/index.js';

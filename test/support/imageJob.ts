@@ -8,6 +8,6 @@ export const imageJob = (plan: Plan): JobRequest => ({
   requester: 'telegram:1',
   chat: { platform: 'telegram', chatId: '1' },
   plan,
-  copy: { title: 'Build image for swe', retryHint: '', cleanupHint: [] },
+  wording: { title: 'Build image for swe', retryHint: '', cleanupHint: [] },
   settle: () => undefined,
 });

@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/core/clock.js';
+import type { Clock } from '../../src/core/runtime/clock.js';
 
 /**
  * A clock whose timers fire at once (on the next turn) while time jumps ahead, recording every wait:

@@ -1,5 +1,5 @@
-import { checkHealth } from '../../src/core/healthCheck.js';
-import type { AgentHealth } from '../../src/core/provider.js';
+import { checkHealth } from '../../src/core/fleet/healthCheck.js';
+import type { AgentHealth } from '../../src/core/fleet/provider.js';
 
 /** Where the fake machines answer, as plain data that another process can read from a file. */
 export type MachineDirectory = {

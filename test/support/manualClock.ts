@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/core/clock.js';
+import type { Clock } from '../../src/core/runtime/clock.js';
 
 /** Lets promise chains started by a timer run (and set their next timers) before time moves on. */
 const settle = async (): Promise<void> => {

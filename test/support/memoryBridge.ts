@@ -8,8 +8,8 @@ import {
   type Outbound,
   type Platform,
   type SendOptions,
-} from '../../src/core/types.js';
-import { plainText } from '../../src/core/outbound.js';
+} from '../../src/core/chat/types.js';
+import { plainText } from '../../src/core/chat/outbound.js';
 
 /** `onlyFor`: the person the router addressed it to alone (SendOptions), if any. */
 export type Sent = { ref: MessageRef; versions: Outbound[]; onlyFor?: string };

@@ -1,4 +1,4 @@
-import type { BridgeHost } from '../../src/core/types.js';
+import type { BridgeHost } from '../../src/core/chat/types.js';
 
 /** A host that remembers cursors in memory and records what a bridge reported. */
 export function memoryHost() {

@@ -1,6 +1,6 @@
 import { createSlackBridge, type SlackOptions } from '../../src/bridges/slack/index.js';
-import { systemClock } from '../../src/core/clock.js';
-import { createHttpServer } from '../../src/core/httpServer.js';
+import { systemClock } from '../../src/core/runtime/clock.js';
+import { createHttpServer } from '../../src/core/runtime/httpServer.js';
 import { commandMenu } from '../../src/main.js';
 import { startFakeSlack, type FakeSlack, type FakeUser, type SentEnvelope } from '../fakes/slack/index.js';
 import { startChatBot } from './chatBot.js';

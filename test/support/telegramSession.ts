@@ -1,6 +1,6 @@
 import { createTelegramBridge, type TelegramOptions } from '../../src/bridges/telegram/index.js';
-import type { HttpServer } from '../../src/core/httpServer.js';
-import type { ApiOutcome, Metrics } from '../../src/core/metrics.js';
+import type { HttpServer } from '../../src/core/runtime/httpServer.js';
+import type { ApiOutcome, Metrics } from '../../src/core/runtime/metrics.js';
 import { commandMenu, type Fleetbot } from '../../src/main.js';
 import {
   startFakeTelegram,
@@ -12,7 +12,7 @@ import { startChatBot } from './chatBot.js';
 import { useCleanups } from './cleanups.js';
 import { silentLog, tempDir } from './env.js';
 import { runningAgent } from './agents.js';
-import { systemClock, type Clock } from '../../src/core/clock.js';
+import { systemClock, type Clock } from '../../src/core/runtime/clock.js';
 
 export const ann: FakeUser = { id: 1001, firstName: 'Ann', username: 'ann' };
 export const bob: FakeUser = { id: 1002, firstName: 'Bob' };

@@ -1,7 +1,7 @@
 import { mkdirSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
 import path from 'node:path';
-import { systemClock } from '../../src/core/clock.js';
-import { checkHealth } from '../../src/core/healthCheck.js';
+import { systemClock } from '../../src/core/runtime/clock.js';
+import { checkHealth } from '../../src/core/fleet/healthCheck.js';
 import { createCloudflareClient } from '../../src/providers/cloudflare/client.js';
 import { createHetznerClient } from '../../src/providers/hetzner/client.js';
 import { createHetznerProvider } from '../../src/providers/hetzner/index.js';

@@ -1,7 +1,14 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import type { Bridge, ChatRef, InboundHandler, MessageRef, Outbound, UserRef } from '../../core/types.js';
-import { visibleLength } from '../../core/text.js';
+import type {
+  Bridge,
+  ChatRef,
+  InboundHandler,
+  MessageRef,
+  Outbound,
+  UserRef,
+} from '../../core/chat/types.js';
+import { visibleLength } from '../../core/chat/text.js';
 import { renderMessage } from './render.js';
 
 export type ConsoleBridge = Bridge & {

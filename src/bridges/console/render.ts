@@ -1,5 +1,5 @@
-import { stripControls } from '../../core/text.js';
-import type { Button, Outbound, Span } from '../../core/types.js';
+import { stripControls } from '../../core/chat/text.js';
+import type { Button, Outbound, Span } from '../../core/chat/types.js';
 
 const ansi = {
   bold: ['\x1b[1m', '\x1b[22m'],

@@ -1,4 +1,4 @@
-import type { Outbound, Span } from '../../core/types.js';
+import type { Outbound, Span } from '../../core/chat/types.js';
 
 /** How long a span is as the platform counts it (visible characters, or rendered markup). */
 export type Measure = (span: Span) => number;

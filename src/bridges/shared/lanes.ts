@@ -1,4 +1,4 @@
-import type { Logger } from '../../core/logging.js';
+import type { Logger } from '../../core/runtime/logging.js';
 
 /**
  * Runs work in order per key (a chat) without making other keys wait: a person's second command is

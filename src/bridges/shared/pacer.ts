@@ -1,4 +1,4 @@
-import { sleep, type Clock } from '../../core/clock.js';
+import { sleep, type Clock } from '../../core/runtime/clock.js';
 
 export type PaceRule = { minIntervalMs: number; perMinute?: number };
 

@@ -1,4 +1,4 @@
-import type { Outbound } from '../../core/types.js';
+import type { Outbound } from '../../core/chat/types.js';
 
 /**
  * Core writes command hints as `/status alice`; in Slack every fleetbot command goes through one slash

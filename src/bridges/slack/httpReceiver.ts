@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HTTPResponseAck, isValidSlackRequest, type App, type Receiver } from '@slack/bolt';
 import { z } from 'zod';
-import type { Clock } from '../../core/clock.js';
-import type { HttpServer } from '../../core/httpServer.js';
-import type { Logger } from '../../core/logging.js';
+import type { Clock } from '../../core/runtime/clock.js';
+import type { HttpServer } from '../../core/runtime/httpServer.js';
+import type { Logger } from '../../core/runtime/logging.js';
 import { slackLogger } from './logger.js';
 
 const header = (req: IncomingMessage, name: string): string | undefined => {

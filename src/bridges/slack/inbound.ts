@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ChatRef, Inbound, UserRef } from '../../core/types.js';
+import type { ChatRef, Inbound, UserRef } from '../../core/chat/types.js';
 
 // Only the fields fleetbot reads, validated; whatever else Slack sends is ignored.
 const slashCommand = z.object({

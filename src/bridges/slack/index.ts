@@ -1,10 +1,10 @@
 import { App, SocketModeReceiver, webApi, type Receiver } from '@slack/bolt';
 import { slackLimits } from './limits.js';
 import { z } from 'zod';
-import type { Clock } from '../../core/clock.js';
-import { RateLimitedError } from '../../core/errors.js';
-import type { HttpServer } from '../../core/httpServer.js';
-import type { Logger } from '../../core/logging.js';
+import type { Clock } from '../../core/runtime/clock.js';
+import { RateLimitedError } from '../../core/runtime/errors.js';
+import type { HttpServer } from '../../core/runtime/httpServer.js';
+import type { Logger } from '../../core/runtime/logging.js';
 import {
   ChatUnreachableError,
   MessageGoneError,
@@ -15,7 +15,7 @@ import {
   type InboundHandler,
   type MessageRef,
   type Outbound,
-} from '../../core/types.js';
+} from '../../core/chat/types.js';
 import { createLanes } from '../shared/lanes.js';
 import { createPacer } from '../shared/pacer.js';
 import { localiseCommands } from './commands.js';

@@ -1,4 +1,4 @@
-import type { Bridge } from '../../core/types.js';
+import type { Bridge } from '../../core/chat/types.js';
 import type { SlackOptions } from './index.js';
 import { slackLimits } from './limits.js';
 

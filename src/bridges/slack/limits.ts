@@ -1,4 +1,4 @@
-import type { Bridge } from '../../core/types.js';
+import type { Bridge } from '../../core/chat/types.js';
 
 /** A Slack section holds 3000 characters; edits go out at most once per paceMs per channel. */
 export const slackLimits = (opts: { sectionsPerMessage?: number; paceMs?: number }): Bridge['limits'] => ({

@@ -1,5 +1,5 @@
 import { LogLevel, type Logger as SlackLogger } from '@slack/bolt';
-import type { Logger } from '../../core/logging.js';
+import type { Logger } from '../../core/runtime/logging.js';
 
 const text = (msg: unknown[]): string =>
   msg.map((m) => (m instanceof Error ? m.message : String(m))).join(' ');

@@ -1,4 +1,4 @@
-import type { BridgeHost } from '../../core/types.js';
+import type { BridgeHost } from '../../core/chat/types.js';
 
 /**
  * Remembers the most recent deliveries so a redelivered one is handled once, across restarts too:

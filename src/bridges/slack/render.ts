@@ -1,5 +1,5 @@
-import { plainText } from '../../core/outbound.js';
-import type { Button, Outbound, Span } from '../../core/types.js';
+import { plainText } from '../../core/chat/outbound.js';
+import type { Button, Outbound, Span } from '../../core/chat/types.js';
 import { hasVisibleText, packLines } from '../shared/chunks.js';
 
 // Block Kit limits (docs.slack.dev/reference/block-kit): section text 3000, button text 75, action

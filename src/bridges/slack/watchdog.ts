@@ -1,5 +1,5 @@
-import type { Clock } from '../../core/clock.js';
-import type { Logger } from '../../core/logging.js';
+import type { Clock } from '../../core/runtime/clock.js';
+import type { Logger } from '../../core/runtime/logging.js';
 
 /** The part of Socket Mode's client the watchdog needs (the SDK's SocketModeClient fits). */
 export type SocketClient = {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ChatRef, Inbound, UserRef } from '../../core/types.js';
+import type { ChatRef, Inbound, UserRef } from '../../core/chat/types.js';
 
 // Only the fields fleetbot reads, validated: whatever else an update carries is ignored.
 const user = z.object({

@@ -1,10 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { Api, Bot, InputFile } from 'grammy';
-import type { HttpServer } from '../../core/httpServer.js';
-import { sleep, type Clock } from '../../core/clock.js';
-import { RateLimitedError } from '../../core/errors.js';
-import type { Logger } from '../../core/logging.js';
+import type { HttpServer } from '../../core/runtime/httpServer.js';
+import { sleep, type Clock } from '../../core/runtime/clock.js';
+import { RateLimitedError } from '../../core/runtime/errors.js';
+import type { Logger } from '../../core/runtime/logging.js';
 import {
   ChatUnreachableError,
   MessageGoneError,
@@ -15,8 +15,8 @@ import {
   type InboundHandler,
   type MessageRef,
   type Outbound,
-} from '../../core/types.js';
-import { plainText } from '../../core/outbound.js';
+} from '../../core/chat/types.js';
+import { plainText } from '../../core/chat/outbound.js';
 import { createLanes } from '../shared/lanes.js';
 import { createPacer, type PaceRule } from '../shared/pacer.js';
 import { classify } from './errors.js';

@@ -1,4 +1,4 @@
-import type { Outbound, Span } from '../../core/types.js';
+import type { Outbound, Span } from '../../core/chat/types.js';
 import { hasVisibleText, packLines } from '../shared/chunks.js';
 
 /** Telegram counts text in UTF-16 code units after entity parsing, which is what String#length counts. */

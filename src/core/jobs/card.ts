@@ -1,13 +1,13 @@
-import { bold, code, message } from '../outbound.js';
+import { bold, code, message } from '../chat/outbound.js';
 import type { Job } from '../store/jobs.js';
 import { pausedForRestart } from './paused.js';
 import type { StepRecord } from '../store/steps.js';
-import type { Outbound, Span } from '../types.js';
+import type { Outbound, Span } from '../chat/types.js';
 
 type Lines = (string | Span)[][];
 
 /** How a job presents itself on its card; supplied by whoever submits the job. */
-export type JobCopy = {
+export type JobWording = {
   /** e.g. "Deploy alice (swe, local)" */
   title: string;
   /** Lines shown under the checklist once the job succeeded (URL, next commands); read when shown. */
@@ -58,31 +58,31 @@ function stepLine(step: StepRecord, now: number): (string | Span)[] {
 }
 
 /** The job's card: a checklist of its steps, then what happened and what to do next. */
-export function renderJobCard(job: Job, steps: StepRecord[], copy: JobCopy, now: number): Outbound {
+export function renderJobCard(job: Job, steps: StepRecord[], wording: JobWording, now: number): Outbound {
   const total = job.startedAt === null ? '' : ` · ${seconds((job.finishedAt ?? now) - job.startedAt)}`;
   const lines: Lines = [
-    [bold(`${headline[job.status]}: ${copy.title}`), ` · job #${job.id}${total}`],
-    ...(copy.note ? [[copy.note]] : []),
+    [bold(`${headline[job.status]}: ${wording.title}`), ` · job #${job.id}${total}`],
+    ...(wording.note ? [[wording.note]] : []),
     ...steps.map((s) => stepLine(s, now)),
   ];
   switch (job.status) {
     case 'succeeded':
-      lines.push(...(copy.onSuccess?.() ?? []));
+      lines.push(...(wording.onSuccess?.() ?? []));
       break;
     case 'rolled_back':
-      lines.push(['Everything this job created was removed. ', copy.retryHint]);
+      lines.push(['Everything this job created was removed. ', wording.retryHint]);
       break;
     case 'failed':
       lines.push([
         'Some of what it created could not be removed; it is still recorded. ',
-        ...copy.cleanupHint,
+        ...wording.cleanupHint,
       ]);
       break;
     case 'interrupted':
       lines.push(
         job.error === pausedForRestart
           ? [`⏸ Paused while fleetbot restarts; it carries on when fleetbot is back.`]
-          : ['fleetbot restarted during this job. ', ...copy.cleanupHint],
+          : ['fleetbot restarted during this job. ', ...wording.cleanupHint],
       );
       break;
     case 'cancelled':

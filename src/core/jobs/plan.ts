@@ -1,5 +1,5 @@
-import type { Clock } from '../clock.js';
-import type { Logger } from '../logging.js';
+import type { Clock } from '../runtime/clock.js';
+import type { Logger } from '../runtime/logging.js';
 
 export type StepOutput = Record<string, unknown>;
 

@@ -1,10 +1,10 @@
-import type { Clock } from '../clock.js';
-import { createLiveMessage } from '../liveMessage.js';
-import type { Logger } from '../logging.js';
-import type { Messenger } from '../messenger.js';
+import type { Clock } from '../runtime/clock.js';
+import { createLiveMessage } from '../chat/liveMessage.js';
+import type { Logger } from '../runtime/logging.js';
+import type { Messenger } from '../chat/messenger.js';
 import type { Store } from '../store/index.js';
 import type { Job } from '../store/jobs.js';
-import { renderJobCard, type JobCopy } from './card.js';
+import { renderJobCard, type JobWording } from './card.js';
 
 /**
  * At start: the cards of jobs that ended while their end could not be shown (fleetbot was killed
@@ -17,7 +17,7 @@ export async function redrawCardsBehind(deps: {
   messenger: Messenger;
   clock: Clock;
   log: Logger;
-  copyOf: (job: Job) => JobCopy;
+  wordingOf: (job: Job) => JobWording;
 }): Promise<void> {
   const { store } = deps;
   await Promise.all(
@@ -30,7 +30,7 @@ export async function redrawCardsBehind(deps: {
         existing: { chat: job.chat, messageId: job.messageId! },
         onMoved: (ref) => store.jobs.setMessage(job.id, ref.messageId),
       });
-      card.update(renderJobCard(job, store.steps.forJob(job.id), deps.copyOf(job), deps.clock.now()));
+      card.update(renderJobCard(job, store.steps.forJob(job.id), deps.wordingOf(job), deps.clock.now()));
       await card.flush();
       if (card.delivered) store.jobs.cardShown(job.id);
       else

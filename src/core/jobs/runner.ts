@@ -1,6 +1,6 @@
-import type { Clock } from '../clock.js';
-import { errorMessage } from '../errors.js';
-import type { Logger } from '../logging.js';
+import type { Clock } from '../runtime/clock.js';
+import { errorMessage } from '../runtime/errors.js';
+import type { Logger } from '../runtime/logging.js';
 import type { StepsRepo } from '../store/steps.js';
 import type { Plan, Step, StepContext, StepOutput } from './plan.js';
 

@@ -1,15 +1,15 @@
 import PQueue from 'p-queue';
-import { sleep, type Clock } from '../clock.js';
-import { auditLog, userOfKey } from '../auditLog.js';
-import { UserError } from '../errors.js';
-import { createLiveMessage, type LiveMessage } from '../liveMessage.js';
-import type { Logger } from '../logging.js';
-import type { Messenger } from '../messenger.js';
+import { sleep, type Clock } from '../runtime/clock.js';
+import { auditLog, userOfKey } from '../access/auditLog.js';
+import { UserError } from '../runtime/errors.js';
+import { createLiveMessage, type LiveMessage } from '../chat/liveMessage.js';
+import type { Logger } from '../runtime/logging.js';
+import type { Messenger } from '../chat/messenger.js';
 import type { Store } from '../store/index.js';
 import type { Agent } from '../store/agents.js';
 import type { Job } from '../store/jobs.js';
-import type { ChatRef } from '../types.js';
-import { renderJobCard, type JobCopy } from './card.js';
+import type { ChatRef } from '../chat/types.js';
+import { renderJobCard, type JobWording } from './card.js';
 import { pausedForRestart } from './paused.js';
 import type { Plan } from './plan.js';
 import { runPlan, type RunOutcome } from './runner.js';
@@ -24,7 +24,7 @@ export type JobRequest = {
   requester: string;
   chat: ChatRef;
   plan: Plan;
-  copy: JobCopy;
+  wording: JobWording;
   /** Records the outcome where it belongs (the agent row); runs in the transaction that ends the job. */
   settle(outcome: RunOutcome): void;
 };
@@ -54,7 +54,7 @@ export function createJobService(deps: {
     const entry = active.get(jobId);
     const job = store.jobs.byId(jobId);
     if (!entry || !job) return;
-    entry.card.update(renderJobCard(job, store.steps.forJob(jobId), entry.request.copy, clock.now()));
+    entry.card.update(renderJobCard(job, store.steps.forJob(jobId), entry.request.wording, clock.now()));
   };
 
   /**

@@ -1,17 +1,17 @@
-import type { Approvals } from '../approvals.js';
-import type { Clock } from '../clock.js';
-import { clockTime, preciseDuration } from '../format.js';
-import { createLiveMessage, type LiveMessage } from '../liveMessage.js';
-import type { Logger } from '../logging.js';
-import type { Messenger } from '../messenger.js';
-import { bold, code, message } from '../outbound.js';
+import type { Approvals } from '../prompts/approvals.js';
+import type { Clock } from '../runtime/clock.js';
+import { clockTime, preciseDuration } from '../chat/format.js';
+import { createLiveMessage, type LiveMessage } from '../chat/liveMessage.js';
+import type { Logger } from '../runtime/logging.js';
+import type { Messenger } from '../chat/messenger.js';
+import { bold, code, message } from '../chat/outbound.js';
 import type { RunOutcome } from '../jobs/runner.js';
 import type { Agent } from '../store/agents.js';
 import type { HealthRecord } from '../store/health.js';
 import type { Incident } from '../store/incidents.js';
 import type { Store } from '../store/index.js';
 import type { Job } from '../store/jobs.js';
-import type { ChatRef, Outbound } from '../types.js';
+import type { ChatRef, Outbound } from '../chat/types.js';
 import { isFlapping, type Thresholds, type Transition } from './states.js';
 
 export const alertKind = 'alert';

@@ -1,6 +1,6 @@
-import type { Clock } from '../clock.js';
-import { checkHealth } from '../healthCheck.js';
-import type { Logger } from '../logging.js';
+import type { Clock } from '../runtime/clock.js';
+import { checkHealth } from '../fleet/healthCheck.js';
+import type { Logger } from '../runtime/logging.js';
 import type { Agent } from '../store/agents.js';
 import { unknownHealth, type HealthRecord } from '../store/health.js';
 import type { Store } from '../store/index.js';

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '../runtime/clock.js';
 import type { Db } from './db.js';
 
 /** Small named positions that must survive restarts, such as the last Telegram update handled. */

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '../runtime/clock.js';
 import type { Db } from './db.js';
 
 export const healthStates = ['unknown', 'healthy', 'suspect', 'down', 'recovering'] as const;

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '../runtime/clock.js';
 import { agentsRepo } from './agents.js';
 import { auditRepo } from './audit.js';
 import { chatsRepo } from './chats.js';

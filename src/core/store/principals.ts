@@ -1,9 +1,8 @@
-import type { Clock } from '../clock.js';
-import type { Platform } from '../types.js';
+import type { Clock } from '../runtime/clock.js';
+import type { Platform } from '../chat/types.js';
 import type { Db } from './db.js';
+import type { Level } from '../access/levels.js';
 
-export const levels = ['viewer', 'operator', 'admin'] as const;
-export type Level = (typeof levels)[number];
 export type PrincipalSource = 'config' | 'chat' | 'pairing';
 
 export type Principal = {
@@ -32,8 +31,6 @@ const toPrincipal = (r: Row): Principal => ({
   grantedBy: r.granted_by,
   grantedAt: r.granted_at,
 });
-
-export const levelRank = (level: Level): number => levels.indexOf(level);
 
 export function principalsRepo(db: Db, clock: Clock) {
   return {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Clock } from '../clock.js';
-import type { ChatRef, Platform } from '../types.js';
+import type { Clock } from '../runtime/clock.js';
+import type { ChatRef, Platform } from '../chat/types.js';
 import type { Db } from './db.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { Clock } from '../clock.js';
-import type { ChatRef, Platform } from '../types.js';
+import type { Clock } from '../runtime/clock.js';
+import type { ChatRef, Platform } from '../chat/types.js';
 import type { Db } from './db.js';
 
 /** What a chat receives alerts about: everything, a role, one agent, or (in a DM) its owner's agents. */

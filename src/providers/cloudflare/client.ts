@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import type { Clock } from '../../core/clock.js';
+import type { Clock } from '../../core/runtime/clock.js';
 import { NetworkError, header, sendJson, type JsonReply } from '../http/json.js';
 import { defaultRetryPolicy, withRetries, type RetryPolicy } from '../http/retry.js';
 import { CloudflareError, cloudflareError, envelopeSchema } from './errors.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UserError } from '../../core/errors.js';
+import { UserError } from '../../core/runtime/errors.js';
 import type { JsonReply } from '../http/json.js';
 
 type CfMessage = { code: number; message: string; error_chain?: CfMessage[] | undefined };

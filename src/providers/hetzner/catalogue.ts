@@ -1,6 +1,6 @@
-import { UserError } from '../../core/errors.js';
-import { closest } from '../../core/didYouMean.js';
-import type { Clock } from '../../core/clock.js';
+import { UserError } from '../../core/runtime/errors.js';
+import { closest } from '../../core/router/didYouMean.js';
+import type { Clock } from '../../core/runtime/clock.js';
 import type { HetznerClient } from './client.js';
 import type { Location, ServerType } from './schemas.js';
 

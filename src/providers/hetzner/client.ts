@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import { sleep, type Clock } from '../../core/clock.js';
-import type { Logger } from '../../core/logging.js';
+import { sleep, type Clock } from '../../core/runtime/clock.js';
+import type { Logger } from '../../core/runtime/logging.js';
 import { NetworkError, sendJson, type JsonReply } from '../http/json.js';
 import { defaultRetryPolicy, withRetries, type RetryPolicy } from '../http/retry.js';
 import { rateBudget } from './budget.js';

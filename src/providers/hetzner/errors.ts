@@ -1,4 +1,4 @@
-import { UserError } from '../../core/errors.js';
+import { UserError } from '../../core/runtime/errors.js';
 import type { JsonReply } from '../http/json.js';
 import { errorEnvelopeSchema } from './schemas.js';
 

@@ -1,7 +1,7 @@
 import type { Config } from '../../config/index.js';
-import type { Clock } from '../../core/clock.js';
-import type { Logger } from '../../core/logging.js';
-import type { Provider } from '../../core/provider.js';
+import type { Clock } from '../../core/runtime/clock.js';
+import type { Logger } from '../../core/runtime/logging.js';
+import type { Provider } from '../../core/fleet/provider.js';
 import { createCloudflareClient } from '../cloudflare/client.js';
 import { productionMachineDeps } from '../machine/production.js';
 import { sshLogin } from '../ssh/login.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Plan } from '../../core/jobs/plan.js';
-import type { ImageBuilder, ImageInfo } from '../../core/provider.js';
-import type { Role } from '../../core/roles.js';
+import type { ImageBuilder, ImageInfo } from '../../core/fleet/provider.js';
+import type { Role } from '../../core/fleet/roles.js';
 import { reachSteps, run, withMachine } from '../machine/install.js';
 import { placeholderPath, renderBuildScript } from '../machine/layout.js';
 import { remote } from '../machine/remote.js';

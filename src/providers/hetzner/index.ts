@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { agentNameSchema } from '../../core/agentName.js';
-import { UserError } from '../../core/errors.js';
+import { agentNameSchema } from '../../core/fleet/agentName.js';
+import { UserError } from '../../core/runtime/errors.js';
 import type { Plan } from '../../core/jobs/plan.js';
-import type { Logger } from '../../core/logging.js';
-import type { Found, Provider } from '../../core/provider.js';
+import type { Logger } from '../../core/runtime/logging.js';
+import type { Found, Provider } from '../../core/fleet/provider.js';
 import type { Server } from './schemas.js';
-import type { Role } from '../../core/roles.js';
+import type { Role } from '../../core/fleet/roles.js';
 import type { Agent } from '../../core/store/agents.js';
 import type { CloudflareClient, DnsRecord } from '../cloudflare/client.js';
 import { installSteps, reachSteps, type MachineRef } from '../machine/install.js';
@@ -278,7 +278,7 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
       };
     },
 
-    async adopt(agents) {
+    async findRunning(agents) {
       return Promise.all(
         agents.map(async (agent) => {
           const parsed = resourcesSchema.safeParse(agent.resources);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { sleep } from '../../core/clock.js';
-import { UserError } from '../../core/errors.js';
+import { sleep } from '../../core/runtime/clock.js';
+import { UserError } from '../../core/runtime/errors.js';
 import type { Step, StepContext } from '../../core/jobs/plan.js';
 import type { MachineDeps } from '../machine/install.js';
 import { renderUserData } from '../machine/layout.js';

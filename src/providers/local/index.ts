@@ -2,12 +2,12 @@ import { createServer } from 'node:net';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { sleep, type Clock } from '../../core/clock.js';
-import { checkHealth } from '../../core/healthCheck.js';
+import { sleep, type Clock } from '../../core/runtime/clock.js';
+import { checkHealth } from '../../core/fleet/healthCheck.js';
 import type { Plan, Step, StepContext } from '../../core/jobs/plan.js';
-import type { Logger } from '../../core/logging.js';
-import type { AgentHealth, Provider } from '../../core/provider.js';
-import { resolveCommand, type Role } from '../../core/roles.js';
+import type { Logger } from '../../core/runtime/logging.js';
+import type { AgentHealth, Provider } from '../../core/fleet/provider.js';
+import { resolveCommand, type Role } from '../../core/fleet/roles.js';
 import type { Agent } from '../../core/store/agents.js';
 import { readEnvFile, tailLines, writeEnvFile } from './files.js';
 import { exitOf, isAgentProcess, processesIn, spawnAgent, stopAgent } from './process.js';
@@ -258,7 +258,7 @@ export function createLocalProvider(opts: LocalOptions): Provider {
       await rm(found.id, { recursive: true, force: true });
     },
 
-    async adopt(agents) {
+    async findRunning(agents) {
       return Promise.all(
         agents.map(async (agent) => {
           const parsed = resourcesSchema.safeParse(agent.resources);

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
-import { sleep, type Clock } from '../../core/clock.js';
+import { sleep, type Clock } from '../../core/runtime/clock.js';
 
 /** Exit codes of the children this process started, so a deploy notices a crash at once. */
 const exits = new Map<number, string>();

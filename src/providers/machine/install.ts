@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { sleep, type Clock } from '../../core/clock.js';
-import { UserError } from '../../core/errors.js';
-import { healthBodySchema } from '../../core/healthCheck.js';
+import { sleep, type Clock } from '../../core/runtime/clock.js';
+import { UserError } from '../../core/runtime/errors.js';
+import { healthBodySchema } from '../../core/fleet/healthCheck.js';
 import type { Step, StepContext } from '../../core/jobs/plan.js';
-import type { AgentHealth } from '../../core/provider.js';
-import type { Role } from '../../core/roles.js';
+import type { AgentHealth } from '../../core/fleet/provider.js';
+import type { Role } from '../../core/fleet/roles.js';
 import type { SshPool } from '../ssh/pool.js';
 import { waitForSshBanner, type SshAuth, type SshSession, type SshTarget } from '../ssh/session.js';
 import {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { resolveCommand, type Role } from '../../core/roles.js';
+import { resolveCommand, type Role } from '../../core/fleet/roles.js';
 import { envFile } from './escape.js';
 import { renderTemplate } from './templates.js';
 

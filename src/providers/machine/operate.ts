@@ -1,6 +1,6 @@
-import { UserError } from '../../core/errors.js';
+import { UserError } from '../../core/runtime/errors.js';
 import type { Plan } from '../../core/jobs/plan.js';
-import type { Role } from '../../core/roles.js';
+import type { Role } from '../../core/fleet/roles.js';
 import type { Agent } from '../../core/store/agents.js';
 import { healthStep, run, withMachine, type MachineDeps, type MachineRef } from './install.js';
 import { agentLayout, unitName, type AgentLayout } from './layout.js';

@@ -1,5 +1,5 @@
-import type { Clock } from '../../core/clock.js';
-import { checkHealth } from '../../core/healthCheck.js';
+import type { Clock } from '../../core/runtime/clock.js';
+import { checkHealth } from '../../core/fleet/healthCheck.js';
 import type { SshPool } from '../ssh/pool.js';
 import type { SshAuth } from '../ssh/session.js';
 import type { MachineDeps } from './install.js';

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { UserError } from '../../core/errors.js';
+import { UserError } from '../../core/runtime/errors.js';
 import { publicKeyBlob } from './hostKey.js';
 
 // OpenSSH's known_hosts format, as far as pinning needs it: plain and hashed (`|1|salt|hash`) host

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '../../config/index.js';
-import { UserError } from '../../core/errors.js';
+import { UserError } from '../../core/runtime/errors.js';
 import { publicKeyOf } from './hostKey.js';
 import type { SshAuth } from './session.js';
 

@@ -1,4 +1,4 @@
-import type { Clock } from '../../core/clock.js';
+import type { Clock } from '../../core/runtime/clock.js';
 import { connectSsh, type SshAuth, type SshSession, type SshTarget } from './session.js';
 
 type Kept = { session: SshSession; timer: unknown };

@@ -1,8 +1,8 @@
 import { createConnection } from 'node:net';
 import ssh2 from 'ssh2';
 import type { ConnectConfig, SFTPWrapper } from 'ssh2';
-import { sleep, type Clock } from '../../core/clock.js';
-import { errorMessage, UserError } from '../../core/errors.js';
+import { sleep, type Clock } from '../../core/runtime/clock.js';
+import { errorMessage, UserError } from '../../core/runtime/errors.js';
 import { publicKeyBlob } from './hostKey.js';
 
 const { Client } = ssh2;

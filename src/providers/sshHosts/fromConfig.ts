@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '../../config/index.js';
-import type { Clock } from '../../core/clock.js';
-import { UserError } from '../../core/errors.js';
-import type { Provider } from '../../core/provider.js';
+import type { Clock } from '../../core/runtime/clock.js';
+import { UserError } from '../../core/runtime/errors.js';
+import type { Provider } from '../../core/fleet/provider.js';
 import { productionMachineDeps } from '../machine/production.js';
 import { parseKnownHosts } from '../ssh/knownHosts.js';
 import { sshLogin } from '../ssh/login.js';

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { SshHost } from '../../config/sshHosts.js';
-import { errorMessage, UserError } from '../../core/errors.js';
+import { errorMessage, UserError } from '../../core/runtime/errors.js';
 import type { Plan } from '../../core/jobs/plan.js';
-import type { DeployOptions, Provider } from '../../core/provider.js';
-import type { Role } from '../../core/roles.js';
+import type { DeployOptions, Provider } from '../../core/fleet/provider.js';
+import type { Role } from '../../core/fleet/roles.js';
 import type { Agent } from '../../core/store/agents.js';
 import {
   installSteps,
@@ -187,7 +187,7 @@ export function createSshHostsProvider(opts: SshHostsProviderOptions): Provider 
       return machineLogs(machine, refOf(recorded(agent)), agent.name, lines);
     },
 
-    async adopt(agents) {
+    async findRunning(agents) {
       return Promise.all(
         agents.map(async (agent) => {
           const parsed = resourcesSchema.safeParse(agent.resources);

@@ -1,6 +1,6 @@
 import { Agent as HttpAgent, request, type Dispatcher } from 'undici';
 import { z } from 'zod';
-import { errorMessage } from './errors.js';
+import { errorMessage } from '../runtime/errors.js';
 import type { AgentHealth } from './provider.js';
 
 /** What an agent's health endpoint answers (the reference agent, and any agent a role runs). */

@@ -1,5 +1,5 @@
-import type { Store } from './store/index.js';
-import type { ChatRef, Platform, UserRef } from './types.js';
+import type { Store } from '../store/index.js';
+import type { ChatRef, Platform, UserRef } from '../chat/types.js';
 
 export type AuditRecord = (
   who: { user: Pick<UserRef, 'platform' | 'userId'>; chat: Pick<ChatRef, 'chatId'> },

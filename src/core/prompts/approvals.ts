@@ -1,16 +1,16 @@
 import { z } from 'zod';
-import type { Access, Caller } from './access.js';
-import { auditLog, userOfKey } from './auditLog.js';
-import type { Clock } from './clock.js';
-import { permissionFor, type AskCard, type PromptHandler, type Services } from './command.js';
-import { UserError } from './errors.js';
-import type { Logger } from './logging.js';
-import type { Messenger } from './messenger.js';
-import { message } from './outbound.js';
-import type { Store } from './store/index.js';
-import { levelRank } from './store/principals.js';
-import type { ApprovalPolicy, Prompt } from './store/prompts.js';
-import type { ActionAnswer, ChatRef, Inbound, MessageRef, Outbound } from './types.js';
+import type { Access, Caller } from '../access/access.js';
+import { auditLog, userOfKey } from '../access/auditLog.js';
+import type { Clock } from '../runtime/clock.js';
+import { permissionFor, type AskCard, type PromptHandler, type Services } from '../router/command.js';
+import { UserError } from '../runtime/errors.js';
+import type { Logger } from '../runtime/logging.js';
+import type { Messenger } from '../chat/messenger.js';
+import { message } from '../chat/outbound.js';
+import type { Store } from '../store/index.js';
+import { levelRank } from '../access/levels.js';
+import type { ApprovalPolicy, Prompt } from '../store/prompts.js';
+import type { ActionAnswer, ChatRef, Inbound, MessageRef, Outbound } from '../chat/types.js';
 
 const buttonIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 

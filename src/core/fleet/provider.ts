@@ -1,6 +1,6 @@
-import type { Plan } from './jobs/plan.js';
+import type { Plan } from '../jobs/plan.js';
 import type { Role } from './roles.js';
-import type { Agent } from './store/agents.js';
+import type { Agent } from '../store/agents.js';
 
 export type AgentHealth = {
   state: 'healthy' | 'unhealthy' | 'stopped';
@@ -83,6 +83,6 @@ export interface Provider {
   /** What an adopted orphan's record holds (its id, address, DNS record), looked up when an admin adopts it. */
   adoptFound?(found: Found): Promise<Record<string, unknown>>;
   /** After a restart of fleetbot: which stored agents are still running, found by their records. */
-  adopt(agents: Agent[]): Promise<{ agent: Agent; running: boolean; detail: string }[]>;
+  findRunning(agents: Agent[]): Promise<{ agent: Agent; running: boolean; detail: string }[]>;
   readonly images?: ImageBuilder;
 }

@@ -1,6 +1,6 @@
-import type { Clock } from './clock.js';
-import { RateLimitedError } from './errors.js';
-import type { Logger } from './logging.js';
+import type { Clock } from '../runtime/clock.js';
+import { RateLimitedError } from '../runtime/errors.js';
+import type { Logger } from '../runtime/logging.js';
 import type { Messenger } from './messenger.js';
 import {
   ChatUnreachableError,

@@ -1,14 +1,14 @@
-import type { Approvals } from './approvals.js';
-import type { Clock } from './clock.js';
-import { duration } from './format.js';
-import type { Logger } from './logging.js';
-import type { Messenger } from './messenger.js';
-import { bold, message } from './outbound.js';
-import { UserError } from './errors.js';
+import type { Approvals } from '../prompts/approvals.js';
+import type { Clock } from '../runtime/clock.js';
+import { duration } from '../chat/format.js';
+import type { Logger } from '../runtime/logging.js';
+import type { Messenger } from '../chat/messenger.js';
+import { bold, message } from '../chat/outbound.js';
+import { UserError } from '../runtime/errors.js';
 import type { Found, Provider } from './provider.js';
-import type { Agent } from './store/agents.js';
-import type { Store } from './store/index.js';
-import type { ChatRef } from './types.js';
+import type { Agent } from '../store/agents.js';
+import type { Store } from '../store/index.js';
+import type { ChatRef } from '../chat/types.js';
 
 export const orphanKind = 'orphan';
 const reportedKey = 'reconcile:reported';

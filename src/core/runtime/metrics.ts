@@ -1,8 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { RunOutcome } from './jobs/runner.js';
-import type { Store } from './store/index.js';
-import { healthStates } from './store/health.js';
-import type { Job } from './store/jobs.js';
+import type { RunOutcome } from '../jobs/runner.js';
+import type { Store } from '../store/index.js';
+import { healthStates } from '../store/health.js';
+import type { Job } from '../store/jobs.js';
 
 export type ApiOutcome = 'ok' | 'error' | 'rate_limited';
 

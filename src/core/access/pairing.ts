@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
-import type { Clock } from './clock.js';
-import type { Store } from './store/index.js';
+import type { Clock } from '../runtime/clock.js';
+import type { Store } from '../store/index.js';
 
 /** No 0/O, 1/I/L: a code read aloud or typed on a phone must not be ambiguous. */
 const alphabet = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';

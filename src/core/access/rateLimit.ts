@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '../runtime/clock.js';
 
 /**
  * A sliding one-minute window per key (a person). Over the limit, only the first refused call is told

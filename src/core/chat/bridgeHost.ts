@@ -1,5 +1,5 @@
-import type { Logger } from './logging.js';
-import type { Store } from './store/index.js';
+import type { Logger } from '../runtime/logging.js';
+import type { Store } from '../store/index.js';
 import type { BridgeHost } from './types.js';
 
 export function createBridgeHost(store: Store, log: Logger): BridgeHost {

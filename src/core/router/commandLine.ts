@@ -1,4 +1,4 @@
-import { stripControls } from './text.js';
+import { stripControls } from '../chat/text.js';
 import type { FlagSpec } from './command.js';
 
 export const maxCommandLength = 4096;

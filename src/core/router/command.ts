@@ -1,15 +1,15 @@
 import type { z } from 'zod';
-import type { Access, Caller } from './access.js';
-import type { Fleet } from './fleet.js';
-import type { Alerts } from './monitor/alerts.js';
-import type { Reconciler } from './reconcile.js';
-import type { JobService } from './jobs/service.js';
-import type { Logger } from './logging.js';
-import type { Pairing } from './pairing.js';
-import type { Store } from './store/index.js';
-import type { Level } from './store/principals.js';
-import type { ApprovalPolicy, Prompt } from './store/prompts.js';
-import type { MessageRef, Outbound } from './types.js';
+import type { Access, Caller } from '../access/access.js';
+import type { Fleet } from '../fleet/fleet.js';
+import type { Alerts } from '../monitor/alerts.js';
+import type { Reconciler } from '../fleet/reconcile.js';
+import type { JobService } from '../jobs/service.js';
+import type { Logger } from '../runtime/logging.js';
+import type { Pairing } from '../access/pairing.js';
+import type { Store } from '../store/index.js';
+import type { Level } from '../access/levels.js';
+import type { ApprovalPolicy, Prompt } from '../store/prompts.js';
+import type { MessageRef, Outbound } from '../chat/types.js';
 
 export type { Caller };
 

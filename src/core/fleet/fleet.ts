@@ -1,19 +1,19 @@
-import type { Clock } from './clock.js';
-import { UserError } from './errors.js';
-import type { JobCopy } from './jobs/card.js';
-import type { StepOutput } from './jobs/plan.js';
-import { rollbackReason } from './jobs/restart.js';
-import type { RunOutcome } from './jobs/runner.js';
-import { pausedForRestart } from './jobs/paused.js';
-import type { JobRequest, JobService } from './jobs/service.js';
-import type { Logger } from './logging.js';
-import { code, link } from './outbound.js';
+import type { Clock } from '../runtime/clock.js';
+import { UserError } from '../runtime/errors.js';
+import type { JobWording } from '../jobs/card.js';
+import type { StepOutput } from '../jobs/plan.js';
+import { rollbackReason } from '../jobs/restart.js';
+import type { RunOutcome } from '../jobs/runner.js';
+import { pausedForRestart } from '../jobs/paused.js';
+import type { JobRequest, JobService } from '../jobs/service.js';
+import type { Logger } from '../runtime/logging.js';
+import { code, link } from '../chat/outbound.js';
 import type { AgentHealth, DeployOptions, Provider } from './provider.js';
 import type { Role } from './roles.js';
-import type { Agent, AgentStatus } from './store/agents.js';
-import type { Store } from './store/index.js';
-import type { Job } from './store/jobs.js';
-import type { ChatRef } from './types.js';
+import type { Agent, AgentStatus } from '../store/agents.js';
+import type { Store } from '../store/index.js';
+import type { Job } from '../store/jobs.js';
+import type { ChatRef } from '../chat/types.js';
 
 type Origin = { requester: string; chat: ChatRef };
 
@@ -97,7 +97,7 @@ export function createFleet(deps: {
     };
 
   /** What to do about whatever a job on this agent may have left behind. */
-  const cleanupHint = (name: string): JobCopy['cleanupHint'] => [
+  const cleanupHint = (name: string): JobWording['cleanupHint'] => [
     'Check ',
     code(`/status ${name}`),
     '; ',
@@ -105,7 +105,7 @@ export function createFleet(deps: {
     ' removes whatever it created.',
   ];
 
-  const copyFor = (agent: Agent, title: string, retryHint: string): JobCopy => ({
+  const wordingFor = (agent: Agent, title: string, retryHint: string): JobWording => ({
     title,
     retryHint,
     cleanupHint: cleanupHint(agent.name),
@@ -140,7 +140,7 @@ export function createFleet(deps: {
       options,
       neighbours: store.agents.list({ provider: provider.name }).filter((a) => a.id !== agent.id),
     }),
-    copy: copyFor(
+    wording: wordingFor(
       agent,
       `Deploy ${agent.name} (${role.name}, ${provider.name})`,
       `Fix the cause and run /deploy ${role.name} ${agent.name} again.`,
@@ -155,7 +155,7 @@ export function createFleet(deps: {
     requester: origin.requester,
     chat: origin.chat,
     plan: providerOf(agent.provider).restartPlan(agent, roles.get(agent.role)),
-    copy: copyFor(
+    wording: wordingFor(
       agent,
       `Restart ${agent.name}`,
       `See /logs ${agent.name}, then /restart ${agent.name} again.`,
@@ -170,7 +170,7 @@ export function createFleet(deps: {
     requester: origin.requester,
     chat: origin.chat,
     plan: providerOf(agent.provider).destroyPlan(agent),
-    copy: copyFor(agent, `Destroy ${agent.name}`, `Run /destroy ${agent.name} again.`),
+    wording: wordingFor(agent, `Destroy ${agent.name}`, `Run /destroy ${agent.name} again.`),
     settle: settleTo(agent.id, { succeeded: 'destroyed' }),
   });
 
@@ -190,7 +190,7 @@ export function createFleet(deps: {
   };
 
   /** How a job that cannot be rebuilt presents itself on its card. */
-  const plainCopy = (job: Job): JobCopy => ({
+  const plainWording = (job: Job): JobWording => ({
     title: `${job.kind} ${job.subject}`,
     retryHint: '',
     cleanupHint: job.agentId === null ? ['Run the command again when ready.'] : cleanupHint(job.subject),
@@ -276,7 +276,7 @@ export function createFleet(deps: {
         requester: req.requester,
         chat: req.chat,
         plan: images.buildPlan(role),
-        copy: {
+        wording: {
           title: `Build image for ${role.name} (${provider.name})`,
           retryHint: `Fix the cause and run /image build ${role.name} again.`,
           cleanupHint: ['Check the provider’s console for a leftover build server or snapshot.'],
@@ -326,7 +326,7 @@ export function createFleet(deps: {
       const missing: string[] = [];
       for (const provider of providers.values()) {
         const agents = store.agents.list({ provider: provider.name }).filter((a) => a.status === 'running');
-        for (const found of await provider.adopt(agents)) {
+        for (const found of await provider.findRunning(agents)) {
           (found.running ? adopted : missing).push(found.agent.name);
           if (!found.running) {
             store.agents.update(found.agent.id, { status: 'stopped' });
@@ -341,11 +341,11 @@ export function createFleet(deps: {
     },
 
     /** How a job's card presents it when drawn again after a restart: as submitted, where that can be rebuilt. */
-    cardCopy(job: Job): JobCopy {
+    cardWording(job: Job): JobWording {
       try {
-        return rebuild(job).copy;
+        return rebuild(job).wording;
       } catch {
-        return plainCopy(job);
+        return plainWording(job);
       }
     },
 
@@ -374,7 +374,7 @@ export function createFleet(deps: {
           continue;
         }
         const rollback = rollbackReason(request.plan, store.steps.forJob(job.id));
-        request.copy.note = rollback
+        request.wording.note = rollback
           ? '↩ Rolled back after a restart of fleetbot'
           : '↻ Resumed after a restart of fleetbot';
         jobs.resume(job, request, rollback);

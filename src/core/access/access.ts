@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { UserError } from './errors.js';
-import { code, message } from './outbound.js';
-import type { Store } from './store/index.js';
-import { levelRank, type Level } from './store/principals.js';
-import type { ApprovalPolicy, Prompt } from './store/prompts.js';
+import { UserError } from '../runtime/errors.js';
+import { code, message } from '../chat/outbound.js';
+import type { Store } from '../store/index.js';
+import { levelRank, type Level } from './levels.js';
+import type { ApprovalPolicy, Prompt } from '../store/prompts.js';
 import {
   principalKey,
   type ChatRef,
@@ -12,7 +12,7 @@ import {
   type Platform,
   type Span,
   type UserRef,
-} from './types.js';
+} from '../chat/types.js';
 
 export type Caller = { user: UserRef; chat: ChatRef; level: Level; principal: string };
 

@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import type { Access, Caller } from './access.js';
-import type { Approvals } from './approvals.js';
-import { auditLog } from './auditLog.js';
-import type { Clock } from './clock.js';
+import type { Access, Caller } from '../access/access.js';
+import type { Approvals } from '../prompts/approvals.js';
+import { auditLog } from '../access/auditLog.js';
+import type { Clock } from '../runtime/clock.js';
 import type { CommandContext, CommandSpec, Services } from './command.js';
 import { bindArgs, parseCommandLine } from './commandLine.js';
-import { UserError } from './errors.js';
-import type { Logger } from './logging.js';
-import type { Messenger } from './messenger.js';
-import { code, message } from './outbound.js';
-import { createRateLimiter } from './rateLimit.js';
-import type { Store } from './store/index.js';
-import { principalKey, type ActionAnswer, type Inbound, type Outbound } from './types.js';
+import { UserError } from '../runtime/errors.js';
+import type { Logger } from '../runtime/logging.js';
+import type { Messenger } from '../chat/messenger.js';
+import { code, message } from '../chat/outbound.js';
+import { createRateLimiter } from '../access/rateLimit.js';
+import type { Store } from '../store/index.js';
+import { principalKey, type ActionAnswer, type Inbound, type Outbound } from '../chat/types.js';
 
 const refusalCooldownMs = 10 * 60_000;
 
