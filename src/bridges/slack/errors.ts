@@ -1,13 +1,5 @@
 import { z } from 'zod';
-
-/** What a failed Web API call means for the caller. */
-export type ApiFailure =
-  | { kind: 'rate-limited'; retryAfterMs: number }
-  | { kind: 'message-gone'; error: string }
-  | { kind: 'not-in-channel'; error: string }
-  | { kind: 'auth'; error: string }
-  | { kind: 'platform'; error: string }
-  | { kind: 'network'; description: string };
+import type { PlatformFailure } from '../shared/delivery.js';
 
 // The WebClient's error shapes (@slack/web-api errors.d.ts), read by their stable `code`.
 const failure = z.discriminatedUnion('code', [
@@ -32,21 +24,22 @@ const auth = new Set([
   'not_allowed_token_type',
 ]);
 
-export function classify(err: unknown): ApiFailure {
+/** Which failure class a failed Web API call is, read from the error's `code` and Slack's `error`. */
+export function classify(err: unknown): PlatformFailure {
   const parsed = failure.safeParse(err);
   const description = err instanceof Error ? err.message : String(err);
-  if (!parsed.success) return { kind: 'network', description };
+  if (!parsed.success) return { kind: 'network', reason: description };
   const e = parsed.data;
   if (e.code === 'slack_webapi_rate_limited_error')
     return { kind: 'rate-limited', retryAfterMs: e.retryAfter * 1000 };
   if (e.code === 'slack_webapi_platform_error') {
-    const error = e.data.error;
-    if (gone.has(error)) return { kind: 'message-gone', error };
-    if (outside.has(error)) return { kind: 'not-in-channel', error };
-    if (auth.has(error)) return { kind: 'auth', error };
-    return { kind: 'platform', error };
+    const reason = e.data.error;
+    if (gone.has(reason)) return { kind: 'message-gone', reason };
+    if (outside.has(reason)) return { kind: 'unreachable', reason };
+    if (auth.has(reason)) return { kind: 'bad-token', reason };
+    return { kind: 'other', reason };
   }
-  return { kind: 'network', description };
+  return { kind: 'network', reason: description };
 }
 
 /** What a person can do about a failure to post in a channel. */

@@ -2,22 +2,20 @@ import { App, SocketModeReceiver, webApi, type Receiver } from '@slack/bolt';
 import { slackLimits } from './limits.js';
 import { z } from 'zod';
 import type { Clock } from '../../core/runtime/clock.js';
-import { RateLimitedError } from '../../core/runtime/errors.js';
 import type { HttpServer } from '../../core/runtime/httpServer.js';
 import type { Logger } from '../../core/runtime/logging.js';
-import {
-  ChatUnreachableError,
-  MessageGoneError,
-  type Bridge,
-  type BridgeHost,
-  type ChatRef,
-  type Inbound,
-  type InboundHandler,
-  type MessageRef,
-  type Outbound,
+import type {
+  Bridge,
+  BridgeHost,
+  ChatRef,
+  Inbound,
+  InboundHandler,
+  MessageRef,
+  Outbound,
 } from '../../core/chat/types.js';
+import { createDelivery } from '../shared/delivery.js';
+import { createHealth } from '../shared/health.js';
 import { createLanes } from '../shared/lanes.js';
-import { createPacer } from '../shared/pacer.js';
 import { localiseCommands } from './commands.js';
 import { channelHint, classify } from './errors.js';
 import { createSharedHttpReceiver } from './httpReceiver.js';
@@ -82,7 +80,6 @@ export function createSlackBridge(opts: SlackOptions): Bridge {
   const localise = (message: Outbound): Outbound =>
     localiseCommands(message, command, opts.commandNames ?? []);
   const web = new webApi.WebClient(opts.botToken, clientOptions);
-  const pacer = createPacer({ clock, rule: () => ({ minIntervalMs: opts.paceMs ?? 1000 }) });
   const lanes = createLanes(log);
   // The newest slash command's response_url per channel: the one way to reach someone in a channel
   // fleetbot is not a member of.
@@ -91,11 +88,7 @@ export function createSlackBridge(opts: SlackOptions): Bridge {
   let host: BridgeHost | undefined;
   let username: string | undefined;
   let watchdog: ReturnType<typeof watchSocket> | undefined;
-  let fatal: string | undefined;
-  const onFatal = (err: Error): void => {
-    fatal = err.message;
-    opts.onFatal(err);
-  };
+  const health = createHealth(opts.onFatal);
   let socketClient: SocketModeReceiver['client'] | undefined;
   let once: ReturnType<typeof createOnce> | undefined;
 
@@ -114,78 +107,40 @@ export function createSlackBridge(opts: SlackOptions): Bridge {
     }).catch((err: unknown) => log.warn({ err, channel }, 'could not answer through response_url'));
   };
 
-  /**
-   * Runs a channel-bound Web API call through the pacer; waits out 429s (or hands them to the caller),
-   * and turns Slack's `ok:false` answers into what core understands, logged with the method.
-   */
-  async function call<T>(
-    method: string,
-    chat: ChatRef,
-    fn: () => Promise<unknown>,
-    schema: z.ZodType<T>,
-    retry429: boolean,
-  ): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const result = schema.parse(await pacer.schedule(chat.chatId, fn));
-        opts.observe?.(method, 'ok');
-        return result;
-      } catch (err) {
-        const failure = classify(err);
-        opts.observe?.(method, failure.kind === 'rate-limited' ? 'rate_limited' : 'error');
-        if (failure.kind === 'rate-limited') {
-          pacer.pause(chat.chatId, failure.retryAfterMs);
-          log.warn(
-            { method, channel: chat.chatId, retryAfterMs: failure.retryAfterMs },
-            'slack asked us to slow down',
-          );
-          if (!retry429 || attempt >= 3) throw new RateLimitedError(failure.retryAfterMs);
-          continue;
-        }
-        if (failure.kind === 'message-gone') throw new MessageGoneError(`${method}: ${failure.error}`);
-        if (failure.kind === 'not-in-channel') {
-          const hint = channelHint(failure.error, chat.chatId, username);
-          log.warn({ method, channel: chat.chatId, error: failure.error }, hint);
-          await tellPrivately(chat.chatId, hint);
-          host?.chatUnreachable(chat, `${method}: ${failure.error}`);
-          throw new ChatUnreachableError(hint);
-        }
-        const what = failure.kind === 'network' ? failure.description : failure.error;
-        log.warn({ method, channel: chat.chatId, failure }, 'slack web api call failed');
-        throw new Error(`Slack ${method} failed: ${what}`, { cause: err });
-      }
-    }
-  }
+  const delivery = createDelivery({
+    platform: 'Slack',
+    clock,
+    log,
+    pace: () => ({ minIntervalMs: opts.paceMs ?? 1000 }),
+    classify,
+    host: () => host,
+    ...(opts.observe ? { observe: opts.observe } : {}),
+    hint: (chat, reason) => channelHint(reason, chat.chatId, username),
+    tellPrivately: (chat, text) => tellPrivately(chat.chatId, text),
+  });
 
   const thread = (chat: ChatRef) => (chat.threadId ? { thread_ts: chat.threadId } : {});
 
   const post = async (chat: ChatRef, part: SlackMessage): Promise<MessageRef> => {
-    const result = await call(
-      'chat.postMessage',
-      chat,
-      () =>
-        web.chat.postMessage({
-          channel: chat.chatId,
+    const { result, chat: used } = await delivery.send('chat.postMessage', chat, async (c) =>
+      posted.parse(
+        await web.chat.postMessage({
+          channel: c.chatId,
           ...part,
-          ...thread(chat),
+          ...thread(c),
           unfurl_links: false,
           unfurl_media: false,
         }),
-      posted,
-      true,
+      ),
     );
-    return { chat, messageId: result.ts };
+    return { chat: used, messageId: result.ts };
   };
 
   const postEphemeral = async (chat: ChatRef, user: string, part: SlackMessage): Promise<MessageRef> => {
-    const result = await call(
-      'chat.postEphemeral',
-      chat,
-      () => web.chat.postEphemeral({ channel: chat.chatId, user, ...part, ...thread(chat) }),
-      postedEphemeral,
-      true,
+    const { result, chat: used } = await delivery.send('chat.postEphemeral', chat, async (c) =>
+      postedEphemeral.parse(await web.chat.postEphemeral({ channel: c.chatId, user, ...part, ...thread(c) })),
     );
-    return { chat, messageId: result.message_ts };
+    return { chat: used, messageId: result.message_ts };
   };
 
   /** A press is answered to the presser alone; Slack has no toast, so the answer is an ephemeral line. */
@@ -237,7 +192,7 @@ export function createSlackBridge(opts: SlackOptions): Bridge {
       client: receiver.client,
       clock,
       log,
-      onFatal,
+      onFatal: health.fail,
       timings: { ...defaultWatchdog, ...opts.socket?.watchdog },
     });
     return receiver;
@@ -248,13 +203,13 @@ export function createSlackBridge(opts: SlackOptions): Bridge {
       return authTest.parse(await web.auth.test());
     } catch (err) {
       const failure = classify(err);
-      if (failure.kind === 'auth')
+      if (failure.kind === 'bad-token')
         throw new Error(
-          `Slack refused SLACK_BOT_TOKEN (${failure.error}). Copy the Bot User OAuth Token (xoxb-…) from the app's OAuth & Permissions page and set it.`,
+          `Slack refused SLACK_BOT_TOKEN (${failure.reason}). Copy the Bot User OAuth Token (xoxb-…) from the app's OAuth & Permissions page and set it.`,
           { cause: err },
         );
       throw new Error(
-        `cannot reach the Slack Web API at ${opts.apiUrl}: ${failure.kind === 'network' ? failure.description : failure.kind}. Check the network or SLACK_API_URL.`,
+        `cannot reach the Slack Web API at ${opts.apiUrl}: ${'reason' in failure ? failure.reason : failure.kind}. Check the network or SLACK_API_URL.`,
         { cause: err },
       );
     }
@@ -267,15 +222,18 @@ export function createSlackBridge(opts: SlackOptions): Bridge {
       return username;
     },
 
-    health() {
-      if (fatal) return { ok: false, detail: fatal };
-      // A short gap is a normal reconnect; longer means the socket is really down.
-      const offline = watchdog?.offlineForMs();
-      if (offline !== undefined && offline > 30_000) {
-        return { ok: false, detail: `Socket Mode has been disconnected for ${Math.round(offline / 1000)} s` };
-      }
-      return { ok: true, detail: opts.mode.kind === 'socket' ? 'socket mode' : 'http mode' };
-    },
+    health: () =>
+      health.report(() => {
+        // A short gap is a normal reconnect; longer means the socket is really down.
+        const offline = watchdog?.offlineForMs();
+        if (offline !== undefined && offline > 30_000) {
+          return {
+            ok: false,
+            detail: `Socket Mode has been disconnected for ${Math.round(offline / 1000)} s`,
+          };
+        }
+        return { ok: true, detail: opts.mode.kind === 'socket' ? 'socket mode' : 'http mode' };
+      }),
 
     async start(deliver, bridgeHost) {
       host = bridgeHost;
@@ -328,12 +286,8 @@ export function createSlackBridge(opts: SlackOptions): Bridge {
 
     async edit(ref, message) {
       const part = renderEdit(localise(message), sectionsPerMessage);
-      await call(
-        'chat.update',
-        ref.chat,
-        () => web.chat.update({ channel: ref.chat.chatId, ts: ref.messageId, ...part }),
-        z.unknown(),
-        false,
+      await delivery.edit('chat.update', ref.chat, (c) =>
+        web.chat.update({ channel: c.chatId, ts: ref.messageId, ...part }),
       );
     },
 
