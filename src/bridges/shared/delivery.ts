@@ -130,13 +130,11 @@ export function createDelivery(opts: DeliveryOptions) {
      * A call that posts something: 429s are waited out a few times before the caller is told. Returns
      * the platform's answer and the chat it went to in the end (a migrated chat's new id).
      */
-    async send<T>(
+    send: <T>(
       method: string,
       chat: ChatRef,
       fn: (chat: ChatRef) => Promise<T>,
-    ): Promise<{ result: T; chat: ChatRef }> {
-      return run(method, chat, fn, true);
-    },
+    ): Promise<{ result: T; chat: ChatRef }> => run(method, chat, fn, true),
     /**
      * An edit: a 429 goes straight to the caller, who redraws the newest state once the wait is over
      * instead of retrying a stale one; an edit that changes nothing is done.
@@ -150,4 +148,3 @@ export function createDelivery(opts: DeliveryOptions) {
     },
   };
 }
-export type Delivery = ReturnType<typeof createDelivery>;
