@@ -28,6 +28,10 @@ describe('what a restart does with an unfinished job', () => {
     expect(rollbackReason(plan, records('done', 'done', 'running'))).toBeUndefined();
   });
 
+  it('resumes when it stopped between steps, even before one that is not safe to repeat', () => {
+    expect(rollbackReason(plan, records('done', 'waiting', 'waiting'))).toBeUndefined();
+  });
+
   it('rolls back when it stopped in a step that is not safe to repeat', () => {
     expect(rollbackReason(plan, records('done', 'running', 'waiting'))).toBe(
       'fleetbot restarted in the middle of a step that is not safe to repeat',

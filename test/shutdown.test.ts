@@ -46,9 +46,9 @@ describe('graceful shutdown', () => {
     );
     release();
     await draining;
-    expect(first.jobs.byId(job.id)).toMatchObject({ status: 'interrupted' });
+    expect(first.jobs.byId(job.id)).toMatchObject({ status: 'paused', error: null });
     expect(mem.texts().at(-1)).toMatch(
-      /^⚠️ Interrupted: Build image for swe · job #1.*\n✅ Build · .*\n◻️ Snapshot\n⏸ Paused while fleetbot restarts; it carries on when fleetbot is back\.$/s,
+      /^⏸ Paused: Build image for swe · job #1.*\n✅ Build · .*\n◻️ Snapshot\nPaused while fleetbot restarts; it carries on when fleetbot is back\.$/s,
     );
     first.close();
 

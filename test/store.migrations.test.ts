@@ -64,4 +64,40 @@ describe('store migrations', () => {
     ).toThrow(/UNIQUE/);
     expect(() => db.prepare("UPDATE agents SET status = 'vanished' WHERE id = 2").run()).toThrow(/CHECK/);
   });
+
+  it('10 makes paused a job status of its own, and gives each job what its kind builds it from', () => {
+    const file = storeBefore(10);
+    const old = new Database(file);
+    old.exec(`
+      INSERT INTO jobs (id, kind, subject, agent_id, requester, chat_platform, chat_id, status, error, created_at, params)
+        VALUES (2, 'deploy', 'alice', 1, 'telegram:1', 'telegram', '-100', 'interrupted',
+                'paused while fleetbot restarts; it carries on when fleetbot is back', 3, '{"options":{"location":"fsn1"}}'),
+               (3, 'image', 'image swe', NULL, 'telegram:1', 'telegram', '-100', 'interrupted',
+                'fleetbot restarted while this job was unfinished', 4, '{}');
+      INSERT INTO job_steps (job_id, idx, key, title, status) VALUES (2, 0, 'server', 'Create server', 'done');
+    `);
+    old.close();
+    const db = openDb(file);
+    defer(() => void db.close());
+    expect(db.prepare('SELECT id, status, error, params FROM jobs ORDER BY id').all()).toEqual([
+      { id: 1, status: 'succeeded', error: null, params: '{"agentId":1}' },
+      { id: 2, status: 'paused', error: null, params: '{"options":{"location":"fsn1"},"agentId":1}' },
+      {
+        id: 3,
+        status: 'interrupted',
+        error: 'fleetbot restarted while this job was unfinished',
+        params: '{"role":"swe"}',
+      },
+    ]);
+    expect(db.prepare('SELECT job_id, key FROM job_steps').all()).toEqual([{ job_id: 2, key: 'server' }]);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(() =>
+      db
+        .prepare(
+          "INSERT INTO job_steps (job_id, idx, key, title, status) VALUES (99, 0, 'x', 'x', 'waiting')",
+        )
+        .run(),
+    ).toThrow(/FOREIGN KEY/);
+    expect(() => db.prepare("UPDATE jobs SET status = 'stalled' WHERE id = 1").run()).toThrow(/CHECK/);
+  });
 });

@@ -1,6 +1,5 @@
 import { bold, code, message } from '../chat/outbound.js';
 import type { Job } from '../store/jobs.js';
-import { pausedForRestart } from './paused.js';
 import type { StepRecord } from '../store/steps.js';
 import type { Outbound, Span } from '../chat/types.js';
 
@@ -25,6 +24,7 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const headline: Record<Job['status'], string> = {
   queued: '⏳ Queued',
   running: '🚀 Running',
+  paused: '⏸ Paused',
   succeeded: '✅ Done',
   failed: '❌ Failed, cleanup incomplete',
   rolled_back: '❌ Failed, rolled back',
@@ -73,17 +73,18 @@ export function renderJobCard(job: Job, steps: StepRecord[], wording: JobWording
       lines.push(['Everything this job created was removed. ', wording.retryHint]);
       break;
     case 'failed':
+      // A failure no step shows (the job could not be taken up after a restart) is said in words.
+      if (job.error && !steps.some((s) => s.error)) lines.push([job.error]);
       lines.push([
         'Some of what it created could not be removed; it is still recorded. ',
         ...wording.cleanupHint,
       ]);
       break;
+    case 'paused':
+      lines.push(['Paused while fleetbot restarts; it carries on when fleetbot is back.']);
+      break;
     case 'interrupted':
-      lines.push(
-        job.error === pausedForRestart
-          ? [`⏸ Paused while fleetbot restarts; it carries on when fleetbot is back.`]
-          : ['fleetbot restarted during this job. ', ...wording.cleanupHint],
-      );
+      lines.push(['fleetbot restarted during this job. ', ...wording.cleanupHint]);
       break;
     case 'cancelled':
       lines.push(['Cancelled; anything it had created was removed.']);

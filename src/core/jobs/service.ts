@@ -10,7 +10,6 @@ import type { Agent } from '../store/agents.js';
 import type { Job } from '../store/jobs.js';
 import type { ChatRef } from '../chat/types.js';
 import { renderJobCard, type JobWording } from './card.js';
-import { pausedForRestart } from './paused.js';
 import type { Plan } from './plan.js';
 import { runPlan, type RunOutcome } from './runner.js';
 
@@ -93,7 +92,7 @@ export function createJobService(deps: {
       outcome = { status: 'failed', error: 'internal error in the job runner; see the bot log', outputs: {} };
     }
     if (outcome.status === 'paused') {
-      store.jobs.finish(job.id, 'interrupted', pausedForRestart);
+      store.jobs.finish(job.id, 'paused');
       log.info('job paused for a restart');
       refresh(job.id);
       return;

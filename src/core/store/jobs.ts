@@ -3,8 +3,18 @@ import type { ChatRef, Platform } from '../chat/types.js';
 import type { Db } from './db.js';
 
 export const activeJobStatuses = ['queued', 'running'] as const;
+/**
+ * `paused`: stopped at a step boundary for a restart of fleetbot, taken up again when it is back.
+ * `interrupted`: left unfinished by a restart before fleetbot took jobs up again (older stores only).
+ */
 export type JobStatus =
-  (typeof activeJobStatuses)[number] | 'succeeded' | 'failed' | 'rolled_back' | 'cancelled' | 'interrupted';
+  | (typeof activeJobStatuses)[number]
+  | 'paused'
+  | 'succeeded'
+  | 'failed'
+  | 'rolled_back'
+  | 'cancelled'
+  | 'interrupted';
 
 export type Job = {
   id: number;

@@ -47,11 +47,10 @@ export function imageBuilder(
     buildPlan(role: Role): Plan {
       const location = role.providers.hetzner?.location ?? 'nbg1';
       const name = snapshotName(role);
-      let serverType = '';
       const [create, boot] = serverSteps(deps, {
         name: `fleetbot-build-${role.name}`,
         location,
-        serverType: async () => (serverType = await deps.catalogue.smallest(location)),
+        serverType: () => deps.catalogue.smallest(location),
         labels: { ...managed, purpose: 'image-build', role: role.name },
         image: async () => baseImage,
       });
@@ -59,6 +58,8 @@ export function imageBuilder(
         { ...create!, title: 'Create build server' },
         boot!,
         ...reachSteps(deps.machine),
+        // Not safe to repeat: the script ends by removing the SSH host keys, and an upgrade cut short
+        // leaves dpkg locked; a restart in the middle rolls the build back (the build server goes).
         {
           key: 'build',
           title: 'Run the build script',
@@ -93,12 +94,15 @@ export function imageBuilder(
             await hetzner.waitAction(await hetzner.poweroff(serverId, ctx.signal), ctx.signal);
           },
         },
+        // Not safe to repeat: a second create would make a second snapshot; its undo deletes the one recorded.
         {
           key: 'snapshot',
           title: 'Create snapshot',
           timeoutMs: 30 * 60_000,
           run: async (ctx) => {
             const { serverId } = buildOutput.parse(ctx.outputs.server);
+            // Asked of the server rather than remembered: a build taken up after a restart made it earlier.
+            const serverType = (await hetzner.getServer(serverId, ctx.signal))?.server_type.name ?? 'unknown';
             const previous = await hetzner.listImages({
               labelSelector: `managed-by=fleetbot,${imageLabel}=${name}`,
               type: 'snapshot',

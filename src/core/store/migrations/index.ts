@@ -278,4 +278,44 @@ CREATE UNIQUE INDEX agents_live_name ON agents(name) WHERE status NOT IN ('destr
     name: 'whether a finished job still has to show its end on its card',
     sql: `ALTER TABLE jobs ADD COLUMN card_behind INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    version: 10,
+    name: 'paused is a job status; every job stores what its kind builds it from',
+    rebuildsReferencedTable: true,
+    // Jobs paused for a restart were recorded as interrupted with this sentence as their error. Each
+    // job's params gain what its kind now builds from: the agent's id, or an image build's role.
+    sql: `
+CREATE TABLE jobs_new (
+  id            INTEGER PRIMARY KEY,
+  kind          TEXT NOT NULL,
+  subject       TEXT NOT NULL,
+  agent_id      INTEGER REFERENCES agents(id),
+  requester     TEXT NOT NULL,
+  chat_platform TEXT NOT NULL,
+  chat_id       TEXT NOT NULL,
+  thread_id     TEXT,
+  message_id    TEXT,
+  status        TEXT NOT NULL CHECK (status IN ('queued','running','paused','succeeded','failed','rolled_back','cancelled','interrupted')),
+  error         TEXT,
+  created_at    INTEGER NOT NULL,
+  started_at    INTEGER,
+  finished_at   INTEGER,
+  params        TEXT NOT NULL DEFAULT '{}',
+  card_behind   INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO jobs_new (id, kind, subject, agent_id, requester, chat_platform, chat_id, thread_id, message_id, status, error, created_at, started_at, finished_at, params, card_behind)
+  SELECT id, kind, subject, agent_id, requester, chat_platform, chat_id, thread_id, message_id,
+         CASE WHEN paused THEN 'paused' ELSE status END,
+         CASE WHEN paused THEN NULL ELSE error END,
+         created_at, started_at, finished_at,
+         CASE WHEN agent_id IS NOT NULL THEN json_set(params, '$.agentId', agent_id)
+              WHEN kind = 'image' AND subject LIKE 'image %' THEN json_set(params, '$.role', substr(subject, 7))
+              ELSE params END,
+         card_behind
+  FROM (SELECT *, status = 'interrupted' AND error = 'paused while fleetbot restarts; it carries on when fleetbot is back' AS paused FROM jobs);
+DROP TABLE jobs;
+ALTER TABLE jobs_new RENAME TO jobs;
+CREATE INDEX jobs_subject ON jobs(subject, status);
+`,
+  },
 ];
