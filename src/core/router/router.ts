@@ -53,7 +53,7 @@ export function createRouter(deps: {
     ...caller,
     services: deps.services,
     reply: (out) => messenger.send(caller.chat, out),
-    ask: (p) => deps.approvals.ask(caller, p),
+    ask: (card, payload, view) => deps.approvals.ask(caller, card, payload, view),
   });
 
   const execute = async (
