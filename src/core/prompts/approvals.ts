@@ -94,15 +94,14 @@ export function createApprovals(deps: {
       const found = id.success ? store.prompts.resolveButton(id.data) : undefined;
       const card = found && cards.get(found.prompt.kind);
       const verdict = mayDecide({ found, card, caller, message: inbound.message, now: clock.now() });
-      if (!verdict.ok && verdict.reason === 'unknown button') {
+      if (!found || !card || (!verdict.ok && verdict.reason === 'unknown button')) {
         audit(caller, 'button', 'rejected: unknown button', inbound.actionId.slice(0, 64));
         return {
           text: 'This button is not valid any more. Run the command again for a fresh card.',
           alert: true,
         };
       }
-      const { prompt, choice } = found!;
-      const decider = card!;
+      const { prompt, choice } = found;
       if (!verdict.ok) {
         switch (verdict.reason) {
           case 'already decided':
@@ -110,7 +109,7 @@ export function createApprovals(deps: {
             return { text: `Already resolved (${prompt.decision} by ${prompt.decidedBy}).` };
           case 'expired':
             if (store.prompts.decide(prompt.id, 'fleetbot', 'expired'))
-              await editCard(prompt, expiredCard(decider, prompt));
+              await editCard(prompt, expiredCard(card, prompt));
             audit(caller, prompt.kind, 'rejected: expired');
             return { text: 'This request expired. Run the command again for a fresh card.', alert: true };
           case 'refused':
@@ -118,20 +117,20 @@ export function createApprovals(deps: {
             return { text: verdict.refusal, alert: true };
         }
       }
-      if (!decider.multiUse && !store.prompts.decide(prompt.id, caller.principal, choice)) {
+      if (!card.multiUse && !store.prompts.decide(prompt.id, caller.principal, choice)) {
         return { text: 'Someone already resolved this card.' };
       }
       try {
         const reply = (out: Outbound) => messenger.send(caller.chat, out);
-        const payload = decider.payload.parse(prompt.payload);
-        const result = await decider.decide(
+        const payload = card.payload.parse(prompt.payload);
+        const result = await card.decide(
           { ...caller, services: deps.services(), reply },
           { payload, choice, prompt },
         );
         audit(
           caller,
           prompt.kind,
-          decider.multiUse ? choice : choice === prompt.approveChoice ? 'approved' : 'declined',
+          card.multiUse ? choice : choice === prompt.approveChoice ? 'approved' : 'declined',
         );
         if (result.card) await editCard(prompt, result.card);
         return { text: result.toast };
