@@ -1,8 +1,6 @@
 import type { Config } from './config/index.js';
 import { commands } from './commands/index.js';
-import { alertPrompt } from './prompts/alert.js';
-import { prompts } from './prompts/index.js';
-import { orphanPrompt } from './prompts/orphan.js';
+import { alertPrompt, destroyPrompt, orphanPrompt, prompts } from './prompts/index.js';
 import { createBridgeHost } from './core/chat/bridgeHost.js';
 import { systemClock, type Clock } from './core/runtime/clock.js';
 import { createFleet } from './core/fleet/fleet.js';
@@ -237,7 +235,7 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
     clock,
     log,
     ttlMs: config.approvalTtlMs,
-    policyFor: (kind) => (kind === 'destroy' ? config.destroyApproval : 'self'),
+    policyFor: (card) => (card === destroyPrompt ? config.destroyApproval : 'self'),
   });
   const alerts = createAlerts({
     store,

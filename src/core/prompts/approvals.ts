@@ -27,7 +27,7 @@ export function createApprovals(deps: {
   clock: Clock;
   log: Logger;
   ttlMs: number;
-  policyFor: (kind: string) => ApprovalPolicy;
+  policyFor: (card: AnyPrompt) => ApprovalPolicy;
 }) {
   const { store, messenger, clock, log } = deps;
   const audit = auditLog(store);
@@ -72,7 +72,7 @@ export function createApprovals(deps: {
       payload: Payload,
       view: View,
     ): Promise<void> {
-      const policy = deps.policyFor(card.kind);
+      const policy = deps.policyFor(card);
       const { prompt, buttons } = create(card, {
         payload,
         chat: caller.chat,
