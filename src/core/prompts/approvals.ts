@@ -37,8 +37,8 @@ export function createApprovals(deps: {
     cards.set(card.kind, card);
   }
   /** Only registered cards may be posted: a press finds its card by kind. */
-  const registered = (card: AnyPrompt): void => {
-    if (cards.get(card.kind) !== card) throw new Error(`no prompt handler for ${card.kind}`);
+  const assertRegistered = (card: AnyPrompt): void => {
+    if (cards.get(card.kind) !== card) throw new Error(`the ${card.kind} card is not in the prompt registry`);
   };
 
   const editCard = async (prompt: Prompt, out: Outbound): Promise<void> => {
@@ -59,7 +59,7 @@ export function createApprovals(deps: {
       approveChoice?: string;
     },
   ): { prompt: Prompt; buttons: Buttons<Choices[number]> } => {
-    registered(card);
+    assertRegistered(card);
     const { prompt, buttonIds } = store.prompts.create({ ...p, kind: card.kind, choices: [...card.choices] });
     return { prompt, buttons: buttonIds as Buttons<Choices[number]> };
   };

@@ -29,7 +29,7 @@ export type DecideContext = Caller & {
 export type PromptDefinition<
   Choices extends readonly [string, ...string[]] = readonly [string, ...string[]],
   Payload = unknown,
-  View = never,
+  View = unknown,
 > = {
   kind: string;
   payload: z.ZodType<Payload>;
