@@ -1,5 +1,6 @@
 import type { Config } from './config/index.js';
-import { commands, prompts } from './commands/index.js';
+import { commands } from './commands/index.js';
+import { alertPrompt, destroyPrompt, orphanPrompt, prompts } from './prompts/index.js';
 import { createBridgeHost } from './core/chat/bridgeHost.js';
 import { systemClock, type Clock } from './core/runtime/clock.js';
 import { createFleet } from './core/fleet/fleet.js';
@@ -228,18 +229,18 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
   const approvals = createApprovals({
     store,
     messenger,
-    access,
-    handlers: prompts,
+    prompts,
     // Button handlers run later, once every service below exists.
     services: () => services,
     clock,
     log,
     ttlMs: config.approvalTtlMs,
-    policyFor: (kind) => (kind === 'destroy' ? config.destroyApproval : 'self'),
+    policyFor: (card) => (card === destroyPrompt ? config.destroyApproval : 'self'),
   });
   const alerts = createAlerts({
     store,
     approvals,
+    card: alertPrompt,
     messenger,
     clock,
     log: log.child({ part: 'alerts' }),
@@ -249,6 +250,7 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
     store,
     providers,
     approvals,
+    card: orphanPrompt,
     messenger,
     clock,
     log: log.child({ part: 'reconcile' }),

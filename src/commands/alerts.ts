@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import { defineCommand, type PromptHandler } from '../core/router/command.js';
+import { defineCommand } from '../core/router/command.js';
 import { UserError } from '../core/runtime/errors.js';
-import { clockTime } from '../core/chat/format.js';
-import { alertKind } from '../core/monitor/alerts.js';
 import { bold, code, message } from '../core/chat/outbound.js';
 import type { Scope } from '../core/store/subscriptions.js';
 
@@ -71,40 +69,3 @@ export const alerts = defineCommand({
     return message(bold('This chat gets alerts about'), ...subs.map((s) => `• ${describe(s)}`));
   },
 });
-
-const payloadSchema = z.object({ incidentId: z.number().int(), agentId: z.number().int() });
-
-export const alertPrompt: PromptHandler = {
-  kind: alertKind,
-  permission: { restart: 'operator', logs: 'viewer', ack: 'operator', mute: 'operator' },
-  choices: ['restart', 'logs', 'ack', 'mute'],
-  multiUse: true,
-  async decide(ctx, prompt, choice) {
-    const { incidentId, agentId } = payloadSchema.parse(prompt.payload);
-    const { store, fleet, alerts: incidents } = ctx.services;
-    const agent = store.agents.byId(agentId);
-    if (!agent || agent.status === 'destroyed') throw new UserError('That agent no longer exists.');
-    switch (choice) {
-      case 'restart':
-        fleet.restart({ agent, requester: ctx.principal, chat: ctx.chat });
-        return { toast: `Restarting ${agent.name}; its progress card follows.` };
-      case 'logs': {
-        const lines = await fleet.logs(agent, 20);
-        await ctx.reply(
-          lines.length
-            ? message(bold(`Last ${lines.length} log lines of ${agent.name}`), ...lines.map((l) => code(l)))
-            : message(`${agent.name} has not logged anything.`),
-        );
-        return { toast: 'Sent the last log lines.' };
-      }
-      case 'ack':
-        incidents.ack(incidentId, ctx.principal);
-        return { toast: 'Acknowledged for 4 h.' };
-      default: {
-        const until = incidents.mute(incidentId, agentId);
-        return { toast: `No new alerts about ${agent.name} until ${clockTime(until)}.` };
-      }
-    }
-  },
-  expired: () => message('This alert is closed.'),
-};

@@ -1,16 +1,15 @@
-import type { CommandSpec, PromptHandler } from '../core/router/command.js';
+import type { CommandSpec } from '../core/router/command.js';
 import { allow, revoke } from './allow.js';
-import { alertPrompt, alerts } from './alerts.js';
+import { alerts } from './alerts.js';
 import { audit } from './audit.js';
 import { cancel } from './cancel.js';
 import { deploy } from './deploy.js';
-import { destroy, destroyPrompt } from './destroy.js';
+import { destroy } from './destroy.js';
 import { makeHelp } from './help.js';
 import { image } from './image.js';
 import { jobs } from './jobs.js';
 import { list } from './list.js';
 import { logs } from './logs.js';
-import { orphanPrompt } from './orphans.js';
 import { pair } from './pair.js';
 import { restart } from './restart.js';
 import { roles } from './roles.js';
@@ -39,5 +38,3 @@ export const commands: CommandSpec[] = [
   pair,
   makeHelp(() => commands),
 ];
-
-export const prompts: PromptHandler[] = [destroyPrompt, alertPrompt, orphanPrompt];

@@ -3,7 +3,6 @@ import { UserError } from '../runtime/errors.js';
 import { code, message } from '../chat/outbound.js';
 import type { Store } from '../store/index.js';
 import { levelRank, type Level } from './levels.js';
-import type { ApprovalPolicy, Prompt } from '../store/prompts.js';
 import {
   principalKey,
   type ChatRef,
@@ -32,7 +31,7 @@ export const idRefSchema = z.string().transform((s, ctx) => {
 });
 export type IdRef = z.output<typeof idRefSchema>;
 
-/** Who may do what: the allowlist, levels, and who may decide an approval. One place, used by the router. */
+/** Who may do what: the allowlist and levels. One place, used by the router. */
 export function createAccess(store: Store) {
   const idsOf = (user: UserRef, chat: ChatRef): (string | Span)[] => [
     'your id: ',
@@ -146,33 +145,6 @@ export function createAccess(store: Store) {
       }
       return `Chat ${target.platform}:${target.id} is no longer allowed.`;
     },
-
-    /** Whether this caller may take this choice on this prompt under its approval policy; why not if not. */
-    mayDecide(prompt: Prompt, caller: Caller, choice: string): string | undefined {
-      const isRequester = caller.principal === prompt.requestedBy;
-      const isAdmin = caller.level === 'admin';
-      if (choice !== prompt.approveChoice) {
-        return isRequester || isAdmin
-          ? undefined
-          : `Only ${prompt.requestedBy}, who asked, or an admin can cancel this.`;
-      }
-      return approvalRefusal(prompt.policy, { isRequester, isAdmin, requester: prompt.requestedBy });
-    },
   };
 }
 export type Access = ReturnType<typeof createAccess>;
-
-function approvalRefusal(
-  policy: ApprovalPolicy,
-  who: { isRequester: boolean; isAdmin: boolean; requester: string },
-): string | undefined {
-  if (policy === 'self') {
-    return who.isRequester || who.isAdmin
-      ? undefined
-      : `Only ${who.requester}, who asked, or an admin can approve this.`;
-  }
-  if (who.isRequester) return 'Two-person rule: another admin must approve what you asked for.';
-  return who.isAdmin
-    ? undefined
-    : 'Two-person rule: only an admin other than the requester can approve this.';
-}

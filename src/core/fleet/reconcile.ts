@@ -1,4 +1,5 @@
 import type { Approvals } from '../prompts/approvals.js';
+import type { PromptDefinition } from '../prompts/definePrompt.js';
 import type { Clock } from '../runtime/clock.js';
 import { duration } from '../chat/format.js';
 import type { Logger } from '../runtime/logging.js';
@@ -10,7 +11,8 @@ import type { Agent } from '../store/agents.js';
 import type { Store } from '../store/index.js';
 import type { ChatRef } from '../chat/types.js';
 
-export const orphanKind = 'orphan';
+/** What an orphan card shows: what was found where, as of now. */
+export type OrphanView = { provider: string; found: Found; now: number };
 const reportedKey = 'reconcile:reported';
 
 /**
@@ -23,6 +25,8 @@ export function createReconciler(deps: {
   store: Store;
   providers: Map<string, Provider>;
   approvals: Approvals;
+  /** The card that offers Delete, Adopt or Keep for an orphan (src/prompts/orphan.ts). */
+  card: PromptDefinition<readonly [string, ...string[]], { provider: string; found: Found }, OrphanView>;
   messenger: Messenger;
   clock: Clock;
   log: Logger;
@@ -50,41 +54,25 @@ export function createReconciler(deps: {
   };
 
   const reportOrphan = async (provider: Provider, found: Found): Promise<void> => {
-    const age = duration(clock.now() - found.createdAt);
+    const now = clock.now();
     if (deps.autoDelete && provider.removeFound) {
       await provider.removeFound(found);
       log.warn({ provider: provider.name, found }, 'deleted an orphan');
       await tell([
         [
           bold('🧹 Deleted an orphan'),
-          `: ${found.description} on ${provider.name}, ${age} old, that no agent owned.`,
+          `: ${found.description} on ${provider.name}, ${duration(now - found.createdAt)} old, that no agent owned.`,
         ],
       ]);
       return;
     }
     for (const chat of teamChats()) {
       await deps.approvals
-        .post({
-          kind: orphanKind,
+        .post(deps.card, {
           payload: { provider: provider.name, found },
+          view: { provider: provider.name, found, now },
           chat,
           ttlMs: 7 * 24 * 3_600_000,
-          card: (buttons) => ({
-            ...message(
-              bold(`🧐 ${found.description} on ${provider.name} belongs to no agent`),
-              `fleetbot made it ${age} ago, but no agent's record names it, so it may cost money for nothing.`,
-              found.adoptAs
-                ? `Delete it, adopt it as agent ${found.adoptAs.name} (${found.adoptAs.role}) so /list and /destroy know it, or keep it and stop being told.`
-                : 'Delete it, or keep it and stop being told.',
-            ),
-            buttons: [
-              [
-                { id: buttons.delete!, label: 'Delete', style: 'danger' },
-                ...(found.adoptAs ? [{ id: buttons.adopt!, label: 'Adopt' }] : []),
-                { id: buttons.keep!, label: 'Keep' },
-              ],
-            ],
-          }),
         })
         .catch((err: unknown) => log.warn({ err, chat }, 'could not report an orphan'));
     }

@@ -1,6 +1,6 @@
 import type { Approvals } from '../prompts/approvals.js';
+import type { PromptDefinition } from '../prompts/definePrompt.js';
 import type { Clock } from '../runtime/clock.js';
-import { clockTime, preciseDuration } from '../chat/format.js';
 import { createLiveMessage, type LiveMessage } from '../chat/liveMessage.js';
 import type { Logger } from '../runtime/logging.js';
 import type { Messenger } from '../chat/messenger.js';
@@ -11,10 +11,17 @@ import type { HealthRecord } from '../store/health.js';
 import type { Incident } from '../store/incidents.js';
 import type { Store } from '../store/index.js';
 import type { Job } from '../store/jobs.js';
-import type { ChatRef, Outbound } from '../chat/types.js';
+import type { ChatRef } from '../chat/types.js';
 import { isFlapping, type Thresholds, type Transition } from './states.js';
 
-export const alertKind = 'alert';
+/** What an alert card shows: the incident, its agent and how the agent's checks went. */
+export type AlertView = {
+  incident: Incident;
+  agent: Agent;
+  health: HealthRecord | undefined;
+  now: number;
+  flapWindowMs: number;
+};
 const ackForMs = 4 * 3_600_000;
 const muteForMs = 3_600_000;
 
@@ -26,6 +33,8 @@ const muteForMs = 3_600_000;
 export function createAlerts(deps: {
   store: Store;
   approvals: Approvals;
+  /** The card posted to each chat that follows the agent (src/prompts/alert.ts). */
+  card: PromptDefinition<readonly [string, ...string[]], { incidentId: number; agentId: number }, AlertView>;
   messenger: Messenger;
   clock: Clock;
   log: Logger;
@@ -48,51 +57,13 @@ export function createAlerts(deps: {
     return [...chats.values()];
   };
 
-  const render = (incident: Incident, agent: Agent, buttons?: Record<string, string>): Outbound => {
-    const now = clock.now();
-    const health = store.health.get(agent.id);
-    if (incident.resolvedAt !== null) {
-      return message(
-        [
-          bold(`✅ ${agent.name} recovered`),
-          ` after ${preciseDuration(incident.resolvedAt - incident.openedAt)}`,
-        ],
-        `Down ${clockTime(incident.openedAt)}–${clockTime(incident.resolvedAt)}${incident.flapping ? ', flapping' : ''}.`,
-        ...(incident.lastError ? [['Last error was: ', code(incident.lastError)]] : []),
-      );
-    }
-    const acked = incident.ackedBy && (incident.ackedUntil ?? 0) > now;
-    const muted = health?.mutedUntil && health.mutedUntil > now;
-    const card = message(
-      incident.flapping
-        ? [
-            bold(`🟠 ${agent.name} is flapping`),
-            `: down ${health?.downs.length ?? 0} times in ${preciseDuration(deps.thresholds.flapWindowMs)}`,
-          ]
-        : [
-            bold(`🔴 ${agent.name} is down`),
-            ` since ${clockTime(incident.openedAt)} (${preciseDuration(now - incident.openedAt)})`,
-          ],
-      `${agent.role} on ${agent.provider}${agent.url ? ` · ${agent.url}` : ''}`,
-      ['Last error: ', code(incident.lastError ?? 'unknown')],
-      acked
-        ? `Acknowledged by ${incident.ackedBy} until ${clockTime(incident.ackedUntil!)}`
-        : 'Not acknowledged',
-      ...(muted ? [`Muted until ${clockTime(health.mutedUntil!)}: no new alerts`] : []),
-    );
-    if (!buttons) return card;
-    return {
-      ...card,
-      buttons: [
-        [
-          { id: buttons.restart!, label: 'Restart', style: 'primary' },
-          { id: buttons.logs!, label: 'Logs' },
-          { id: buttons.ack!, label: 'Ack' },
-          { id: buttons.mute!, label: 'Mute 1 h' },
-        ],
-      ],
-    };
-  };
+  const viewOf = (incident: Incident, agent: Agent): AlertView => ({
+    incident,
+    agent,
+    health: store.health.get(agent.id),
+    now: clock.now(),
+    flapWindowMs: deps.thresholds.flapWindowMs,
+  });
 
   /** Brings every card of the incident up to date (edits are coalesced per card). */
   const refresh = (incident: Incident): void => {
@@ -111,20 +82,18 @@ export function createAlerts(deps: {
         });
         cards.set(key, card);
       }
-      const buttons = incident.resolvedAt === null ? store.prompts.buttonsOf(m.promptId) : undefined;
-      card.update(render(incident, agent, buttons));
+      card.update(deps.approvals.draw(deps.card, m.promptId, viewOf(incident, agent)));
     }
   };
 
   const announce = async (incident: Incident, agent: Agent): Promise<void> => {
     for (const chat of chatsFor(agent)) {
       try {
-        const posted = await deps.approvals.post({
-          kind: alertKind,
+        const posted = await deps.approvals.post(deps.card, {
           payload: { incidentId: incident.id, agentId: agent.id },
+          view: viewOf(incident, agent),
           chat,
           ttlMs: 30 * 24 * 3_600_000,
-          card: (buttons) => render(incident, agent, buttons),
         });
         store.incidents.addMessage(incident.id, {
           chat,
@@ -145,8 +114,6 @@ export function createAlerts(deps: {
   };
 
   return {
-    render,
-
     async onTransition(agent: Agent, record: HealthRecord, transition: Transition): Promise<void> {
       const open = store.incidents.openFor(agent.id);
       const now = clock.now();

@@ -1,80 +1,100 @@
 import { z } from 'zod';
-import type { Access, Caller } from '../access/access.js';
+import type { Caller } from '../access/access.js';
 import { auditLog, userOfKey } from '../access/auditLog.js';
 import type { Clock } from '../runtime/clock.js';
-import { permissionFor, type AskCard, type PromptHandler, type Services } from '../router/command.js';
+import type { Services } from '../router/command.js';
 import { UserError } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logging.js';
 import type { Messenger } from '../chat/messenger.js';
 import { message } from '../chat/outbound.js';
 import type { Store } from '../store/index.js';
-import { levelRank } from '../access/levels.js';
 import type { ApprovalPolicy, Prompt } from '../store/prompts.js';
 import type { ActionAnswer, ChatRef, Inbound, MessageRef, Outbound } from '../chat/types.js';
+import type { AnyPrompt, Buttons, PromptDefinition } from './definePrompt.js';
+import { mayDecide } from './mayDecide.js';
 
 const buttonIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
 /**
- * Cards that ask for a decision. Any command can ask; this module alone decides whether a press counts:
- * the button must be one we issued, on that very card in that chat, not expired, not decided, and the
- * presser must pass the level and the approval policy checked at press time.
+ * Cards that ask for a decision. Any command can ask; this module alone decides whether a press counts
+ * (see mayDecide) and carries it out through the card's own definition.
  */
 export function createApprovals(deps: {
   store: Store;
   messenger: Messenger;
-  access: Access;
-  handlers: PromptHandler[];
+  prompts: readonly AnyPrompt[];
   services: () => Services;
   clock: Clock;
   log: Logger;
   ttlMs: number;
-  policyFor: (kind: string) => ApprovalPolicy;
+  policyFor: (card: AnyPrompt) => ApprovalPolicy;
 }) {
   const { store, messenger, clock, log } = deps;
   const audit = auditLog(store);
-  const handlers = new Map(deps.handlers.map((h) => [h.kind, h]));
+  const cards = new Map<string, AnyPrompt>();
+  for (const card of deps.prompts) {
+    if (cards.has(card.kind)) throw new Error(`two prompt definitions of kind ${card.kind}`);
+    cards.set(card.kind, card);
+  }
+  /** Only registered cards may be posted: a press finds its card by kind. */
+  const assertRegistered = (card: AnyPrompt): void => {
+    if (cards.get(card.kind) !== card) throw new Error(`the ${card.kind} card is not in the prompt registry`);
+  };
 
   const editCard = async (prompt: Prompt, out: Outbound): Promise<void> => {
     if (prompt.messageId) await messenger.edit({ chat: prompt.chat, messageId: prompt.messageId }, out);
   };
+  const expiredCard = (card: AnyPrompt, prompt: Prompt): Outbound =>
+    card.expired(card.payload.parse(prompt.payload));
+
+  /** Stores a fresh prompt with one opaque button id per choice of its card. */
+  const create = <Choices extends readonly [string, ...string[]], Payload, View>(
+    card: PromptDefinition<Choices, Payload, View>,
+    p: {
+      payload: Payload;
+      chat: ChatRef;
+      requestedBy: string;
+      ttlMs: number;
+      policy: ApprovalPolicy;
+      approveChoice?: string;
+    },
+  ): { prompt: Prompt; buttons: Buttons<Choices[number]> } => {
+    assertRegistered(card);
+    const { prompt, buttonIds } = store.prompts.create({ ...p, kind: card.kind, choices: [...card.choices] });
+    return { prompt, buttons: buttonIds as Buttons<Choices[number]> };
+  };
 
   return {
-    async ask(
+    /** Posts a card asking for a decision on the caller's request, under the card kind's approval policy. */
+    async ask<Choices extends readonly [string, ...string[]], Payload, View>(
       caller: Caller,
-      p: { kind: string; payload: unknown; card: (card: AskCard) => Outbound },
+      card: PromptDefinition<Choices, Payload, View>,
+      payload: Payload,
+      view: View,
     ): Promise<void> {
-      const handler = handlers.get(p.kind);
-      if (!handler) throw new Error(`no prompt handler for ${p.kind}`);
-      const policy = deps.policyFor(p.kind);
-      const { prompt, buttonIds } = store.prompts.create({
-        kind: p.kind,
-        payload: p.payload,
+      const policy = deps.policyFor(card);
+      const { prompt, buttons } = create(card, {
+        payload,
         chat: caller.chat,
         requestedBy: caller.principal,
         ttlMs: deps.ttlMs,
-        choices: [...handler.choices],
         policy,
-        approveChoice: handler.approveChoice,
+        approveChoice: card.approveChoice,
       });
       const ref = await messenger.send(
         caller.chat,
-        p.card({ buttons: buttonIds, expiresAt: prompt.expiresAt, policy, requestedBy: caller.principal }),
+        card.draw(view, { buttons, expiresAt: prompt.expiresAt, policy, requestedBy: caller.principal }),
       );
       store.prompts.attachMessage(prompt.id, ref.messageId);
-      audit(caller, p.kind, 'requested');
+      audit(caller, card.kind, 'requested');
     },
 
     async press(caller: Caller, inbound: Extract<Inbound, { kind: 'action' }>): Promise<ActionAnswer> {
       const id = buttonIdSchema.safeParse(inbound.actionId);
       const found = id.success ? store.prompts.resolveButton(id.data) : undefined;
-      // Ids are only valid on the card and in the chat they were shown on: anything else is forged.
-      const sameCard =
-        found !== undefined &&
-        found.prompt.chat.platform === caller.chat.platform &&
-        found.prompt.chat.chatId === caller.chat.chatId &&
-        found.prompt.messageId === inbound.message.messageId;
-      const handler = found && handlers.get(found.prompt.kind);
-      if (!found || !sameCard || !handler) {
+      const card = found && cards.get(found.prompt.kind);
+      const verdict = mayDecide({ found, card, caller, message: inbound.message, now: clock.now() });
+      if (!found || !card || (!verdict.ok && verdict.reason === 'unknown button')) {
         audit(caller, 'button', 'rejected: unknown button', inbound.actionId.slice(0, 64));
         return {
           text: 'This button is not valid any more. Run the command again for a fresh card.',
@@ -82,37 +102,35 @@ export function createApprovals(deps: {
         };
       }
       const { prompt, choice } = found;
-      if (prompt.decidedAt !== null) {
-        audit(caller, prompt.kind, 'rejected: already decided');
-        return { text: `Already resolved (${prompt.decision} by ${prompt.decidedBy}).` };
+      if (!verdict.ok) {
+        switch (verdict.reason) {
+          case 'already decided':
+            audit(caller, prompt.kind, 'rejected: already decided');
+            return { text: `Already resolved (${prompt.decision} by ${prompt.decidedBy}).` };
+          case 'expired':
+            if (store.prompts.decide(prompt.id, 'fleetbot', 'expired'))
+              await editCard(prompt, expiredCard(card, prompt));
+            audit(caller, prompt.kind, 'rejected: expired');
+            return { text: 'This request expired. Run the command again for a fresh card.', alert: true };
+          case 'refused':
+            audit(caller, prompt.kind, 'refused', verdict.refusal);
+            return { text: verdict.refusal, alert: true };
+        }
       }
-      if (clock.now() >= prompt.expiresAt) {
-        if (store.prompts.decide(prompt.id, 'fleetbot', 'expired'))
-          await editCard(prompt, handler.expired(prompt));
-        audit(caller, prompt.kind, 'rejected: expired');
-        return { text: 'This request expired. Run the command again for a fresh card.', alert: true };
-      }
-      const needed = permissionFor(handler, choice);
-      const refusal =
-        levelRank(caller.level) < levelRank(needed)
-          ? `This needs the ${needed} level; you are ${caller.level}.`
-          : handler.multiUse
-            ? undefined
-            : deps.access.mayDecide(prompt, caller, choice);
-      if (refusal) {
-        audit(caller, prompt.kind, 'refused', refusal);
-        return { text: refusal, alert: true };
-      }
-      if (!handler.multiUse && !store.prompts.decide(prompt.id, caller.principal, choice)) {
+      if (!card.multiUse && !store.prompts.decide(prompt.id, caller.principal, choice)) {
         return { text: 'Someone already resolved this card.' };
       }
       try {
         const reply = (out: Outbound) => messenger.send(caller.chat, out);
-        const result = await handler.decide({ ...caller, services: deps.services(), reply }, prompt, choice);
+        const payload = card.payload.parse(prompt.payload);
+        const result = await card.decide(
+          { ...caller, services: deps.services(), reply },
+          { payload, choice, prompt },
+        );
         audit(
           caller,
           prompt.kind,
-          handler.multiUse ? choice : choice === prompt.approveChoice ? 'approved' : 'declined',
+          card.multiUse ? choice : choice === prompt.approveChoice ? 'approved' : 'declined',
         );
         if (result.card) await editCard(prompt, result.card);
         return { text: result.toast };
@@ -128,29 +146,43 @@ export function createApprovals(deps: {
 
     /**
      * Posts a card on fleetbot's own initiative (an alert) whose buttons stay usable until close().
-     * Returns the prompt id and the button ids, so later versions of the card keep the same buttons.
+     * Returns the prompt id, by which draw() redraws the card later with the same buttons.
      */
-    async post(p: {
-      kind: string;
-      payload: unknown;
-      chat: ChatRef;
-      ttlMs: number;
-      card: (buttons: Record<string, string>) => Outbound;
-    }): Promise<{ promptId: string; buttons: Record<string, string>; ref: MessageRef }> {
-      const handler = handlers.get(p.kind);
-      if (!handler) throw new Error(`no prompt handler for ${p.kind}`);
-      const { prompt, buttonIds } = store.prompts.create({
-        kind: p.kind,
+    async post<Choices extends readonly [string, ...string[]], Payload, View>(
+      card: PromptDefinition<Choices, Payload, View>,
+      p: { payload: Payload; view: View; chat: ChatRef; ttlMs: number },
+    ): Promise<{ promptId: string; ref: MessageRef }> {
+      const { prompt, buttons } = create(card, {
         payload: p.payload,
         chat: p.chat,
         requestedBy: 'fleetbot',
         ttlMs: p.ttlMs,
-        choices: [...handler.choices],
         policy: 'self',
       });
-      const ref = await messenger.send(p.chat, p.card(buttonIds));
+      const ref = await messenger.send(
+        p.chat,
+        card.draw(p.view, { buttons, expiresAt: prompt.expiresAt, policy: 'self', requestedBy: 'fleetbot' }),
+      );
       store.prompts.attachMessage(prompt.id, ref.messageId);
-      return { promptId: prompt.id, buttons: buttonIds, ref };
+      return { promptId: prompt.id, ref };
+    },
+
+    /** A posted card drawn afresh from a newer view, with the buttons it was posted with. */
+    draw<Choices extends readonly [string, ...string[]], Payload, View>(
+      card: PromptDefinition<Choices, Payload, View>,
+      promptId: string,
+      view: View,
+    ): Outbound {
+      const prompt = store.prompts.byId(promptId);
+      if (!prompt || prompt.kind !== card.kind)
+        throw new Error(`prompt ${promptId} is not a ${card.kind} card`);
+      const buttons = store.prompts.buttonsOf(promptId) as Buttons<Choices[number]>;
+      return card.draw(view, {
+        buttons,
+        expiresAt: prompt.expiresAt,
+        policy: prompt.policy,
+        requestedBy: prompt.requestedBy,
+      });
     },
 
     /** Ends a multi-use card's buttons (the incident is over); later presses are told so. */
@@ -162,11 +194,11 @@ export function createApprovals(deps: {
     async sweep(): Promise<number> {
       let count = 0;
       for (const prompt of store.prompts.expiredOpen(clock.now())) {
-        const handler = handlers.get(prompt.kind);
-        if (!handler || !store.prompts.decide(prompt.id, 'fleetbot', 'expired')) continue;
+        const card = cards.get(prompt.kind);
+        if (!card || !store.prompts.decide(prompt.id, 'fleetbot', 'expired')) continue;
         count++;
         audit({ user: userOfKey(prompt.requestedBy), chat: prompt.chat }, prompt.kind, 'expired');
-        await editCard(prompt, handler.expired(prompt)).catch((err: unknown) =>
+        await editCard(prompt, expiredCard(card, prompt)).catch((err: unknown) =>
           log.warn({ err, prompt: prompt.id }, 'could not mark an expired card'),
         );
       }

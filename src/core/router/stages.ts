@@ -1,0 +1,217 @@
+import { randomBytes } from 'node:crypto';
+import type { Access, Caller } from '../access/access.js';
+import type { Level } from '../access/levels.js';
+import type { createRateLimiter } from '../access/rateLimit.js';
+import { code, message } from '../chat/outbound.js';
+import { principalKey, type ActionAnswer, type Inbound, type Outbound } from '../chat/types.js';
+import type { Clock } from '../runtime/clock.js';
+import { UserError } from '../runtime/errors.js';
+import type { Logger } from '../runtime/logging.js';
+import type { CommandContext, CommandSpec } from './command.js';
+import { bindArgs, parseCommandLine, type ParseResult } from './commandLine.js';
+
+type CommandInbound = Extract<Inbound, { kind: 'command' }>;
+
+/** How an inbound event ends: at most one audit row (about the sender, in the chat), and what to tell whom. */
+export type Outcome = {
+  audit?: { action: string; outcome: string; detail?: string };
+  /** Refusals and mistakes concern only the person who asked, not everyone in the channel. */
+  toSender?: Outbound;
+  /** A command's result, for the whole chat. */
+  toChat?: Outbound;
+  /** The answer to a button press. */
+  answer?: ActionAnswer;
+};
+
+/** A stage either hands the next stage its value or ends the event with an outcome. */
+export type Stage<T> = { ok: true; value: T } | { ok: false; outcome: Outcome };
+
+const next = <T>(value: T): Stage<T> => ({ ok: true, value });
+const stop = (outcome: Outcome): Stage<never> => ({ ok: false, outcome });
+
+/** A command line as read, before anyone is identified. */
+export type Request = {
+  parsed: Exclude<ParseResult, { notCommand: true }>;
+  spec: CommandSpec | undefined;
+  /** The command line as the audit shows it. */
+  shown: string;
+};
+
+/** Reads the command line; chatter that is not a command, or is addressed to another bot, ends here. */
+export function parse(
+  inbound: CommandInbound,
+  deps: { commands: ReadonlyMap<string, CommandSpec>; ownName: string | undefined },
+): Stage<Request> {
+  const parsed = parseCommandLine(inbound.text);
+  if (!parsed.ok && 'notCommand' in parsed) {
+    return stop(inbound.direct ? { toSender: message('Commands start with a slash. Try /help.') } : {});
+  }
+  const botName = parsed.ok ? parsed.line.botName : undefined;
+  if (botName && deps.ownName && botName.toLowerCase() !== deps.ownName.toLowerCase()) return stop({});
+  const spec = parsed.ok ? deps.commands.get(parsed.line.name) : undefined;
+  // A public command's arguments are secrets (pairing codes): the audit says only that it was used.
+  const shown = !parsed.ok
+    ? inbound.text.slice(0, 100)
+    : spec?.public
+      ? `/${parsed.line.name} …`
+      : `/${parsed.line.name} ${parsed.line.tokens.join(' ')}`.trim();
+  return next({ parsed, spec, shown });
+}
+
+/** Someone identified: on the allowlist, or a stranger let in for a public command (pairing). */
+export type Identified = { caller: Caller; listed: boolean };
+
+const refusalCooldownMs = 10 * 60_000;
+
+/** One refusal per person and chat per cool-down, so a stranger cannot make the bot spam a group. */
+export function createRefusalCooldown(clock: Clock) {
+  const lastRefusal = new Map<string, number>();
+  return (inbound: Inbound): boolean => {
+    const key = `${principalKey(inbound.user)}|${inbound.chat.platform}:${inbound.chat.chatId}`;
+    const last = lastRefusal.get(key);
+    if (last !== undefined && clock.now() - last < refusalCooldownMs) return false;
+    lastRefusal.set(key, clock.now());
+    return true;
+  };
+}
+export type RefusalCooldown = ReturnType<typeof createRefusalCooldown>;
+
+/**
+ * Who is asking. People not on the allowlist are refused, except that a public command (pairing) is for
+ * them, in a private chat only.
+ */
+export function identify(
+  inbound: Inbound,
+  request: Request | undefined,
+  deps: { access: Access; mayTell: RefusalCooldown },
+): Stage<Identified> {
+  const who = deps.access.identify(inbound);
+  if (who.ok) return next({ caller: who.caller, listed: true });
+  const spec = request?.spec;
+  if (spec?.public && inbound.direct && request?.parsed.ok) {
+    const caller: Caller = {
+      user: inbound.user,
+      chat: inbound.chat,
+      level: 'viewer',
+      principal: principalKey(inbound.user),
+    };
+    return next({ caller, listed: false });
+  }
+  if (spec?.public) return stop({ audit: { action: spec.name, outcome: 'ignored: not a private chat' } });
+  const audit = {
+    action: inbound.kind === 'command' ? 'command' : 'button',
+    outcome: 'refused: not allowed',
+  };
+  if (!deps.mayTell(inbound)) return stop({ audit });
+  return stop(
+    inbound.kind === 'action'
+      ? { audit, answer: { text: 'You are not allowed to use fleetbot here.', alert: true } }
+      : { audit, toSender: who.refusal },
+  );
+}
+
+/** Each person on the allowlist gets so many commands and presses a minute. */
+export function rateLimit(
+  inbound: Inbound,
+  who: Identified,
+  request: Request | undefined,
+  deps: { limiter: ReturnType<typeof createRateLimiter>; perMinute: number },
+): Stage<Caller> {
+  // A stranger gets this far only with a public command in a private chat; the limiter counts the listed.
+  if (!who.listed) return next(who.caller);
+  const allowed = deps.limiter.take(who.caller.principal);
+  if (allowed.ok) return next(who.caller);
+  if (inbound.kind === 'action')
+    return stop({ answer: { text: 'Too many presses; wait a moment.', alert: true } });
+  const audit = { action: 'command', outcome: 'refused: rate limit', detail: request?.shown };
+  if (!allowed.tell) return stop({ audit });
+  return stop({
+    audit,
+    toSender: message(
+      `Easy: that is more than ${deps.perMinute} commands a minute. Try again in ${Math.ceil(allowed.retryInMs / 1000)} s.`,
+    ),
+  });
+}
+
+/** The command asked for, if the line parsed, names one, and the command may be used in this chat. */
+export function resolve(
+  inbound: CommandInbound,
+  request: Request,
+): Stage<{ spec: CommandSpec; tokens: string[] }> {
+  const { parsed, spec, shown } = request;
+  if (!parsed.ok) {
+    return stop({
+      audit: { action: 'command', outcome: 'rejected: unparsable', detail: inbound.text.slice(0, 100) },
+      toSender: message(parsed.error),
+    });
+  }
+  if (!spec) {
+    return stop({
+      audit: { action: 'command', outcome: 'rejected: unknown command', detail: shown },
+      toSender: message([
+        `I don’t know /${parsed.line.name}. Send `,
+        code('/help'),
+        ' for the list of commands.',
+      ]),
+    });
+  }
+  if (spec.public && !inbound.direct) {
+    return stop({ audit: { action: spec.name, outcome: 'ignored: not a private chat' } });
+  }
+  return next({ spec, tokens: parsed.line.tokens });
+}
+
+/** Whether the caller has the level; asked once for the command and once more for what its arguments need. */
+export function authorize(
+  caller: Caller,
+  need: { level: Level | undefined; what: string; action: string; shown: string },
+  deps: { access: Access },
+): Stage<Caller> {
+  const refusal = need.level && deps.access.refuseBelow(caller, need.level, need.what);
+  if (!refusal) return next(caller);
+  return stop({
+    audit: { action: need.action, outcome: `refused: needs ${need.level}`, detail: need.shown },
+    toSender: refusal,
+  });
+}
+
+/** The command's arguments, bound to its positional names and flags and checked by its schema. */
+export function bind(spec: CommandSpec, tokens: string[], shown: string): Stage<unknown> {
+  const bound = bindArgs(tokens, spec);
+  const args = bound.ok ? spec.args.safeParse(bound.values) : undefined;
+  if (bound.ok && args?.success) return next(args.data);
+  const problem = bound.ok ? (args?.error?.issues[0]?.message ?? 'Invalid arguments.') : bound.error;
+  return stop({
+    audit: { action: spec.name, outcome: 'rejected: bad arguments', detail: shown },
+    toSender: message(problem, ['Usage: ', code(spec.usage)]),
+  });
+}
+
+/** Runs the command; a UserError is the sender's mistake, anything else is ours and gets a reference. */
+export async function run(
+  ctx: CommandContext,
+  spec: CommandSpec,
+  args: unknown,
+  shown: string,
+  deps: { log: Logger },
+): Promise<Outcome> {
+  try {
+    const out = await spec.run(ctx, args);
+    return { audit: { action: spec.name, outcome: 'ok', detail: shown }, ...(out ? { toChat: out } : {}) };
+  } catch (err) {
+    if (err instanceof UserError) {
+      return {
+        audit: { action: spec.name, outcome: 'refused', detail: err.message },
+        toSender: message(err.message),
+      };
+    }
+    const ref = randomBytes(3).toString('hex');
+    deps.log.error({ err, ref, command: spec.name }, 'command failed');
+    return {
+      audit: { action: spec.name, outcome: 'error', detail: `ref ${ref}` },
+      toSender: message(
+        `Something went wrong running /${spec.name} (ref ${ref}). The bot’s log has the details; try again in a moment.`,
+      ),
+    };
+  }
+}

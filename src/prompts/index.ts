@@ -1,0 +1,9 @@
+import type { AnyPrompt } from '../core/prompts/definePrompt.js';
+import { alertPrompt } from './alert.js';
+import { destroyPrompt } from './destroy.js';
+import { orphanPrompt } from './orphan.js';
+
+export { alertPrompt, destroyPrompt, orphanPrompt };
+
+/** Every button card; a press finds its card here by the kind stored with the prompt. */
+export const prompts: AnyPrompt[] = [destroyPrompt, alertPrompt, orphanPrompt];

@@ -1,0 +1,269 @@
+import { z } from 'zod';
+import { describe, expect, it } from 'vitest';
+import type { Caller } from '../../src/core/access/access.js';
+import { createAccess } from '../../src/core/access/access.js';
+import { createRateLimiter } from '../../src/core/access/rateLimit.js';
+import { plainText, message } from '../../src/core/chat/outbound.js';
+import type { ChatRef, Inbound, UserRef } from '../../src/core/chat/types.js';
+import { defineCommand, type CommandContext, type CommandSpec } from '../../src/core/router/command.js';
+import {
+  authorize,
+  bind,
+  createRefusalCooldown,
+  identify,
+  parse,
+  rateLimit,
+  resolve,
+  run,
+  type Outcome,
+  type Request,
+  type Stage,
+} from '../../src/core/router/stages.js';
+import { UserError } from '../../src/core/runtime/errors.js';
+import { openStore } from '../../src/core/store/index.js';
+import { commands as allCommands } from '../../src/commands/index.js';
+import { silentLog } from '../support/env.js';
+import { manualClock } from '../support/manualClock.js';
+
+const ann: UserRef = { platform: 'telegram', userId: '1' };
+const vic: UserRef = { platform: 'telegram', userId: '2' };
+const mallory: UserRef = { platform: 'telegram', userId: '666' };
+const group: ChatRef = { platform: 'telegram', chatId: '-100' };
+const dm = (user: UserRef): ChatRef => ({ platform: 'telegram', chatId: user.userId });
+const commands = new Map(allCommands.map((c) => [c.name, c]));
+const deploy = commands.get('deploy')!;
+
+const said = (text: string, user = ann, chat = dm(user)): Extract<Inbound, { kind: 'command' }> => ({
+  kind: 'command',
+  chat,
+  user,
+  direct: chat.chatId === user.userId,
+  text,
+  at: new Date(),
+});
+const pressed = (user: UserRef, chat = group): Extract<Inbound, { kind: 'action' }> => ({
+  kind: 'action',
+  chat,
+  user,
+  direct: false,
+  message: { chat, messageId: '7' },
+  actionId: 'abc',
+  at: new Date(),
+});
+const caller = (user: UserRef, level: Caller['level'], chat = dm(user)): Caller => ({
+  user,
+  chat,
+  level,
+  principal: `${user.platform}:${user.userId}`,
+});
+
+/** The outcome a stage ended the event with, as a person and the audit see it. */
+const ended = <T>(stage: Stage<T>) => {
+  if (stage.ok) throw new Error(`the stage went on with ${JSON.stringify(stage.value)}`);
+  const { audit, toSender, toChat, answer }: Outcome = stage.outcome;
+  return {
+    audit,
+    ...(toSender ? { toSender: plainText(toSender) } : {}),
+    ...(toChat ? { toChat: plainText(toChat) } : {}),
+    ...(answer ? { answer } : {}),
+  };
+};
+const value = <T>(stage: Stage<T>): T => {
+  if (!stage.ok) throw new Error(`the stage stopped: ${JSON.stringify(stage.outcome)}`);
+  return stage.value;
+};
+
+function world() {
+  const clock = manualClock();
+  const store = openStore(':memory:', clock);
+  store.principals.upsert({ platform: 'telegram', userId: '1', level: 'admin', source: 'config' });
+  store.principals.upsert({ platform: 'telegram', userId: '2', level: 'viewer', source: 'chat' });
+  const access = createAccess(store);
+  return { clock, access, mayTell: createRefusalCooldown(clock) };
+}
+const request = (inbound: Extract<Inbound, { kind: 'command' }>): Request =>
+  value(parse(inbound, { commands, ownName: 'fleetbot' }));
+
+describe('parse', () => {
+  it('points a person at the slash in a private chat, and stays quiet about chatter in a group', () => {
+    expect(ended(parse(said('hello'), { commands, ownName: 'fleetbot' }))).toEqual({
+      audit: undefined,
+      toSender: 'Commands start with a slash. Try /help.',
+    });
+    expect(ended(parse(said('hello', ann, group), { commands, ownName: 'fleetbot' }))).toEqual({
+      audit: undefined,
+    });
+  });
+
+  it('ignores a command addressed to another bot, and takes one addressed to this one', () => {
+    expect(ended(parse(said('/list@otherbot'), { commands, ownName: 'fleetbot' }))).toEqual({
+      audit: undefined,
+    });
+    expect(value(parse(said('/list@FleetBot'), { commands, ownName: 'fleetbot' })).spec?.name).toBe('list');
+  });
+
+  it('keeps a public command’s arguments out of what the audit shows', () => {
+    expect(request(said('/pair 123456')).shown).toBe('/pair …');
+    expect(request(said('/deploy swe alice')).shown).toBe('/deploy swe alice');
+  });
+});
+
+describe('identify', () => {
+  it('refuses a stranger once per cool-down with their ids, auditing every attempt', async () => {
+    const { access, mayTell, clock } = world();
+    const attempt = () =>
+      ended(identify(said('/list', mallory), request(said('/list', mallory)), { access, mayTell }));
+    const audit = { action: 'command', outcome: 'refused: not allowed' };
+    expect(attempt()).toEqual({
+      audit,
+      toSender:
+        'You are not on fleetbot’s allowlist.\nyour id: telegram:666, this chat: telegram:666. Ask an admin (telegram:1) to send /allow user telegram:666 viewer.',
+    });
+    expect(attempt()).toEqual({ audit });
+    await clock.advance(10 * 60_000 - 1);
+    expect(attempt()).toEqual({ audit });
+    await clock.advance(1);
+    expect(attempt().toSender).toMatch(/^You are not on fleetbot’s allowlist\./);
+  });
+
+  it('refuses a press from a chat that is not allowed with a short answer', () => {
+    const { access, mayTell } = world();
+    expect(ended(identify(pressed(ann), undefined, { access, mayTell }))).toEqual({
+      audit: { action: 'button', outcome: 'refused: not allowed' },
+      answer: { text: 'You are not allowed to use fleetbot here.', alert: true },
+    });
+  });
+
+  it('lets a stranger pair in a private chat, unlisted, and ignores pairing in a group', () => {
+    const { access, mayTell } = world();
+    const inDm = said('/pair 123456', mallory);
+    expect(value(identify(inDm, request(inDm), { access, mayTell }))).toEqual({
+      caller: caller(mallory, 'viewer'),
+      listed: false,
+    });
+    const inGroup = said('/pair 123456', mallory, group);
+    expect(ended(identify(inGroup, request(inGroup), { access, mayTell }))).toEqual({
+      audit: { action: 'pair', outcome: 'ignored: not a private chat' },
+    });
+  });
+});
+
+describe('rateLimit', () => {
+  const limits = () => ({ limiter: createRateLimiter({ clock: manualClock(), perMinute: 2 }), perMinute: 2 });
+  const listed = { caller: caller(ann, 'admin'), listed: true };
+
+  it('tells the first command over the limit when to retry, and only audits the next ones', () => {
+    const deps = limits();
+    const inbound = said('/list');
+    expect(value(rateLimit(inbound, listed, request(inbound), deps))).toEqual(listed.caller);
+    expect(value(rateLimit(inbound, listed, request(inbound), deps))).toEqual(listed.caller);
+    const audit = { action: 'command', outcome: 'refused: rate limit', detail: '/list' };
+    expect(ended(rateLimit(inbound, listed, request(inbound), deps))).toEqual({
+      audit,
+      toSender: 'Easy: that is more than 2 commands a minute. Try again in 60 s.',
+    });
+    expect(ended(rateLimit(inbound, listed, request(inbound), deps))).toEqual({ audit });
+  });
+
+  it('answers presses over the limit without an audit row', () => {
+    const deps = limits();
+    rateLimit(pressed(ann), listed, undefined, deps);
+    rateLimit(pressed(ann), listed, undefined, deps);
+    expect(ended(rateLimit(pressed(ann), listed, undefined, deps))).toEqual({
+      audit: undefined,
+      answer: { text: 'Too many presses; wait a moment.', alert: true },
+    });
+  });
+
+  it('does not count a stranger who is pairing', () => {
+    const deps = limits();
+    const stranger = { caller: caller(mallory, 'viewer'), listed: false };
+    const inbound = said('/pair 1', mallory);
+    for (let i = 0; i < 5; i++) expect(rateLimit(inbound, stranger, request(inbound), deps).ok).toBe(true);
+  });
+});
+
+describe('resolve', () => {
+  it('says what is wrong with a line that does not parse', () => {
+    const inbound = said('/deploy "swe');
+    expect(ended(resolve(inbound, request(inbound)))).toEqual({
+      audit: { action: 'command', outcome: 'rejected: unparsable', detail: '/deploy "swe' },
+      toSender: 'A " quote is not closed. Wrap arguments with spaces in matching quotes.',
+    });
+  });
+
+  it('points at /help for a command it does not know', () => {
+    const inbound = said('/nope now');
+    expect(ended(resolve(inbound, request(inbound)))).toEqual({
+      audit: { action: 'command', outcome: 'rejected: unknown command', detail: '/nope now' },
+      toSender: 'I don’t know /nope. Send /help for the list of commands.',
+    });
+  });
+
+  it('ignores a public command in a group, even from someone listed', () => {
+    const inbound = said('/pair 1', ann, group);
+    expect(ended(resolve(inbound, request(inbound)))).toEqual({
+      audit: { action: 'pair', outcome: 'ignored: not a private chat' },
+    });
+  });
+});
+
+describe('authorize', () => {
+  it('refuses below the level with whom to ask, and passes when no level is asked', () => {
+    const { access } = world();
+    const need = { level: 'operator' as const, what: '/deploy', action: 'deploy', shown: '/deploy swe a' };
+    expect(ended(authorize(caller(vic, 'viewer'), need, { access }))).toEqual({
+      audit: { action: 'deploy', outcome: 'refused: needs operator', detail: '/deploy swe a' },
+      toSender:
+        '/deploy needs the operator level; you are viewer.\nAsk an admin (telegram:1) to send /allow user telegram:2 operator.',
+    });
+    expect(authorize(caller(vic, 'viewer'), { ...need, level: undefined }, { access }).ok).toBe(true);
+  });
+});
+
+describe('bind', () => {
+  it('says what is missing and shows the usage', () => {
+    expect(ended(bind(deploy, ['swe'], '/deploy swe'))).toEqual({
+      audit: { action: 'deploy', outcome: 'rejected: bad arguments', detail: '/deploy swe' },
+      toSender: expect.stringMatching(/\nUsage: \/deploy <role> <name> \[--provider P\]/) as string,
+    });
+  });
+});
+
+describe('run', () => {
+  const spec = (fail?: Error): CommandSpec =>
+    defineCommand({
+      name: 'try',
+      summary: 'a command for this test',
+      usage: '/try',
+      permission: 'viewer',
+      positional: [],
+      args: z.object({}),
+      run: async () => {
+        if (fail) throw fail;
+        return message('done');
+      },
+    });
+  const ctx = { ...caller(ann, 'admin') } as CommandContext;
+
+  it('sends the result to the whole chat and audits it as ok', async () => {
+    expect(await run(ctx, spec(), {}, '/try', { log: silentLog })).toEqual({
+      audit: { action: 'try', outcome: 'ok', detail: '/try' },
+      toChat: message('done'),
+    });
+  });
+
+  it('tells only the sender about their mistake, and gives our own failures a reference', async () => {
+    expect(await run(ctx, spec(new UserError('Not like that.')), {}, '/try', { log: silentLog })).toEqual({
+      audit: { action: 'try', outcome: 'refused', detail: 'Not like that.' },
+      toSender: message('Not like that.'),
+    });
+    const failed = await run(ctx, spec(new Error('disk full')), {}, '/try', { log: silentLog });
+    const ref = /^ref ([0-9a-f]{6})$/.exec(failed.audit?.detail ?? '')?.[1];
+    expect(ref).toBeDefined();
+    expect(failed.audit?.outcome).toBe('error');
+    expect(plainText(failed.toSender!)).toBe(
+      `Something went wrong running /try (ref ${ref}). The bot’s log has the details; try again in a moment.`,
+    );
+  });
+});
