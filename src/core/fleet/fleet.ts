@@ -53,12 +53,16 @@ export function createFleet(deps: {
     return role;
   };
 
+  const imageProviders = (): string[] => [...providers.values()].filter((p) => p.images).map((p) => p.name);
+
   const imageProvider = (name?: string) => {
     const provider = name
       ? providerOf(name)
       : ([...providers.values()].find((p) => p.images) ?? providerOf(deps.defaultProvider));
     if (!provider.images)
-      throw new UserError(`Provider ${provider.name} does not use images; golden images are for hetzner.`);
+      throw new UserError(
+        `Provider ${provider.name} does not use images; golden images are for ${imageProviders().join(', ') || 'providers that boot machines from them'}.`,
+      );
     return { provider, images: provider.images };
   };
 
