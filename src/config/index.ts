@@ -140,12 +140,17 @@ export type GeneralValues = ValuesOf<typeof generalVariables> & ValuesOf<typeof 
 type AnyModule = ConfigModule<string, Variables, unknown>;
 const modules: readonly AnyModule[] = [...allBridges, ...allProviders];
 
-/** Every variable: the general ones, each bridge's and provider's, then how machines are reached. */
-export const variables: Variables = Object.fromEntries(
-  [generalVariables, ...modules.map((m) => m.variables), machineVariables].flatMap((table) =>
-    Object.entries(table),
-  ),
-);
+/**
+ * Every variable: the general ones, each bridge's and provider's, then how machines are reached. A
+ * name two modules both declare would give one of them the other's value, so it stops the start.
+ */
+export const variables: Variables = {};
+const tables: Variables[] = [generalVariables, ...modules.map((m) => m.variables), machineVariables];
+for (const table of tables)
+  for (const [name, variable] of Object.entries(table)) {
+    if (name in variables) throw new Error(`the variable ${name} is declared twice`);
+    variables[name] = variable;
+  }
 
 type SettingsOf<M> = M extends ConfigModule<string, Variables, infer S> ? S : never;
 type SettingsByName<L extends readonly AnyModule[]> = {
