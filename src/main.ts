@@ -1,4 +1,4 @@
-import type { Config } from './config/index.js';
+import type { Config, ProviderSettings } from './config/index.js';
 import { commands } from './commands/index.js';
 import { alertPrompt, destroyPrompt, orphanPrompt, prompts } from './prompts/index.js';
 import { createBridgeHost } from './core/chat/bridgeHost.js';
@@ -18,17 +18,15 @@ import { createPairing } from './core/access/pairing.js';
 import { createReconciler } from './core/fleet/reconcile.js';
 import { createAlerts } from './core/monitor/alerts.js';
 import { createMonitor } from './core/monitor/monitor.js';
-import { createMetrics, type ApiOutcome, type Metrics } from './core/runtime/metrics.js';
+import { createMetrics, type Metrics } from './core/runtime/metrics.js';
 import { defaultThresholds } from './core/monitor/states.js';
 import { openStore, type Store } from './core/store/index.js';
 import type { Bridge } from './core/chat/types.js';
-import { createLocalProvider, type LocalOptions } from './providers/local/index.js';
-import { hetznerFromConfig } from './providers/hetzner/fromConfig.js';
 import { createSshPool } from './providers/ssh/pool.js';
-import { sshHostsFromConfig } from './providers/sshHosts/fromConfig.js';
-import { createConsoleBridge, type ConsoleBridge } from './bridges/console/index.js';
-import { createLazySlackBridge } from './bridges/slack/lazy.js';
-import { createTelegramBridge } from './bridges/telegram/index.js';
+import { allProviders, roleSections } from './providers/index.js';
+import { allBridges } from './bridges/index.js';
+import type { ConsoleBridge } from './bridges/console/index.js';
+import { isConsoleBridge } from './bridges/console/module.js';
 import type { Readable, Writable } from 'node:stream';
 import type { HttpServer } from './core/runtime/httpServer.js';
 
@@ -42,18 +40,15 @@ export type FleetbotDeps = {
   metrics?: Metrics;
   /** Providers to run besides (or instead of, by name) the ones the config builds. */
   providers?: Provider[];
-  /** Overrides for the local provider's timings (tests use short ones). */
-  local?: Partial<Pick<LocalOptions, 'healthDeadlineMs' | 'stopGraceMs' | 'pollIntervalMs'>>;
+  /** Settings laid over what the config gives a provider, by its name (tests use short timings). */
+  providerSettings?: { [N in keyof ProviderSettings]?: Partial<NonNullable<ProviderSettings[N]>> };
 };
 
 /** The command menu chat platforms show, straight from the command table. */
 export const commandMenu = (): { command: string; description: string }[] =>
   commands.map((c) => ({ command: c.name, description: c.summary }));
 
-/**
- * The bridges the config asks for. The console is on when asked, or (auto) when started from a
- * terminal or when no chat platform is configured, so a service with Telegram never reads stdin.
- */
+/** The bridges the config asks for, in registry order. */
 export function createBridges(
   config: Config,
   io: {
@@ -67,64 +62,20 @@ export function createBridges(
     http?: HttpServer;
   },
 ): { bridges: Bridge[]; console: ConsoleBridge | undefined } {
-  const clock = io.clock ?? systemClock;
   const bridges: Bridge[] = [];
-  if (config.telegram) {
-    bridges.push(
-      createTelegramBridge({
-        token: config.telegram.token,
-        apiRoot: config.telegram.apiRoot,
-        log: io.log.child({ bridge: 'telegram' }),
-        clock,
-        menu: commandMenu(),
-        onFatal: io.onFatal,
-        ...(io.metrics
-          ? {
-              observe: (method: string, outcome: ApiOutcome) =>
-                io.metrics!.chatCall('telegram', method, outcome),
-            }
-          : {}),
-        ...(config.telegram.webhook && io.http
-          ? { webhook: { ...config.telegram.webhook, http: io.http } }
-          : {}),
-      }),
-    );
+  const settings: Record<string, unknown> = config.bridges;
+  for (const module of allBridges) {
+    if (settings[module.name] === undefined) continue;
+    const bridge = module.create(settings[module.name], {
+      ...io,
+      log: io.log.child({ bridge: module.name }),
+      clock: io.clock ?? systemClock,
+      menu: commandMenu(),
+      alongside: [...bridges],
+    });
+    if (bridge) bridges.push(bridge);
   }
-  if (config.slack) {
-    const { mode } = config.slack;
-    const receiving = mode.kind === 'socket' ? mode : io.http ? { ...mode, http: io.http } : undefined;
-    if (!receiving) throw new Error('Slack HTTP mode needs FLEETBOT_HTTP_PORT');
-    bridges.push(
-      createLazySlackBridge({
-        botToken: config.slack.botToken,
-        apiUrl: config.slack.apiUrl,
-        mode: receiving,
-        commandNames: commandMenu().map((c) => c.command),
-        log: io.log.child({ bridge: 'slack' }),
-        clock,
-        onFatal: io.onFatal,
-        ...(io.metrics
-          ? {
-              observe: (method: string, outcome: ApiOutcome) =>
-                io.metrics!.chatCall('slack', method, outcome),
-            }
-          : {}),
-      }),
-    );
-  }
-  const wantConsole =
-    config.console === 'on' ||
-    (config.console === 'auto' && (io.stdin.isTTY === true || bridges.length === 0));
-  const consoleBridge = wantConsole
-    ? createConsoleBridge({
-        input: io.stdin,
-        output: io.stdout,
-        tty: io.stdout.isTTY === true,
-        columns: () => io.stdout.columns ?? 80,
-      })
-    : undefined;
-  if (consoleBridge) bridges.push(consoleBridge);
-  return { bridges, console: consoleBridge };
+  return { bridges, console: bridges.find(isConsoleBridge) };
 }
 
 /**
@@ -170,40 +121,31 @@ function seedAccess(store: Store, config: Config, bridges: Bridge[]): void {
 export async function createFleetbot(config: Config, deps: FleetbotDeps) {
   const clock = deps.clock ?? systemClock;
   const log = deps.log;
-  const roles = loadRoles(config.rolesDir);
+  const roles = loadRoles(config.rolesDir, roleSections);
   const store = openStore(config.dbPath, clock);
   seedAccess(store, config, deps.bridges);
 
   const metrics = deps.metrics ?? createMetrics();
-  const providers = new Map<string, Provider>([
-    [
-      'local',
-      createLocalProvider({
-        dataDir: config.dataDir,
-        clock,
-        log: log.child({ provider: 'local' }),
-        ...deps.local,
-      }),
-    ],
-  ]);
   // A minute covers the gaps between a job's steps and between monitor checks over SSH.
   const sshPool = createSshPool({ clock, idleMs: 60_000 });
-  if (config.hetzner)
+  const providers = new Map<string, Provider>();
+  const settings: Record<string, object | undefined> = config.providers;
+  const overrides: Record<string, object | undefined> = deps.providerSettings ?? {};
+  for (const module of allProviders) {
+    if (settings[module.name] === undefined) continue;
+    const shared = {
+      clock,
+      log: log.child({ provider: module.name }),
+      metrics,
+      sshPool,
+      login: config.ssh,
+      dataDir: config.dataDir,
+    };
     providers.set(
-      'hetzner',
-      hetznerFromConfig(
-        config.hetzner,
-        config.ssh,
-        clock,
-        sshPool,
-        log.child({ provider: 'hetzner' }),
-        (call) => {
-          metrics.cloudCall('hetzner', call.method, call.outcome);
-          if (call.remaining !== undefined) metrics.cloudBudget('hetzner', call.remaining);
-        },
-      ),
+      module.name,
+      module.create({ ...settings[module.name], ...overrides[module.name] }, shared),
     );
-  if (config.sshHosts) providers.set('ssh', sshHostsFromConfig(config.sshHosts, config.ssh, clock, sshPool));
+  }
   for (const provider of deps.providers ?? []) providers.set(provider.name, provider);
   const messenger = createMessenger(deps.bridges, {
     isUnreachable: (chat) => store.chats.get(chat.platform, chat.chatId)?.unreachable === true,

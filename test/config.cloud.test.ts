@@ -14,7 +14,7 @@ describe('cloud settings', () => {
   it('builds the hetzner settings when every part is there', () => {
     const c = parseConfig({ ...cloud, FLEETBOT_PROVIDER: 'hetzner', SSH_AUTH_SOCK: '/run/agent.sock' });
     expect(c.provider).toBe('hetzner');
-    expect(c.hetzner).toEqual({
+    expect(c.providers.hetzner).toEqual({
       token,
       endpoint: 'https://api.hetzner.cloud/v1',
       sshKeyNames: [],

@@ -9,7 +9,7 @@ describe('FLEETBOT_SSH_HOSTS', () => {
       FLEETBOT_PROVIDER: 'ssh',
     });
     expect(c.provider).toBe('ssh');
-    expect(c.sshHosts).toEqual({
+    expect(c.providers.ssh).toEqual({
       hosts: [
         { name: 'lab1', user: 'agent', host: '203.0.113.7', port: 22 },
         { name: 'lab2', user: 'root', host: '198.51.100.4', port: 2222 },

@@ -36,7 +36,7 @@ describe('reconciliation', () => {
         bridges: [mem.bridge],
         log: silentLog,
         providers,
-        local: { healthDeadlineMs: 10_000, stopGraceMs: 2_000, pollIntervalMs: 50 },
+        providerSettings: { local: { healthDeadlineMs: 10_000, stopGraceMs: 2_000, pollIntervalMs: 50 } },
       },
     );
     defer(async () => {

@@ -4,10 +4,11 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { agentNameSchema } from '../src/core/fleet/agentName.js';
 import { loadRoles, resolveCommand } from '../src/core/fleet/roles.js';
+import { roleSections } from '../src/providers/index.js';
 
 describe('roles', () => {
   it('ships swe and another valid role whose agent script exists', () => {
-    const roles = loadRoles('templates/roles');
+    const roles = loadRoles('templates/roles', roleSections);
     expect([...roles.keys()]).toEqual(expect.arrayContaining(['swe', 'research']));
     const swe = roles.get('swe')!;
     expect(resolveCommand(swe)).toEqual(['node', path.resolve('templates/agent/server.mjs')]);
@@ -20,7 +21,7 @@ describe('roles', () => {
       path.join(dir, 'bad.yaml'),
       'name: Bad Role\ndescription: x\nagent: { command: [node], port: 80 }\n',
     );
-    expect(() => loadRoles(dir)).toThrow(/bad\.yaml: name: role names are lowercase/);
+    expect(() => loadRoles(dir, roleSections)).toThrow(/bad\.yaml: name: role names are lowercase/);
   });
 });
 

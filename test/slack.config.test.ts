@@ -9,7 +9,7 @@ const app = 'xapp-1-A0FLEET-3333333333333-SecretAppTokenValue';
 
 describe('slack configuration', () => {
   it('uses Socket Mode with an app token, HTTP mode with a signing secret and a port', () => {
-    expect(parseConfig({ SLACK_BOT_TOKEN: bot, SLACK_APP_TOKEN: app }).slack).toEqual({
+    expect(parseConfig({ SLACK_BOT_TOKEN: bot, SLACK_APP_TOKEN: app }).bridges.slack).toEqual({
       botToken: bot,
       apiUrl: 'https://slack.com/api/',
       mode: { kind: 'socket', appToken: app },
@@ -19,13 +19,13 @@ describe('slack configuration', () => {
       SLACK_SIGNING_SECRET: '0123456789abcdef0123456789abcdef',
       FLEETBOT_HTTP_PORT: '8080',
       SLACK_API_URL: 'http://127.0.0.1:9/api',
-    }).slack;
+    }).bridges.slack;
     expect(http).toEqual({
       botToken: bot,
       apiUrl: 'http://127.0.0.1:9/api/',
       mode: { kind: 'http', signingSecret: '0123456789abcdef0123456789abcdef' },
     });
-    expect(parseConfig({}).slack).toBeUndefined();
+    expect(parseConfig({}).bridges.slack).toBeUndefined();
   });
 
   it('names what is missing for each mode, and never echoes a token', () => {

@@ -65,13 +65,13 @@ describe('store migrations', () => {
     expect(() => db.prepare("UPDATE agents SET status = 'vanished' WHERE id = 2").run()).toThrow(/CHECK/);
   });
 
-  it('10 makes paused a job status of its own, and gives each job what its kind builds it from', () => {
+  it('10 makes paused a job status of its own, and gives each job what its kind builds it from, options keyed by flag', () => {
     const file = storeBefore(10);
     const old = new Database(file);
     old.exec(`
       INSERT INTO jobs (id, kind, subject, agent_id, requester, chat_platform, chat_id, status, error, created_at, params)
         VALUES (2, 'deploy', 'alice', 1, 'telegram:1', 'telegram', '-100', 'interrupted',
-                'paused while fleetbot restarts; it carries on when fleetbot is back', 3, '{"options":{"location":"fsn1"}}'),
+                'paused while fleetbot restarts; it carries on when fleetbot is back', 3, '{"options":{"serverType":"cx33","location":"fsn1"}}'),
                (3, 'image', 'image swe', NULL, 'telegram:1', 'telegram', '-100', 'interrupted',
                 'fleetbot restarted while this job was unfinished', 4, '{}');
       INSERT INTO job_steps (job_id, idx, key, title, status) VALUES (2, 0, 'server', 'Create server', 'done');
@@ -81,7 +81,12 @@ describe('store migrations', () => {
     defer(() => void db.close());
     expect(db.prepare('SELECT id, status, error, params FROM jobs ORDER BY id').all()).toEqual([
       { id: 1, status: 'succeeded', error: null, params: '{"agentId":1}' },
-      { id: 2, status: 'paused', error: null, params: '{"options":{"location":"fsn1"},"agentId":1}' },
+      {
+        id: 2,
+        status: 'paused',
+        error: null,
+        params: '{"options":{"location":"fsn1","type":"cx33"},"agentId":1}',
+      },
       {
         id: 3,
         status: 'interrupted',

@@ -65,7 +65,7 @@ export async function deployBatches(opts: {
     {
       bridges: [memory.bridge],
       log: busy.log,
-      local: { pollIntervalMs: 50 },
+      providerSettings: { local: { pollIntervalMs: 50 } },
       ...(opts.providers ? { providers: opts.providers } : {}),
     },
   );

@@ -75,7 +75,10 @@ export async function runOneShot(config: Config, log: Logger, argv: string[]): P
     },
     yes,
   );
-  const bot = await createFleetbot({ ...config, console: 'on' }, { bridges: [bridge], log });
+  const bot = await createFleetbot(
+    { ...config, bridges: { ...config.bridges, console: { mode: 'on' } } },
+    { bridges: [bridge], log },
+  );
   const firstJob = (bot.store.jobs.recent(1)[0]?.id ?? 0) + 1;
   input.end(`/${words.join(' ')}\n`);
   await consoleBridge.inputClosed;

@@ -14,7 +14,7 @@ import { createBridges, createFleetbot, type FleetbotDeps } from '../main.js';
 export async function start(config: Config, extra: Pick<FleetbotDeps, 'providers'> = {}): Promise<void> {
   mkdirSync(config.dataDir, { recursive: true });
   // On a terminal the console is the chat, so logs go to a file instead of scrolling through it.
-  const interactive = process.stdout.isTTY === true && config.console !== 'off';
+  const interactive = process.stdout.isTTY === true && config.bridges.console?.mode !== 'off';
   const logFile = path.join(config.dataDir, 'fleetbot.log');
   const log = createLogger({
     level: config.logLevel,

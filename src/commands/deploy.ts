@@ -1,48 +1,42 @@
 import { z } from 'zod';
 import { agentNameSchema } from '../core/fleet/agentName.js';
-import { defineCommand } from '../core/router/command.js';
+import { defineCommand, type FlagSpec } from '../core/router/command.js';
+import { allProviders } from '../providers/index.js';
+
+/** Every provider's /deploy flags, in registry order; two providers may not claim one flag. */
+const providerFlags = allProviders.flatMap((m) => Object.entries(m.deployFlags));
+const flagNames = providerFlags.map(([name]) => name);
+const twice = flagNames.find((name, i) => flagNames.indexOf(name) !== i);
+if (twice) throw new Error(`two providers declare the /deploy flag --${twice}`);
 
 export const deploy = defineCommand({
   name: 'deploy',
   summary: 'Create an agent of a role and start it',
-  usage: '/deploy <role> <name> [--provider P] [--type T] [--location L] [--host H]',
+  usage: [
+    '/deploy <role> <name> [--provider P]',
+    ...providerFlags.map(([n, f]) => `[--${n} ${f.placeholder}]`),
+  ].join(' '),
   permission: 'operator',
   positional: ['role', 'name'],
-  flags: {
-    provider: { type: 'value' },
-    type: { type: 'value' },
-    location: { type: 'value' },
-    host: { type: 'value' },
-  },
+  flags: Object.fromEntries(
+    ['provider', ...flagNames].map((name): [string, FlagSpec] => [name, { type: 'value' }]),
+  ),
   args: z
     .object({
       role: z.string().max(64),
       name: agentNameSchema,
       provider: z.string().max(32).optional(),
-      type: z
-        .string()
-        .regex(/^[a-z0-9-]{1,32}$/, '--type is a server type name such as cx23')
-        .optional(),
-      location: z
-        .string()
-        .regex(/^[a-z0-9-]{1,32}$/, '--location is a location name such as nbg1')
-        .optional(),
-      host: z
-        .string()
-        .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, '--host is a host name from FLEETBOT_SSH_HOSTS such as lab1')
-        .optional(),
+      ...Object.fromEntries(providerFlags.map(([name, flag]) => [name, flag.schema.optional()])),
     })
     .strict(),
-  run: async (ctx, args) => {
+  run: async (ctx, { role, name, provider, ...flags }) => {
     await ctx.services.fleet.deploy({
-      role: args.role,
-      name: args.name,
-      ...(args.provider ? { provider: args.provider } : {}),
-      options: {
-        ...(args.type ? { serverType: args.type } : {}),
-        ...(args.location ? { location: args.location } : {}),
-        ...(args.host ? { host: args.host } : {}),
-      },
+      role,
+      name,
+      ...(provider ? { provider } : {}),
+      options: Object.fromEntries(
+        Object.entries(flags).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+      ),
       requester: ctx.principal,
       chat: ctx.chat,
     });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/core/runtime/clock.js';
 import type { StepContext } from '../../src/core/jobs/plan.js';
 import { loadRoles } from '../../src/core/fleet/roles.js';
+import { roleSections } from '../../src/providers/index.js';
 import { installSteps, reachSteps, type MachineDeps } from '../../src/providers/machine/install.js';
 import { agentLayout } from '../../src/providers/machine/layout.js';
 import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
@@ -96,7 +97,7 @@ describe.skipIf(skip)("fleetbot's SSH code against OpenSSH sshd in network names
 });
 
 describe.skipIf(skip)('the machine install steps against sshd', () => {
-  const swe = loadRoles('templates/roles').get('swe')!;
+  const swe = loadRoles('templates/roles', roleSections).get('swe')!;
   const layout = agentLayout('alice', swe);
   const deps: MachineDeps = {
     clock: systemClock,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { loadRoles } from '../../src/core/fleet/roles.js';
+import { roleSections } from '../../src/providers/index.js';
 import { caddyValue, envFile, shellWord, systemdValue } from '../../src/providers/machine/escape.js';
 import {
   agentLayout,
@@ -17,7 +18,7 @@ import {
 import { templateText } from '../../src/providers/machine/templates.js';
 import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
 
-const swe = loadRoles('templates/roles').get('swe')!;
+const swe = loadRoles('templates/roles', roleSections).get('swe')!;
 const hostile = `it's "odd" $HOME %h \`id\` \\ ; rm -rf / #`;
 
 describe('rendered machine files keep the invariants that broke earlier deploys', () => {

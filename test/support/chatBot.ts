@@ -14,7 +14,7 @@ export async function startChatBot(
     bridges: [bridge],
     log: silentLog,
     ...extra,
-    local: { healthDeadlineMs: 10_000, stopGraceMs: 2_000, pollIntervalMs: 50 },
+    providerSettings: { local: { healthDeadlineMs: 10_000, stopGraceMs: 2_000, pollIntervalMs: 50 } },
   });
   /** Waits until jobs are done and the bot has stopped talking to the platform's API for a moment. */
   const settle = async (): Promise<void> => {

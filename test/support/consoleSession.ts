@@ -33,7 +33,7 @@ export async function startConsoleBot(
   const bot: Fleetbot = await createFleetbot(testConfig(dataDir, env), {
     bridges: [bridge],
     log: silentLog,
-    local: { healthDeadlineMs: 10_000, stopGraceMs: 2_000, pollIntervalMs: 50 },
+    providerSettings: { local: { healthDeadlineMs: 10_000, stopGraceMs: 2_000, pollIntervalMs: 50 } },
     ...extra,
   });
   const messages = (): ConsoleMessage[] => parseConsoleOutput(text);

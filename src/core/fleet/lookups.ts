@@ -31,13 +31,17 @@ export function createLookups(deps: {
     return role;
   };
 
+  const imageProviders = (): string[] => [...providers.values()].filter((p) => p.images).map((p) => p.name);
+
   /** The named provider's images, or those of the first provider that boots from images. */
   const imageProvider = (name?: string): { provider: Provider; images: ImageBuilder } => {
     const provider = name
       ? providerOf(name)
       : ([...providers.values()].find((p) => p.images) ?? providerOf(deps.defaultProvider));
     if (!provider.images)
-      throw new UserError(`Provider ${provider.name} does not use images; golden images are for hetzner.`);
+      throw new UserError(
+        `Provider ${provider.name} does not use images; golden images are for ${imageProviders().join(', ') || 'providers that boot machines from them'}.`,
+      );
     return { provider, images: provider.images };
   };
 

@@ -10,8 +10,11 @@ export type AgentHealth = {
   uptimeSeconds?: number;
 };
 
-/** Per-deploy choices a person may make (`/deploy swe alice --type cx33 --location fsn1`, `--host lab1`). */
-export type DeployOptions = { serverType?: string; location?: string; host?: string };
+/**
+ * Per-deploy choices a person may make, by the name of the /deploy flag that set them. Each provider
+ * declares its flags and their schemas; the command checked every value against them.
+ */
+export type DeployOptions = Readonly<Record<string, string>>;
 
 export type DeployRequest = {
   agent: Agent;

@@ -5,42 +5,49 @@ import { z } from 'zod';
 
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'environment variable names are UPPER_SNAKE_CASE');
 
-export const roleSchema = z
-  .object({
-    name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'role names are lowercase letters, digits and hyphens'),
-    description: z.string().min(1).max(200),
-    agent: z
-      .object({
-        /** argv of the agent; paths starting with ./ or ../ are relative to the role file. */
-        command: z.array(z.string().min(1)).min(1),
-        port: z.number().int().min(1024).max(65535),
-        healthPath: z.string().startsWith('/').default('/health'),
-        env: z.record(envName, z.string()).default({}),
-        secrets: z
-          .array(z.object({ name: envName, required: z.boolean().default(true) }).strict())
-          .default([]),
-      })
-      .strict(),
-    providers: z
-      .object({
-        hetzner: z
-          .object({ serverType: z.string(), location: z.string(), snapshot: z.string().optional() })
-          .strict()
-          .optional(),
-        ssh: z
-          .object({ host: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'a name from FLEETBOT_SSH_HOSTS') })
-          .strict()
-          .optional(),
-      })
-      .strict()
-      .default({}),
-  })
-  .strict();
+/** A role file's schema; `providers` holds one optional section per provider that has one. */
+const roleSchemaWith = (providerSections: Record<string, z.ZodType>) =>
+  z
+    .object({
+      name: z
+        .string()
+        .regex(/^[a-z][a-z0-9-]{0,31}$/, 'role names are lowercase letters, digits and hyphens'),
+      description: z.string().min(1).max(200),
+      agent: z
+        .object({
+          /** argv of the agent; paths starting with ./ or ../ are relative to the role file. */
+          command: z.array(z.string().min(1)).min(1),
+          port: z.number().int().min(1024).max(65535),
+          healthPath: z.string().startsWith('/').default('/health'),
+          env: z.record(envName, z.string()).default({}),
+          secrets: z
+            .array(z.object({ name: envName, required: z.boolean().default(true) }).strict())
+            .default([]),
+        })
+        .strict(),
+      providers: z
+        .object(
+          Object.fromEntries(
+            Object.entries(providerSections).map(([name, schema]) => [name, schema.optional()]),
+          ),
+        )
+        .strict()
+        .default({}),
+    })
+    .strict();
 
-export type Role = z.output<typeof roleSchema> & { file: string };
+/** A role; its provider sections are each provider's to read, with the schema it declared. */
+export type Role = Omit<z.output<ReturnType<typeof roleSchemaWith>>, 'providers'> & {
+  providers: Record<string, unknown>;
+  file: string;
+};
 
-/** Loads every *.yaml role; a broken file stops the start with the file, the field and the problem. */
-export function loadRoles(dir: string): Map<string, Role> {
+/**
+ * Loads every *.yaml role; a broken file stops the start with the file, the field and the problem.
+ * `providerSections` are the schemas of the providers' sections (src/providers/index.ts).
+ */
+export function loadRoles(dir: string, providerSections: Record<string, z.ZodType>): Map<string, Role> {
+  const roleSchema = roleSchemaWith(providerSections);
   let files: string[];
   try {
     files = readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'));

@@ -9,13 +9,13 @@ import { templateText } from '../machine/templates.js';
 import type { HetznerClient } from './client.js';
 import type { Image } from './schemas.js';
 import { deleteServer, serverSteps, type ServerDeps } from './serverSteps.js';
+import { hetznerSection } from './roleSettings.js';
 
 export const imageLabel = 'fleetbot-image';
 const managed = { 'managed-by': 'fleetbot' };
 
 /** The snapshot name a role boots from: its providers.hetzner.snapshot, or fleetbot-<role>. */
-export const snapshotName = (role: Role): string =>
-  role.providers.hetzner?.snapshot ?? `fleetbot-${role.name}`;
+export const snapshotName = (role: Role): string => hetznerSection(role)?.snapshot ?? `fleetbot-${role.name}`;
 
 /** The newest available snapshot carrying the role's image label. */
 export async function newestSnapshot(
@@ -45,7 +45,7 @@ export function imageBuilder(
   const { hetzner } = deps;
   return {
     buildPlan(role: Role): Plan {
-      const location = role.providers.hetzner?.location ?? 'nbg1';
+      const location = hetznerSection(role)?.location ?? 'nbg1';
       const name = snapshotName(role);
       const [create, boot] = serverSteps(deps, {
         name: `fleetbot-build-${role.name}`,

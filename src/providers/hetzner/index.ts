@@ -13,6 +13,7 @@ import { agentLayout } from '../machine/layout.js';
 import { layoutFor, machineLogs, restartSteps } from '../machine/operate.js';
 import { catalogue } from './catalogue.js';
 import { imageBuilder, newestSnapshot, snapshotName } from './image.js';
+import { hetznerSection } from './roleSettings.js';
 import { deleteServer, serverSteps, type ServerDeps } from './serverSteps.js';
 
 export type HetznerProviderOptions = ServerDeps & {
@@ -55,7 +56,7 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
   const fqdn = (name: string): string => `${name}.${opts.domain}`;
 
   const settings = (role: Role) => {
-    const h = role.providers.hetzner;
+    const h = hetznerSection(role);
     if (!h)
       throw new UserError(
         `Role ${role.name} has no providers.hetzner section (serverType, location); add one to ${role.file}.`,
@@ -92,7 +93,7 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
 
     async prepare({ role, options }) {
       const h = settings(role);
-      await types.check(options.serverType ?? h.serverType, options.location ?? h.location);
+      await types.check(options.type ?? h.serverType, options.location ?? h.location);
       await imageFor(role);
     },
 
@@ -103,7 +104,7 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
         ...serverSteps(opts, {
           name: agent.name,
           location: options.location ?? h.location,
-          serverType: async () => options.serverType ?? h.serverType,
+          serverType: async () => options.type ?? h.serverType,
           labels: labelsFor(agent, role.name),
           image: (signal) => imageFor(role, signal),
         }),

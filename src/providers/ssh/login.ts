@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import type { Config } from '../../config/index.js';
+import type { SshLoginSettings } from '../../config/index.js';
 import { UserError } from '../../core/runtime/errors.js';
 import { publicKeyOf } from './hostKey.js';
 import type { SshAuth } from './session.js';
 
 /** fleetbot's SSH login from the config: the key file (whose public half new servers authorise) or the agent. */
-export function sshLogin(ssh: Config['ssh']): { auth: SshAuth; publicKeys: string[] } {
+export function sshLogin(ssh: SshLoginSettings): { auth: SshAuth; publicKeys: string[] } {
   if (ssh.keyFile) {
     let privateKey: Buffer;
     try {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { SshHost } from '../../config/sshHosts.js';
+import type { SshHost } from './hosts.js';
 import { errorMessage, UserError } from '../../core/runtime/errors.js';
 import type { Plan } from '../../core/jobs/plan.js';
 import type { DeployOptions, Provider } from '../../core/fleet/provider.js';
@@ -18,6 +18,7 @@ import { agentLayout, agentUser, installedLayout, unitName } from '../machine/la
 import { layoutFor, machineLogs, restartSteps } from '../machine/operate.js';
 import { remote } from '../machine/remote.js';
 import { missingPinHelp, type KnownHosts } from '../ssh/knownHosts.js';
+import { sshSection } from './roleSettings.js';
 
 export type SshHostsProviderOptions = {
   hosts: SshHost[];
@@ -58,7 +59,7 @@ export function createSshHostsProvider(opts: SshHostsProviderOptions): Provider 
 
   /** The host a deploy goes to, with its pinned key; refuses unknown hosts and hosts without a pin. */
   const target = (role: Role, options: DeployOptions): MachineRef & { host: SshHost } => {
-    const wanted = options.host ?? role.providers.ssh?.host;
+    const wanted = options.host ?? sshSection(role)?.host;
     if (!wanted && opts.hosts.length > 1)
       throw new UserError(
         `Say which host: --host <name> (configured: ${names}), or set providers.ssh.host in ${role.file}.`,

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { DeployOptions } from '../provider.js';
 import { defineJob } from './define.js';
 import { agentOf, agentParams, agentWording, settleAgent } from './agentJob.js';
 
@@ -8,9 +7,7 @@ export const deployJob = defineJob({
   kind: 'deploy',
   params: agentParams.extend({
     // The provider's per-deploy choices, kept as given and handed back to it.
-    options: z
-      .custom<DeployOptions>((v) => typeof v === 'object' && v !== null && !Array.isArray(v))
-      .default({}),
+    options: z.record(z.string(), z.string()).default({}),
   }),
   build({ agentId, options }, deps) {
     const agent = agentOf(deps.store, agentId);

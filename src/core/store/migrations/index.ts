@@ -283,7 +283,8 @@ CREATE UNIQUE INDEX agents_live_name ON agents(name) WHERE status NOT IN ('destr
     name: 'paused is a job status; every job stores what its kind builds it from',
     rebuildsReferencedTable: true,
     // Jobs paused for a restart were recorded as interrupted with this sentence as their error. Each
-    // job's params gain what its kind now builds from: the agent's id, or an image build's role.
+    // job's params gain what its kind now builds from: the agent's id, or an image build's role; a
+    // deploy's server type option is now keyed by its flag's name (--type), as the provider reads it.
     sql: `
 CREATE TABLE jobs_new (
   id            INTEGER PRIMARY KEY,
@@ -308,7 +309,11 @@ INSERT INTO jobs_new (id, kind, subject, agent_id, requester, chat_platform, cha
          CASE WHEN paused THEN 'paused' ELSE status END,
          CASE WHEN paused THEN NULL ELSE error END,
          created_at, started_at, finished_at,
-         CASE WHEN agent_id IS NOT NULL THEN json_set(params, '$.agentId', agent_id)
+         CASE WHEN agent_id IS NOT NULL THEN json_set(
+                CASE WHEN json_extract(params, '$.options.serverType') IS NOT NULL
+                     THEN json_remove(json_set(params, '$.options.type', json_extract(params, '$.options.serverType')), '$.options.serverType')
+                     ELSE params END,
+                '$.agentId', agent_id)
               WHEN kind = 'image' AND subject LIKE 'image %' THEN json_set(params, '$.role', substr(subject, 7))
               ELSE params END,
          card_behind

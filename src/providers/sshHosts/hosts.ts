@@ -3,6 +3,9 @@ import { z } from 'zod';
 /** A machine fleetbot may deploy onto over SSH (FLEETBOT_SSH_HOSTS). */
 export type SshHost = { name: string; user: string; host: string; port: number };
 
+/** A host's name, as `/deploy --host` and a role's providers.ssh.host give it. */
+export const hostName = /^[a-z0-9][a-z0-9-]{0,31}$/;
+
 const entryPattern =
   /^([a-z0-9][a-z0-9-]{0,31})=([a-z_][a-z0-9_-]{0,31})@(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253})(?::(\d{1,5}))?$/;
 
