@@ -1,3 +1,4 @@
+import { renderEnvExample } from '../src/config/envExample.js';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig, variables } from '../src/config/index.js';
@@ -41,13 +42,20 @@ describe('config', () => {
     );
   });
 
-  it('documents every variable in .env.example and the README', () => {
+  it('keeps .env.example as the variable tables make it (npm run env-example), and every variable in the README', () => {
     const example = readFileSync('.env.example', 'utf8');
+    expect(example, '.env.example is stale: run npm run env-example').toBe(renderEnvExample(variables));
     const readme = readFileSync('README.md', 'utf8');
     for (const [name, v] of Object.entries(variables)) {
-      expect(example, name).toContain(`# ${v.help}`);
-      expect(example, name).toMatch(new RegExp(`^#? ?${name}=`, 'm'));
+      expect(example, name).toContain(`# ${v.help}\n# ${name}=${v.example}\n`);
       expect(readme, name).toContain(`| \`${name}\``);
     }
+  });
+
+  it('leaves every variable commented out in .env.example, so a copied env file overrides nothing', () => {
+    const set = readFileSync('.env.example', 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.startsWith('#'));
+    expect(set).toEqual([]);
   });
 });

@@ -116,7 +116,7 @@ describe('job kinds', () => {
     await t.redraw();
 
     const error =
-      'fleetbot could not take this job up after a restart: its parameters do not fit a deploy job (agentId: Invalid input: expected number, received string; options: Invalid input)';
+      'fleetbot could not take this job up after a restart: its parameters do not fit a deploy job (agentId: Invalid input: expected number, received string; options: Invalid input: expected record, received array)';
     expect(t.store.jobs.byId(misfit.id)).toMatchObject({ status: 'failed', error });
     expect(t.store.agents.live('alice')).toMatchObject({ status: 'broken' });
     expect(t.mem.texts()[0]).toContain(`\n${error}\n`);

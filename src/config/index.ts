@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { allBridges, type bridgeModules } from '../bridges/index.js';
-import type { Platform } from '../core/chat/types.js';
+import { platformIdPattern, type Platform } from '../core/chat/types.js';
 import { allProviders, defaultProviderName, type providerModules } from '../providers/index.js';
 import { machineVariables } from './machines.js';
 import type { ConfigModule } from './module.js';
@@ -24,7 +24,7 @@ const providerNames: readonly string[] = allProviders.map((m) => m.name);
 
 const idRef = z
   .string()
-  .regex(/^(telegram|slack|console):[A-Za-z0-9_.-]{1,64}$/, 'each entry must look like platform:id')
+  .regex(platformIdPattern('[A-Za-z0-9_.-]{1,64}'), 'each entry must look like platform:id')
   .transform((entry) => {
     const at = entry.indexOf(':');
     return { platform: entry.slice(0, at) as Platform, id: entry.slice(at + 1) };

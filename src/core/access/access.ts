@@ -4,6 +4,7 @@ import { code, message } from '../chat/outbound.js';
 import type { Store } from '../store/index.js';
 import { levelRank, type Level } from './levels.js';
 import {
+  platformIdPattern,
   principalKey,
   type ChatRef,
   type Inbound,
@@ -15,9 +16,11 @@ import {
 
 export type Caller = { user: UserRef; chat: ChatRef; level: Level; principal: string };
 
+const platformId = platformIdPattern('-?[A-Za-z0-9_.]{1,64}');
+
 /** A person or chat named by platform id, as /allow and /revoke take them; never a username. */
 export const idRefSchema = z.string().transform((s, ctx) => {
-  const m = /^(telegram|slack|console):(-?[A-Za-z0-9_.]{1,64})$/.exec(s);
+  const m = platformId.exec(s);
   if (!m) {
     ctx.addIssue({
       code: 'custom',

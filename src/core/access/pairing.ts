@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../runtime/clock.js';
+import type { Platform } from '../chat/types.js';
 import type { Store } from '../store/index.js';
 
 /** No 0/O, 1/I/L: a code read aloud or typed on a phone must not be ambiguous. */
@@ -38,10 +39,7 @@ export function createPairing(store: Store, clock: Clock) {
       return { code, expiresAt };
     },
 
-    attempt(
-      given: string,
-      who: { platform: 'telegram' | 'slack' | 'console'; userId: string },
-    ): 'paired' | 'wrong' | 'locked' {
+    attempt(given: string, who: { platform: Platform; userId: string }): 'paired' | 'wrong' | 'locked' {
       if (locked().locked) return 'locked';
       const candidate = normalise(given);
       const match = store.pairing.open().find((c) => {

@@ -1,6 +1,11 @@
 // Platform-neutral contracts shared by bridges, the router, commands and core services.
 
-export type Platform = 'telegram' | 'slack' | 'console';
+/** Every chat platform a bridge serves; a new bridge adds its name here and a row in src/bridges/index.ts. */
+export const platforms = ['telegram', 'slack', 'console'] as const;
+export type Platform = (typeof platforms)[number];
+
+/** `platform:id`, as config and /allow name people and chats. */
+export const platformIdPattern = (id: string): RegExp => new RegExp(`^(${platforms.join('|')}):(${id})$`);
 
 /** chatId is the platform's own id (a Slack channel id, a Telegram chat id); core treats it as opaque. */
 export type ChatRef = { platform: Platform; chatId: string; threadId?: string };

@@ -1,12 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
-import Database from 'better-sqlite3';
-import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { runDoctor } from '../src/cli/doctor.js';
 import { parseConfig } from '../src/config/index.js';
-import { createHttpServer } from '../src/core/runtime/httpServer.js';
-import { createMetrics } from '../src/core/runtime/metrics.js';
 import { writeFileSync } from 'node:fs';
 import { generateHostKey } from '../src/providers/ssh/hostKey.js';
 import { startFakeCloudflare } from './fakes/cloudflare/index.js';
@@ -14,10 +10,9 @@ import { startFakeHetzner } from './fakes/hetzner/index.js';
 import { startFakeSlack } from './fakes/slack/index.js';
 import { startFakeTelegram } from './fakes/telegram/index.js';
 import { useCleanups } from './support/cleanups.js';
-import { silentLog, tempDir } from './support/env.js';
-import { ann, annDm, startTelegramBot } from './support/telegramSession.js';
+import { tempDir } from './support/env.js';
 
-describe('running fleetbot as a service', () => {
+describe('fleetbot doctor', () => {
   const defer = useCleanups();
 
   it('doctor is all green against working services and names each broken credential with its fix', async () => {
@@ -156,94 +151,5 @@ describe('running fleetbot as a service', () => {
     expect(fixed.find((l) => l.includes('ssh hosts'))).toBe(
       `✓ ssh hosts: 2 hosts, each with a pinned key in ${knownHosts}`,
     );
-  });
-
-  it('runs one command from the shell with --json, matching what the store recorded, and refuses while the bot runs', () => {
-    const tmp = tempDir();
-    defer(tmp.cleanup);
-    const fleetbot = (...args: string[]) =>
-      spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-        encoding: 'utf8',
-        env: { PATH: process.env.PATH, FLEETBOT_DATA_DIR: tmp.dir, LOG_LEVEL: 'error' },
-      });
-    const deployed = fleetbot('deploy', 'swe', 'scripted', '--yes', '--json');
-    expect(deployed.status).toBe(0);
-    const report = JSON.parse(deployed.stdout) as {
-      ok: boolean;
-      jobs: { id: number; status: string; agent: { url: string } }[];
-    };
-    const db = new Database(path.join(tmp.dir, 'fleetbot.db'), { readonly: true });
-    const job = db.prepare<[], { id: number; status: string }>('SELECT id, status FROM jobs').get()!;
-    const agent = db.prepare<[], { url: string }>("SELECT url FROM agents WHERE name = 'scripted'").get()!;
-    db.close();
-    expect(report).toMatchObject({
-      ok: true,
-      jobs: [{ id: job.id, status: job.status, agent: { url: agent.url } }],
-    });
-
-    const destroyed = fleetbot('destroy', 'scripted', '--yes', '--json');
-    expect(destroyed.status).toBe(0);
-    expect((JSON.parse(destroyed.stdout) as { jobs: { kind: string; status: string }[] }).jobs).toEqual([
-      expect.objectContaining({ kind: 'destroy', status: 'succeeded' }),
-    ]);
-    const refused = fleetbot('deploy', 'nope', 'x1y', '--json');
-    expect(refused.status).toBe(0);
-    expect(refused.stdout).toContain('There is no role \\"nope\\"');
-  });
-
-  it('serves /healthz (503 when a bridge is down) and /metrics whose counters move after a deploy', async () => {
-    const tmp = tempDir();
-    defer(tmp.cleanup);
-    const http = createHttpServer({ port: 0, host: '127.0.0.1', log: silentLog });
-    const port = await http.listen();
-    defer(() => http.close());
-    const metrics = createMetrics();
-    const s = await startTelegramBot(tmp.dir, { http, metrics });
-    defer(() => s.stop());
-    const get = async (p: string) => {
-      const res = await request(`http://127.0.0.1:${port}${p}`);
-      return { status: res.statusCode, text: await res.body.text() };
-    };
-    expect(await get('/healthz')).toMatchObject({ status: 200 });
-    expect(JSON.parse((await get('/healthz')).text)).toMatchObject({
-      ok: true,
-      bridges: [{ platform: 'telegram', ok: true, detail: 'polling' }],
-    });
-
-    await s.say(annDm, ann, '/deploy swe alice');
-    const text = (await get('/metrics')).text;
-    const value = (line: RegExp): number =>
-      Number(
-        text
-          .split('\n')
-          .find((l) => line.test(l))
-          ?.split(' ')
-          .at(-1),
-      );
-    expect(value(/^fleetbot_jobs_total\{kind="deploy",outcome="succeeded"\}/)).toBe(1);
-    expect(value(/^fleetbot_job_duration_seconds_count\{kind="deploy"\}/)).toBe(1);
-    expect(value(/^fleetbot_step_duration_seconds_count\{step="health"\}/)).toBe(1);
-    expect(
-      value(/^fleetbot_chat_api_calls_total\{platform="telegram",method="sendMessage",outcome="ok"\}/),
-    ).toBeGreaterThan(0);
-    expect(value(/^fleetbot_agents\{state="unknown"\}/)).toBe(1);
-    expect(value(/^fleetbot_queue_depth /)).toBe(0);
-    for (const line of text.split('\n').filter((l) => l && !l.startsWith('#')))
-      expect(line).toMatch(/^[a-zA-Z_:][\w:]*(\{[^}]*\})? -?[\d.e+-]+|NaN|[+-]Inf$/);
-
-    s.fake.failNext('getUpdates', { status: 401, description: 'Unauthorized', times: 100 });
-    await s.fake.waitFor(() => s.fatal.length > 0, 5000);
-    const down = await get('/healthz');
-    expect(down.status).toBe(503);
-    expect(JSON.parse(down.text)).toMatchObject({
-      ok: false,
-      problems: [expect.stringMatching(/^telegram: Telegram refused TELEGRAM_BOT_TOKEN/)],
-    });
-    s.bot.fleet.destroy({
-      agent: s.bot.store.agents.live('alice')!,
-      requester: 'telegram:1001',
-      chat: { platform: 'telegram', chatId: '1001' },
-    });
-    await s.bot.idle();
   });
 });
