@@ -88,6 +88,11 @@ describe('the ssh provider on hosts you already have (ssh2 server in-process)', 
     expect(s.output()).not.toContain('sk-ant-very-secret');
     expect(lab1.ssh!.commands.some((c) => c.includes('sudo -n systemctl enable --now'))).toBe(true);
     expect(s.bot.store.agents.live('alice')!.resources).toMatchObject({ host: 'lab1', login: 'agent' });
+    // The agent runs as a Unix user of its own, not as the login.
+    expect([...lab1.users]).toEqual(['fb-alice']);
+    expect(readFileSync(machines.file('lab1', '/etc/systemd/system/fleetbot-alice.service'), 'utf8')).toMatch(
+      /^User=fb-alice$/m,
+    );
 
     await s.type('/status alice');
     expect(s.lastText()).toMatch(/✅ healthy: .*\(on host lab1\)/);
@@ -99,6 +104,8 @@ describe('the ssh provider on hosts you already have (ssh2 server in-process)', 
     expect(destroyCard).toMatch(/^✅ Done: Destroy alice/);
     expect(destroyCard).toMatch(/✅ Remove alice from lab1 · /);
     expect(existsSync(machines.file('lab1', '/srv/fleetbot/alice'))).toBe(false);
+    expect(existsSync(machines.file('lab1', '/etc/fleetbot-agents/alice'))).toBe(false);
+    expect(lab1.users.size).toBe(0);
     expect(lab1.agents.size).toBe(0);
   });
 
