@@ -98,7 +98,7 @@ describe('golden image, deploy and destroy on Hetzner Cloud (fakes)', () => {
     expect(machine.events.indexOf('start caddy')).toBeGreaterThan(machine.events.indexOf('agent healthy'));
     expect(machine.events.indexOf('agent healthy')).toBeGreaterThan(-1);
     const { statSync, readFileSync } = await import('node:fs');
-    const secrets = cloud.machines.file(server!.ipv4!, '/srv/fleetbot/alice/secrets.env');
+    const secrets = cloud.machines.file(server!.ipv4!, '/etc/fleetbot-agents/alice/secrets.env');
     expect(statSync(secrets).mode & 0o777).toBe(0o600);
     expect(readFileSync(secrets, 'utf8')).toBe('ANTHROPIC_API_KEY="sk-ant-very-secret"\n');
     expect(s.output()).not.toContain('sk-ant-very-secret');

@@ -82,12 +82,17 @@ describe('the ssh provider on hosts you already have (ssh2 server in-process)', 
     expect(final).not.toMatch(/Caddy|DNS|server/);
 
     // Secrets went over SFTP with 0600 and never into chat; privileged commands used sudo.
-    const secrets = machines.file('lab1', '/srv/fleetbot/alice/secrets.env');
+    const secrets = machines.file('lab1', '/etc/fleetbot-agents/alice/secrets.env');
     expect(statSync(secrets).mode & 0o777).toBe(0o600);
     expect(readFileSync(secrets, 'utf8')).toBe('ANTHROPIC_API_KEY="sk-ant-very-secret"\n');
     expect(s.output()).not.toContain('sk-ant-very-secret');
     expect(lab1.ssh!.commands.some((c) => c.includes('sudo -n systemctl enable --now'))).toBe(true);
     expect(s.bot.store.agents.live('alice')!.resources).toMatchObject({ host: 'lab1', login: 'agent' });
+    // The agent runs as a Unix user of its own, not as the login.
+    expect([...lab1.users]).toEqual(['fb-alice']);
+    expect(readFileSync(machines.file('lab1', '/etc/systemd/system/fleetbot-alice.service'), 'utf8')).toMatch(
+      /^User=fb-alice$/m,
+    );
 
     await s.type('/status alice');
     expect(s.lastText()).toMatch(/✅ healthy: .*\(on host lab1\)/);
@@ -99,6 +104,8 @@ describe('the ssh provider on hosts you already have (ssh2 server in-process)', 
     expect(destroyCard).toMatch(/^✅ Done: Destroy alice/);
     expect(destroyCard).toMatch(/✅ Remove alice from lab1 · /);
     expect(existsSync(machines.file('lab1', '/srv/fleetbot/alice'))).toBe(false);
+    expect(existsSync(machines.file('lab1', '/etc/fleetbot-agents/alice'))).toBe(false);
+    expect(lab1.users.size).toBe(0);
     expect(lab1.agents.size).toBe(0);
   });
 
@@ -110,7 +117,7 @@ describe('the ssh provider on hosts you already have (ssh2 server in-process)', 
       expect(s.find(new RegExp(`Deploy ${name}`))!.versions.at(-1)).toMatch(/^✅ Done: /);
     const portOf = (name: string) => s.bot.store.agents.live(name)!.resources.port;
     expect([portOf('alice'), portOf('bob')]).toEqual([3100, 3101]);
-    expect(readFileSync(machines.file('lab1', '/srv/fleetbot/bob/agent.env'), 'utf8')).toContain(
+    expect(readFileSync(machines.file('lab1', '/etc/fleetbot-agents/bob/agent.env'), 'utf8')).toContain(
       'PORT="3101"',
     );
     expect([...lab1.agents.values()].map((a) => a.port).sort()).toEqual([3100, 3101]);

@@ -3,16 +3,15 @@
 # Rendered by fleetbot; values are quoted for the shell.
 set -eu
 
-agent_user={{agentUser}}
 agents_root={{agentsRoot}}
 placeholder={{placeholder}}
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get upgrade -yq
-apt-get install -yq --no-install-recommends ca-certificates curl nodejs caddy
+apt-get install -yq --no-install-recommends ca-certificates curl nodejs caddy nftables
 
-id "$agent_user" >/dev/null 2>&1 || useradd --system --create-home --shell /usr/sbin/nologin "$agent_user"
+# Each agent gets a Unix user of its own at deploy time; the image only has the folder they live in.
 install -d -m 0755 "$agents_root"
 
 # Caddy stays installed but disabled, with a port-80-only placeholder: a clone must not ask for

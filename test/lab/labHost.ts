@@ -10,8 +10,9 @@ import { must, runTool } from './tools.js';
 /**
  * A stand-in "VM": OpenSSH's sshd in a network namespace of its own, reached over a veth pair at a
  * 10.231.x.0/30 address, with its own config and an ed25519 host key fleetbot generated. sshd also
- * gets a private mount namespace with tmpfs over /srv and /etc/systemd/system, so what an install
- * writes there never reaches the host running the tests.
+ * gets a private mount namespace with tmpfs over /srv, /etc/systemd/system, /etc/fleetbot-agents and
+ * /etc/caddy, so what an install writes there never reaches the host running the tests. Users are
+ * the host's own (/etc/passwd is shared): a test removes the agent users it made.
  */
 export type LabHost = {
   address: string;
@@ -120,7 +121,8 @@ export async function startLabHost(index: number, loginPublicKey: string): Promi
         'private',
         'sh',
         '-c',
-        'mount -t tmpfs tmpfs /srv && mount -t tmpfs tmpfs /etc/systemd/system && exec /usr/sbin/sshd -D -e -f "$1"',
+        // The mount points are made (empty) on the host once; what is mounted on them stays in here.
+        'mkdir -p /etc/fleetbot-agents /etc/caddy && for d in /srv /etc/systemd/system /etc/fleetbot-agents /etc/caddy; do mount -t tmpfs tmpfs "$d" || exit 1; done && exec /usr/sbin/sshd -D -e -f "$1"',
         'sh',
         config,
       ],

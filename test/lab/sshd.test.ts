@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/core/runtime/clock.js';
@@ -123,7 +123,9 @@ describe.skipIf(skip)('the machine install steps against sshd', () => {
     record: () => undefined,
   });
 
-  it('reaches the host, uploads with the right modes, then stops where systemd is not PID 1', async () => {
+  afterAll(() => void runTool('userdel', [layout.user]));
+
+  it('reaches the host, makes the agent its own user and folder, writes root-owned config, then stops where systemd is not PID 1', async () => {
     const host = hosts[0]!;
     const machine = { address: host.address, login: 'root', hostKey: host.hostKey.publicKey };
     for (const step of reachSteps(deps, machine)) await step.run(ctx());
@@ -132,7 +134,6 @@ describe.skipIf(skip)('the machine install steps against sshd', () => {
       layout,
       role: swe,
       secrets: { ANTHROPIC_API_KEY: 'sk-lab-secret' },
-      runAs: host.user,
       fallback: machine,
     });
     expect(steps.map((s) => s.key)).toEqual(['upload', 'start', 'health']);
@@ -141,29 +142,33 @@ describe.skipIf(skip)('the machine install steps against sshd', () => {
 
     const ssh = await connect(host, 'root');
     const stat = async (file: string) =>
-      (await ssh.exec(`stat -c '%a %U' ${layout.appDir}/${file}`, { timeoutMs: 5_000 })).stdout.trim();
-    expect(await stat('')).toBe('750 root');
-    expect(await stat('secrets.env')).toBe('600 root');
-    expect(await stat('agent.env')).toBe('640 root');
-    expect(await stat(layout.unit)).toBe('644 root');
-    expect(await stat('server.mjs')).toBe('644 root');
-    const secrets = await ssh.exec(`cat ${layout.appDir}/secrets.env`, { timeoutMs: 5_000 });
+      (await ssh.exec(`stat -c '%a %U' ${file}`, { timeoutMs: 5_000 })).stdout.trim();
+    expect(await stat(layout.appDir)).toBe('700 fb-alice');
+    expect(await stat(`${layout.appDir}/server.mjs`)).toMatch(/^\d+ fb-alice$/);
+    expect(await stat(layout.configDir)).toBe('700 root');
+    expect(await stat(`${layout.configDir}/secrets.env`)).toBe('600 root');
+    expect(await stat(`${layout.configDir}/agent.env`)).toBe('600 root');
+    const secrets = await ssh.exec(`cat ${layout.configDir}/secrets.env`, { timeoutMs: 5_000 });
     expect(secrets.stdout).toBe('ANTHROPIC_API_KEY="sk-lab-secret"\n');
+    expect((await ssh.exec(`cat ${layout.appDir}/server.mjs`, { timeoutMs: 5_000 })).stdout).toBe(
+      readFileSync(layout.files['server.mjs']!, 'utf8'),
+    );
 
-    // chown and the unit install run for real; systemctl cannot, as nothing here runs systemd.
+    // The unit is written for real; systemctl cannot run, as nothing here runs systemd.
     const err = await failureOf(start!.run(ctx()));
     expect(err.message).toMatch(/Starting fleetbot-alice\.service failed on the machine \(exit 1\)/);
-    expect(await stat('secrets.env')).toBe(`600 ${host.user}`);
-    expect(
-      (await ssh.exec(`stat -c %a /etc/systemd/system/${layout.unit}`, { timeoutMs: 5_000 })).stdout,
-    ).toBe('644\n');
+    expect(await stat(`/etc/systemd/system/${layout.unit}`)).toBe('644 root');
 
-    // The undo removes the folder and the unit; only its closing daemon-reload fails here.
+    // The undo removes the folders, the unit and the user; only its closing daemon-reload fails here.
     await failureOf(upload!.undo!(ctx(), {}));
-    const left = await ssh.exec(`ls ${layout.appDir} /etc/systemd/system/${layout.unit}`, {
-      timeoutMs: 5_000,
-    });
+    const left = await ssh.exec(
+      `ls ${layout.appDir} ${layout.configDir} /etc/systemd/system/${layout.unit}`,
+      {
+        timeoutMs: 5_000,
+      },
+    );
     expect(left.code).not.toBe(0);
+    expect(runTool('id', ['-u', layout.user]).code).not.toBe(0);
   });
 });
 

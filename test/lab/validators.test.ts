@@ -36,15 +36,11 @@ const ok = (r: Ran): void => {
 describe.skipIf(skip)('real validators accept the rendered machine files', () => {
   it('systemd-analyze verify: the agent unit, plain and with hostile values', () => {
     const layout = agentLayout('alice', swe);
-    const plain = write('fleetbot-alice.service', renderUnit(layout, 'swe', 'agent'));
+    const plain = write('fleetbot-alice.service', renderUnit(layout, 'swe'));
     ok(runTool('systemd-analyze', ['verify', plain]));
     const odd = write(
       'fleetbot-bob.service',
-      renderUnit(
-        { ...layout, name: 'bob', argv: ['/usr/bin/env', 'node', hostile, '--x=%i'] },
-        hostile,
-        'agent',
-      ),
+      renderUnit({ ...layout, name: 'bob', argv: ['/usr/bin/env', 'node', hostile, '--x=%i'] }, hostile),
     );
     ok(runTool('systemd-analyze', ['verify', odd]));
   });

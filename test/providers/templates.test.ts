@@ -7,6 +7,7 @@ import { roleSections } from '../../src/providers/index.js';
 import { caddyValue, envFile, shellWord, systemdValue } from '../../src/providers/machine/escape.js';
 import {
   agentLayout,
+  agentUserOf,
   renderAgentEnv,
   renderBuildScript,
   caddySitePath,
@@ -25,15 +26,35 @@ describe('rendered machine files keep the invariants that broke earlier deploys'
   const layout = agentLayout('alice', swe);
 
   it('the unit protects the system and lets the agent write its whole app folder', () => {
-    const unit = renderUnit(layout, 'swe', 'agent');
+    const unit = renderUnit(layout, 'swe');
     expect(unit).toMatch(/^ProtectSystem=strict$/m);
     expect(unit).toMatch(/^ProtectHome=read-only$/m);
     const rw = unit.match(/^ReadWritePaths=(.*)$/gm);
     expect(rw).toEqual(['ReadWritePaths=/srv/fleetbot/alice']);
     expect(unit).toMatch(/^WorkingDirectory=\/srv\/fleetbot\/alice$/m);
     expect(unit).toMatch(/^ExecStart="\/usr\/bin\/env" "node" "\/srv\/fleetbot\/alice\/server\.mjs"$/m);
-    expect(unit).toMatch(/^User=agent$/m);
+    expect(unit).toMatch(/^User=fb-alice$/m);
+    expect(unit).toMatch(/^Group=fb-alice$/m);
     expect(layout.files).toEqual({ 'server.mjs': path.resolve('templates/agent/server.mjs') });
+  });
+
+  it('the unit runs as the agent its own user, reads its env from a root-owned folder, and keeps it in its cgroup and off the metadata service', () => {
+    const unit = renderUnit(layout, 'swe');
+    expect(unit.match(/^EnvironmentFile=(.*)$/gm)).toEqual([
+      'EnvironmentFile=/etc/fleetbot-agents/alice/agent.env',
+      'EnvironmentFile=/etc/fleetbot-agents/alice/secrets.env',
+    ]);
+    expect(unit).toMatch(/^KillMode=control-group$/m);
+    expect(unit).toMatch(/^IPAddressDeny=link-local$/m);
+  });
+
+  it('every agent gets a Unix user of its own, within the 32 characters Linux allows', () => {
+    const long = 'a-very-long-agent-name-of-32-chr';
+    const longer = 'a-very-long-agent-name-of-32-chx';
+    expect(agentUserOf('alice')).toBe('fb-alice');
+    expect(agentUserOf(long)).toMatch(/^fb-a-very-long-agent-na-[0-9a-f]{8}$/);
+    expect(agentUserOf(long)).toHaveLength(32);
+    expect(agentUserOf(longer)).not.toBe(agentUserOf(long));
   });
 
   it('cloud-init pins the generated host key, authorises the login key and never touches Caddy', () => {
@@ -54,7 +75,13 @@ describe('rendered machine files keep the invariants that broke earlier deploys'
       ssh_authorized_keys: ['ssh-ed25519 AAAAC3Nz fleetbot'],
     });
     expect(Object.keys(doc)).not.toContain('runcmd');
-    expect(Object.keys(doc)).not.toContain('bootcmd');
+    // The one thing it runs: before sshd (so before any agent), only root may reach the metadata
+    // service that serves this very file, private host key included.
+    expect(doc.bootcmd).toEqual([
+      'nft add table inet fleetbot_metadata',
+      "nft add chain inet fleetbot_metadata output '{ type filter hook output priority 0; policy accept; }'",
+      'nft add rule inet fleetbot_metadata output ip daddr 169.254.169.254 meta skuid != 0 reject',
+    ]);
     expect(text.replace(/^#.*$/gm, '')).not.toMatch(/caddy/i);
   });
 

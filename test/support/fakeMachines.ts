@@ -9,6 +9,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  writeFileSync,
 } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { createServer as netServer, type AddressInfo } from 'node:net';
@@ -115,6 +116,8 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOpti
     caddyStartedAt?: number;
     /** What happened, in order, for assertions about ordering (agent healthy before Caddy). */
     events: string[];
+    /** Unix users made with useradd: an agent's files are written as its own user. */
+    users: Set<string>;
   };
   const machines = new Map<string, Machine>();
 
@@ -226,12 +229,32 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOpti
     (fault === 'no-health' && cmd === 'curl') ||
     (fault === 'caddy-fails' && joined === 'reload-or-restart caddy');
 
-  const one = async (m: Machine, words: string[], stdin: string): Promise<ExecReply> => {
+  const one = async (m: Machine, line: string[], stdin: string): Promise<ExecReply> => {
+    // Redirections only silence output here.
+    const words = line.filter((w) => !/^\d?>/.test(w));
     const [cmd, ...rest] = words[0] === 'sudo' ? words.slice(2) : words;
     const joined = rest.join(' ');
     if (faulty(cmd, joined)) return { code: 1, stderr: `injected failure: ${words.join(' ')}` };
     switch (cmd) {
       case 'true':
+        return { code: 0 };
+      case 'id':
+        return m.users.has(rest.at(-1)!) ? { code: 0 } : { code: 1, stderr: 'no such user' };
+      case 'useradd':
+        m.users.add(rest.at(-1)!);
+        return { code: 0 };
+      case 'userdel':
+        m.users.delete(rest.at(-1)!);
+        return { code: 0 };
+      case 'runuser':
+        // runuser -u <user> -- <command…>: the stand-in has one Unix user, so it runs the command.
+        if (!m.users.has(rest[1]!)) return { code: 1, stderr: `runuser: user ${rest[1]} does not exist` };
+        return one(m, rest.slice(3), stdin);
+      case 'tee':
+        writeFileSync(local(m, rest[0]!), stdin);
+        return { code: 0 };
+      case 'timeout':
+        // Only removeAgent's wait for the agent user's processes, which the stand-in never has.
         return { code: 0 };
       case 'install': {
         if (rest[0] === '-d') {
@@ -240,8 +263,9 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOpti
         }
         const [src, dst] = rest.slice(-2);
         mkdirSync(path.dirname(local(m, dst!)), { recursive: true });
-        copyFileSync(local(m, src!), local(m, dst!));
-        chmodSync(local(m, dst!), Number.parseInt(rest[1]!, 8));
+        if (src === '/dev/null') writeFileSync(local(m, dst!), '');
+        else copyFileSync(local(m, src!), local(m, dst!));
+        chmodSync(local(m, dst!), Number.parseInt(rest[rest.indexOf('-m') + 1]!, 8));
         return { code: 0 };
       }
       case 'chown':
@@ -287,7 +311,9 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOpti
   const exec = async (m: Machine, line: string, stdin: string): Promise<ExecReply> => {
     for (const part of line.split(/ && |; /)) {
       const [command, fallback] = part.split(' || ');
-      const reply = await one(m, shellWords(command!), stdin);
+      let reply = await one(m, shellWords(command!), stdin);
+      if (reply.code !== 0 && fallback !== undefined && fallback !== 'true')
+        reply = await one(m, shellWords(fallback), stdin);
       if (reply.code !== 0 && fallback !== 'true') return reply;
       if (command === line) return reply;
     }
@@ -307,6 +333,7 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOpti
       sshPort: await freePort(),
       agents: new Map(),
       events: [],
+      users: new Set(),
     };
     machines.set(ip, m);
     opts.onChange?.(directory());

@@ -98,7 +98,7 @@ export const stepFaults: StepFault[] = [
   },
   {
     step: 'Upload agent, config and secrets',
-    error: /Creating the app folder failed on the machine/,
+    error: /Creating the agent user and folder failed on the machine/,
     fault: 'folder-fails',
   },
   {

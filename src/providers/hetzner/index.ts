@@ -133,7 +133,6 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
           layout: agentLayout(agent.name, role),
           role,
           secrets,
-          runAs: 'agent',
           fqdn: name,
           caddyNeeds: ['dns'],
         }),

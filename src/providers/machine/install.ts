@@ -68,7 +68,7 @@ export async function run(
   ssh: SshSession,
   command: string,
   what: string,
-  opts: { input?: string; timeoutMs?: number; signal?: AbortSignal } = {},
+  opts: { input?: string | Buffer; timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<string> {
   const result = await ssh.exec(command, {
     timeoutMs: opts.timeoutMs ?? deps.timings.commandTimeoutMs,
@@ -179,7 +179,6 @@ export function installSteps(opts: {
   layout: AgentLayout;
   role: Role;
   secrets: Record<string, string>;
-  runAs: string;
   fqdn?: string;
   fallback?: MachineRef;
   /** Extra steps the Caddy step waits for (the DNS record). */
@@ -198,22 +197,23 @@ export function installSteps(opts: {
           machine(ctx),
           async (ssh) => {
             const login = machine(ctx).login;
-            await run(deps, ssh, remote.makeAppDir(layout, login), 'Creating the app folder', {
+            const write = (command: string, input: string | Buffer, what: string) =>
+              run(deps, ssh, command, what, { input, signal: ctx.signal });
+            await run(deps, ssh, remote.prepareAgent(layout, login), 'Creating the agent user and folder', {
               signal: ctx.signal,
             });
             for (const [name, content] of readAgentFiles(layout))
-              await ssh.upload(`${layout.appDir}/${name}`, content, 0o644);
-            await ssh.upload(`${layout.appDir}/agent.env`, renderAgentEnv(layout, role), 0o640);
-            await ssh.upload(`${layout.appDir}/secrets.env`, renderSecretsEnv(opts.secrets), 0o600);
-            await ssh.upload(
-              `${layout.appDir}/${layout.unit}`,
-              renderUnit(layout, role.name, opts.runAs),
-              0o644,
+              await write(remote.writeAgentFile(layout, login, name), content, `Writing ${name}`);
+            await write(
+              remote.writeConfigFile(layout, login, 'agent.env'),
+              renderAgentEnv(layout, role),
+              'Writing agent.env',
             );
-            if (fqdn) {
-              await ssh.upload(`${layout.appDir}/Caddyfile`, renderCaddyfile(deps.acmeCa), 0o644);
-              await ssh.upload(`${layout.appDir}/site.caddy`, renderCaddySite(fqdn, layout.port), 0o644);
-            }
+            await write(
+              remote.writeConfigFile(layout, login, 'secrets.env'),
+              renderSecretsEnv(opts.secrets),
+              'Writing secrets.env',
+            );
             return { appDir: layout.appDir, unit: layout.unit };
           },
           ctx.signal,
@@ -232,18 +232,17 @@ export function installSteps(opts: {
         withMachine(
           deps,
           machine(ctx),
-          (ssh) =>
-            run(
-              deps,
-              ssh,
-              remote.startUnit(layout, machine(ctx).login, opts.runAs),
-              `Starting ${layout.unit}`,
-              {
-                signal: ctx.signal,
-              },
-            ),
+          async (ssh) => {
+            const login = machine(ctx).login;
+            const opts = { signal: ctx.signal };
+            await run(deps, ssh, remote.writeUnit(layout, login), `Writing ${layout.unit}`, {
+              ...opts,
+              input: renderUnit(layout, role.name),
+            });
+            await run(deps, ssh, remote.startUnit(layout, login), `Starting ${layout.unit}`, opts);
+          },
           ctx.signal,
-        ).then(() => undefined),
+        ),
       undo: async (ctx) => {
         await withMachine(deps, machine(ctx), (ssh) =>
           run(deps, ssh, remote.stopUnit(layout, machine(ctx).login), `Stopping ${layout.unit}`),
@@ -265,12 +264,22 @@ export function installSteps(opts: {
         withMachine(
           deps,
           machine(ctx),
-          (ssh) =>
-            run(deps, ssh, remote.startCaddy(layout, machine(ctx).login), 'Starting Caddy', {
-              signal: ctx.signal,
-            }),
+          async (ssh) => {
+            const login = machine(ctx).login;
+            const opts = { signal: ctx.signal };
+            await run(deps, ssh, remote.writeCaddyfile(login), 'Writing the Caddyfile', {
+              ...opts,
+              input: renderCaddyfile(deps.acmeCa),
+            });
+            // Rendered here from the agent's own name: a site serves no other host.
+            await run(deps, ssh, remote.writeCaddySite(layout, login), 'Writing the Caddy site', {
+              ...opts,
+              input: renderCaddySite(fqdn, layout.port),
+            });
+            await run(deps, ssh, remote.startCaddy(login), 'Starting Caddy', opts);
+          },
           ctx.signal,
-        ).then(() => undefined),
+        ),
     },
     {
       key: 'https',

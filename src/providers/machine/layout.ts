@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -9,7 +10,12 @@ import { renderTemplate } from './templates.js';
 // here before it reaches a template, so templates only ever see names and paths of known shapes.
 
 export const agentsRoot = '/srv/fleetbot';
-export const agentUser = 'agent';
+/**
+ * Root-owned: what systemd reads as root for an agent (its env files) never lies in a folder it can
+ * write. Not under /etc/fleetbot, where fleetbot keeps its own env on its host: an agent named `env`
+ * must not name that file.
+ */
+export const configRoot = '/etc/fleetbot-agents';
 export const placeholderPath = '/tmp/fleetbot-Caddyfile.placeholder';
 
 const userName = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'a Linux user name');
@@ -21,7 +27,11 @@ const safePath = z.string().regex(/^\/[A-Za-z0-9._/-]+$/, 'an absolute path of p
 
 export type AgentLayout = {
   name: string;
+  /** The agent's own Unix user: it owns appDir (0700) and nothing else, so agents on one host cannot read each other. */
+  user: string;
   appDir: string;
+  /** Root-owned (0700): the env files systemd reads for the unit. */
+  configDir: string;
   unit: string;
   /** Files to upload into appDir: remote name → local path. */
   files: Record<string, string>;
@@ -33,12 +43,30 @@ export type AgentLayout = {
 
 export const unitName = (agentName: string): string => `fleetbot-${agentName}.service`;
 export const appDirOf = (agentName: string): string => `${agentsRoot}/${hostName.parse(agentName)}`;
+export const configDirOf = (agentName: string): string => `${configRoot}/${hostName.parse(agentName)}`;
+
+/**
+ * `fb-<name>`, within Linux's 32 characters: a name too long keeps its first 20 characters and
+ * gains 8 hex digits of its hash, so two long names still get two users.
+ */
+export function agentUserOf(agentName: string): string {
+  const plain = `fb-${hostName.parse(agentName)}`;
+  if (plain.length <= 32) return plain;
+  const digest = createHash('sha256').update(agentName).digest('hex').slice(0, 8);
+  return `fb-${agentName.slice(0, 20)}-${digest}`;
+}
+
+const placesOf = (agentName: string) => ({
+  name: agentName,
+  user: agentUserOf(agentName),
+  appDir: appDirOf(agentName),
+  configDir: configDirOf(agentName),
+  unit: unitName(agentName),
+});
 
 /** An installed agent's layout from what was recorded at deploy, for removing and checking it. */
 export const installedLayout = (agentName: string, port: number, healthPath: string): AgentLayout => ({
-  name: agentName,
-  appDir: appDirOf(agentName),
-  unit: unitName(agentName),
+  ...placesOf(agentName),
   files: {},
   argv: [],
   port,
@@ -58,9 +86,7 @@ export function agentLayout(agentName: string, role: Role): AgentLayout {
   });
   const [program, ...rest] = argv;
   return {
-    name: agentName,
-    appDir,
-    unit: unitName(agentName),
+    ...placesOf(agentName),
     files,
     // systemd wants an absolute program; /usr/bin/env finds node, python3 and the like on PATH.
     argv: program?.startsWith('/') ? argv : ['/usr/bin/env', ...(program ? [program] : []), ...rest],
@@ -69,12 +95,13 @@ export function agentLayout(agentName: string, role: Role): AgentLayout {
   };
 }
 
-export const renderUnit = (layout: AgentLayout, role: string, user: string): string =>
+export const renderUnit = (layout: AgentLayout, role: string): string =>
   renderTemplate('agent.service', {
     name: layout.name,
     role,
-    user: userName.parse(user),
+    user: userName.parse(layout.user),
     appDir: safePath.parse(layout.appDir),
+    configDir: safePath.parse(layout.configDir),
     execStart: layout.argv,
   });
 
@@ -115,7 +142,7 @@ export const renderUserData = (v: {
   });
 
 export const renderBuildScript = (): string =>
-  renderTemplate('build-image.sh', { agentUser, agentsRoot, placeholder: placeholderPath });
+  renderTemplate('build-image.sh', { agentsRoot, placeholder: placeholderPath });
 
 /** The local files of an agent, read for upload. */
 export const readAgentFiles = (layout: AgentLayout): [string, Buffer][] =>

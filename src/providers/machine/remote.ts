@@ -7,24 +7,50 @@ import { caddySitePath, type AgentLayout } from './layout.js';
 /** Privileged commands go through sudo unless fleetbot logs in as root. */
 export const asRoot = (user: string): string => (user === 'root' ? '' : 'sudo -n ');
 
+/**
+ * Writes stdin to a root-owned path as root. Only for paths in folders no agent can write (/etc/...):
+ * the file is created afresh with its mode, then filled, so nothing an agent made is followed.
+ */
+const writeRootFile = (file: string, mode: string, login: string): string =>
+  `${asRoot(login)}install -D -m ${mode} /dev/null ${shellWord(file)} && ${asRoot(login)}tee ${shellWord(file)} >/dev/null`;
+
 export const remote = {
-  makeAppDir: (l: AgentLayout, login: string) =>
-    `${asRoot(login)}install -d -m 0750 -o ${shellWord(login)} ${shellWord(l.appDir)}`,
-  startUnit: (l: AgentLayout, login: string, runAs: string) =>
+  /** The agent's own user (made once), its folder (0700, its own) and its root-owned config folder. */
+  prepareAgent: (l: AgentLayout, login: string) =>
     [
-      `${asRoot(login)}chown -R ${shellWord(`${runAs}:${runAs}`)} ${shellWord(l.appDir)}`,
-      `${asRoot(login)}install -m 0644 ${shellWord(`${l.appDir}/${l.unit}`)} ${shellWord(`/etc/systemd/system/${l.unit}`)}`,
+      `id -u ${shellWord(l.user)} >/dev/null 2>&1 || ${asRoot(login)}useradd --system --user-group --no-create-home --home-dir ${shellWord(l.appDir)} --shell /usr/sbin/nologin ${shellWord(l.user)}`,
+      `${asRoot(login)}install -d -m 0700 -o ${shellWord(l.user)} -g ${shellWord(l.user)} ${shellWord(l.appDir)}`,
+      `${asRoot(login)}install -d -m 0700 ${shellWord(l.configDir)}`,
+    ].join(' && '),
+  /**
+   * Writes stdin into the agent's folder as the agent's user: root never writes where the agent can
+   * plant a symlink, so a link there reaches only what the agent could reach itself.
+   */
+  writeAgentFile: (l: AgentLayout, login: string, name: string) =>
+    `${asRoot(login)}runuser -u ${shellWord(l.user)} -- tee ${shellWord(`${l.appDir}/${name}`)} >/dev/null`,
+  writeConfigFile: (l: AgentLayout, login: string, name: string) =>
+    writeRootFile(`${l.configDir}/${name}`, '0600', login),
+  writeUnit: (l: AgentLayout, login: string) => writeRootFile(`/etc/systemd/system/${l.unit}`, '0644', login),
+  startUnit: (l: AgentLayout, login: string) =>
+    [
       `${asRoot(login)}systemctl daemon-reload`,
       `${asRoot(login)}systemctl enable --now ${shellWord(l.unit)}`,
     ].join(' && '),
   restartUnit: (l: AgentLayout, login: string) => `${asRoot(login)}systemctl restart ${shellWord(l.unit)}`,
   stopUnit: (l: AgentLayout, login: string) =>
     `${asRoot(login)}systemctl disable --now ${shellWord(l.unit)} || true`,
+  /**
+   * Stops the unit (its whole cgroup), then kills whatever the agent's user still runs anywhere, so
+   * nothing it started outlives it or races the removal of its folder; then its files and its user.
+   */
   removeAgent: (l: AgentLayout, login: string) =>
     [
       `${asRoot(login)}systemctl disable --now ${shellWord(l.unit)} || true`,
+      `${asRoot(login)}timeout 10 sh -c ${shellWord('while pgrep -u "$1" >/dev/null;do pkill -KILL -u "$1";sleep 0.2;done')} sh ${shellWord(l.user)} || true`,
       `${asRoot(login)}rm -f ${shellWord(`/etc/systemd/system/${l.unit}`)}`,
       `${asRoot(login)}rm -rf ${shellWord(l.appDir)}`,
+      `${asRoot(login)}rm -rf ${shellWord(l.configDir)}`,
+      `${asRoot(login)}userdel ${shellWord(l.user)} || true`,
       // Other agents on the host keep their sites; a Caddy that is not running stays stopped.
       `${asRoot(login)}rm -f ${shellWord(caddySitePath(l.name))}`,
       `${asRoot(login)}systemctl try-reload-or-restart caddy || true`,
@@ -33,11 +59,11 @@ export const remote = {
   unitState: (l: AgentLayout) => `systemctl is-active ${shellWord(l.unit)}`,
   localHealth: (l: AgentLayout) =>
     `curl -sS --max-time 3 ${shellWord(`http://127.0.0.1:${l.port}${l.healthPath}`)}`,
-  startCaddy: (l: AgentLayout, login: string) =>
+  /** Caddy's files are rendered by fleetbot and written here as root, never copied from the agent's folder. */
+  writeCaddyfile: (login: string) => writeRootFile('/etc/caddy/Caddyfile', '0644', login),
+  writeCaddySite: (l: AgentLayout, login: string) => writeRootFile(caddySitePath(l.name), '0644', login),
+  startCaddy: (login: string) =>
     [
-      `${asRoot(login)}install -m 0644 ${shellWord(`${l.appDir}/Caddyfile`)} /etc/caddy/Caddyfile`,
-      `${asRoot(login)}install -d -m 0755 /etc/caddy/fleetbot.d`,
-      `${asRoot(login)}install -m 0644 ${shellWord(`${l.appDir}/site.caddy`)} ${shellWord(caddySitePath(l.name))}`,
       `${asRoot(login)}systemctl enable caddy`,
       // A reload keeps the sites of other agents on the host serving while this one is added.
       `${asRoot(login)}systemctl reload-or-restart caddy`,

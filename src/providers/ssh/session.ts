@@ -28,7 +28,7 @@ export type SshSession = {
   /** Runs a command; input (e.g. a script) goes to its stdin so nothing secret is in its argv. */
   exec(
     command: string,
-    opts: { timeoutMs: number; input?: string; signal?: AbortSignal },
+    opts: { timeoutMs: number; input?: string | Buffer; signal?: AbortSignal },
   ): Promise<ExecResult>;
   /** Writes a file over SFTP with the given mode (0600 for secrets), replacing any previous one. */
   upload(path: string, content: string | Buffer, mode: number): Promise<void>;

@@ -14,7 +14,7 @@ import {
   type MachineDeps,
   type MachineRef,
 } from '../machine/install.js';
-import { agentLayout, agentUser, installedLayout, unitName } from '../machine/layout.js';
+import { agentLayout, installedLayout, unitName } from '../machine/layout.js';
 import { layoutFor, machineLogs, restartSteps } from '../machine/operate.js';
 import { remote } from '../machine/remote.js';
 import { missingPinHelp, type KnownHosts } from '../ssh/knownHosts.js';
@@ -137,8 +137,6 @@ export function createSshHostsProvider(opts: SshHostsProviderOptions): Provider 
           layout: { ...agentLayout(agent.name, role), port },
           role,
           secrets,
-          // A login other than root runs its agents itself; root hands them to the unprivileged agent user.
-          runAs: t.login === 'root' ? agentUser : t.login,
           ...(opts.domain ? { fqdn: `${agent.name}.${opts.domain}` } : {}),
         }),
       ];
