@@ -1,9 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useCleanups } from './support/cleanups.js';
 import { approvedDestroy } from './support/destroy.js';
-import { tempDir } from './support/env.js';
+import { quotaRoles } from './support/quotaRoles.js';
 import { addRecord, editRecord, setServerLabels } from './support/foreignCloud.js';
 import { deployAlice, deployCard, startHetznerBot, startSecondBot } from './support/hetznerDeploy.js';
 
@@ -93,16 +91,6 @@ describe('fleetbot keeps its hands off DNS records and servers it did not make (
     expect(cloud.hetzner.servers()).toEqual([]);
     expect(cloud.cloudflare.records()).toEqual([]);
   });
-
-  it('keeps its instance id across restarts, and FLEETBOT_INSTANCE names it', async () => {
-    const bot = await startHetznerBot(defer);
-    const { storeInstanceId } = await import('../src/core/fleet/instance.js');
-    const first = storeInstanceId(bot.s.bot.store);
-    expect(first).toMatch(/^[0-9a-f]{12}$/);
-    expect(storeInstanceId(bot.s.bot.store)).toBe(first);
-    const other = await startHetznerBot(defer);
-    expect(storeInstanceId(other.s.bot.store)).not.toBe(first);
-  });
 });
 
 describe('quotas (fakes)', () => {
@@ -120,19 +108,13 @@ describe('quotas (fakes)', () => {
   });
 
   it("refuses a --type or --location the role's allowedTypes / allowedLocations leave out", async () => {
-    const { dir: roles, cleanup } = tempDir('fleetbot-roles-');
-    defer(cleanup);
-    const swe = readFileSync('templates/roles/swe.yaml', 'utf8').replace(
-      '    location: nbg1\n',
-      '    location: nbg1\n    allowedTypes: [cx23]\n    allowedLocations: [nbg1, fsn1]\n',
-    );
-    writeFileSync(path.join(roles, 'swe.yaml'), swe);
-    const bot = await startHetznerBot(defer, {}, { FLEETBOT_ROLES_DIR: roles });
+    const roles = quotaRoles(defer);
+    const bot = await startHetznerBot(defer, {}, { FLEETBOT_ROLES_DIR: roles.dir });
     const { s, cloud } = bot;
     await s.type('/image build swe');
     await s.type(`${deployAlice} --type cx53`);
     expect(s.lastText()).toContain(
-      `Role swe does not allow server type cx53; it allows cx23 (--type). An admin can change providers.hetzner.allowedTypes in ${path.join(roles, 'swe.yaml')}.`,
+      `Role swe does not allow server type cx53; it allows cx23 (--type). An admin can change providers.hetzner.allowedTypes in ${roles.file}.`,
     );
     await s.type(`${deployAlice} --location hel1`);
     expect(s.lastText()).toContain(
