@@ -16,6 +16,7 @@ import { createApprovals } from './core/prompts/approvals.js';
 import type { Services } from './core/router/command.js';
 import { createPairing } from './core/access/pairing.js';
 import { createReconciler } from './core/fleet/reconcile.js';
+import { storeInstanceId } from './core/fleet/instance.js';
 import { createAlerts } from './core/monitor/alerts.js';
 import { createMonitor } from './core/monitor/monitor.js';
 import { createMetrics, type Metrics } from './core/runtime/metrics.js';
@@ -129,6 +130,7 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
   // A minute covers the gaps between a job's steps and between monitor checks over SSH.
   const sshPool = createSshPool({ clock, idleMs: 60_000 });
   const providers = new Map<string, Provider>();
+  const instance = config.instance ?? storeInstanceId(store);
   const settings: Record<string, object | undefined> = config.providers;
   const overrides: Record<string, object | undefined> = deps.providerSettings ?? {};
   for (const module of allProviders) {
@@ -140,6 +142,7 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
       sshPool,
       login: config.ssh,
       dataDir: config.dataDir,
+      instance,
     };
     providers.set(
       module.name,
@@ -157,6 +160,7 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
     providers,
     roles,
     defaultProvider: config.provider,
+    maxAgentsPerPerson: config.maxAgentsPerPerson,
     agentEnv: config.agentEnv,
     clock,
     log,

@@ -36,7 +36,13 @@ describe('golden image, deploy and destroy on Hetzner Cloud (fakes)', () => {
     expect(snapshots).toEqual([
       expect.objectContaining({
         status: 'available',
-        labels: { 'managed-by': 'fleetbot', 'fleetbot-image': 'fleetbot-swe', role: 'swe', version: '1' },
+        labels: {
+          'managed-by': 'fleetbot',
+          'fleetbot-instance': 'test-fleetbot',
+          'fleetbot-image': 'fleetbot-swe',
+          role: 'swe',
+          version: '1',
+        },
       }),
     ]);
     // The build server was the cheapest x86 type where the role deploys.
@@ -72,7 +78,7 @@ describe('golden image, deploy and destroy on Hetzner Cloud (fakes)', () => {
       name: 'alice',
       status: 'running',
       image: String(snapshot.id),
-      labels: { 'managed-by': 'fleetbot', agent: 'alice', role: 'swe' },
+      labels: { 'managed-by': 'fleetbot', 'fleetbot-instance': 'test-fleetbot', agent: 'alice', role: 'swe' },
     });
     expect(server!.userData).not.toContain('sk-ant-very-secret');
     // The DNS record: unproxied, pointing at the server.
@@ -83,6 +89,7 @@ describe('golden image, deploy and destroy on Hetzner Cloud (fakes)', () => {
         content: server!.ipv4,
         proxied: false,
         ttl: 300,
+        comment: 'fleetbot agent alice (instance test-fleetbot)',
       }),
     ]);
     // The pinned host key is the one handed to the server.

@@ -104,7 +104,13 @@ describe('an image build cut short by a restart of fleetbot', () => {
     expect(t.cloud.hetzner.images().filter((i) => i.type === 'snapshot')).toEqual([
       expect.objectContaining({
         description: 'fleetbot-swe v1 (ubuntu-24.04, cx23)',
-        labels: { 'managed-by': 'fleetbot', 'fleetbot-image': 'fleetbot-swe', role: 'swe', version: '1' },
+        labels: {
+          'managed-by': 'fleetbot',
+          'fleetbot-instance': 'test-fleetbot',
+          'fleetbot-image': 'fleetbot-swe',
+          role: 'swe',
+          version: '1',
+        },
       }),
     ]);
   });

@@ -23,6 +23,26 @@ describe('roles', () => {
     );
     expect(() => loadRoles(dir, roleSections)).toThrow(/bad\.yaml: name: role names are lowercase/);
   });
+
+  it('refuses a hetzner section whose own server type or location is not on its allowed lists', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'roles-'));
+    const role = (hetzner: string) =>
+      `name: quota\ndescription: x\nagent: { command: [node], port: 3100 }\nproviders:\n  hetzner: ${hetzner}\n`;
+    writeFileSync(
+      path.join(dir, 'quota.yaml'),
+      role('{ serverType: cx53, location: nbg1, allowedTypes: [cx23] }'),
+    );
+    expect(() => loadRoles(dir, roleSections)).toThrow(
+      /quota\.yaml: .*serverType must be one of allowedTypes/,
+    );
+    writeFileSync(
+      path.join(dir, 'quota.yaml'),
+      role('{ serverType: cx23, location: hel1, allowedLocations: [nbg1] }'),
+    );
+    expect(() => loadRoles(dir, roleSections)).toThrow(
+      /quota\.yaml: .*location must be one of allowedLocations/,
+    );
+  });
 });
 
 describe('agent names', () => {

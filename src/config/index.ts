@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { allBridges, type bridgeModules } from '../bridges/index.js';
 import { platformIdPattern, type Platform } from '../core/chat/types.js';
+import { instanceIdPattern } from '../core/fleet/instance.js';
 import { allProviders, defaultProviderName, type providerModules } from '../providers/index.js';
 import { machineVariables } from './machines.js';
 import type { ConfigModule } from './module.js';
@@ -122,6 +123,19 @@ const generalVariables = {
     example: 'false',
     help: 'Delete orphans without asking (true), or report them with a Delete button for admins (false).',
   },
+  FLEETBOT_INSTANCE: {
+    schema: z
+      .string()
+      .regex(instanceIdPattern, 'lowercase letters, digits and inner dashes, at most 32')
+      .optional(),
+    example: 'prod-eu',
+    help: 'Which fleetbot this is, on every server label and DNS record comment it makes; it only manages its own (default: an id kept in the store).',
+  },
+  FLEETBOT_MAX_AGENTS_PER_PERSON: {
+    schema: z.coerce.number().int().min(1).max(10_000).optional(),
+    example: '5',
+    help: 'How many live agents one person may own at once; more deploys are refused (default: no limit).',
+  },
   FLEETBOT_HTTP_PORT: {
     schema: z.coerce.number().int().min(1).max(65535).optional(),
     example: '8080',
@@ -182,6 +196,9 @@ export type Config = {
   health: { intervalMs: number; timeoutMs: number; downAfter: number; upAfter: number };
   reconcile: { intervalMs: number; orphanAgeMs: number; autoDelete: boolean };
   httpPort: number | undefined;
+  /** FLEETBOT_INSTANCE; when unset, the id kept in the store (src/core/fleet/instance.ts). */
+  instance: string | undefined;
+  maxAgentsPerPerson: number | undefined;
   ssh: SshLoginSettings;
   /** Each provider's settings, by name; undefined for a provider that is not configured. */
   providers: ProviderSettings;
@@ -250,6 +267,8 @@ export function parseConfig(env: Env): Config {
       autoDelete: v.FLEETBOT_RECONCILE_AUTODELETE,
     },
     httpPort: v.FLEETBOT_HTTP_PORT,
+    instance: v.FLEETBOT_INSTANCE,
+    maxAgentsPerPerson: v.FLEETBOT_MAX_AGENTS_PER_PERSON,
     ssh: {
       keyFile: v.FLEETBOT_SSH_KEY && homePath(v.FLEETBOT_SSH_KEY, env),
       passphrase: v.FLEETBOT_SSH_KEY_PASSPHRASE,

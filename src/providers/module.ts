@@ -19,6 +19,8 @@ export type ProviderShared = {
   /** How fleetbot logs in to machines. */
   login: SshLoginSettings;
   dataDir: string;
+  /** This fleetbot's instance id, on every label and record comment; it only manages what carries it. */
+  instance: string;
 };
 
 /** A `/deploy` flag a provider takes: `--type cx33` becomes options.type, checked by `schema`. */

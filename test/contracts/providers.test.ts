@@ -24,6 +24,7 @@ function sharedFor(login: { keyFile?: string } = {}) {
     sshPool,
     login: { keyFile: login.keyFile, passphrase: undefined, agentSocket: undefined },
     dataDir: tmp.dir,
+    instance: 'contract-test',
   };
   return { shared, tmp, close: () => (sshPool.close(), tmp.cleanup()) };
 }

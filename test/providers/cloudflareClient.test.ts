@@ -31,6 +31,7 @@ describe('Cloudflare DNS client against the fake API', () => {
     const created = await client.upsertA('alice.agents.example.test', '203.0.113.7', {
       ttl: 300,
       comment: 'fleetbot agent alice',
+      mayReplace: () => true,
     });
     expect(fake.records()).toEqual([
       expect.objectContaining({
@@ -45,6 +46,7 @@ describe('Cloudflare DNS client against the fake API', () => {
     const updated = await client.upsertA('alice.agents.example.test', '203.0.113.9', {
       ttl: 300,
       comment: 'fleetbot agent alice',
+      mayReplace: () => true,
     });
     expect(updated.id).toBe(created.id);
     expect(fake.records()).toEqual([expect.objectContaining({ content: '203.0.113.9', proxied: false })]);
@@ -52,7 +54,11 @@ describe('Cloudflare DNS client against the fake API', () => {
 
   it('deletes a record, and treats a record that is already gone as deleted', async () => {
     const { client } = clientFor();
-    const record = await client.upsertA('bob.agents.example.test', '203.0.113.8', { ttl: 60, comment: 'x' });
+    const record = await client.upsertA('bob.agents.example.test', '203.0.113.8', {
+      ttl: 60,
+      comment: 'x',
+      mayReplace: () => true,
+    });
     expect(await client.deleteRecord(record.id)).toBe('deleted');
     expect(await client.deleteRecord(record.id)).toBe('gone');
     expect(fake.records()).toEqual([]);
@@ -73,6 +79,7 @@ describe('Cloudflare DNS client against the fake API', () => {
       clientFor({ zoneId: '0'.repeat(32) }).client.upsertA('c.agents.example.test', '203.0.113.1', {
         ttl: 60,
         comment: 'x',
+        mayReplace: () => true,
       }),
     );
     expect(zoneErr.message).toMatch(/does not know the zone in CLOUDFLARE_ZONE_ID/);
@@ -80,6 +87,7 @@ describe('Cloudflare DNS client against the fake API', () => {
       clientFor({ token: 'other-token' }).client.upsertA('c.agents.example.test', '203.0.113.1', {
         ttl: 60,
         comment: 'x',
+        mayReplace: () => true,
       }),
     );
     expect(permErr.message).toMatch(/may not edit DNS in zone CLOUDFLARE_ZONE_ID.*Zone → DNS → Edit/);
@@ -89,7 +97,11 @@ describe('Cloudflare DNS client against the fake API', () => {
     const { client, clock } = clientFor();
     fake.failNext({ method: 'GET' }, { status: 429, code: 10013, message: 'rate limited' });
     fake.failNext({ method: 'POST' }, { status: 502, code: 1, message: 'bad gateway' });
-    await client.upsertA('d.agents.example.test', '203.0.113.2', { ttl: 60, comment: 'x' });
+    await client.upsertA('d.agents.example.test', '203.0.113.2', {
+      ttl: 60,
+      comment: 'x',
+      mayReplace: () => true,
+    });
     expect(fake.records()).toHaveLength(1);
     expect(clock.waits[0]).toBeGreaterThanOrEqual(1_000);
     expect(fake.requests.filter((r) => r.method === 'POST' && r.status === 200)).toHaveLength(1);
@@ -99,7 +111,11 @@ describe('Cloudflare DNS client against the fake API', () => {
     const { client } = clientFor();
     fake.failNext({ method: 'GET' }, { malformedJson: true });
     fake.failNext({ method: 'POST' }, { malformedJson: true });
-    await client.upsertA('g.agents.example.test', '203.0.113.3', { ttl: 60, comment: 'x' });
+    await client.upsertA('g.agents.example.test', '203.0.113.3', {
+      ttl: 60,
+      comment: 'x',
+      mayReplace: () => true,
+    });
     expect(fake.records()).toHaveLength(1);
   });
 
@@ -110,7 +126,11 @@ describe('Cloudflare DNS client against the fake API', () => {
       { status: 400, code: 81053, message: 'An A, AAAA, or CNAME record with that host already exists.' },
     );
     const err = await failureOf(
-      client.upsertA('e.agents.example.test', '203.0.113.3', { ttl: 60, comment: 'x' }),
+      client.upsertA('e.agents.example.test', '203.0.113.3', {
+        ttl: 60,
+        comment: 'x',
+        mayReplace: () => true,
+      }),
     );
     expect(err.message).toMatch(/another record already uses that name .*pick another agent name/);
     expect(fake.records()).toEqual([]);

@@ -15,6 +15,8 @@ export type HetznerCloudOptions = Partial<MachineOptions> & {
   timeoutMs?: number;
   bootDelayMs?: number;
   pollMs?: number;
+  /** The fleetbot instance id the provider labels with (a second fleetbot on the same clouds differs). */
+  instance?: string;
 };
 
 /** Where the fake clouds answer and the key fleetbot logs in with: all a bot in another process needs. */
@@ -46,6 +48,7 @@ export function fakeCloudProvider(
     }),
     dns: createCloudflareClient({ ...to.cloudflare, clock, retry, ...timeout }),
     domain: 'agents.example.test',
+    instance: opts.instance ?? 'test-fleetbot',
     log: silentLog,
     loginKeys: [to.login.publicKey],
     sshKeyNames: [],

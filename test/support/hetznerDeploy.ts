@@ -2,7 +2,14 @@ import { expect } from 'vitest';
 import { startConsoleBot } from './consoleSession.js';
 import { tempDir } from './env.js';
 import type { MachineFault } from './fakeMachines.js';
-import { startHetznerCloud, type HetznerCloud, type HetznerCloudOptions } from './hetznerCloud.js';
+import { systemClock } from '../../src/core/runtime/clock.js';
+import { createSshPool } from '../../src/providers/ssh/pool.js';
+import {
+  fakeCloudProvider,
+  startHetznerCloud,
+  type HetznerCloud,
+  type HetznerCloudOptions,
+} from './hetznerCloud.js';
 
 type Defer = (fn: () => Promise<void> | void) => void;
 
@@ -25,6 +32,27 @@ export async function startHetznerBot(
   return { s, cloud };
 }
 export type HetznerBot = Awaited<ReturnType<typeof startHetznerBot>>;
+
+/** Another fleetbot, with its own store and instance id, on the same Hetzner project and zone as `cloud`. */
+export async function startSecondBot(
+  defer: Defer,
+  cloud: HetznerCloud,
+  instance: string,
+  env: Record<string, string> = {},
+) {
+  const tmp = tempDir();
+  defer(tmp.cleanup);
+  const pool = createSshPool({ clock: systemClock, idleMs: 60_000 });
+  defer(() => pool.close());
+  const provider = fakeCloudProvider(cloud.endpoints, cloud.machines, pool, { instance });
+  const s = await startConsoleBot(
+    tmp.dir,
+    { ANTHROPIC_API_KEY: 'sk-ant-very-secret', ...env },
+    { providers: [provider] },
+  );
+  defer(() => s.stop());
+  return s;
+}
 
 export const deployAlice = '/deploy swe alice --provider hetzner';
 

@@ -89,6 +89,7 @@ export async function startLabBot(defer: Defer, log: (line: string) => void) {
       clock,
     }),
     domain,
+    instance: 'vm-lab',
     log: silentLog,
     loginKeys: [login.publicKey],
     sshKeyNames: [],

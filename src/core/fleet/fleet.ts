@@ -22,6 +22,8 @@ export function createFleet(deps: {
   providers: Map<string, Provider>;
   roles: Map<string, Role>;
   defaultProvider: string;
+  /** FLEETBOT_MAX_AGENTS_PER_PERSON: live agents one person may own at once; no limit when undefined. */
+  maxAgentsPerPerson?: number | undefined;
   agentEnv: (name: string) => string | undefined;
   clock: Clock;
   log: Logger;
@@ -61,11 +63,22 @@ export function createFleet(deps: {
             : `An agent named ${req.name} already exists (${existing.status}). Pick another name, or /destroy ${req.name} first.`,
         );
       };
+      const refuseOverQuota = (): void => {
+        const limit = deps.maxAgentsPerPerson;
+        if (limit === undefined) return;
+        const owned = store.agents.list().filter((a) => a.owner === req.requester);
+        if (owned.length < limit) return;
+        throw new UserError(
+          `You already own ${owned.length} agent${owned.length === 1 ? '' : 's'} (${owned.map((a) => a.name).join(', ')}); the limit is ${limit} per person. /destroy one first, or ask an admin to raise FLEETBOT_MAX_AGENTS_PER_PERSON in fleetbot's config.`,
+        );
+      };
       refuseTaken();
+      refuseOverQuota();
       const options = req.options ?? {};
       await provider.prepare?.({ role, options });
-      // Checked again: the name may have been taken while the provider looked things up.
+      // Checked again: the name may have been taken (or a deploy started) while the provider looked things up.
       refuseTaken();
+      refuseOverQuota();
       const agent = store.agents.create({
         name: req.name,
         role: role.name,

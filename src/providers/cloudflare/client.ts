@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Clock } from '../../core/runtime/clock.js';
 import { NetworkError, header, sendJson, type JsonReply } from '../http/json.js';
 import { defaultRetryPolicy, withRetries, type RetryPolicy } from '../http/retry.js';
-import { CloudflareError, cloudflareError, envelopeSchema } from './errors.js';
+import { CloudflareError, DnsNameTaken, cloudflareError, envelopeSchema } from './errors.js';
 
 export const dnsRecordSchema = z.object({
   id: z.string(),
@@ -111,13 +111,15 @@ export function createCloudflareClient(opts: CloudflareClientOptions) {
     },
 
     /**
-     * Points `name` at `ip`: an existing A record of that name is updated, not a failure. Never proxied:
-     * Cloudflare's proxy would answer the ACME HTTP-01 challenge instead of the agent's Caddy.
+     * Points `name` at `ip`: an A record of that name is updated when `mayReplace` says it is the
+     * caller's; any record of that name (of any type) that is not stops it with DnsNameTaken, so
+     * fleetbot never takes over a name someone else uses. Never proxied: Cloudflare's proxy would answer
+     * the ACME HTTP-01 challenge instead of the agent's Caddy.
      */
     async upsertA(
       name: string,
       ip: string,
-      opt: { ttl: number; comment: string; signal?: AbortSignal },
+      opt: { ttl: number; comment: string; mayReplace: (r: DnsRecord) => boolean; signal?: AbortSignal },
     ): Promise<DnsRecord> {
       const body = {
         type: 'A',
@@ -128,7 +130,21 @@ export function createCloudflareClient(opts: CloudflareClientOptions) {
         comment: opt.comment,
       };
       const signal = opt.signal ? { signal: opt.signal } : {};
-      const existing = await findA(name, opt.signal);
+      /** The caller's A record of this name, after checking nothing else uses the name. */
+      const ownA = async (): Promise<DnsRecord | undefined> => {
+        const query = new URLSearchParams({ name: name.toLowerCase() });
+        const result = await send({
+          method: 'GET',
+          path: `${zone}/dns_records?${query.toString()}`,
+          what: `looking up ${name}`,
+          ...signal,
+        });
+        const records = z.array(dnsRecordSchema).parse(result);
+        const foreign = records.find((r) => r.type !== 'A' || !opt.mayReplace(r));
+        if (foreign) throw new DnsNameTaken(foreign);
+        return records[0];
+      };
+      const existing = await ownA();
       const result = existing
         ? await send({
             method: 'PUT',
@@ -140,7 +156,7 @@ export function createCloudflareClient(opts: CloudflareClientOptions) {
         : await withRetries(
             async (attempt) => {
               // A create whose answer was lost may have landed; look before sending it again.
-              const landed = attempt > 0 ? await findA(name, opt.signal) : undefined;
+              const landed = attempt > 0 ? await ownA() : undefined;
               return (
                 landed ??
                 once({
@@ -155,6 +171,23 @@ export function createCloudflareClient(opts: CloudflareClientOptions) {
             { policy, clock: opts.clock, ...signal, retryAfter },
           );
       return dnsRecordSchema.parse(result);
+    },
+
+    /** One record by id; undefined when it is gone. */
+    async getRecord(id: string, signal?: AbortSignal): Promise<DnsRecord | undefined> {
+      try {
+        const result = await send({
+          method: 'GET',
+          path: `${zone}/dns_records/${encodeURIComponent(id)}`,
+          what: `reading DNS record ${id}`,
+          ...(signal ? { signal } : {}),
+        });
+        return dnsRecordSchema.parse(result);
+      } catch (err) {
+        if (err instanceof CloudflareError && (err.status === 404 || err.codes.includes(81044)))
+          return undefined;
+        throw err;
+      }
     },
 
     /** Deletes a record; 'gone' when it was already deleted. */

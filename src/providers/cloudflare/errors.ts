@@ -55,3 +55,12 @@ export function cloudflareError(reply: JsonReply, what: string, retryAfterMs = 0
   })();
   return new CloudflareError(text, reply.status, codes, retryAfterMs);
 }
+
+/** A DNS name already used by a record fleetbot may not replace (someone else's, or another fleetbot's). */
+export class DnsNameTaken extends UserError {
+  constructor(readonly record: { id: string; type: string; name: string; content: string }) {
+    super(
+      `The DNS name ${record.name} already has a ${record.type} record (→ ${record.content}) that this fleetbot did not make, so it left it alone. Pick another agent name, or remove that record in the Cloudflare dashboard yourself if it is no longer used.`,
+    );
+  }
+}

@@ -12,7 +12,6 @@ import { deleteServer, serverSteps, type ServerDeps } from './serverSteps.js';
 import { hetznerSection } from './roleSettings.js';
 
 export const imageLabel = 'fleetbot-image';
-const managed = { 'managed-by': 'fleetbot' };
 
 /** The snapshot name a role boots from: its providers.hetzner.snapshot, or fleetbot-<role>. */
 export const snapshotName = (role: Role): string => hetznerSection(role)?.snapshot ?? `fleetbot-${role.name}`;
@@ -40,9 +39,14 @@ const buildOutput = z.object({ serverId: z.number().int() });
  * snapshot is labelled for the role; the build server is deleted whether the build worked or not.
  */
 export function imageBuilder(
-  deps: ServerDeps & { catalogue: { smallest(location: string): Promise<string> } },
+  deps: ServerDeps & {
+    catalogue: { smallest(location: string): Promise<string> };
+    /** This fleetbot's labels (managed-by, instance id), put on build servers and snapshots. */
+    labels: Record<string, string>;
+  },
 ): ImageBuilder {
   const { hetzner } = deps;
+  const managed = deps.labels;
   return {
     buildPlan(role: Role): Plan {
       const location = hetznerSection(role)?.location ?? 'nbg1';

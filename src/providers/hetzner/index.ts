@@ -13,13 +13,16 @@ import { agentLayout } from '../machine/layout.js';
 import { layoutFor, machineLogs, restartSteps } from '../machine/operate.js';
 import { catalogue } from './catalogue.js';
 import { imageBuilder, newestSnapshot, snapshotName } from './image.js';
-import { hetznerSection } from './roleSettings.js';
+import { commentPrefix, ownership } from './ownership.js';
+import { assertAllowed, hetznerSection } from './roleSettings.js';
 import { deleteServer, serverSteps, type ServerDeps } from './serverSteps.js';
 
 export type HetznerProviderOptions = ServerDeps & {
   dns: CloudflareClient;
   /** Agents are reachable at https://<name>.<domain>. */
   domain: string;
+  /** This fleetbot's instance id: on every label and record comment; it manages only what carries it. */
+  instance: string;
   log: Logger;
   dnsTtl?: number;
 };
@@ -35,13 +38,8 @@ const resourcesSchema = z.object({
   agentLabel: z.string().optional(),
 });
 
-/** What each record fleetbot makes says in its comment, so reconciliation can find them all. */
-const dnsComment = (agentName: string): string => `fleetbot agent ${agentName}`;
-
 /** The parts of a record reconciliation matches on, present or not. */
 const recordedSchema = z.object({ serverId: z.number().int(), dnsRecordId: z.string() }).partial();
-
-const labelsFor = (agent: Agent, role: string) => ({ 'managed-by': 'fleetbot', agent: agent.name, role });
 
 /** An orphan server says whose it was on its labels. */
 const adoption = (s: Server): Pick<Found, 'adoptAs'> => {
@@ -54,6 +52,27 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
   const { hetzner, dns, machine } = opts;
   const types = catalogue(hetzner, machine.clock);
   const fqdn = (name: string): string => `${name}.${opts.domain}`;
+  const own = ownership(opts.instance);
+
+  /**
+   * Deletes a DNS record only if this fleetbot made it (for `agent`, when given; `recorded`: one of its
+   * agent records names it, which vouches for a record from before instance ids); refuses, naming it,
+   * otherwise.
+   */
+  const deleteOwnRecord = async (
+    id: string,
+    agent: string | undefined,
+    recorded: boolean,
+    signal?: AbortSignal,
+  ): Promise<void> => {
+    const record = await dns.getRecord(id, signal);
+    if (!record) return;
+    if (!own.ownsRecord(record, recorded, agent))
+      throw new UserError(
+        `DNS record ${record.name} (${record.type} → ${record.content}) is not one this fleetbot made${agent ? ` for ${agent}` : ''}, so it left it alone. Remove it in the Cloudflare dashboard yourself if it is no longer used.`,
+      );
+    await dns.deleteRecord(id, signal);
+  };
 
   const settings = (role: Role) => {
     const h = hetznerSection(role);
@@ -89,11 +108,14 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
 
   return {
     name: 'hetzner',
-    images: imageBuilder({ ...opts, catalogue: types }),
+    images: imageBuilder({ ...opts, catalogue: types, labels: own.managed }),
 
     async prepare({ role, options }) {
       const h = settings(role);
-      await types.check(options.type ?? h.serverType, options.location ?? h.location);
+      const type = options.type ?? h.serverType;
+      const location = options.location ?? h.location;
+      assertAllowed(role, h, type, location);
+      await types.check(type, location);
       await imageFor(role);
     },
 
@@ -105,7 +127,7 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
           name: agent.name,
           location: options.location ?? h.location,
           serverType: async () => options.type ?? h.serverType,
-          labels: labelsFor(agent, role.name),
+          labels: own.agentLabels(agent.name, role.name),
           image: (signal) => imageFor(role, signal),
         }),
         {
@@ -115,16 +137,18 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
           needs: ['server'],
           run: async (ctx) => {
             const ip = z.string().parse(ctx.outputs.server?.ip);
+            // A record of that name is replaced only if this fleetbot made it for this agent (a rerun).
             const record = await dns.upsertA(name, ip, {
               ttl: opts.dnsTtl ?? 300,
-              comment: dnsComment(agent.name),
+              comment: own.comment(agent.name),
+              mayReplace: (r) => own.ownsRecord(r, false, agent.name),
               signal: ctx.signal,
             });
             return { dnsRecordId: record.id, fqdn: name };
           },
           undo: async (_ctx, output) => {
             const id = z.string().optional().parse(output.dnsRecordId);
-            if (id) await dns.deleteRecord(id);
+            if (id) await deleteOwnRecord(id, agent.name, true);
           },
         },
         ...reachSteps(machine, undefined, ['boot']),
@@ -152,7 +176,8 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
           rerunnable: true,
           title: 'Delete DNS record',
           run: async (ctx) => {
-            if (res.dnsRecordId) await dns.deleteRecord(res.dnsRecordId, ctx.signal);
+            if (res.dnsRecordId)
+              await deleteOwnRecord(res.dnsRecordId, res.agentLabel ?? agent.name, true, ctx.signal);
             return { dnsRecordId: undefined };
           },
         },
@@ -165,9 +190,9 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
             const server = await hetzner.getServer(res.serverId, ctx.signal);
             if (!server) return { serverId: undefined };
             const owner = res.agentLabel ?? agent.name;
-            if (server.labels['managed-by'] !== 'fleetbot' || server.labels.agent !== owner) {
+            if (!own.ownsServer(server, true) || server.labels.agent !== owner) {
               throw new UserError(
-                `Server ${res.serverId} is not labelled as ${owner}'s (managed-by=fleetbot, agent=${owner}), so fleetbot left it alone. Check it in the Hetzner Console.`,
+                `Server ${server.name} (${res.serverId}) is not labelled as this fleetbot's ${owner} (managed-by=fleetbot, fleetbot-instance=${opts.instance}, agent=${owner}), so fleetbot left it alone. Check it in the Hetzner Console.`,
               );
             }
             await deleteServer(hetzner, res.serverId, ctx.signal);
@@ -197,14 +222,16 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
     },
 
     /**
-     * Servers labelled managed-by=fleetbot and DNS records commented "fleetbot agent …" that no agent's
-     * record names are orphans; an orphan server's DNS record is part of that server's finding. Agents
-     * whose server is gone are lost.
+     * This fleetbot's servers (labelled managed-by=fleetbot with its instance id) and DNS records
+     * (commented "fleetbot agent … (instance <id>)") that no agent's record names are orphans; an orphan
+     * server's DNS record is part of that server's finding. Another fleetbot's are not looked at; ones
+     * from before instance ids count as this fleetbot's only while one of its agent records names them.
+     * Agents whose server is gone are lost.
      */
     async inventory(agents) {
-      const [servers, records] = await Promise.all([
+      const [allServers, allRecords] = await Promise.all([
         hetzner.listServers('managed-by=fleetbot'),
-        dns.listA(dnsComment('')),
+        dns.listA(commentPrefix),
       ]);
       const recorded = agents.map((a) => ({ agent: a, r: recordedSchema.safeParse(a.resources).data ?? {} }));
       const serverOwner = new Map(
@@ -214,6 +241,8 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
       const recordOwner = (d: DnsRecord): Agent | undefined =>
         recorded.find(({ r }) => r.dnsRecordId === d.id)?.agent ??
         agents.find((a) => fqdn(a.name) === d.name);
+      const servers = allServers.filter((s) => own.ownsServer(s, serverOwner.has(s.id)));
+      const records = allRecords.filter((d) => own.ownsRecord(d, recordOwner(d) !== undefined));
       const orphanServerIps = new Set(
         servers.filter((s) => !serverOwner.has(s.id)).map((s) => s.public_net.ipv4?.ip),
       );
@@ -237,24 +266,32 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
             };
           }),
       ];
-      const present = new Set(servers.map((s) => s.id));
+      const present = new Set(allServers.map((s) => s.id));
       const lost = [...serverOwner.entries()]
         .filter(([id, agent]) => !present.has(id) && agent.status === 'running')
         .map(([id, agent]) => ({ agent, detail: `its server ${id} no longer exists` }));
       return { found, lost };
     },
 
-    /** Deletes an orphan server with the DNS record that points at it, or an orphan DNS record. */
+    /**
+     * Deletes an orphan server with the DNS record that points at it, or an orphan DNS record; each
+     * only while it still carries this fleetbot's instance id.
+     */
     async removeFound(found) {
       const [kind, id] = found.id.split(' ');
       if (kind === 'dns' && id) {
-        await dns.deleteRecord(id);
+        await deleteOwnRecord(id, undefined, false);
         return;
       }
       const server = await hetzner.getServer(Number(id));
       if (!server) return;
+      if (!own.ownsServer(server, false))
+        throw new UserError(
+          `Server ${server.name} (${server.id}) no longer carries this fleetbot's labels (fleetbot-instance=${opts.instance}), so fleetbot left it alone. Check it in the Hetzner Console.`,
+        );
       const record = found.adoptAs ? await dns.findA(fqdn(found.adoptAs.name)) : undefined;
-      if (record && record.content === server.public_net.ipv4?.ip) await dns.deleteRecord(record.id);
+      if (record && record.content === server.public_net.ipv4?.ip && own.ownsRecord(record, false))
+        await dns.deleteRecord(record.id);
       await deleteServer(hetzner, server.id);
     },
 
@@ -266,7 +303,7 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
       const id = Number(/^server (\d+)$/.exec(found.id)?.[1]);
       const server = Number.isInteger(id) ? await hetzner.getServer(id) : undefined;
       const label = found.adoptAs?.name;
-      if (!server || !label)
+      if (!server || !label || !own.ownsServer(server, false))
         throw new UserError(`${found.description} is gone already; there is nothing to adopt.`);
       const ip = server.public_net.ipv4?.ip;
       const record = await dns.findA(fqdn(label));
@@ -274,7 +311,9 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
         serverId: server.id,
         ...(ip ? { ip } : {}),
         agentLabel: label,
-        ...(record && record.content === ip ? { dnsRecordId: record.id } : {}),
+        ...(record && record.content === ip && own.ownsRecord(record, false, label)
+          ? { dnsRecordId: record.id }
+          : {}),
       };
     },
 

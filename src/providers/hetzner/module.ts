@@ -170,6 +170,7 @@ export const hetznerModule = defineProviderModule({
       }),
       dns: createCloudflareClient({ ...settings.cloudflare, clock: shared.clock }),
       domain: settings.domain,
+      instance: shared.instance,
       log: shared.log,
       loginKeys: login.publicKeys,
       sshKeyNames: settings.sshKeyNames,
