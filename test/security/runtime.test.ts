@@ -34,11 +34,11 @@ describe('an agent against fleetbot’s process', () => {
     await new Promise((r) => setTimeout(r, 200));
     const grewMiB = (process.memoryUsage().rss - rssBefore) / 1024 / 1024;
     const readMiB = agent.sent() / 1024 / 1024;
-    expect(health.detail).toMatch(/more than 64 KiB/);
     attempted(
       `health answered with 150 MiB (fleetbot took ${readMiB.toFixed(1)} MiB, RSS +${grewMiB.toFixed(0)} MiB, ${health.state})`,
       health.state === 'healthy' || readMiB > 16 || grewMiB > 64,
     );
+    expect(health.detail).toMatch(/more than 64 KiB/);
   });
 
   it('writes bidi overrides and zero-width characters into its output, read in chat with /logs', async () => {
@@ -49,11 +49,11 @@ describe('an agent against fleetbot’s process', () => {
     ]);
     await s.say(annDm, ann, '/logs mallory');
     const shown = s.fake.messages(annDm.id).map((m) => m.text);
-    expect(shown.join('\n')).toContain('paypal.com admin hidden');
     attempted(
       'bidi and zero-width characters from agent output reached the chat',
       shown.some((t) => invisible.test(t)),
     );
+    expect(shown.join('\n')).toContain('paypal.com admin hidden');
   });
 
   it('gets a nested secret into a log record', () => {
@@ -88,7 +88,7 @@ describe('a stranger against fleetbot’s HTTP port', () => {
   const sessions = telegramSessions();
 
   it.skipIf(!outsideAddress())(
-    'reads /metrics from another host (no address but loopback here)',
+    'reads /metrics from another address of the host (skips where there is only loopback)',
     async () => {
       const tmp = tempDir();
       defer(tmp.cleanup);
@@ -124,11 +124,11 @@ describe('a stranger against fleetbot’s HTTP port', () => {
     const secret = 'webhook-secret-0123456789abcdef';
     await sessions({ webhook: { url: 'https://bot.example.com/telegram', secret, http } });
     const status = await answerBeforeBody(port, 'POST /telegram HTTP/1.1', 100 * 1024 * 1024);
-    expect(status).toBe('HTTP/1.1 401 Unauthorized');
     attempted(
       `fleetbot waited to buffer a stranger's 100 MiB webhook body (${status})`,
       !status.startsWith('HTTP/1.1 4'),
     );
+    expect(status).toBe('HTTP/1.1 401 Unauthorized');
   });
 });
 
