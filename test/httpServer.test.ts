@@ -1,3 +1,4 @@
+import { connect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
@@ -60,5 +61,24 @@ describe('the HTTP server', () => {
       body: 'hello',
     });
     expect(await guarded.body.text()).toBe('5');
+  });
+
+  it('turns away connections over its cap', async () => {
+    const http = createHttpServer({ port: 0, log: silentLog, maxConnections: 2 });
+    const port = await http.listen();
+    defer(() => http.close());
+    const open = (): Promise<Socket> =>
+      new Promise((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => resolve(socket));
+        socket.on('error', () => undefined);
+      });
+    const held = [await open(), await open()];
+    defer(() => held.forEach((s) => s.destroy()));
+    const third = await open();
+    const closed = await new Promise<boolean>((resolve) => {
+      third.once('close', () => resolve(true));
+      setTimeout(() => resolve(false), 2_000);
+    });
+    expect(closed).toBe(true);
   });
 });
