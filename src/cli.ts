@@ -8,6 +8,7 @@ import { acquireInstanceLock } from './core/runtime/instanceLock.js';
 import { createLogger } from './core/runtime/logging.js';
 import { createPairing } from './core/access/pairing.js';
 import { openStore } from './core/store/index.js';
+import { privateFile } from './core/runtime/privateFiles.js';
 
 const usage = `Usage: fleetbot <command>
 
@@ -15,13 +16,14 @@ const usage = `Usage: fleetbot <command>
   doctor                check every configured credential and the store; exit 1 if anything is wrong
   pair                  print a one-time code that makes whoever sends it to the bot an admin
   backup <file>         copy the store to <file> while the bot runs (SQLite online backup)
+  --env-file <file>     read settings from <file> instead of ./.env (e.g. /etc/fleetbot/env)
   <command> [args]      run one chat command and exit, e.g. fleetbot deploy swe alice --json
                         --yes approves the command's confirmation card; --json prints the result
 `;
 
 function readConfig(): Config {
   try {
-    return loadConfig();
+    return loadConfig(envFile);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(
@@ -55,6 +57,8 @@ async function backup(config: Config, file: string | undefined): Promise<number>
   }
   const store = openStore(config.dbPath, systemClock);
   try {
+    // A backup holds everything the store does, so it is as private as the store.
+    privateFile(file);
     await store.db.backup(file);
     process.stdout.write(
       `Backed up ${config.dbPath} to ${file}. To restore: stop fleetbot, copy it back to ${config.dbPath}, start fleetbot.\n`,
@@ -76,7 +80,11 @@ async function oneShot(config: Config, argv: string[]): Promise<number> {
   try {
     return await runOneShot(
       config,
-      createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, pretty: false }),
+      createLogger({
+        level: config.logLevel === 'info' ? 'warn' : config.logLevel,
+        pretty: false,
+        secrets: config.secrets,
+      }),
       argv,
     );
   } finally {
@@ -84,7 +92,11 @@ async function oneShot(config: Config, argv: string[]): Promise<number> {
   }
 }
 
-const [command = 'start', ...rest] = process.argv.slice(2);
+/** `--env-file <file>` anywhere: settings from that file instead of ./.env, secrets never on argv. */
+const args = process.argv.slice(2);
+const envFileAt = args.indexOf('--env-file');
+const envFile = envFileAt === -1 ? undefined : args.splice(envFileAt, 2)[1];
+const [command = 'start', ...rest] = args;
 if (command === 'help' || command === '--help' || command === '-h') {
   process.stdout.write(usage);
 } else if (command === 'start') {

@@ -29,7 +29,7 @@ import { allBridges } from './bridges/index.js';
 import type { ConsoleBridge } from './bridges/console/index.js';
 import { isConsoleBridge } from './bridges/console/module.js';
 import type { Readable, Writable } from 'node:stream';
-import type { HttpServer } from './core/runtime/httpServer.js';
+import { headerEquals, type HttpServer } from './core/runtime/httpServer.js';
 
 export type FleetbotDeps = {
   bridges: Bridge[];
@@ -80,14 +80,18 @@ export function createBridges(
 }
 
 /**
- * GET /healthz: 200 when the store takes writes and every bridge is connected, else 503 with the
- * reasons. GET /metrics: Prometheus text.
+ * GET /healthz: 200 when the store answers a read and every bridge is connected, else 503 with the
+ * reasons; it writes nothing, so a probe cannot wear the store. GET /metrics: Prometheus text, for
+ * the bearer token's holder only when FLEETBOT_METRICS_TOKEN is set.
  */
-function serveHealth(http: HttpServer, deps: { store: Store; bridges: Bridge[]; metrics: Metrics }): void {
+function serveHealth(
+  http: HttpServer,
+  deps: { store: Store; bridges: Bridge[]; metrics: Metrics; metricsToken: string | undefined },
+): void {
   http.route('GET', '/healthz', (_req, _body, res) => {
     const problems: string[] = [];
     try {
-      deps.store.cursors.set('healthz', String(Date.now()));
+      deps.store.cursors.get('healthz');
     } catch (err) {
       problems.push(`store: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -100,11 +104,16 @@ function serveHealth(http: HttpServer, deps: { store: Store; bridges: Bridge[]; 
       .writeHead(problems.length ? 503 : 200, { 'content-type': 'application/json' })
       .end(JSON.stringify({ ok: problems.length === 0, problems, bridges }));
   });
-  http.route('GET', '/metrics', async (_req, _body, res) => {
-    res
-      .writeHead(200, { 'content-type': deps.metrics.registry.contentType })
-      .end(await deps.metrics.registry.metrics());
-  });
+  http.route(
+    'GET',
+    '/metrics',
+    async (_req, _body, res) => {
+      res
+        .writeHead(200, { 'content-type': deps.metrics.registry.contentType })
+        .end(await deps.metrics.registry.metrics());
+    },
+    deps.metricsToken ? { authorize: headerEquals('authorization', `Bearer ${deps.metricsToken}`) } : {},
+  );
 }
 
 /** Config-listed admins and chats are granted at every start; ones removed from the config lose access. */
@@ -229,7 +238,8 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
   jobs.onFinished((job, outcome) => alerts.jobFinished(job, outcome));
   metrics.attach({ store, queueDepth: () => jobs.depth() });
   jobs.onFinished(async (job, outcome) => metrics.jobFinished(job, outcome));
-  if (deps.http) serveHealth(deps.http, { store, bridges: deps.bridges, metrics });
+  if (deps.http)
+    serveHealth(deps.http, { store, bridges: deps.bridges, metrics, metricsToken: config.http.metricsToken });
   const router = createRouter({
     commands,
     services,

@@ -5,6 +5,8 @@ import { createMetrics } from '../src/core/runtime/metrics.js';
 import { useCleanups } from './support/cleanups.js';
 import { silentLog, tempDir } from './support/env.js';
 import { ann, annDm, startTelegramBot } from './support/telegramSession.js';
+import { startChatBot } from './support/chatBot.js';
+import { memoryBridge } from './support/memoryBridge.js';
 
 describe('/healthz and /metrics', () => {
   const defer = useCleanups();
@@ -63,5 +65,46 @@ describe('/healthz and /metrics', () => {
       chat: { platform: 'telegram', chatId: '1001' },
     });
     await s.bot.idle();
+  });
+});
+
+describe('/healthz and /metrics are safe to expose', () => {
+  const defer = useCleanups();
+
+  it('/healthz writes nothing to the store, and /metrics needs the token when one is set', async () => {
+    const tmp = tempDir();
+    defer(tmp.cleanup);
+    const http = createHttpServer({ port: 0, log: silentLog });
+    const port = await http.listen();
+    defer(() => http.close());
+    const mem = memoryBridge('telegram');
+    const { bot } = await startChatBot(
+      mem.bridge,
+      tmp.dir,
+      { FLEETBOT_METRICS_TOKEN: 'metrics-token-0123456789' },
+      mem.sent,
+      { http },
+    );
+    defer(() => bot.stop());
+    const changes = (): number =>
+      (bot.store.db.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
+    const before = changes();
+    for (let i = 0; i < 20; i++)
+      expect((await request(`http://127.0.0.1:${port}/healthz`)).statusCode).toBe(200);
+    expect(changes()).toBe(before);
+    expect(bot.store.cursors.get('healthz')).toBeUndefined();
+
+    const anonymous = await request(`http://127.0.0.1:${port}/metrics`);
+    expect(anonymous.statusCode).toBe(401);
+    expect(await anonymous.body.text()).not.toMatch(/fleetbot_/);
+    const wrong = await request(`http://127.0.0.1:${port}/metrics`, {
+      headers: { authorization: 'Bearer metrics-token-012345678X' },
+    });
+    expect(wrong.statusCode).toBe(401);
+    const holder = await request(`http://127.0.0.1:${port}/metrics`, {
+      headers: { authorization: 'Bearer metrics-token-0123456789' },
+    });
+    expect(holder.statusCode).toBe(200);
+    expect(await holder.body.text()).toMatch(/^fleetbot_queue_depth 0$/m);
   });
 });

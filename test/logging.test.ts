@@ -30,3 +30,57 @@ describe('logging', () => {
     });
   });
 });
+
+describe('log redaction', () => {
+  const capture = () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    return { sink, text: () => lines.join('') };
+  };
+
+  it('censors secret-named fields however deep, in arrays and in errors', () => {
+    const out = capture();
+    const log = createLogger({ level: 'info', pretty: false, destination: out.sink });
+    const failure = Object.assign(new Error('request failed'), {
+      config: { headers: { Authorization: 'Bearer DEEP-ERROR-SECRET' } },
+    });
+    log.info(
+      {
+        job: { step: { request: { options: { headers: { authorization: 'Bearer DEEP-SECRET-1' } } } } },
+        servers: [{ labels: { botToken: 'DEEP-SECRET-2' } }],
+        err: failure,
+      },
+      'deep',
+    );
+    expect(out.text()).not.toMatch(/DEEP-SECRET|DEEP-ERROR-SECRET/);
+    expect(JSON.parse(out.text())).toMatchObject({
+      job: { step: { request: { options: { headers: { authorization: '[redacted]' } } } } },
+      servers: [{ labels: { botToken: '[redacted]' } }],
+      err: { message: 'request failed', config: { headers: { Authorization: '[redacted]' } } },
+    });
+  });
+
+  it("censors fleetbot's own secret values wherever they appear, messages and URLs included", () => {
+    const out = capture();
+    const log = createLogger({
+      level: 'info',
+      pretty: false,
+      destination: out.sink,
+      secrets: ['123456:AA-telegram-token', 'short'],
+    });
+    log.warn(
+      { url: 'https://api.telegram.org/bot123456:AA-telegram-token/getMe' },
+      'call with 123456:AA-telegram-token failed',
+    );
+    expect(out.text()).not.toContain('123456:AA-telegram-token');
+    expect(JSON.parse(out.text())).toMatchObject({
+      url: 'https://api.telegram.org/bot[redacted]/getMe',
+      msg: 'call with [redacted] failed',
+    });
+  });
+});

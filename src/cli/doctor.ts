@@ -1,10 +1,11 @@
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { allBridges } from '../bridges/index.js';
 import type { Config } from '../config/index.js';
 import type { CheckResult, ConfigModule } from '../config/module.js';
 import type { Variables } from '../config/variables.js';
 import { systemClock } from '../core/runtime/clock.js';
 import { errorMessage } from '../core/runtime/errors.js';
+import { privateDir } from '../core/runtime/privateFiles.js';
 import { loadRoles } from '../core/fleet/roles.js';
 import { openStore } from '../core/store/index.js';
 import { allProviders, roleSections } from '../providers/index.js';
@@ -37,7 +38,7 @@ export const checks: Check[] = [
     applies: () => true,
     run: async (config) => {
       try {
-        mkdirSync(config.dataDir, { recursive: true });
+        privateDir(config.dataDir);
         accessSync(config.dataDir, constants.W_OK);
         const store = openStore(config.dbPath, systemClock);
         store.cursors.set('doctor', String(Date.now()));

@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/index.js';
 import { createHttpServer } from '../core/runtime/httpServer.js';
 import { acquireInstanceLock } from '../core/runtime/instanceLock.js';
 import { createLogger } from '../core/runtime/logging.js';
 import { createMetrics } from '../core/runtime/metrics.js';
+import { privateDir, privateFile } from '../core/runtime/privateFiles.js';
 import { createBridges, createFleetbot, type FleetbotDeps } from '../main.js';
 
 /**
@@ -12,14 +12,17 @@ import { createBridges, createFleetbot, type FleetbotDeps } from '../main.js';
  * providers the config cannot describe (the crash tests' provider pointed at in-process fakes).
  */
 export async function start(config: Config, extra: Pick<FleetbotDeps, 'providers'> = {}): Promise<void> {
-  mkdirSync(config.dataDir, { recursive: true });
+  privateDir(config.dataDir);
   // On a terminal the console is the chat, so logs go to a file instead of scrolling through it.
   const interactive = process.stdout.isTTY === true && config.bridges.console?.mode !== 'off';
   const logFile = path.join(config.dataDir, 'fleetbot.log');
+  // The log carries the pairing code and agent output; an older start may have left it readable.
+  if (interactive) privateFile(logFile);
   const log = createLogger({
     level: config.logLevel,
     pretty: !interactive && process.stderr.isTTY === true,
     destination: interactive ? logFile : 2,
+    secrets: config.secrets,
   });
   const say = (line: string): void => void process.stderr.write(`fleetbot: ${line}\n`);
   const lock = acquireInstanceLock(config.dataDir);
@@ -37,7 +40,10 @@ export async function start(config: Config, extra: Pick<FleetbotDeps, 'providers
     process.exit(1);
   };
   const metrics = createMetrics();
-  const http = config.httpPort === undefined ? undefined : createHttpServer({ port: config.httpPort, log });
+  const http =
+    config.http.port === undefined
+      ? undefined
+      : createHttpServer({ port: config.http.port, host: config.http.host, log });
   const { bridges, console: consoleBridge } = createBridges(config, {
     log,
     stdin: process.stdin,

@@ -5,6 +5,8 @@ import { allBridges, type bridgeModules } from '../bridges/index.js';
 import { platformIdPattern, type Platform } from '../core/chat/types.js';
 import { instanceIdPattern } from '../core/fleet/instance.js';
 import { allProviders, defaultProviderName, type providerModules } from '../providers/index.js';
+import { errorMessage } from '../core/runtime/errors.js';
+import { secretValue } from './credentials.js';
 import { machineVariables } from './machines.js';
 import type { ConfigModule } from './module.js';
 import {
@@ -139,7 +141,18 @@ const generalVariables = {
   FLEETBOT_HTTP_PORT: {
     schema: z.coerce.number().int().min(1).max(65535).optional(),
     example: '8080',
-    help: 'Port for webhook receivers (Telegram webhook mode, Slack HTTP mode); off when unset.',
+    help: 'Port for webhook receivers (Telegram webhook mode, Slack HTTP mode), /healthz and /metrics; off when unset.',
+  },
+  FLEETBOT_HTTP_HOST: {
+    schema: z.string().min(1).default('127.0.0.1'),
+    example: '127.0.0.1',
+    help: 'Address the HTTP port listens on: 127.0.0.1 (behind a reverse proxy) or 0.0.0.0 (every interface).',
+  },
+  FLEETBOT_METRICS_TOKEN: {
+    schema: z.string().min(16, 'at least 16 characters').optional(),
+    example: 'a-long-random-string',
+    help: 'When set, GET /metrics needs the header "Authorization: Bearer <token>".',
+    secret: true,
   },
   LOG_LEVEL: {
     schema: z.enum(logLevels).default('info'),
@@ -195,7 +208,7 @@ export type Config = {
   commandsPerMinute: number;
   health: { intervalMs: number; timeoutMs: number; downAfter: number; upAfter: number };
   reconcile: { intervalMs: number; orphanAgeMs: number; autoDelete: boolean };
-  httpPort: number | undefined;
+  http: { port: number | undefined; host: string; metricsToken: string | undefined };
   /** FLEETBOT_INSTANCE; when unset, the id kept in the store (src/core/fleet/instance.ts). */
   instance: string | undefined;
   maxAgentsPerPerson: number | undefined;
@@ -204,7 +217,9 @@ export type Config = {
   providers: ProviderSettings;
   /** Each bridge's settings, by name; undefined for a bridge that is not configured. */
   bridges: BridgeSettings;
-  /** Values of variables that roles ask for (agent secrets); read once at start. */
+  /** fleetbot's own secret values, so the log can censor them wherever they would appear. */
+  secrets: string[];
+  /** Values of variables that roles ask for (agent secrets): the environment at start, or their files. */
   agentEnv: (name: string) => string | undefined;
 };
 
@@ -226,9 +241,10 @@ const settingsOf = (list: readonly AnyModule[], values: GeneralValues, env: Env)
   Object.fromEntries(list.map((m) => [m.name, m.settings(values, env)]));
 
 /** Parses the environment into a Config; throws ConfigError naming every bad variable, one per line. */
-export function parseConfig(env: Env): Config {
+export function parseConfig(given: Env): Config {
   const values: Record<string, unknown> = {};
   const problems: string[] = [];
+  const env = withSecretFiles(given, problems);
   for (const [name, variable] of Object.entries(variables)) {
     const raw = env[name] === '' ? undefined : env[name];
     const result = variable.schema.safeParse(raw);
@@ -266,7 +282,7 @@ export function parseConfig(env: Env): Config {
       orphanAgeMs: v.FLEETBOT_ORPHAN_AGE,
       autoDelete: v.FLEETBOT_RECONCILE_AUTODELETE,
     },
-    httpPort: v.FLEETBOT_HTTP_PORT,
+    http: { port: v.FLEETBOT_HTTP_PORT, host: v.FLEETBOT_HTTP_HOST, metricsToken: v.FLEETBOT_METRICS_TOKEN },
     instance: v.FLEETBOT_INSTANCE,
     maxAgentsPerPerson: v.FLEETBOT_MAX_AGENTS_PER_PERSON,
     ssh: {
@@ -277,12 +293,43 @@ export function parseConfig(env: Env): Config {
     // Each module's settings are typed by its own settings function; the registry lists them by name.
     providers: settingsOf(allProviders, v, env) as ProviderSettings,
     bridges: settingsOf(allBridges, v, env) as BridgeSettings,
-    agentEnv: (name) => snapshot[name],
+    // A role's secret may be a credential file too, so an agent's key need not sit in fleetbot's environment.
+    agentEnv: (name) => {
+      try {
+        return secretValue(name, snapshot);
+      } catch {
+        return undefined;
+      }
+    },
+    secrets: secretNames.flatMap((name) => env[name] ?? []),
   };
 }
 
-/** Reads .env (when present) into the process environment, then parses it. */
-export function loadConfig(envFile = '.env'): Config {
-  if (existsSync(envFile)) process.loadEnvFile(envFile);
+const secretNames = Object.entries(variables).flatMap(([name, v]) => (v.secret ? [name] : []));
+
+/** The environment with each secret variable's value read from its file (NAME_FILE or a systemd credential). */
+function withSecretFiles(given: Env, problems: string[]): Env {
+  const env = { ...given };
+  for (const name of secretNames) {
+    try {
+      env[name] = secretValue(name, given);
+    } catch (err) {
+      problems.push(errorMessage(err));
+    }
+  }
+  return env;
+}
+
+/**
+ * Reads .env (when present), or the env file named (which must exist), into the process environment,
+ * then parses it. A file named this way keeps secrets off the command line (`doctor --env-file`).
+ */
+export function loadConfig(envFile?: string): Config {
+  if (envFile !== undefined && !existsSync(envFile))
+    throw new ConfigError(
+      `--env-file ${envFile}: no such file; name the file that holds fleetbot's settings`,
+    );
+  const file = envFile ?? '.env';
+  if (existsSync(file)) process.loadEnvFile(file);
   return parseConfig(process.env);
 }

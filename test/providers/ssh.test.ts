@@ -2,7 +2,7 @@ import { statSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/core/runtime/clock.js';
 import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
-import { connectSsh, HostKeyMismatchError } from '../../src/providers/ssh/session.js';
+import { connectSsh, HostKeyMismatchError, OutputTooLargeError } from '../../src/providers/ssh/session.js';
 import { tempDir } from '../support/env.js';
 import { failureOf } from '../support/failure.js';
 import { startSshServer, type SshTestServer } from '../support/sshServer.js';
@@ -56,6 +56,26 @@ describe('SSH with pinned host keys', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     // A secret given as input never shows up in the command line the server saw.
     expect(server.commands).toEqual(['cat', 'false']);
+  });
+
+  it("stops reading a command's output at its cap, so a machine cannot fill fleetbot's memory", async () => {
+    const hostKey = generateHostKey('host');
+    const server = await machine(hostKey);
+    const ssh = await connectSsh(
+      { host: '127.0.0.1', port: server.port, username: 'root', hostKey: hostKey.publicKey },
+      auth,
+      { clock: systemClock, deadlineMs: 5_000 },
+    );
+    cleanups.push(() => ssh.close());
+    const flood = 'x'.repeat(256 * 1024);
+    const error = await ssh.exec('cat', { timeoutMs: 5_000, input: flood, maxOutputBytes: 64 * 1024 }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(OutputTooLargeError);
+    expect((error as Error).message).toBe('the command printed more than 65536 bytes');
+    // The session stays usable for the next command.
+    expect((await ssh.exec('cat', { timeoutMs: 5_000, input: 'next' })).stdout).toBe('next');
   });
 
   it('refuses a server that presents any other host key, at once and without retrying', async () => {

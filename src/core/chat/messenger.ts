@@ -7,10 +7,12 @@ import {
   type Platform,
   type SendOptions,
 } from './types.js';
+import { cleanOutbound } from './text.js';
 
 /**
  * Core's single way out to chats: routes each message to the bridge of its platform, and stops writing
  * to chats known to be unreachable (the bot was blocked or removed) instead of failing there again.
+ * Every message is cleaned of controls and invisible characters on the way, whoever wrote its text.
  */
 export function createMessenger(
   bridges: Bridge[],
@@ -29,11 +31,11 @@ export function createMessenger(
   return {
     async send(chat: ChatRef, message: Outbound, opts?: SendOptions): Promise<MessageRef> {
       reachable(chat);
-      return bridgeFor(chat.platform).send(chat, message, opts);
+      return bridgeFor(chat.platform).send(chat, cleanOutbound(message), opts);
     },
     async edit(ref: MessageRef, message: Outbound): Promise<void> {
       reachable(ref.chat);
-      return bridgeFor(ref.chat.platform).edit(ref, message);
+      return bridgeFor(ref.chat.platform).edit(ref, cleanOutbound(message));
     },
     limits: (platform: Platform) => bridgeFor(platform).limits,
     username: (platform: Platform): string | undefined => byPlatform.get(platform)?.username,

@@ -14,6 +14,11 @@ import { destroyJob } from './jobs/destroy.js';
 import { imageJob } from './jobs/image.js';
 import { createJobLauncher, type Origin } from './jobs/launch.js';
 import { restartJob } from './jobs/restart.js';
+import { agentText } from '../chat/text.js';
+
+/** How much of an agent's own words a chat message carries: a health detail, one line of its output. */
+const maxDetailChars = 300;
+const maxLogLineChars = 500;
 
 /** Fleet operations in platform-neutral terms: what commands ask for, turned into jobs and answers. */
 export function createFleet(deps: {
@@ -124,7 +129,8 @@ export function createFleet(deps: {
       if (agent.status !== 'running' && agent.status !== 'stopped') {
         return { state: 'stopped', detail: `agent is ${agent.status}` };
       }
-      return providerOf(agent.provider).status(agent);
+      const health = await providerOf(agent.provider).status(agent);
+      return { ...health, detail: agentText(health.detail, maxDetailChars) };
     },
 
     /** The URL the monitor checks for this agent, if it has one yet. */
@@ -134,7 +140,9 @@ export function createFleet(deps: {
       return agent.url ? `${agent.url}/health` : undefined;
     },
 
-    logs: (agent: Agent, lines: number): Promise<string[]> => providerOf(agent.provider).logs(agent, lines),
+    /** The agent's own output, each line cleaned and cut: it is the agent's text, headed for a chat. */
+    logs: async (agent: Agent, lines: number): Promise<string[]> =>
+      (await providerOf(agent.provider).logs(agent, lines)).map((line) => agentText(line, maxLogLineChars)),
 
     /**
      * At start, before the bridges: agents recorded as running are checked against what really runs.

@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request, type Dispatcher } from 'undici';
 import { z } from 'zod';
+import { agentText } from '../chat/text.js';
 import { errorMessage } from '../runtime/errors.js';
 import type { AgentHealth } from './provider.js';
 
@@ -13,6 +14,15 @@ export const healthBodySchema = z
     uptime: z.number().optional(),
   })
   .loose();
+
+/**
+ * The most a health answer may carry. A health answer is a small JSON object; an agent that answers
+ * with more is either broken or trying to exhaust fleetbot's memory, so the check fails unread.
+ */
+export const maxHealthBodyBytes = 64 * 1024;
+
+/** What a check says about an answer over the cap, here and over SSH. */
+export const healthBodyTooLarge = `health answered with more than ${maxHealthBodyBytes / 1024} KiB; a health answer is a small JSON object`;
 
 /** One pooled client for every health check, so checks reuse connections instead of opening new ones. */
 const pool = new HttpAgent({ keepAliveTimeout: 10_000, connections: 64 });
@@ -43,8 +53,9 @@ export async function checkHealth(
       bodyTimeout: opts.timeoutMs,
       headers: { accept: 'application/json' },
     });
-    const text = await res.body.text();
+    const text = await readCapped(res.body, res.headers['content-length']);
     const latencyMs = Math.round(performance.now() - started);
+    if (text === undefined) return { state: 'unhealthy', detail: healthBodyTooLarge, latencyMs };
     if (res.statusCode !== 200)
       return { state: 'unhealthy', detail: `health answered HTTP ${res.statusCode}`, latencyMs };
     let body: z.output<typeof healthBodySchema>;
@@ -56,13 +67,13 @@ export async function checkHealth(
     if (opts.expectName && body.name !== opts.expectName) {
       return {
         state: 'unhealthy',
-        detail: `health answered for "${body.name ?? '?'}", not ${opts.expectName}`,
+        detail: `health answered for "${agentText(body.name ?? '?', 64)}", not ${opts.expectName}`,
         latencyMs,
       };
     }
     return {
       state: 'healthy',
-      detail: `status ${body.status}${body.version ? `, version ${body.version}` : ''}`,
+      detail: `status ${agentText(body.status, 64)}${body.version ? `, version ${agentText(body.version, 64)}` : ''}`,
       latencyMs,
       ...(body.uptime === undefined ? {} : { uptimeSeconds: body.uptime }),
     };
@@ -75,6 +86,28 @@ export async function checkHealth(
         : `cannot reach ${url}: ${describeNetError(err)}`,
     };
   }
+}
+
+/** The body as text, or undefined (the rest unread, the connection dropped) once it passes the cap. */
+async function readCapped(
+  body: Dispatcher.ResponseData['body'],
+  contentLength: string | string[] | undefined,
+): Promise<string | undefined> {
+  if (Number(contentLength) > maxHealthBodyBytes) {
+    body.destroy();
+    return undefined;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxHealthBodyBytes) {
+      body.destroy();
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function describeNetError(err: unknown): string {

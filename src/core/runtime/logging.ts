@@ -2,30 +2,55 @@ import { pino, type Logger, type DestinationStream } from 'pino';
 
 export type { Logger };
 
-/** Field names whose values never reach a log line, at any depth the redactor supports. */
-const secretKeys = [
-  'token',
-  'secret',
-  'password',
-  'passphrase',
-  'apiKey',
-  'api_key',
-  'authorization',
-  'privateKey',
-  'env',
-];
-const redactPaths = secretKeys.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
+/** Field names whose values never reach a log line, at any depth: `token`, `botToken`, `TELEGRAM_BOT_TOKEN`… */
+const secretKey = /token|secret|password|passphrase|api_?key|authorization|private_?key|^env$/i;
+const censor = '[redacted]';
+/** Secrets shorter than this are too likely to match ordinary text to be replaced by value. */
+const minSecretLength = 8;
+
+/**
+ * A copy of a log record with every secret-named field censored, however deep it is nested. Errors are
+ * serialized first (as pino would), so fields an error carries are censored too.
+ */
+function redactKeys(value: unknown, seen = new WeakSet<object>()): unknown {
+  if (value instanceof Error) value = pino.stdSerializers.err(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (seen.has(value)) return '[circular]';
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((item) => redactKeys(item, seen));
+  const copy: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value))
+    copy[key] = secretKey.test(key) ? censor : redactKeys(field, seen);
+  return copy;
+}
+
+/** Replaces each known secret's value wherever it appears in a finished JSON line (a message, a URL, an error). */
+function redactValues(secrets: readonly string[]): ((line: string) => string) | undefined {
+  const escaped = secrets
+    .filter((s) => s.length >= minSecretLength)
+    .map((s) => JSON.stringify(s).slice(1, -1))
+    // Longer first, so a secret that contains another is censored whole.
+    .sort((a, b) => b.length - a.length);
+  if (escaped.length === 0) return undefined;
+  return (line) => escaped.reduce((out, secret) => out.replaceAll(secret, censor), line);
+}
 
 export function createLogger(opts: {
   level: string;
   pretty: boolean;
   destination?: DestinationStream | number | string;
+  /** The values of fleetbot's own secrets (config), censored wherever they would appear. */
+  secrets?: readonly string[];
 }): Logger {
-  const redact = { paths: redactPaths, censor: '[redacted]' };
+  const streamWrite = redactValues(opts.secrets ?? []);
+  const options = {
+    level: opts.level,
+    formatters: { log: (record: Record<string, unknown>) => redactKeys(record) as Record<string, unknown> },
+    ...(streamWrite ? { hooks: { streamWrite } } : {}),
+  };
   if (opts.pretty) {
     return pino({
-      level: opts.level,
-      redact,
+      ...options,
       transport: {
         target: 'pino-pretty',
         options: { destination: opts.destination ?? 2, translateTime: 'HH:MM:ss', ignore: 'pid,hostname' },
@@ -34,7 +59,7 @@ export function createLogger(opts: {
   }
   const destination = opts.destination ?? 2;
   return pino(
-    { level: opts.level, redact },
+    options,
     typeof destination === 'object'
       ? destination
       : pino.destination({ dest: destination, sync: false, mkdir: true }),

@@ -1,13 +1,22 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { privateFile, privateIfExists } from '../runtime/privateFiles.js';
 import { migrations } from './migrations/index.js';
 
 export type Db = Database.Database;
 
-/** Opens the store with WAL, foreign keys and a busy timeout, and applies pending migrations. */
+/**
+ * Opens the store with WAL, foreign keys and a busy timeout, and applies pending migrations. The file
+ * is owner-only (0600); SQLite gives its -wal and -shm files the database file's mode.
+ */
 export function openDb(file: string): Db {
-  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    // A folder made here is owner-only; one that exists may be shared on purpose and is left alone.
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    privateFile(file);
+    for (const companion of ['-wal', '-shm']) privateIfExists(`${file}${companion}`);
+  }
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');

@@ -1,12 +1,18 @@
 import { z } from 'zod';
 import { sleep, type Clock } from '../../core/runtime/clock.js';
 import { UserError } from '../../core/runtime/errors.js';
-import { healthBodySchema } from '../../core/fleet/healthCheck.js';
+import { healthBodySchema, healthBodyTooLarge, maxHealthBodyBytes } from '../../core/fleet/healthCheck.js';
 import type { Step, StepContext } from '../../core/jobs/plan.js';
 import type { AgentHealth } from '../../core/fleet/provider.js';
 import type { Role } from '../../core/fleet/roles.js';
 import type { SshPool } from '../ssh/pool.js';
-import { waitForSshBanner, type SshAuth, type SshSession, type SshTarget } from '../ssh/session.js';
+import {
+  OutputTooLargeError,
+  waitForSshBanner,
+  type SshAuth,
+  type SshSession,
+  type SshTarget,
+} from '../ssh/session.js';
 import {
   readAgentFiles,
   renderAgentEnv,
@@ -89,10 +95,16 @@ export async function localHealth(
   layout: AgentLayout,
   signal?: AbortSignal,
 ): Promise<AgentHealth> {
-  const result = await ssh.exec(remote.localHealth(layout), {
-    timeoutMs: 10_000,
-    ...(signal ? { signal } : {}),
-  });
+  const result = await ssh
+    .exec(remote.localHealth(layout), {
+      timeoutMs: 10_000,
+      maxOutputBytes: maxHealthBodyBytes,
+      ...(signal ? { signal } : {}),
+    })
+    .catch((err: unknown) => {
+      if (err instanceof OutputTooLargeError) return { code: 1, stdout: '', stderr: healthBodyTooLarge };
+      throw err;
+    });
   if (result.code !== 0)
     return { state: 'unhealthy', detail: result.stderr.trim() || `health check exited ${result.code}` };
   let body: z.output<typeof healthBodySchema>;

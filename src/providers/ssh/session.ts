@@ -21,6 +21,12 @@ export type SshTarget = {
 
 export type ExecResult = { code: number; stdout: string; stderr: string };
 
+/** A command printed more than its output cap; fleetbot closed the channel instead of reading on. */
+export class OutputTooLargeError extends Error {}
+
+/** What a command may print (stdout and stderr each) unless it asks for less: journals and builds fit. */
+const defaultMaxOutputBytes = 4 * 1024 * 1024;
+
 /** The server presented a host key other than the pinned one: never retried, never trusted. */
 export class HostKeyMismatchError extends UserError {}
 
@@ -28,7 +34,7 @@ export type SshSession = {
   /** Runs a command; input (e.g. a script) goes to its stdin so nothing secret is in its argv. */
   exec(
     command: string,
-    opts: { timeoutMs: number; input?: string | Buffer; signal?: AbortSignal },
+    opts: { timeoutMs: number; input?: string | Buffer; signal?: AbortSignal; maxOutputBytes?: number },
   ): Promise<ExecResult>;
   /** Writes a file over SFTP with the given mode (0600 for secrets), replacing any previous one. */
   upload(path: string, content: string | Buffer, mode: number): Promise<void>;
@@ -142,7 +148,7 @@ function session(conn: Connection): SshSession {
     return channel;
   };
   return {
-    exec: (command, { timeoutMs, input, signal }) =>
+    exec: (command, { timeoutMs, input, signal, maxOutputBytes = defaultMaxOutputBytes }) =>
       new Promise((resolve, reject) => {
         conn.exec(command, (err, stream) => {
           if (err) {
@@ -161,8 +167,24 @@ function session(conn: Connection): SshSession {
           );
           const onAbort = (): void => stop(signal?.reason as Error);
           signal?.addEventListener('abort', onAbort, { once: true });
-          stream.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-          stream.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+          // What runs on a machine may be the agent's: each stream is read only up to the cap.
+          const capped = (add: (text: string) => void) => {
+            let size = 0;
+            return (chunk: Buffer): void => {
+              size += chunk.length;
+              if (size > maxOutputBytes)
+                stop(new OutputTooLargeError(`the command printed more than ${maxOutputBytes} bytes`));
+              else add(chunk.toString('utf8'));
+            };
+          };
+          stream.on(
+            'data',
+            capped((text) => (stdout += text)),
+          );
+          stream.stderr.on(
+            'data',
+            capped((text) => (stderr += text)),
+          );
           stream.on('close', (code: number | null | undefined) => {
             clearTimeout(timer);
             signal?.removeEventListener('abort', onAbort);
