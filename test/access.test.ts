@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { FakeChat, FakeUser } from './fakes/telegram/index.js';
+import { useCleanups } from './support/cleanups.js';
+import { tempDir } from './support/env.js';
 import { manualClock } from './support/manualClock.js';
 import {
   ann,
   annDm,
   bob,
   seedRunningAgent,
+  startTelegramBot,
   telegramSessions,
   type TelegramSession as Session,
 } from './support/telegramSession.js';
@@ -15,6 +18,7 @@ const dmOf = (u: FakeUser): FakeChat => ({ id: u.id, type: 'private' });
 
 describe('access control through Telegram', () => {
   const session = telegramSessions();
+  const defer = useCleanups();
   const buttons = (s: Session, chatId: number) => {
     const card = s.fake.messages(chatId).at(-1)!;
     const [approve, cancel] = card.replyMarkup!.inline_keyboard[0]!.map((b) =>
@@ -167,6 +171,29 @@ describe('access control through Telegram', () => {
     expect(
       s.bot.store.audit.recent(30).filter((a) => a.action === 'destroy' && a.outcome === 'expired'),
     ).toHaveLength(2);
+  });
+
+  it('takes access away from a chat removed from FLEETBOT_CHATS at the next start, subscriptions included', async () => {
+    const tmp = tempDir();
+    defer(tmp.cleanup);
+    const group: FakeChat = { id: -777, type: 'group', title: 'Former team' };
+    const first = await startTelegramBot(tmp.dir, { env: { FLEETBOT_CHATS: 'telegram:-777' } });
+    defer(() => first.fake.close());
+    await first.say(group, ann, '/alerts on all');
+    expect(first.fake.lastText(group.id)).toMatch(/^This chat now gets alerts about all agents/);
+    await first.stop(false);
+
+    const second = await startTelegramBot(tmp.dir, { fake: first.fake, env: { FLEETBOT_CHATS: '' } });
+    await second.say(group, carol, '/list');
+    expect(second.fake.lastText(group.id)).toMatch(/^This chat is not allowed to use fleetbot\./);
+    expect(second.bot.store.subscriptions.forChat({ platform: 'telegram', chatId: '-777' })).toEqual([]);
+    // A chat allowed from the chat (/allow chat) is not the config's to take away.
+    await second.say(annDm, ann, '/allow chat telegram:-777');
+    await second.stop(false);
+    const third = await startTelegramBot(tmp.dir, { fake: first.fake, env: { FLEETBOT_CHATS: '' } });
+    defer(() => third.stop(false));
+    await third.say(group, carol, '/list');
+    expect(third.fake.lastText(group.id)).toMatch(/^No agents yet/);
   });
 
   it('pairs the first admin with the logged code, refuses wrong and expired codes, and locks after five', async () => {
