@@ -14,6 +14,7 @@ import {
 } from './support/telegramSession.js';
 
 const carol: FakeUser = { id: 1003, firstName: 'Carol' };
+const dave: FakeUser = { id: 1004, firstName: 'Dave' };
 const dmOf = (u: FakeUser): FakeChat => ({ id: u.id, type: 'private' });
 
 describe('access control through Telegram', () => {
@@ -80,8 +81,12 @@ describe('access control through Telegram', () => {
     );
     s.fake.sendText({ chat: dmOf(bob), from: bob, text: '/whoami' });
     await s.settle();
-    // Bob was refused once at the start; the cool-down keeps the bot quiet now, and the audit shows why.
-    expect(lastAudit(s)).toEqual(['telegram:1002 command refused: not allowed']);
+    // Bob was refused, and audited, once at the start; within the cool-down the bot stays quiet and
+    // writes no second row, so a stranger cannot fill the audit.
+    expect(lastAudit(s)).toEqual(['telegram:1001 revoke ok']);
+    expect(
+      s.bot.store.audit.recent(50).filter((a) => a.userId === '1002' && a.outcome === 'refused: not allowed'),
+    ).toHaveLength(1);
 
     const group: FakeChat = { id: -555, type: 'group', title: 'Team' };
     await s.say(annDm, ann, '/allow chat telegram:-555');
@@ -243,9 +248,12 @@ describe('access control through Telegram', () => {
     for (let i = 0; i < 4; i++) await s.say(dmOf(carol), carol, `/pair BADBAD${i}${i}`);
     await s.say(dmOf(carol), carol, `/pair ${another}`);
     expect(s.fake.lastText(carol.id)).toMatch(
-      /^Pairing is locked after too many wrong codes, until \d\d:\d\d UTC/,
+      /^Pairing is locked for you after too many wrong codes, until \d\d:\d\d UTC/,
     );
     expect(s.bot.store.principals.get('telegram', '1003')).toBeUndefined();
+    // Carol's wrong codes lock Carol, not whoever holds the host's code.
+    await s.say(dmOf(dave), dave, `/pair ${another}`);
+    expect(s.fake.lastText(dave.id)).toMatch(/^You are now admin \(telegram:1004\)/);
     await clock.advance(61 * 60_000);
     await s.say(dmOf(carol), carol, `/pair ${s.bot.pairing.issue().code}`);
     expect(s.fake.lastText(carol.id)).toMatch(/^You are now admin/);

@@ -4,6 +4,8 @@ import type { ChatRef, Inbound } from '../../src/core/chat/types.js';
 import { createFleetbot, type Fleetbot } from '../../src/main.js';
 import { countConnections } from '../support/connectionCounter.js';
 import { startFakeAgent } from '../support/fakeAgent.js';
+import { strangersKept } from '../../src/core/router/stages.js';
+import { manualClock } from '../support/manualClock.js';
 import { memoryBridge } from '../support/memoryBridge.js';
 import { silentLog, tempDir, testConfig } from '../support/env.js';
 import { ann, startSlackBot } from '../support/slackSession.js';
@@ -151,6 +153,74 @@ describe('chat-side attacks', () => {
       if (s.teamGot() < teamBefore + 2) throw new Error('the team got no alerts: the scenario is broken');
     });
   }
+
+  /** A bot on a manual clock with no admin yet, as at the first start; strangers write to it in private. */
+  async function firstStart(rateLimit = '20') {
+    const tmp = tempDir();
+    defer(tmp.cleanup);
+    const clock = manualClock(Date.parse('2026-12-01T10:00:00Z'));
+    const mem = memoryBridge('telegram');
+    const bot = await createFleetbot(
+      testConfig(tmp.dir, { FLEETBOT_ADMINS: '', FLEETBOT_RATE_LIMIT: rateLimit }),
+      { bridges: [mem.bridge], log: silentLog, clock },
+    );
+    defer(async () => {
+      await bot.idle();
+      await bot.stop();
+    });
+    const dmFrom = (userId: string, text: string) =>
+      mem.inject(command({ platform: 'telegram', chatId: userId }, text, userId));
+    return { bot, mem, clock, dmFrom };
+  }
+
+  it('a stranger sending wrong codes cannot lock the host’s owner out of first-admin pairing', async () => {
+    const { bot, clock, dmFrom } = await firstStart();
+    let code = '';
+    // An hour of wrong codes, as fast as the rate limit lets them through, minute after minute; the
+    // host's owner runs `fleetbot pair` half way through and pairs a quarter of an hour later.
+    for (let minute = 0; minute < 60; minute++) {
+      if (minute === 30) code = bot.pairing.issue().code;
+      if (minute === 45) await dmFrom('1001', `/pair ${code}`);
+      for (let i = 0; i < 20; i++) await dmFrom('666', `/pair WRONG${String(i).padStart(3, '0')}`);
+      await clock.advance(60_000);
+    }
+    attempted(
+      'a stranger’s wrong pairing codes lock out the first admin',
+      bot.store.principals.get('telegram', '1001')?.level !== 'admin',
+    );
+  });
+
+  it('a stranger’s /pair is rate limited like anyone’s commands', async () => {
+    const { bot, mem, dmFrom } = await firstStart('5');
+    bot.pairing.issue();
+    for (let i = 0; i < 50; i++) await dmFrom('666', `/pair WRONG${String(i).padStart(3, '0')}`);
+    // Five answered, one "Easy" line, the rest dropped quietly.
+    const answered = mem.sent.filter((m) => m.ref.chat.chatId === '666').length;
+    attempted('a stranger’s /pair flood skips the rate limit', answered > 6);
+  });
+
+  it('a flood of distinct strangers cannot grow the audit or the pairing failures without bound', async () => {
+    const { bot, mem, dmFrom } = await firstStart();
+    bot.pairing.issue();
+    const strangers = 3 * strangersKept;
+    for (let i = 0; i < strangers; i++) {
+      await dmFrom(String(100_000 + i), '/list');
+      await dmFrom(String(100_000 + i), '/pair WRONGCODE');
+    }
+    bot.store.audit.flush();
+    const count = (table: string) =>
+      (bot.store.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+    attempted(
+      `${strangers} distinct strangers write an audit row each (or more)`,
+      count('audit') > strangersKept,
+    );
+    attempted(
+      `${strangers} distinct strangers each leave a pairing failure row`,
+      count('pairing_failures') > 25,
+    );
+    const refusals = mem.sent.filter((m) => /allowlist/.test(JSON.stringify(m.versions[0]))).length;
+    attempted(`${strangers} distinct strangers each get a refusal`, refusals > strangersKept);
+  }, 60_000);
 
   it('a forged slash command’s response_url cannot make fleetbot connect to an address inside its network', async () => {
     const tmp = tempDir();
