@@ -123,7 +123,9 @@ function seedAccess(store: Store, config: Config, bridges: Bridge[]): void {
   store.transaction(() => {
     store.principals.pruneConfig(admins);
     for (const admin of admins) store.principals.upsert({ ...admin, level: 'admin', source: 'config' });
+    store.chats.pruneConfig(config.chats.map((c) => ({ platform: c.platform, chatId: c.id })));
     for (const chat of config.chats) store.chats.allow(chat.platform, chat.id, 'config');
+    store.subscriptions.dropRevoked();
   });
 }
 

@@ -1,20 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import type { FakeChat, FakeUser } from './fakes/telegram/index.js';
+import { useCleanups } from './support/cleanups.js';
+import { tempDir } from './support/env.js';
 import { manualClock } from './support/manualClock.js';
 import {
   ann,
   annDm,
   bob,
   seedRunningAgent,
+  startTelegramBot,
   telegramSessions,
   type TelegramSession as Session,
 } from './support/telegramSession.js';
 
 const carol: FakeUser = { id: 1003, firstName: 'Carol' };
+const dave: FakeUser = { id: 1004, firstName: 'Dave' };
 const dmOf = (u: FakeUser): FakeChat => ({ id: u.id, type: 'private' });
 
 describe('access control through Telegram', () => {
   const session = telegramSessions();
+  const defer = useCleanups();
   const buttons = (s: Session, chatId: number) => {
     const card = s.fake.messages(chatId).at(-1)!;
     const [approve, cancel] = card.replyMarkup!.inline_keyboard[0]!.map((b) =>
@@ -76,8 +81,12 @@ describe('access control through Telegram', () => {
     );
     s.fake.sendText({ chat: dmOf(bob), from: bob, text: '/whoami' });
     await s.settle();
-    // Bob was refused once at the start; the cool-down keeps the bot quiet now, and the audit shows why.
-    expect(lastAudit(s)).toEqual(['telegram:1002 command refused: not allowed']);
+    // Bob was refused, and audited, once at the start; within the cool-down the bot stays quiet and
+    // writes no second row, so a stranger cannot fill the audit.
+    expect(lastAudit(s)).toEqual(['telegram:1001 revoke ok']);
+    expect(
+      s.bot.store.audit.recent(50).filter((a) => a.userId === '1002' && a.outcome === 'refused: not allowed'),
+    ).toHaveLength(1);
 
     const group: FakeChat = { id: -555, type: 'group', title: 'Team' };
     await s.say(annDm, ann, '/allow chat telegram:-555');
@@ -169,6 +178,29 @@ describe('access control through Telegram', () => {
     ).toHaveLength(2);
   });
 
+  it('takes access away from a chat removed from FLEETBOT_CHATS at the next start, subscriptions included', async () => {
+    const tmp = tempDir();
+    defer(tmp.cleanup);
+    const group: FakeChat = { id: -777, type: 'group', title: 'Former team' };
+    const first = await startTelegramBot(tmp.dir, { env: { FLEETBOT_CHATS: 'telegram:-777' } });
+    defer(() => first.fake.close());
+    await first.say(group, ann, '/alerts on all');
+    expect(first.fake.lastText(group.id)).toMatch(/^This chat now gets alerts about all agents/);
+    await first.stop(false);
+
+    const second = await startTelegramBot(tmp.dir, { fake: first.fake, env: { FLEETBOT_CHATS: '' } });
+    await second.say(group, carol, '/list');
+    expect(second.fake.lastText(group.id)).toMatch(/^This chat is not allowed to use fleetbot\./);
+    expect(second.bot.store.subscriptions.forChat({ platform: 'telegram', chatId: '-777' })).toEqual([]);
+    // A chat allowed from the chat (/allow chat) is not the config's to take away.
+    await second.say(annDm, ann, '/allow chat telegram:-777');
+    await second.stop(false);
+    const third = await startTelegramBot(tmp.dir, { fake: first.fake, env: { FLEETBOT_CHATS: '' } });
+    defer(() => third.stop(false));
+    await third.say(group, carol, '/list');
+    expect(third.fake.lastText(group.id)).toMatch(/^No agents yet/);
+  });
+
   it('pairs the first admin with the logged code, refuses wrong and expired codes, and locks after five', async () => {
     const clock = manualClock(Date.now());
     const s = await session({ clock, env: { FLEETBOT_ADMINS: '' } });
@@ -216,9 +248,12 @@ describe('access control through Telegram', () => {
     for (let i = 0; i < 4; i++) await s.say(dmOf(carol), carol, `/pair BADBAD${i}${i}`);
     await s.say(dmOf(carol), carol, `/pair ${another}`);
     expect(s.fake.lastText(carol.id)).toMatch(
-      /^Pairing is locked after too many wrong codes, until \d\d:\d\d UTC/,
+      /^Pairing is locked for you after too many wrong codes, until \d\d:\d\d UTC/,
     );
     expect(s.bot.store.principals.get('telegram', '1003')).toBeUndefined();
+    // Carol's wrong codes lock Carol, not whoever holds the host's code.
+    await s.say(dmOf(dave), dave, `/pair ${another}`);
+    expect(s.fake.lastText(dave.id)).toMatch(/^You are now admin \(telegram:1004\)/);
     await clock.advance(61 * 60_000);
     await s.say(dmOf(carol), carol, `/pair ${s.bot.pairing.issue().code}`);
     expect(s.fake.lastText(carol.id)).toMatch(/^You are now admin/);

@@ -197,6 +197,34 @@ describe('health monitor and team alerts', () => {
     s.fake.assertNoViolations();
   }, 60_000);
 
+  it('stops telling a chat anything the moment it loses access, before its subscriptions are dropped', async () => {
+    const { s, alice, cycle, alerts } = await setup();
+    await alice.set('failing');
+    for (let i = 0; i < 3; i++) await cycle();
+    const card = alerts(aliceWatchers)[0]!;
+    expect(card.plainText).toMatch(/^🔴 alice is down/);
+    const edits = card.history.length;
+    const messages = s.fake.messages(aliceWatchers.id).length;
+    // The allowlist entry goes; the subscription row is still there.
+    s.bot.store.chats.disallow('telegram', String(aliceWatchers.id));
+    await alice.set('gone');
+    await cycle();
+    expect(alerts(team)[0]!.plainText).toMatch(/Last error: cannot reach/);
+    expect(alerts(aliceWatchers)[0]!.history).toHaveLength(edits);
+    const failed = s.bot.store.jobs.create({
+      kind: 'restart',
+      subject: 'alice',
+      agentId: s.bot.store.agents.live('alice')!.id,
+      requester: 'telegram:1001',
+      chat: { platform: 'telegram', chatId: String(annDm.id) },
+    });
+    await s.bot.alerts.jobFinished(failed, { status: 'failed', error: 'boom', outputs: {} });
+    await s.settle();
+    expect(s.fake.lastText(team.id)).toMatch(/^❌ restart of alice failed/);
+    expect(s.fake.messages(aliceWatchers.id)).toHaveLength(messages);
+    s.fake.assertNoViolations();
+  });
+
   it('restarts a dead agent from the alert’s button; the restart card appears and the alert resolves', async () => {
     const s = await session({
       env: { FLEETBOT_CHATS: 'telegram:-100', FLEETBOT_HEALTH_INTERVAL: '1h', FLEETBOT_UP_AFTER: '1' },

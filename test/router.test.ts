@@ -2,6 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createFleetbot, type Fleetbot } from '../src/main.js';
 import type { Inbound, UserRef } from '../src/core/chat/types.js';
 import { silentLog, tempDir, testConfig } from './support/env.js';
+import type { Clock } from '../src/core/runtime/clock.js';
+import { strangersKept } from '../src/core/router/stages.js';
+import { manualClock } from './support/manualClock.js';
 import { memoryBridge } from './support/memoryBridge.js';
 
 const adminUser: UserRef = { platform: 'telegram', userId: '1', name: 'ada' };
@@ -15,7 +18,7 @@ const command = (text: string, user = adminUser, chat = dm(user.userId), direct 
   at: new Date(),
 });
 
-async function setup() {
+async function setup(clock?: Clock) {
   const tmp = tempDir();
   const mem = memoryBridge('telegram');
   const bot: Fleetbot = await createFleetbot(
@@ -23,6 +26,7 @@ async function setup() {
     {
       bridges: [mem.bridge],
       log: silentLog,
+      ...(clock ? { clock } : {}),
     },
   );
   return {
@@ -44,7 +48,7 @@ describe('router', () => {
   let env: Awaited<ReturnType<typeof setup>>;
   afterEach(async () => env.cleanup());
 
-  it('refuses an unknown user once, showing their ids, with an audit row and no job', async () => {
+  it('refuses an unknown user once, showing their ids, with one audit row per cool-down and no job', async () => {
     env = await setup();
     const stranger = { platform: 'telegram' as const, userId: '666', name: 'mallory' };
     const reply = await env.say('/deploy swe evil', stranger);
@@ -57,9 +61,33 @@ describe('router', () => {
     expect(env.bot.store.jobs.recent(10)).toEqual([]);
     expect(env.bot.store.agents.list({ includeGone: true })).toEqual([]);
     const audit = env.bot.store.audit.recent(10);
-    expect(audit).toHaveLength(3);
+    expect(audit).toHaveLength(1);
     expect(audit.every((a) => a.userId === '666' && a.outcome === 'refused: not allowed')).toBe(true);
   });
+
+  it('writes a bounded number of audit rows and pairing failures under a flood of distinct strangers', async () => {
+    const clock = manualClock(Date.parse('2026-12-01T10:00:00Z'));
+    env = await setup(clock);
+    const rows = () => env.bot.store.db.prepare('SELECT COUNT(*) AS n FROM audit').get() as { n: number };
+    const failures = () =>
+      env.bot.store.db.prepare('SELECT COUNT(*) AS n FROM pairing_failures').get() as { n: number };
+    const flood = async (from: number) => {
+      for (let i = from; i < from + 1.5 * strangersKept; i++) {
+        const stranger = { platform: 'telegram' as const, userId: String(i) };
+        await env.mem.inject(command('/list', stranger));
+        await env.mem.inject(command('/pair WRONGCODE', stranger));
+      }
+      env.bot.store.audit.flush();
+    };
+    await flood(100_000);
+    expect(rows().n).toBe(strangersKept);
+    expect(failures().n).toBeLessThanOrEqual(25);
+    // The next window admits as many again, never more: the audit grows with time, not with strangers.
+    await clock.advance(10 * 60_000);
+    await flood(200_000);
+    expect(rows().n).toBe(2 * strangersKept);
+    expect(failures().n).toBeLessThanOrEqual(25);
+  }, 60_000);
 
   it('refuses a group that is not allowed, even for an admin', async () => {
     env = await setup();

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeSlack } from './fakes/slack/index.js';
+import { countConnections } from './support/connectionCounter.js';
 import { tempDir } from './support/env.js';
 import { ann, annDm, ops, startSlackBot } from './support/slackSession.js';
 
@@ -101,6 +102,20 @@ describe('slack bridge under trouble', () => {
     ]);
     expect(s.bot.store.chats.get('slack', 'CNEW')?.unreachable).toBe(true);
     expect(s.fake.calls.find((c) => c.error === 'not_in_channel')?.method).toBe('chat.postMessage');
+  });
+
+  it('answers through response_url only on Slack’s origins, never on an address a payload names', async () => {
+    const s = await session({ env: { FLEETBOT_CHATS: 'slack:CNEW' } });
+    const listener = await countConnections();
+    cleanups.push(() => listener.close());
+    s.fake.botNotIn('CNEW');
+    await s.handled(
+      s.fake.slashCommand({ user: ann, channel: 'CNEW', text: 'list', responseUrl: listener.url('/hook') }),
+    );
+    await s.fleet(ann, 'CNEW', 'list');
+    expect(listener.count).toBe(0);
+    // The response_url on the configured SLACK_API_URL's origin is still answered.
+    expect(s.fake.responses).toHaveLength(1);
   });
 
   it('reconnects after a disconnect message and after a dropped socket, and serves on', async () => {

@@ -19,10 +19,15 @@ export const pair = defineCommand({
         return message(
           `You are now admin (${ctx.principal}). /help shows what you can do; /allow grants access to others.`,
         );
-      case 'locked':
+      case 'locked': {
+        const lock = pairing.lockFor(ctx.user);
+        const until = clockTime(lock?.untilMs ?? ctx.services.now());
         throw new UserError(
-          `Pairing is locked after too many wrong codes, until ${clockTime(pairing.lockedUntil() ?? ctx.services.now())}. Then run "fleetbot pair" on the bot's host for a fresh code.`,
+          lock?.everyone
+            ? `Pairing is paused for everyone after many wrong codes from several people, until ${until}. Then run "fleetbot pair" on the bot's host for a fresh code.`
+            : `Pairing is locked for you after too many wrong codes, until ${until}. Then run "fleetbot pair" on the bot's host for a fresh code.`,
         );
+      }
       case 'wrong':
         throw new UserError(
           'That code is not valid (wrong, used or expired). Run "fleetbot pair" on the bot’s host for a fresh code.',

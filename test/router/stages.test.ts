@@ -10,6 +10,7 @@ import {
   authorize,
   bind,
   createRefusalCooldown,
+  strangersKept,
   identify,
   parse,
   rateLimit,
@@ -79,7 +80,7 @@ function world() {
   store.principals.upsert({ platform: 'telegram', userId: '1', level: 'admin', source: 'config' });
   store.principals.upsert({ platform: 'telegram', userId: '2', level: 'viewer', source: 'chat' });
   const access = createAccess(store);
-  return { clock, access, mayTell: createRefusalCooldown(clock) };
+  return { clock, access, refusals: createRefusalCooldown(clock) };
 }
 const request = (inbound: Extract<Inbound, { kind: 'command' }>): Request =>
   value(parse(inbound, { commands, ownName: 'fleetbot' }));
@@ -110,9 +111,9 @@ describe('parse', () => {
 
 describe('identify', () => {
   it('refuses a stranger once per cool-down with their ids, auditing every attempt', async () => {
-    const { access, mayTell, clock } = world();
+    const { access, refusals, clock } = world();
     const attempt = () =>
-      ended(identify(said('/list', mallory), request(said('/list', mallory)), { access, mayTell }));
+      ended(identify(said('/list', mallory), request(said('/list', mallory)), { access, refusals }));
     const audit = { action: 'command', outcome: 'refused: not allowed' };
     expect(attempt()).toEqual({
       audit,
@@ -127,29 +128,36 @@ describe('identify', () => {
   });
 
   it('refuses a press from a chat that is not allowed with a short answer', () => {
-    const { access, mayTell } = world();
-    expect(ended(identify(pressed(ann), undefined, { access, mayTell }))).toEqual({
+    const { access, refusals } = world();
+    expect(ended(identify(pressed(ann), undefined, { access, refusals }))).toEqual({
       audit: { action: 'button', outcome: 'refused: not allowed' },
       answer: { text: 'You are not allowed to use fleetbot here.', alert: true },
     });
   });
 
   it('lets a stranger pair in a private chat, unlisted, and ignores pairing in a group', () => {
-    const { access, mayTell } = world();
+    const { access, refusals } = world();
     const inDm = said('/pair 123456', mallory);
-    expect(value(identify(inDm, request(inDm), { access, mayTell }))).toEqual({
+    expect(value(identify(inDm, request(inDm), { access, refusals }))).toEqual({
       caller: caller(mallory, 'viewer'),
       listed: false,
     });
     const inGroup = said('/pair 123456', mallory, group);
-    expect(ended(identify(inGroup, request(inGroup), { access, mayTell }))).toEqual({
+    expect(ended(identify(inGroup, request(inGroup), { access, refusals }))).toEqual({
       audit: { action: 'pair', outcome: 'ignored: not a private chat' },
     });
   });
 });
 
 describe('rateLimit', () => {
-  const limits = () => ({ limiter: createRateLimiter({ clock: manualClock(), perMinute: 2 }), perMinute: 2 });
+  const limits = () => {
+    const clock = manualClock();
+    return {
+      limiter: createRateLimiter({ clock, perMinute: 2, maxKeys: 100 }),
+      strangers: createRateLimiter({ clock, perMinute: 2, maxKeys: 100 }),
+      perMinute: 2,
+    };
+  };
   const listed = { caller: caller(ann, 'admin'), listed: true };
 
   it('tells the first command over the limit when to retry, and only audits the next ones', () => {
@@ -175,11 +183,52 @@ describe('rateLimit', () => {
     });
   });
 
-  it('does not count a stranger who is pairing', () => {
+  it('counts a stranger who is pairing, in a table of their own', () => {
     const deps = limits();
     const stranger = { caller: caller(mallory, 'viewer'), listed: false };
     const inbound = said('/pair 1', mallory);
-    for (let i = 0; i < 5; i++) expect(rateLimit(inbound, stranger, request(inbound), deps).ok).toBe(true);
+    expect(rateLimit(inbound, stranger, request(inbound), deps).ok).toBe(true);
+    expect(rateLimit(inbound, stranger, request(inbound), deps).ok).toBe(true);
+    expect(ended(rateLimit(inbound, stranger, request(inbound), deps))).toEqual({
+      audit: { action: 'command', outcome: 'refused: rate limit', detail: '/pair …' },
+      toSender: 'Easy: that is more than 2 commands a minute. Try again in 60 s.',
+    });
+    expect(deps.strangers.size).toBe(1);
+    expect(deps.limiter.size).toBe(0);
+  });
+});
+
+describe('what the router remembers about strangers', () => {
+  const flood = (n: number, each: (i: number) => void): void => {
+    for (let i = 0; i < n; i++) each(i);
+  };
+  const someone = (i: number): UserRef => ({ platform: 'telegram', userId: String(10_000 + i) });
+
+  it('keeps the refusal cool-downs of a flood of distinct strangers bounded, and forgets them after the window', async () => {
+    const { access, refusals, clock } = world();
+    let told = 0;
+    flood(3 * strangersKept, (i) => {
+      const inbound = said('/list', someone(i));
+      if (ended(identify(inbound, request(inbound), { access, refusals })).toSender) told++;
+    });
+    expect(refusals.size).toBe(strangersKept);
+    expect(told).toBe(strangersKept);
+    await clock.advance(10 * 60_000);
+    const late = said('/list', someone(0));
+    expect(ended(identify(late, request(late), { access, refusals })).toSender).toMatch(/allowlist/);
+    expect(refusals.size).toBe(1);
+  });
+
+  it('keeps the rate limiter bounded under a flood of distinct keys, and drops keys idle for a minute', async () => {
+    const clock = manualClock();
+    const limiter = createRateLimiter({ clock, perMinute: 3, maxKeys: 50 });
+    flood(500, (i) => limiter.take(`telegram:${i}`));
+    expect(limiter.size).toBe(50);
+    // A key that finds the table full is refused quietly.
+    expect(limiter.take('telegram:late')).toEqual({ ok: false, retryInMs: 60_000, tell: false });
+    await clock.advance(60_000);
+    expect(limiter.take('telegram:late')).toEqual({ ok: true });
+    expect(limiter.size).toBe(1);
   });
 });
 

@@ -63,6 +63,15 @@ const postedEphemeral = z.object({ message_ts: z.string() });
 const onceKey = 'slack:delivered';
 const responseUrlTtlMs = 25 * 60_000;
 const isDirect = (chat: ChatRef): boolean => chat.chatId.startsWith('D');
+/** Where Slack's own response_url endpoints live. */
+const slackHooksOrigin = 'https://hooks.slack.com';
+const originOf = (url: string): string | undefined => {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+};
 
 /** Slack through Bolt: Socket Mode or HTTP, Block Kit cards edited in place, buttons, per-channel pacing. */
 export function createSlackBridge(opts: SlackOptions): Bridge {
@@ -84,6 +93,7 @@ export function createSlackBridge(opts: SlackOptions): Bridge {
   // The newest slash command's response_url per channel: the one way to reach someone in a channel
   // fleetbot is not a member of.
   const responseUrls = new Map<string, { url: string; at: number }>();
+  const responseUrlOrigins = new Set([slackHooksOrigin, new URL(opts.apiUrl).origin]);
   let app: App | undefined;
   let host: BridgeHost | undefined;
   let username: string | undefined;
@@ -96,9 +106,13 @@ export function createSlackBridge(opts: SlackOptions): Bridge {
     const entry = responseUrls.get(channel);
     responseUrls.delete(channel);
     if (!entry || clock.now() - entry.at > responseUrlTtlMs) return;
-    // Only ever POST to Slack itself (or the server SLACK_API_URL names), whatever a payload says.
-    const url = new URL(entry.url);
-    if (url.protocol !== 'https:' && url.origin !== new URL(opts.apiUrl).origin) return;
+    // Only ever POST to Slack itself (or the server SLACK_API_URL names), whatever a payload says: a
+    // forged response_url must not make fleetbot reach into the network it runs in.
+    const origin = originOf(entry.url);
+    if (origin === undefined || !responseUrlOrigins.has(origin)) {
+      log.warn({ channel }, 'ignored a response_url outside Slack');
+      return;
+    }
     await fetch(entry.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

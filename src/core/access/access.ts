@@ -133,7 +133,10 @@ export function createAccess(store: Store) {
           `${target.platform}:${target.id} is the last admin; grant admin to someone else first.`,
         );
       }
-      store.principals.remove(target.platform, target.id);
+      store.transaction(() => {
+        store.principals.remove(target.platform, target.id);
+        store.subscriptions.dropRevoked();
+      });
       return `${target.platform}:${target.id} no longer has access (was ${existing.level}, revoked by ${by.principal}).`;
     },
 
@@ -143,10 +146,15 @@ export function createAccess(store: Store) {
     },
 
     disallowChat(target: IdRef): string {
-      if (!store.chats.disallow(target.platform, target.id)) {
+      const disallowed = store.transaction(() => {
+        const was = store.chats.disallow(target.platform, target.id);
+        store.subscriptions.dropRevoked();
+        return was;
+      });
+      if (!disallowed) {
         throw new UserError(`Chat ${target.platform}:${target.id} was not allowed; nothing to revoke.`);
       }
-      return `Chat ${target.platform}:${target.id} is no longer allowed.`;
+      return `Chat ${target.platform}:${target.id} is no longer allowed; its alert subscriptions are dropped.`;
     },
   };
 }

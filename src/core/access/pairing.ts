@@ -1,14 +1,23 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../runtime/clock.js';
-import type { Platform } from '../chat/types.js';
+import { principalKey, type Platform } from '../chat/types.js';
 import type { Store } from '../store/index.js';
 
 /** No 0/O, 1/I/L: a code read aloud or typed on a phone must not be ambiguous. */
 const alphabet = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 export const codeLength = 8;
 const validForMs = 60 * 60_000;
-const maxFailures = 5;
+/** Wrong codes one person may send an hour before pairing is locked for them. */
+const maxFailuresPerPerson = 5;
+/**
+ * Wrong codes from everyone together an hour before pairing pauses for all. A locked person's tries
+ * are not counted, so one person adds at most five an hour: it takes several to reach this, and it
+ * lifts by itself an hour after the last of them.
+ */
+const maxFailuresOverall = 25;
 const lockoutMs = 60 * 60_000;
+
+export type PairingLock = { untilMs: number; everyone: boolean };
 
 const normalise = (code: string): string => code.toUpperCase().replace(/[\s-]/g, '');
 const hashOf = (salt: string, code: string): Buffer =>
@@ -17,14 +26,19 @@ const hashOf = (salt: string, code: string): Buffer =>
 /**
  * First-admin pairing: a one-time code, shown only in the bot's log or by `fleetbot pair` on the host,
  * proves that whoever sends it controls the host. Codes are stored hashed, compared in constant time,
- * expire after an hour, and five wrong tries lock pairing for an hour.
+ * expire after an hour. Five wrong tries lock pairing for that person for an hour; many wrong tries
+ * from several people pause it for everyone for an hour. A stranger can never lock out the admin.
  */
 export function createPairing(store: Store, clock: Clock) {
-  const locked = (): { locked: boolean; untilMs: number } => {
-    const { count, last } = store.pairing.failuresSince(clock.now() - lockoutMs);
-    return count >= maxFailures && last !== null
-      ? { locked: true, untilMs: last + lockoutMs }
-      : { locked: false, untilMs: 0 };
+  const lockOf = (who: { platform: Platform; userId: string }): PairingLock | undefined => {
+    const since = clock.now() - lockoutMs;
+    const mine = store.pairing.failuresSince(since, principalKey(who));
+    if (mine.count >= maxFailuresPerPerson && mine.last !== null)
+      return { untilMs: mine.last + lockoutMs, everyone: false };
+    const all = store.pairing.failuresSince(since);
+    if (all.count >= maxFailuresOverall && all.last !== null)
+      return { untilMs: all.last + lockoutMs, everyone: true };
+    return undefined;
   };
 
   return {
@@ -40,17 +54,17 @@ export function createPairing(store: Store, clock: Clock) {
     },
 
     attempt(given: string, who: { platform: Platform; userId: string }): 'paired' | 'wrong' | 'locked' {
-      if (locked().locked) return 'locked';
+      if (lockOf(who)) return 'locked';
       const candidate = normalise(given);
       const match = store.pairing.open().find((c) => {
         const expected = Buffer.from(c.hash, 'hex');
         const actual = hashOf(c.salt, candidate);
         return expected.length === actual.length && timingSafeEqual(expected, actual);
       });
-      const key = `${who.platform}:${who.userId}`;
+      const key = principalKey(who);
       if (!match || !store.pairing.use(match.id, key)) {
-        store.pairing.recordFailure(key);
-        return locked().locked ? 'locked' : 'wrong';
+        store.pairing.recordFailure(key, clock.now() - lockoutMs);
+        return lockOf(who) ? 'locked' : 'wrong';
       }
       store.transaction(() => {
         store.principals.upsert({
@@ -65,7 +79,8 @@ export function createPairing(store: Store, clock: Clock) {
       return 'paired';
     },
 
-    lockedUntil: (): number | undefined => (locked().locked ? locked().untilMs : undefined),
+    /** Whether pairing is locked for this person (or for everyone), and until when. */
+    lockFor: lockOf,
   };
 }
 export type Pairing = ReturnType<typeof createPairing>;

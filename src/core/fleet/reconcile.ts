@@ -9,7 +9,7 @@ import { UserError } from '../runtime/errors.js';
 import type { Found, Provider } from './provider.js';
 import type { Agent } from '../store/agents.js';
 import type { Store } from '../store/index.js';
-import type { ChatRef } from '../chat/types.js';
+import { createAudience } from '../access/audience.js';
 
 /** What an orphan card shows: what was found where, as of now. */
 export type OrphanView = { provider: string; found: Found; now: number };
@@ -39,14 +39,10 @@ export function createReconciler(deps: {
     reported.add(key);
     store.cursors.set(reportedKey, JSON.stringify([...reported].slice(-1000)));
   };
-  const teamChats = (): ChatRef[] =>
-    store.subscriptions
-      .all()
-      .filter((s) => s.scope === 'all')
-      .map((s) => s.chat);
+  const audience = createAudience(store);
 
   const tell = async (text: Parameters<typeof message>): Promise<void> => {
-    for (const chat of teamChats()) {
+    for (const chat of audience.team()) {
       await deps.messenger
         .send(chat, message(...text))
         .catch((err: unknown) => log.warn({ err, chat }, 'could not report a reconciliation finding'));
@@ -66,7 +62,7 @@ export function createReconciler(deps: {
       ]);
       return;
     }
-    for (const chat of teamChats()) {
+    for (const chat of audience.team()) {
       await deps.approvals
         .post(deps.card, {
           payload: { provider: provider.name, found },

@@ -11,7 +11,7 @@ import type { HealthRecord } from '../store/health.js';
 import type { Incident } from '../store/incidents.js';
 import type { Store } from '../store/index.js';
 import type { Job } from '../store/jobs.js';
-import type { ChatRef } from '../chat/types.js';
+import { createAudience } from '../access/audience.js';
 import { isFlapping, type Thresholds, type Transition } from './states.js';
 
 /** What an alert card shows: the incident, its agent and how the agent's checks went. */
@@ -43,19 +43,7 @@ export function createAlerts(deps: {
   const { store, clock, log } = deps;
   const cards = new Map<string, LiveMessage>();
 
-  /** Chats subscribed to this agent, each once. */
-  const chatsFor = (agent: Agent): ChatRef[] => {
-    const chats = new Map<string, ChatRef>();
-    for (const s of store.subscriptions.all()) {
-      const matches =
-        s.scope === 'all' ||
-        (s.scope === 'role' && s.value === agent.role) ||
-        (s.scope === 'agent' && s.value === agent.name) ||
-        (s.scope === 'owner' && s.value === agent.owner);
-      if (matches) chats.set(`${s.chat.platform}:${s.chat.chatId}`, s.chat);
-    }
-    return [...chats.values()];
-  };
+  const audience = createAudience(store);
 
   const viewOf = (incident: Incident, agent: Agent): AlertView => ({
     incident,
@@ -70,6 +58,7 @@ export function createAlerts(deps: {
     const agent = store.agents.byId(incident.agentId);
     if (!agent) return;
     for (const m of store.incidents.messages(incident.id)) {
+      if (!audience.mayReceive(m.chat)) continue;
       const key = `${incident.id}|${m.chat.platform}:${m.chat.chatId}`;
       let card = cards.get(key);
       if (!card) {
@@ -87,7 +76,7 @@ export function createAlerts(deps: {
   };
 
   const announce = async (incident: Incident, agent: Agent): Promise<void> => {
-    for (const chat of chatsFor(agent)) {
+    for (const chat of audience.followers(agent)) {
       try {
         const posted = await deps.approvals.post(deps.card, {
           payload: { incidentId: incident.id, agentId: agent.id },
@@ -180,7 +169,7 @@ export function createAlerts(deps: {
       if (outcome.status === 'succeeded' || outcome.status === 'cancelled' || job.agentId === null) return;
       const agent = store.agents.byId(job.agentId);
       if (!agent) return;
-      for (const chat of chatsFor(agent)) {
+      for (const chat of audience.followers(agent)) {
         if (chat.platform === job.chat.platform && chat.chatId === job.chat.chatId) continue;
         await deps.messenger
           .send(

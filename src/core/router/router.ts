@@ -2,7 +2,7 @@ import type { Access, Caller } from '../access/access.js';
 import { auditLog } from '../access/auditLog.js';
 import { createRateLimiter } from '../access/rateLimit.js';
 import type { Messenger } from '../chat/messenger.js';
-import type { ActionAnswer, Inbound } from '../chat/types.js';
+import { principalKey, type ActionAnswer, type Inbound } from '../chat/types.js';
 import type { Approvals } from '../prompts/approvals.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Logger } from '../runtime/logging.js';
@@ -12,11 +12,13 @@ import {
   authorize,
   bind,
   createRefusalCooldown,
+  createStrangerAudit,
   identify,
   parse,
   rateLimit,
   resolve,
   run,
+  strangersKept,
   type Outcome,
 } from './stages.js';
 
@@ -42,9 +44,11 @@ export function createRouter(deps: {
   const { store, messenger, clock, log, access } = deps;
   const commands = new Map(deps.commands.map((c) => [c.name, c]));
   const audit = auditLog(store);
-  const mayTell = createRefusalCooldown(clock);
+  const refusals = createRefusalCooldown(clock);
+  const strangerAudit = createStrangerAudit(clock);
   const limits = {
-    limiter: createRateLimiter({ clock, perMinute: deps.commandsPerMinute }),
+    limiter: createRateLimiter({ clock, perMinute: deps.commandsPerMinute, maxKeys: 10_000 }),
+    strangers: createRateLimiter({ clock, perMinute: deps.commandsPerMinute, maxKeys: strangersKept }),
     perMinute: deps.commandsPerMinute,
   };
 
@@ -59,7 +63,7 @@ export function createRouter(deps: {
     const request = parse(inbound, { commands, ownName: messenger.username(inbound.chat.platform) });
     if (!request.ok) return request.outcome;
     const { shown } = request.value;
-    const who = identify(inbound, request.value, { access, mayTell });
+    const who = identify(inbound, request.value, { access, refusals });
     if (!who.ok) return who.outcome;
     const caller = rateLimit(inbound, who.value, request.value, limits);
     if (!caller.ok) return caller.outcome;
@@ -85,11 +89,12 @@ export function createRouter(deps: {
       { access },
     );
     if (!permittedArgs.ok) return permittedArgs.outcome;
-    return run(contextFor(caller.value), spec, args.value, shown, { log });
+    const outcome = await run(contextFor(caller.value), spec, args.value, shown, { log });
+    return who.value.listed ? outcome : { ...outcome, fromStranger: true };
   };
 
   const action = async (inbound: Extract<Inbound, { kind: 'action' }>): Promise<Outcome> => {
-    const who = identify(inbound, undefined, { access, mayTell });
+    const who = identify(inbound, undefined, { access, refusals });
     if (!who.ok) return who.outcome;
     const caller = rateLimit(inbound, who.value, undefined, limits);
     if (!caller.ok) return caller.outcome;
@@ -98,7 +103,13 @@ export function createRouter(deps: {
   };
 
   const finish = async (inbound: Inbound, outcome: Outcome): Promise<ActionAnswer | void> => {
-    if (outcome.audit) audit(inbound, outcome.audit.action, outcome.audit.outcome, outcome.audit.detail);
+    // A stranger's events are audited once per cool-down; a pairing that worked always is.
+    const audited =
+      !outcome.fromStranger ||
+      outcome.audit?.outcome === 'ok' ||
+      strangerAudit.admit(principalKey(inbound.user));
+    if (outcome.audit && audited)
+      audit(inbound, outcome.audit.action, outcome.audit.outcome, outcome.audit.detail);
     if (outcome.toSender) await messenger.send(inbound.chat, outcome.toSender, { onlyFor: inbound.user });
     if (outcome.toChat) await messenger.send(inbound.chat, outcome.toChat);
     return outcome.answer;

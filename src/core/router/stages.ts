@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Access, Caller } from '../access/access.js';
 import type { Level } from '../access/levels.js';
-import type { createRateLimiter } from '../access/rateLimit.js';
+import { createCooldown, type Cooldown } from '../access/cooldown.js';
+import type { RateLimiter } from '../access/rateLimit.js';
 import { code, message } from '../chat/outbound.js';
-import { principalKey, type ActionAnswer, type Inbound, type Outbound } from '../chat/types.js';
+import { chatKey, principalKey, type ActionAnswer, type Inbound, type Outbound } from '../chat/types.js';
 import type { Clock } from '../runtime/clock.js';
 import { UserError } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logging.js';
@@ -21,6 +22,8 @@ export type Outcome = {
   toChat?: Outbound;
   /** The answer to a button press. */
   answer?: ActionAnswer;
+  /** The sender is not on the allowlist: their audit rows are coalesced (one per cool-down). */
+  fromStranger?: boolean;
 };
 
 /** A stage either hands the next stage its value or ends the event with an outcome. */
@@ -61,20 +64,23 @@ export function parse(
 /** Someone identified: on the allowlist, or a stranger let in for a public command (pairing). */
 export type Identified = { caller: Caller; listed: boolean };
 
-const refusalCooldownMs = 10 * 60_000;
+const strangerWindowMs = 10 * 60_000;
+/** How many strangers the router remembers at once (refusals told, audit rows, rate limits). */
+export const strangersKept = 1_000;
 
-/** One refusal per person and chat per cool-down, so a stranger cannot make the bot spam a group. */
-export function createRefusalCooldown(clock: Clock) {
-  const lastRefusal = new Map<string, number>();
-  return (inbound: Inbound): boolean => {
-    const key = `${principalKey(inbound.user)}|${inbound.chat.platform}:${inbound.chat.chatId}`;
-    const last = lastRefusal.get(key);
-    if (last !== undefined && clock.now() - last < refusalCooldownMs) return false;
-    lastRefusal.set(key, clock.now());
-    return true;
-  };
-}
-export type RefusalCooldown = ReturnType<typeof createRefusalCooldown>;
+/**
+ * One refusal per person and chat per cool-down, so a stranger cannot make the bot spam a group; at
+ * most `strangersKept` remembered, so a flood of distinct strangers cannot grow it.
+ */
+export const createRefusalCooldown = (clock: Clock): Cooldown =>
+  createCooldown({ clock, windowMs: strangerWindowMs, maxKeys: strangersKept });
+
+/**
+ * One audit row per stranger per cool-down (the first of their events, or a successful pairing):
+ * what strangers can write to the append-only audit is bounded by the number kept and the window.
+ */
+export const createStrangerAudit = (clock: Clock): Cooldown =>
+  createCooldown({ clock, windowMs: strangerWindowMs, maxKeys: strangersKept });
 
 /**
  * Who is asking. People not on the allowlist are refused, except that a public command (pairing) is for
@@ -83,7 +89,7 @@ export type RefusalCooldown = ReturnType<typeof createRefusalCooldown>;
 export function identify(
   inbound: Inbound,
   request: Request | undefined,
-  deps: { access: Access; mayTell: RefusalCooldown },
+  deps: { access: Access; refusals: Cooldown },
 ): Stage<Identified> {
   const who = deps.access.identify(inbound);
   if (who.ok) return next({ caller: who.caller, listed: true });
@@ -97,36 +103,46 @@ export function identify(
     };
     return next({ caller, listed: false });
   }
-  if (spec?.public) return stop({ audit: { action: spec.name, outcome: 'ignored: not a private chat' } });
+  if (spec?.public)
+    return stop({ audit: { action: spec.name, outcome: 'ignored: not a private chat' }, fromStranger: true });
   const audit = {
     action: inbound.kind === 'command' ? 'command' : 'button',
     outcome: 'refused: not allowed',
   };
-  if (!deps.mayTell(inbound)) return stop({ audit });
+  if (!deps.refusals.admit(`${principalKey(inbound.user)}|${chatKey(inbound.chat)}`))
+    return stop({ audit, fromStranger: true });
   return stop(
     inbound.kind === 'action'
-      ? { audit, answer: { text: 'You are not allowed to use fleetbot here.', alert: true } }
-      : { audit, toSender: who.refusal },
+      ? {
+          audit,
+          fromStranger: true,
+          answer: { text: 'You are not allowed to use fleetbot here.', alert: true },
+        }
+      : { audit, fromStranger: true, toSender: who.refusal },
   );
 }
 
-/** Each person on the allowlist gets so many commands and presses a minute. */
+/**
+ * Each person gets so many commands and presses a minute; strangers (who get this far only with a
+ * public command in a private chat) are counted in a table of their own, so a flood of them cannot
+ * crowd out the people on the allowlist.
+ */
 export function rateLimit(
   inbound: Inbound,
   who: Identified,
   request: Request | undefined,
-  deps: { limiter: ReturnType<typeof createRateLimiter>; perMinute: number },
+  deps: { limiter: RateLimiter; strangers: RateLimiter; perMinute: number },
 ): Stage<Caller> {
-  // A stranger gets this far only with a public command in a private chat; the limiter counts the listed.
-  if (!who.listed) return next(who.caller);
-  const allowed = deps.limiter.take(who.caller.principal);
+  const allowed = (who.listed ? deps.limiter : deps.strangers).take(who.caller.principal);
   if (allowed.ok) return next(who.caller);
+  const fromStranger = !who.listed;
   if (inbound.kind === 'action')
     return stop({ answer: { text: 'Too many presses; wait a moment.', alert: true } });
   const audit = { action: 'command', outcome: 'refused: rate limit', detail: request?.shown };
-  if (!allowed.tell) return stop({ audit });
+  if (!allowed.tell) return stop({ audit, fromStranger });
   return stop({
     audit,
+    fromStranger,
     toSender: message(
       `Easy: that is more than ${deps.perMinute} commands a minute. Try again in ${Math.ceil(allowed.retryInMs / 1000)} s.`,
     ),

@@ -52,6 +52,9 @@ export function chatsRepo(db: Db, clock: Clock) {
           platform,
           fromId,
         );
+        db.prepare(
+          'UPDATE OR IGNORE subscriptions SET chat_id = ? WHERE chat_platform = ? AND chat_id = ?',
+        ).run(toId, platform, fromId);
         db.prepare('UPDATE prompts SET chat_id = ? WHERE chat_platform = ? AND chat_id = ?').run(
           toId,
           platform,
@@ -81,6 +84,15 @@ export function chatsRepo(db: Db, clock: Clock) {
           unreachable: r.unreachable === 1,
           source: r.source,
         }));
+    },
+    /** Chats allowed from the config but no longer listed there lose access (as config admins do). */
+    pruneConfig(keep: { platform: Platform; chatId: string }[]): void {
+      const keys = new Set(keep.map((k) => `${k.platform}:${k.chatId}`));
+      for (const row of db
+        .prepare<[], Row>("SELECT * FROM chats WHERE source = 'config' AND allowed = 1")
+        .all()) {
+        if (!keys.has(`${row.platform}:${row.chat_id}`)) this.disallow(row.platform, row.chat_id);
+      }
     },
     allow(platform: Platform, chatId: string, source: string): void {
       db.prepare(

@@ -31,16 +31,24 @@ export function pairingRepo(db: Db, clock: Clock) {
           .run(clock.now(), by, id).changes === 1
       );
     },
-    recordFailure(who: string): void {
+    /** Records a wrong code; failures older than `forgetBefore` are forgotten, so the table stays small. */
+    recordFailure(who: string, forgetBefore: number): void {
+      db.prepare('DELETE FROM pairing_failures WHERE at <= ?').run(forgetBefore);
       db.prepare('INSERT INTO pairing_failures (at, who) VALUES (?, ?)').run(clock.now(), who);
     },
-    failuresSince(since: number): { count: number; last: number | null } {
-      const row = db
-        .prepare<[number], { count: number; last: number | null }>(
-          'SELECT COUNT(*) AS count, MAX(at) AS last FROM pairing_failures WHERE at > ?',
-        )
-        .get(since)!;
-      return row;
+    /** Wrong codes since a moment: everyone's, or one person's when `who` is given. */
+    failuresSince(since: number, who?: string): { count: number; last: number | null } {
+      return who === undefined
+        ? db
+            .prepare<[number], { count: number; last: number | null }>(
+              'SELECT COUNT(*) AS count, MAX(at) AS last FROM pairing_failures WHERE at > ?',
+            )
+            .get(since)!
+        : db
+            .prepare<[number, string], { count: number; last: number | null }>(
+              'SELECT COUNT(*) AS count, MAX(at) AS last FROM pairing_failures WHERE at > ? AND who = ?',
+            )
+            .get(since, who)!;
     },
     clearFailures(): void {
       db.prepare('DELETE FROM pairing_failures').run();

@@ -17,6 +17,18 @@ const toSubscription = (r: Row): Subscription => ({
   ...(r.scope === 'all' ? { scope: 'all' } : { scope: r.scope, value: r.value }),
 });
 
+/**
+ * A subscription still counts while its chat may hear from fleetbot: a group or channel on the
+ * allowlist, or a private chat (never allowed as a group, so no `source`) whose creator still has
+ * access. A chat taken off the allowlist, or a person whose access was revoked, hears nothing more.
+ */
+const live = `
+  EXISTS (SELECT 1 FROM chats c WHERE c.platform = s.chat_platform AND c.chat_id = s.chat_id AND c.allowed = 1)
+  OR (
+    NOT EXISTS (SELECT 1 FROM chats c WHERE c.platform = s.chat_platform AND c.chat_id = s.chat_id AND c.source IS NOT NULL)
+    AND EXISTS (SELECT 1 FROM principals p WHERE p.platform || ':' || p.user_id = s.created_by)
+  )`;
+
 export function subscriptionsRepo(db: Db, clock: Clock) {
   const valueOf = (s: Scope): string => ('value' in s ? s.value : '');
   return {
@@ -45,8 +57,13 @@ export function subscriptionsRepo(db: Db, clock: Clock) {
         .all(chat.platform, chat.chatId)
         .map(toSubscription);
     },
-    all(): Subscription[] {
-      return db.prepare<[], Row>('SELECT * FROM subscriptions').all().map(toSubscription);
+    /** The subscriptions whose chats may still be told; asked at every send, so revocation is immediate. */
+    live(): Subscription[] {
+      return db.prepare<[], Row>(`SELECT * FROM subscriptions s WHERE ${live}`).all().map(toSubscription);
+    },
+    /** Forgets the subscriptions of chats and people that lost their access; returns how many. */
+    dropRevoked(): number {
+      return db.prepare(`DELETE FROM subscriptions AS s WHERE NOT (${live})`).run().changes;
     },
   };
 }

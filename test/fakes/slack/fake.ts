@@ -187,8 +187,9 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}) {
     },
 
     /** Acting as Slack over Socket Mode. */
-    slashCommand: (p: { user: FakeUser; channel: string; text: string }) =>
-      push(build.slashCommand({ ...p, responseUrl: responseUrl() })),
+    /** `responseUrl` forges the payload's response_url (by default one of the fake's own endpoints). */
+    slashCommand: (p: { user: FakeUser; channel: string; text: string; responseUrl?: string }) =>
+      push(build.slashCommand({ ...p, responseUrl: p.responseUrl ?? responseUrl() })),
     mention: (p: { user: FakeUser; channel: string; text: string; threadTs?: string }) =>
       push(build.mention({ ...p, text: `<@${me.botUserId}> ${p.text}` })),
     dm: (p: { user: FakeUser; channel: string; text: string }) => push(build.directMessage(p)),
