@@ -6,8 +6,9 @@ import { sleep, type Clock } from '../../core/runtime/clock.js';
 const exits = new Map<number, string>();
 
 /**
- * Starts the agent in its own process group with a clean environment (never fleetbot's, which holds
- * tokens), stdout and stderr appended to its log file; it keeps running if fleetbot stops.
+ * Starts the agent (or the sandbox that runs it) in its own process group with a clean environment
+ * (never fleetbot's, which holds tokens), stdout and stderr appended to its log file; it keeps
+ * running if fleetbot stops, and is found again by the folder marker in its environment.
  */
 export function spawnAgent(
   argv: string[],
@@ -17,7 +18,7 @@ export function spawnAgent(
   if (!command) throw new Error('the role has an empty command');
   const fd = openSync(opts.logFile, 'a', 0o600);
   try {
-    const child = spawn(command === 'node' ? process.execPath : command, args, {
+    const child = spawn(command, args, {
       cwd: opts.cwd,
       env: opts.env,
       detached: true,
@@ -82,31 +83,35 @@ export function processesIn(marker: string): number[] {
     .filter((pid) => pid !== process.pid && carriesMarker(pid) && isAgentProcess(pid, marker));
 }
 
-/** SIGTERM to the process group, then SIGKILL if it has not ended within graceMs. */
+/**
+ * SIGTERM to the process group and to every process that carries the agent's marker, then SIGKILL
+ * to all of them if they have not ended within graceMs. The marker catches a child that moved into
+ * its own session (setsid) and so left the group; in a sandbox, the group's SIGKILL reaches the
+ * pid namespace's init, and the kernel then ends everything inside.
+ */
 export async function stopAgent(
   pid: number,
   marker: string,
   opts: { clock: Clock; graceMs: number },
 ): Promise<'stopped' | 'killed' | 'not-running'> {
-  if (!isAgentProcess(pid, marker)) return 'not-running';
-  const signalGroup = (signal: NodeJS.Signals): void => {
-    try {
-      process.kill(-pid, signal);
-    } catch {
+  const left = (): number[] =>
+    [...new Set([pid, ...processesIn(marker)])].filter((p) => isAgentProcess(p, marker));
+  if (left().length === 0) return 'not-running';
+  const signalAll = (signal: NodeJS.Signals): void => {
+    for (const target of [-pid, ...left()])
       try {
-        process.kill(pid, signal);
+        process.kill(target, signal);
       } catch {
         // Already gone.
       }
-    }
   };
-  signalGroup('SIGTERM');
+  signalAll('SIGTERM');
   const deadline = opts.clock.now() + opts.graceMs;
   while (opts.clock.now() < deadline) {
     await sleep(opts.clock, 50);
-    if (!isAgentProcess(pid, marker)) return 'stopped';
+    if (left().length === 0) return 'stopped';
   }
-  signalGroup('SIGKILL');
-  for (let i = 0; i < 40 && isAgentProcess(pid, marker); i++) await sleep(opts.clock, 25);
+  signalAll('SIGKILL');
+  for (let i = 0; i < 40 && left().length > 0; i++) await sleep(opts.clock, 25);
   return 'killed';
 }
