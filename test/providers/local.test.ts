@@ -78,7 +78,25 @@ describe('a local deploy that cannot be contained', () => {
     fleet.close();
     expect(status).toBe('rolled_back');
     expect(error).toContain(
-      `names a file in ${path.dirname(dataDir)}, which also holds fleetbot's own ${dataDir}`,
+      `names a file in ${path.dirname(dataDir)}, which would show the agent fleetbot's own ${dataDir}`,
+    );
+  });
+});
+
+describe('a role whose code lies in fleetbot’s data folder (another agent’s folder)', () => {
+  it('is refused, so the sandbox never shows that folder', async () => {
+    const dataDir = fresh();
+    const rolesDir = fresh();
+    const script = path.join(dataDir, 'agents', 'bob-1-x', 'agent.mjs');
+    mkdirSync(path.dirname(script), { recursive: true });
+    writeFileSync(script, '');
+    writeRole(rolesDir, { name: 'nosy', script });
+    const fleet = localFleet({ dataDir, rolesDir, isolation: { kind: 'sandbox', bwrap: '/usr/bin/bwrap' } });
+    const { status, error } = await fleet.deploy('alice', 'nosy');
+    fleet.close();
+    expect(status).toBe('rolled_back');
+    expect(error).toContain(
+      `names a file in ${path.dirname(script)}, which would show the agent fleetbot's own ${dataDir}`,
     );
   });
 });

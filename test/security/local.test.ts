@@ -53,6 +53,7 @@ describe(`a hostile local agent in its bubblewrap sandbox${why}`, () => {
       hidden: [dataDir, storeFile, envFile],
     });
     const bob = await fleet.deploy('bob', 'plain', { ANTHROPIC_API_KEY: otherSecret });
+    bobAgent = bob.agent;
     expect(bob.status).toBe('succeeded');
     const bobSecrets = path.join(String(bob.agent.resources.dir), 'secrets.env');
     writeRole(rolesDir, {
@@ -79,9 +80,11 @@ describe(`a hostile local agent in its bubblewrap sandbox${why}`, () => {
     report = (await (await fetch(`${String(mallory.agent.resources.url)}/report`)).json()) as Report;
     malloryAgent = mallory.agent;
   }, 60_000);
+  let bobAgent: Parameters<ReturnType<typeof localFleet>['destroy']>[0] | undefined;
   let malloryAgent: Parameters<ReturnType<typeof localFleet>['destroy']>[0] | undefined;
 
   afterAll(async () => {
+    if (bobAgent) await fleet?.destroy(bobAgent);
     bot?.kill('SIGKILL');
     for (const pid of processesWith(setsidMarker)) process.kill(pid, 'SIGKILL');
     fleet?.close();

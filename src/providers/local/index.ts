@@ -11,7 +11,7 @@ import { resolveCommand, type Role } from '../../core/fleet/roles.js';
 import type { Agent } from '../../core/store/agents.js';
 import { readEnvFile, tailLines, writeEnvFile } from './files.js';
 import { exitOf, isAgentProcess, processesIn, spawnAgent, stopAgent } from './process.js';
-import { sandboxedCommand } from './sandbox.js';
+import { sandboxedCommand, sandboxInfoFd } from './sandbox.js';
 
 /** What the local provider stores per agent. */
 const resourcesSchema = z.object({
@@ -129,7 +129,12 @@ export function createLocalProvider(opts: LocalOptions): Provider {
         HOME: r.dir,
         FLEETBOT_AGENT_DIR: r.dir,
       };
-      const pid = spawnAgent(command, { cwd: r.dir, env, logFile: r.logFile });
+      const pid = await spawnAgent(command, {
+        cwd: r.dir,
+        env,
+        logFile: r.logFile,
+        ...(opts.isolation.kind === 'sandbox' ? { infoFd: sandboxInfoFd } : {}),
+      });
       const url = `http://${host}:${port}`;
       ctx.record({ pid, port, url });
       return { pid, port, url };

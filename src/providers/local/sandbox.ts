@@ -10,6 +10,9 @@ import path from 'node:path';
  */
 export type Sandbox = { available: true; bwrap: string } | { available: false; reason: string };
 
+/** The file descriptor bwrap writes the sandbox's init pid to (its --info-fd). */
+export const sandboxInfoFd = 3;
+
 /** Folders a program needs to run, bound read-only where they exist (a symlink such as /bin → usr/bin stays one). */
 const systemFolders = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/opt'];
 
@@ -72,8 +75,8 @@ const inside = (folder: string, file: string): boolean => {
 
 /**
  * The bwrap command line that runs `command` in agent folder `dir`. `hidden` are fleetbot's own
- * files and folders (data folder, store, .env): a code folder that holds one of them is refused
- * rather than mounted, so a role pointing at fleetbot's own folder cannot read its secrets.
+ * files and folders (data folder, store, .env): a code folder that holds one of them, or lies in
+ * one (another agent's folder), is refused rather than mounted, so a role pointing at fleetbot's own folder cannot read its secrets.
  * The environment is bwrap's own (the agent's clean one), so no secret is on the command line.
  */
 export function sandboxedCommand(
@@ -82,14 +85,16 @@ export function sandboxedCommand(
 ): string[] {
   const code = codeFolders(opts.command);
   for (const folder of code) {
-    const exposed = opts.hidden.find((file) => inside(folder, file));
+    const exposed = opts.hidden.find((file) => inside(folder, file) || inside(file, folder));
     if (exposed)
       throw new Error(
-        `the role's command names a file in ${folder}, which also holds fleetbot's own ${exposed}; put the agent's code in a folder of its own`,
+        `the role's command names a file in ${folder}, which would show the agent fleetbot's own ${exposed}; put the agent's code in a folder of its own`,
       );
   }
   return [
     bwrap,
+    '--info-fd',
+    String(sandboxInfoFd),
     ...baseArgs(),
     ...code.flatMap((folder) => ['--ro-bind', folder, folder]),
     '--bind',
@@ -135,14 +140,15 @@ function findBwrap(searchPath: string): string | undefined {
 
 /**
  * Looks for bwrap and starts one empty sandbox with the same namespaces, so that a kernel or a
- * service manager that forbids user namespaces is found at start, not at the first deploy.
+ * service manager that forbids user namespaces is found at start, not at the first deploy. An empty
+ * sandbox starts in milliseconds; the timeout is for a host under heavy load.
  */
 export function probeSandbox(searchPath = '/usr/local/bin:/usr/bin:/bin'): Sandbox {
   const bwrap = findBwrap(searchPath);
   if (!bwrap) return { available: false, reason: 'bwrap is not installed' };
   const run = spawnSync(bwrap, [...baseArgs(), '--', 'true'], {
     encoding: 'utf8',
-    timeout: 5_000,
+    timeout: 15_000,
     env: { PATH: '/usr/bin:/bin' },
   });
   if (run.status === 0) return { available: true, bwrap };
