@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'data/', 'node_modules/', 'templates/agent/', 'coverage/'] },
+  { ignores: ['dist/', 'data/', 'node_modules/', 'templates/agent/', 'test/security/agents/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

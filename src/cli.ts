@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { runDoctor } from './cli/doctor.js';
 import { runOneShot } from './cli/oneShot.js';
 import { start } from './cli/start.js';
@@ -21,9 +22,12 @@ const usage = `Usage: fleetbot <command>
                         --yes approves the command's confirmation card; --json prints the result
 `;
 
+/** The config, with its data folder made: every command opens the store or the lock file in it. */
 function readConfig(): Config {
   try {
-    return loadConfig(envFile);
+    const config = loadConfig(envFile);
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    return config;
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(

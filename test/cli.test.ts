@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConsoleOutput } from './support/consoleSession.js';
 import { tempDir } from './support/env.js';
@@ -39,5 +40,20 @@ describe('the fleetbot command', () => {
       /^fleetbot: configuration problem:\nFLEETBOT_PROVIDER: .*example: FLEETBOT_PROVIDER=local\nFLEETBOT_CONCURRENCY: .*example: FLEETBOT_CONCURRENCY=4\nSee \.env\.example/m,
     );
     expect(run.stdout).toBe('');
+  });
+});
+
+describe('a fleetbot command on a data folder that does not exist yet', () => {
+  it('makes the folder and runs, instead of crashing with ENOENT', () => {
+    const dataDir = `${tmp.dir}/not-yet/data`;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'list'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { PATH: process.env.PATH, FLEETBOT_DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
+    });
+    expect(run.stderr).not.toContain('ENOENT');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/no agents/i);
+    expect(existsSync(`${dataDir}/fleetbot.db`)).toBe(true);
   });
 });

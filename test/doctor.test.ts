@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runDoctor } from '../src/cli/doctor.js';
+import { checks, runDoctor } from '../src/cli/doctor.js';
 import { parseConfig } from '../src/config/index.js';
 import { writeFileSync } from 'node:fs';
 import { generateHostKey } from '../src/providers/ssh/hostKey.js';
@@ -24,6 +24,8 @@ describe('fleetbot doctor', () => {
       FLEETBOT_DATA_DIR: tmp.dir,
       TELEGRAM_BOT_TOKEN: fake.token,
       TELEGRAM_API_ROOT: fake.apiRoot,
+      // Green whether or not this machine can start a bubblewrap sandbox (the next test covers both).
+      FLEETBOT_LOCAL_UNSANDBOXED: 'true',
     };
     const lines: string[] = [];
     expect(await runDoctor(parseConfig(env), (l) => lines.push(l))).toBe(true);
@@ -31,6 +33,7 @@ describe('fleetbot doctor', () => {
       `✓ store: ${path.join(tmp.dir, 'fleetbot.db')} is writable`,
       '✓ roles: 2 roles: research, swe',
       `✓ telegram: token works: the bot is @${fake.botUsername}`,
+      expect.stringMatching(/^✓ local sandbox: local agents run (in a bubblewrap sandbox|unsandboxed)/),
     ]);
 
     const broken: string[] = [];
@@ -68,6 +71,27 @@ describe('fleetbot doctor', () => {
     });
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('✗ telegram: TELEGRAM_BOT_TOKEN was refused (401)');
+  });
+
+  it('doctor fails on local agents that would run unsandboxed beside a chat platform, saying what to do', async () => {
+    const tmp = tempDir();
+    defer(tmp.cleanup);
+    const config = parseConfig({ FLEETBOT_DATA_DIR: tmp.dir, TELEGRAM_BOT_TOKEN: '123:abc' });
+    const missing = { available: false as const, reason: 'bwrap is not installed' };
+    const local = { ...config.providers.local!, sandbox: missing };
+    const sandboxLine = checks.filter((c) => c.name === 'local sandbox');
+    const lines: string[] = [];
+    const ok = await runDoctor(
+      { ...config, providers: { ...config.providers, local } },
+      (l) => lines.push(l),
+      sandboxLine,
+    );
+    expect(ok).toBe(false);
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^✗ local sandbox: local agents cannot be sandboxed \(bwrap is not installed\), and with telegram configured .*; local deploys are refused\. Fix: apt-get install bubblewrap/,
+      ),
+    ]);
   });
 
   it('doctor checks Slack, Hetzner, Cloudflare and the SSH key against their APIs', async () => {

@@ -59,7 +59,7 @@ describe('reconciliation', () => {
     expect(await bot.reconciler.run()).toEqual({ orphans: 1, lost: 0 });
     const card = mem.last()!;
     expect(mem.texts().at(-1)).toMatch(
-      /^🧐 agent folder ghost-\d+ with a running process on local belongs to no agent\n/,
+      /^🧐 agent folder ghost-\d+-[a-z0-9]+ with a running process on local belongs to no agent\n/,
     );
     const [del, keep] = card.versions[0]!.buttons![0]!;
     expect([del!.label, keep!.label]).toEqual(['Delete', 'Keep']);
@@ -81,7 +81,7 @@ describe('reconciliation', () => {
     expect(alive(pid)).toBe(false);
     expect(existsSync(dir)).toBe(false);
     expect(mem.texts().at(-1)).toMatch(
-      /^Deleted agent folder ghost-\d+ with a running process on local \(telegram:1, \d\d:\d\d UTC\)\.$/,
+      /^Deleted agent folder ghost-\d+-[a-z0-9]+ with a running process on local \(telegram:1, \d\d:\d\d UTC\)\.$/,
     );
   });
 

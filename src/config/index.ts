@@ -7,6 +7,7 @@ import { instanceIdPattern } from '../core/fleet/instance.js';
 import { allProviders, defaultProviderName, type providerModules } from '../providers/index.js';
 import { errorMessage } from '../core/runtime/errors.js';
 import { secretValue } from './credentials.js';
+import { enabledProviders } from './enabledProviders.js';
 import { machineVariables } from './machines.js';
 import type { ConfigModule } from './module.js';
 import {
@@ -60,7 +61,12 @@ const generalVariables = {
   FLEETBOT_PROVIDER: {
     schema: z.enum(providerNames).default(defaultProviderName),
     example: defaultProviderName,
-    help: `Where agents run by default: ${providerNames.join(', ')}.`,
+    help: `Where agents run by default: ${providerNames.join(', ')} (default: the first provider on).`,
+  },
+  FLEETBOT_PROVIDERS: {
+    schema: commaList,
+    example: 'hetzner,local',
+    help: 'Providers to turn on, comma-separated (default: every configured one; local only when no other is).',
   },
   FLEETBOT_ROLES_DIR: {
     schema: z.string().min(1).default('templates/roles'),
@@ -161,8 +167,13 @@ const generalVariables = {
   },
 } satisfies Variables;
 
-/** What every module's cross-checks and settings may read besides its own variables. */
-export type GeneralValues = ValuesOf<typeof generalVariables> & ValuesOf<typeof machineVariables>;
+/**
+ * What every module's cross-checks and settings may read besides its own variables. `chatPlatforms`
+ * are the configured bridges other than the console: known once the bridges' settings are read, so
+ * providers' settings see them and cross-checks see none.
+ */
+export type GeneralValues = ValuesOf<typeof generalVariables> &
+  ValuesOf<typeof machineVariables> & { chatPlatforms: readonly string[] };
 
 type AnyModule = ConfigModule<string, Variables, unknown>;
 const modules: readonly AnyModule[] = [...allBridges, ...allProviders];
@@ -251,10 +262,19 @@ export function parseConfig(given: Env): Config {
     if (result.success) values[name] = result.data;
     else problems.push(describeIssue(name, variable, raw, result.error));
   }
-  const v = values as GeneralValues;
+  const v = { ...values, chatPlatforms: [] } as unknown as GeneralValues;
   // Settings that only make sense together, once each one parsed.
   if (problems.length === 0) problems.push(...modules.flatMap((m) => m.crossCheck?.(v) ?? []));
   if (problems.length > 0) throw new ConfigError(problems.join('\n'));
+  const bridges = settingsOf(allBridges, v, env);
+  const chatPlatforms = allBridges
+    .filter((m) => m.name !== 'console' && bridges[m.name] !== undefined)
+    .map((m) => m.name);
+  const providers = enabledProviders(settingsOf(allProviders, { ...v, chatPlatforms }, env), {
+    listed: v.FLEETBOT_PROVIDERS,
+    defaultProvider: env.FLEETBOT_PROVIDER ? v.FLEETBOT_PROVIDER : undefined,
+  });
+  if (providers.problems.length > 0) throw new ConfigError(providers.problems.join('\n'));
   const snapshot = { ...env };
   return {
     dataDir: path.resolve(v.FLEETBOT_DATA_DIR),
@@ -264,7 +284,7 @@ export function parseConfig(given: Env): Config {
         : path.resolve(v.FLEETBOT_DB ?? path.join(v.FLEETBOT_DATA_DIR, 'fleetbot.db')),
     admins: v.FLEETBOT_ADMINS,
     chats: v.FLEETBOT_CHATS,
-    provider: v.FLEETBOT_PROVIDER,
+    provider: providers.provider,
     rolesDir: path.resolve(v.FLEETBOT_ROLES_DIR),
     concurrency: v.FLEETBOT_CONCURRENCY,
     logLevel: v.LOG_LEVEL,
@@ -291,8 +311,8 @@ export function parseConfig(given: Env): Config {
       agentSocket: env.SSH_AUTH_SOCK || undefined,
     },
     // Each module's settings are typed by its own settings function; the registry lists them by name.
-    providers: settingsOf(allProviders, v, env) as ProviderSettings,
-    bridges: settingsOf(allBridges, v, env) as BridgeSettings,
+    providers: providers.settings as ProviderSettings,
+    bridges: bridges as BridgeSettings,
     // A role's secret may be a credential file too, so an agent's key need not sit in fleetbot's environment.
     agentEnv: (name) => {
       try {

@@ -35,7 +35,14 @@ const filesIn = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir) :
 /** Child processes of the bot's host, each in its folder under the data folder. */
 async function local(): Promise<ProviderUnderTest> {
   const { shared, close } = sharedFor();
-  const settings = { healthDeadlineMs: 10_000, stopGraceMs: 2_000, pollIntervalMs: 50 };
+  const settings = {
+    unsandboxed: false,
+    chatPlatforms: [],
+    hidden: [],
+    healthDeadlineMs: 10_000,
+    stopGraceMs: 2_000,
+    pollIntervalMs: 50,
+  };
   return {
     provider: localModule.create(settings, shared),
     rebuilt: () => localModule.create(settings, shared),

@@ -11,6 +11,7 @@ import { resolveCommand, type Role } from '../../core/fleet/roles.js';
 import type { Agent } from '../../core/store/agents.js';
 import { readEnvFile, tailLines, writeEnvFile } from './files.js';
 import { exitOf, isAgentProcess, processesIn, spawnAgent, stopAgent } from './process.js';
+import { sandboxedCommand, sandboxInfoFd } from './sandbox.js';
 
 /** What the local provider stores per agent. */
 const resourcesSchema = z.object({
@@ -25,10 +26,20 @@ const resourcesSchema = z.object({
 });
 type Resources = z.output<typeof resourcesSchema>;
 
+/**
+ * How agents are contained: in a bubblewrap sandbox, unsandboxed as fleetbot's own user (allowed
+ * only where that is safe or was asked for), or not started at all, for the reason given.
+ */
+export type Isolation =
+  { kind: 'sandbox'; bwrap: string } | { kind: 'unsandboxed' } | { kind: 'refused'; reason: string };
+
 export type LocalOptions = {
   dataDir: string;
   clock: Clock;
   log: Logger;
+  isolation: Isolation;
+  /** fleetbot's own files (data folder, store, .env) that a sandbox must never show an agent. */
+  hidden: string[];
   /** How long a new agent may take to answer its health check. */
   healthDeadlineMs?: number;
   stopGraceMs?: number;
@@ -92,11 +103,21 @@ export function createLocalProvider(opts: LocalOptions): Provider {
     return lines.length ? ` Last log lines:\n${lines.join('\n')}` : ' The agent wrote nothing to its log.';
   };
 
+  /** The command line that starts the agent: inside its sandbox, or plain where that is allowed. */
+  const commandFor = (r: Resources): string[] => {
+    const command = r.command.map((arg, i) => (i === 0 && arg === 'node' ? process.execPath : arg));
+    const { isolation } = opts;
+    if (isolation.kind === 'refused') throw new Error(isolation.reason);
+    if (isolation.kind === 'unsandboxed') return command;
+    return sandboxedCommand(isolation.bwrap, { dir: r.dir, command, hidden: opts.hidden });
+  };
+
   const startStep = (agent: Agent, preferPort: boolean): Step => ({
     key: 'start',
     title: 'Start agent process',
     run: async (ctx) => {
       const r = current(ctx, agent);
+      const command = commandFor(r);
       const port = await freePort(preferPort ? r.port : undefined);
       const secrets = await readEnvFile(path.join(r.dir, 'secrets.env'));
       const env = {
@@ -105,9 +126,15 @@ export function createLocalProvider(opts: LocalOptions): Provider {
         PATH: '/usr/local/bin:/usr/bin:/bin',
         HOST: host,
         PORT: String(port),
+        HOME: r.dir,
         FLEETBOT_AGENT_DIR: r.dir,
       };
-      const pid = spawnAgent(r.command, { cwd: r.dir, env, logFile: r.logFile });
+      const pid = await spawnAgent(command, {
+        cwd: r.dir,
+        env,
+        logFile: r.logFile,
+        ...(opts.isolation.kind === 'sandbox' ? { infoFd: sandboxInfoFd } : {}),
+      });
       const url = `http://${host}:${port}`;
       ctx.record({ pid, port, url });
       return { pid, port, url };
@@ -161,13 +188,23 @@ export function createLocalProvider(opts: LocalOptions): Provider {
     name: 'local',
 
     deployPlan({ agent, role, secrets }): Plan {
-      const dir = path.join(opts.dataDir, 'agents', `${agent.name}-${agent.id}`);
+      // Agent ids restart at 1 in a new store on the same data folder (a restored backup, a reset):
+      // the creation time keeps this agent's folder apart from the one an older alice-1 still runs in.
+      const dir = path.join(
+        opts.dataDir,
+        'agents',
+        `${agent.name}-${agent.id}-${agent.createdAt.toString(36)}`,
+      );
       return [
         {
           key: 'folder',
           title: 'Prepare agent folder',
           rerunnable: true,
           run: async () => {
+            if (processesIn(dir).length > 0)
+              throw new Error(
+                `an agent this store does not know already runs in ${dir}; stop it (or remove that folder) and deploy again`,
+              );
             await mkdir(dir, { recursive: true, mode: 0o700 });
             await writeEnvFile(path.join(dir, 'secrets.env'), secrets);
             return {

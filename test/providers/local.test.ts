@@ -1,0 +1,126 @@
+import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/env.js';
+import { hostileAgentScript, localFleet, processesWith, writeRole } from '../support/localAgents.js';
+
+const tmp = tempDir('fleetbot-local-');
+afterAll(() => tmp.cleanup());
+let n = 0;
+const fresh = (): string => {
+  const dir = path.join(tmp.dir, String(++n));
+  mkdirSync(dir);
+  return dir;
+};
+
+describe('local agents on one data folder, deployed from two stores (a restored backup, a reset)', () => {
+  it('get folders of their own, and destroying one leaves the other running', async () => {
+    const dataDir = fresh();
+    const first = localFleet({ dataDir, isolation: { kind: 'unsandboxed' } });
+    const second = localFleet({ dataDir, isolation: { kind: 'unsandboxed' } });
+    try {
+      const old = await first.deploy('alice', 'swe');
+      const again = await second.deploy('alice', 'swe');
+      expect([old.status, again.status]).toEqual(['succeeded', 'succeeded']);
+      // Both stores numbered their alice 1; the folders still differ.
+      expect(old.agent.id).toBe(again.agent.id);
+      expect(again.agent.resources.dir).not.toBe(old.agent.resources.dir);
+
+      expect((await second.destroy(again.agent)).status).toBe('succeeded');
+      expect(existsSync(String(old.agent.resources.dir))).toBe(true);
+      expect(existsSync(String(again.agent.resources.dir))).toBe(false);
+      expect((await first.provider.status(old.agent)).state).toBe('healthy');
+      await first.destroy(old.agent);
+    } finally {
+      first.close();
+      second.close();
+    }
+  }, 60_000);
+});
+
+describe('a local deploy that cannot be contained', () => {
+  it('is refused with the reason where unsandboxed agents are not allowed, and leaves no folder', async () => {
+    const dataDir = fresh();
+    const fleet = localFleet({
+      dataDir,
+      isolation: { kind: 'refused', reason: 'local agents cannot be sandboxed (bwrap is not installed)' },
+    });
+    const { status, error } = await fleet.deploy('alice', 'swe');
+    fleet.close();
+    expect(status).toBe('rolled_back');
+    expect(error).toContain('local agents cannot be sandboxed (bwrap is not installed)');
+    expect(readdirSync(path.join(dataDir, 'agents'))).toEqual([]);
+  });
+
+  it('fails with the sandbox’s own reason when the sandbox cannot start, and rolls back', async () => {
+    const dataDir = fresh();
+    const bwrap = path.join(fresh(), 'bwrap');
+    writeFileSync(bwrap, '#!/bin/sh\necho "bwrap: setting up uid map: Permission denied" >&2\nexit 1\n');
+    chmodSync(bwrap, 0o755);
+    const fleet = localFleet({ dataDir, isolation: { kind: 'sandbox', bwrap } });
+    const { status, error } = await fleet.deploy('alice', 'swe');
+    fleet.close();
+    expect(status).toBe('rolled_back');
+    expect(error).toMatch(
+      /exited with code 1 before answering[\s\S]*bwrap: setting up uid map: Permission denied/,
+    );
+    expect(readdirSync(path.join(dataDir, 'agents'))).toEqual([]);
+  });
+
+  it('refuses a role whose code sits in a folder that holds fleetbot’s own files', async () => {
+    const dataDir = fresh();
+    const rolesDir = fresh();
+    const script = path.join(path.dirname(dataDir), 'agent.mjs');
+    writeFileSync(script, '');
+    writeRole(rolesDir, { name: 'nosy', script });
+    const fleet = localFleet({ dataDir, rolesDir, isolation: { kind: 'sandbox', bwrap: '/usr/bin/bwrap' } });
+    const { status, error } = await fleet.deploy('alice', 'nosy');
+    fleet.close();
+    expect(status).toBe('rolled_back');
+    expect(error).toContain(
+      `names a file in ${path.dirname(dataDir)}, which would show the agent fleetbot's own ${dataDir}`,
+    );
+  });
+});
+
+describe('a role whose code lies in fleetbot’s data folder (another agent’s folder)', () => {
+  it('is refused, so the sandbox never shows that folder', async () => {
+    const dataDir = fresh();
+    const rolesDir = fresh();
+    const script = path.join(dataDir, 'agents', 'bob-1-x', 'agent.mjs');
+    mkdirSync(path.dirname(script), { recursive: true });
+    writeFileSync(script, '');
+    writeRole(rolesDir, { name: 'nosy', script });
+    const fleet = localFleet({ dataDir, rolesDir, isolation: { kind: 'sandbox', bwrap: '/usr/bin/bwrap' } });
+    const { status, error } = await fleet.deploy('alice', 'nosy');
+    fleet.close();
+    expect(status).toBe('rolled_back');
+    expect(error).toContain(
+      `names a file in ${path.dirname(script)}, which would show the agent fleetbot's own ${dataDir}`,
+    );
+  });
+});
+
+describe('destroying an unsandboxed local agent', () => {
+  it('also stops a child it moved into a session of its own (setsid)', async () => {
+    const dataDir = fresh();
+    const rolesDir = fresh();
+    const marker = `setsid-child-${process.pid}-${Date.now()}`;
+    writeRole(rolesDir, {
+      name: 'forker',
+      script: hostileAgentScript,
+      env: { ATTACK_SETSID: marker, ATTACK_SETSID_ENV: 'keep' },
+    });
+    const fleet = localFleet({ dataDir, rolesDir, isolation: { kind: 'unsandboxed' } });
+    try {
+      const { agent, status } = await fleet.deploy('alice', 'forker');
+      expect(status).toBe('succeeded');
+      expect(processesWith(marker)).toHaveLength(1);
+      expect((await fleet.destroy(agent)).status).toBe('succeeded');
+      await expect.poll(() => processesWith(marker), { timeout: 3_000 }).toEqual([]);
+    } finally {
+      for (const pid of processesWith(marker)) process.kill(pid, 'SIGKILL');
+      fleet.close();
+    }
+  }, 30_000);
+});

@@ -1,0 +1,127 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { systemClock } from '../../src/core/runtime/clock.js';
+import type { Plan } from '../../src/core/jobs/plan.js';
+import { runPlan } from '../../src/core/jobs/runner.js';
+import type { Provider } from '../../src/core/fleet/provider.js';
+import { loadRoles, type Role } from '../../src/core/fleet/roles.js';
+import type { Agent } from '../../src/core/store/agents.js';
+import { openStore, type Store } from '../../src/core/store/index.js';
+import { createLocalProvider, type Isolation } from '../../src/providers/local/index.js';
+import { roleSections } from '../../src/providers/index.js';
+import { silentLog } from './env.js';
+
+/**
+ * A local provider over one store and data folder, with its jobs run the way the job service runs
+ * them (steps on record, outputs merged into the agent's resources).
+ */
+export function localFleet(opts: {
+  dataDir: string;
+  isolation: Isolation;
+  hidden?: string[];
+  rolesDir?: string;
+}): {
+  provider: Provider;
+  store: Store;
+  roles: Map<string, Role>;
+  deploy(
+    name: string,
+    role: string,
+    secrets?: Record<string, string>,
+  ): Promise<{ agent: Agent; error?: string; status: string }>;
+  destroy(agent: Agent): Promise<{ error?: string; status: string }>;
+  close(): void;
+} {
+  const store = openStore(':memory:', systemClock);
+  const roles = loadRoles(opts.rolesDir ?? 'templates/roles', roleSections);
+  const provider = createLocalProvider({
+    dataDir: opts.dataDir,
+    clock: systemClock,
+    log: silentLog,
+    isolation: opts.isolation,
+    hidden: opts.hidden ?? [opts.dataDir],
+    healthDeadlineMs: 10_000,
+    stopGraceMs: 2_000,
+    pollIntervalMs: 50,
+  });
+
+  const run = async (agent: Agent, kind: string, plan: Plan) => {
+    const job = store.jobs.create({
+      kind,
+      subject: agent.name,
+      agentId: agent.id,
+      requester: 'console:local',
+      chat: { platform: 'console', chatId: 'local' },
+    });
+    store.steps.createAll(
+      job.id,
+      plan.map((s) => ({ key: s.key, title: s.title })),
+    );
+    const outcome = await runPlan({
+      jobId: job.id,
+      plan,
+      steps: store.steps,
+      clock: systemClock,
+      log: silentLog,
+      signal: new AbortController().signal,
+      onChange: () => undefined,
+    });
+    const resources = Object.assign({}, agent.resources, ...Object.values(outcome.outputs)) as Record<
+      string,
+      unknown
+    >;
+    store.agents.update(agent.id, { resources });
+    return { ...outcome, agent: store.agents.byId(agent.id)! };
+  };
+
+  return {
+    provider,
+    store,
+    roles,
+    async deploy(name, roleName, secrets = {}) {
+      const role = roles.get(roleName)!;
+      const agent = store.agents.create({ name, role: roleName, provider: 'local', owner: 'console:local' });
+      return run(agent, 'deploy', provider.deployPlan({ agent, role, secrets, options: {}, neighbours: [] }));
+    },
+    destroy: (agent) => run(agent, 'destroy', provider.destroyPlan(agent)),
+    close: () => store.close(),
+  };
+}
+
+/** The hostile agent of the security suite: tries the attacks its environment names, reports on /report. */
+export const hostileAgentScript = path.resolve('test/security/agents/hostile.mjs');
+
+/** Writes a role file (JSON is YAML) whose agent runs `node <script>` with the given environment. */
+export function writeRole(
+  rolesDir: string,
+  role: { name: string; script: string; env?: Record<string, string>; secrets?: string[] },
+): void {
+  const body = {
+    name: role.name,
+    description: `test role ${role.name}`,
+    agent: {
+      command: ['node', role.script],
+      port: 3100,
+      healthPath: '/health',
+      env: role.env ?? {},
+      secrets: (role.secrets ?? []).map((name) => ({ name, required: false })),
+    },
+  };
+  writeFileSync(path.join(rolesDir, `${role.name}.yaml`), JSON.stringify(body, null, 2));
+}
+
+/** Pids of live processes whose command line contains `token` (a hostile agent's leftover children). */
+export function processesWith(token: string): number[] {
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        const cmdline = readFileSync(`/proc/${p}/cmdline`, 'utf8');
+        const state = readFileSync(`/proc/${p}/stat`, 'utf8');
+        return cmdline.includes(token) && !/\) Z /.test(state);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
