@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/core/runtime/clock.js';
 import type { Plan } from '../../src/core/jobs/plan.js';
-import { runPlan } from '../../src/core/jobs/runner.js';
 import type { DeployOptions, Provider } from '../../src/core/fleet/provider.js';
 import { loadRoles } from '../../src/core/fleet/roles.js';
 import type { Agent } from '../../src/core/store/agents.js';
 import { openStore } from '../../src/core/store/index.js';
 import { roleSections } from '../../src/providers/index.js';
 import type { ProviderModule } from '../../src/providers/module.js';
-import { silentLog } from '../support/env.js';
+import { runPlanAsJob } from '../support/planJob.js';
 
 /** A provider built against its test environment (a data folder, an ssh2 server, the fake clouds). */
 export type ProviderUnderTest = {
@@ -43,30 +42,7 @@ export function providerContract(factory: ProviderFactory): void {
 
     /** Runs a plan as a job of the given kind; the agent's record takes its outputs. */
     const run = async (kind: string, plan: Plan) => {
-      const job = store.jobs.create({
-        kind,
-        subject: agent.name,
-        agentId: agent.id,
-        requester: 'console:local',
-        chat: { platform: 'console', chatId: 'local' },
-      });
-      store.steps.createAll(
-        job.id,
-        plan.map((s) => ({ key: s.key, title: s.title })),
-      );
-      const outcome = await runPlan({
-        jobId: job.id,
-        plan,
-        steps: store.steps,
-        clock: systemClock,
-        log: silentLog,
-        signal: new AbortController().signal,
-        onChange: () => undefined,
-      });
-      const resources = Object.assign({}, agent.resources, ...Object.values(outcome.outputs)) as Record<
-        string,
-        unknown
-      >;
+      const { outcome, resources } = await runPlanAsJob(store, agent, kind, plan);
       agent = { ...agent, resources };
       return outcome;
     };

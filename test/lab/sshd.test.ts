@@ -2,18 +2,17 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/core/runtime/clock.js';
-import type { StepContext } from '../../src/core/jobs/plan.js';
 import { loadRoles } from '../../src/core/fleet/roles.js';
 import { roleSections } from '../../src/providers/index.js';
-import { installSteps, reachSteps, type MachineDeps } from '../../src/providers/machine/install.js';
+import { installSteps, reachSteps } from '../../src/providers/machine/install.js';
 import { agentLayout } from '../../src/providers/machine/layout.js';
 import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
 import { parseKnownHosts } from '../../src/providers/ssh/knownHosts.js';
 import { createSshPool } from '../../src/providers/ssh/pool.js';
 import { connectSsh, HostKeyMismatchError, type SshSession } from '../../src/providers/ssh/session.js';
-import { silentLog } from '../support/env.js';
 import { failureOf } from '../support/failure.js';
 import { startLabHost, type LabHost } from './labHost.js';
+import { labMachineDeps, labStepContext } from './labMachine.js';
 import { labUnavailable, runTool } from './tools.js';
 
 const skip = labUnavailable(['ip', 'unshare', 'useradd', 'userdel', '/usr/sbin/sshd', 'ssh-keyscan']);
@@ -99,29 +98,8 @@ describe.skipIf(skip)("fleetbot's SSH code against OpenSSH sshd in network names
 describe.skipIf(skip)('the machine install steps against sshd', () => {
   const swe = loadRoles('templates/roles', roleSections).get('swe')!;
   const layout = agentLayout('alice', swe);
-  const deps: MachineDeps = {
-    clock: systemClock,
-    auth,
-    pool,
-    sshEndpoint: (address) => ({ host: address, port: 22 }),
-    publicHealth: () => Promise.reject(new Error('the lab has no public HTTPS')),
-    timings: {
-      sshDeadlineMs: 5_000,
-      healthDeadlineMs: 2_000,
-      tlsDeadlineMs: 2_000,
-      pollMs: 100,
-      commandTimeoutMs: 10_000,
-    },
-  };
-  const ctx = (): StepContext => ({
-    jobId: 1,
-    signal: new AbortController().signal,
-    clock: systemClock,
-    log: silentLog,
-    outputs: {},
-    earlier: {},
-    record: () => undefined,
-  });
+  const deps = labMachineDeps(auth, pool, 10_000);
+  const ctx = labStepContext;
 
   afterAll(() => void runTool('userdel', [layout.user]));
 

@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { systemClock } from '../../src/core/runtime/clock.js';
-import type { Step, StepContext } from '../../src/core/jobs/plan.js';
+import type { Step } from '../../src/core/jobs/plan.js';
 import { loadRoles } from '../../src/core/fleet/roles.js';
 import { roleSections } from '../../src/providers/index.js';
-import { installSteps, reachSteps, type MachineDeps } from '../../src/providers/machine/install.js';
+import { installSteps, reachSteps } from '../../src/providers/machine/install.js';
 import { agentLayout, caddySitePath, type AgentLayout } from '../../src/providers/machine/layout.js';
 import { shellWord } from '../../src/providers/machine/escape.js';
 import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
 import { createSshPool } from '../../src/providers/ssh/pool.js';
 import { connectSsh, type SshSession } from '../../src/providers/ssh/session.js';
-import { silentLog } from '../support/env.js';
 import { startLabHost, type LabHost } from '../lab/labHost.js';
+import { labMachineDeps, labStepContext } from '../lab/labMachine.js';
 import { labUnavailable, runTool } from '../lab/tools.js';
 import { attempted } from './tally.js';
 
@@ -27,29 +27,8 @@ const swe = skip ? undefined : loadRoles('templates/roles', roleSections).get('s
 let host: LabHost | undefined;
 let root: SshSession | undefined;
 
-const deps: MachineDeps = {
-  clock: systemClock,
-  auth,
-  pool,
-  sshEndpoint: (address) => ({ host: address, port: 22 }),
-  publicHealth: () => Promise.reject(new Error('the lab has no public HTTPS')),
-  timings: {
-    sshDeadlineMs: 5_000,
-    healthDeadlineMs: 2_000,
-    tlsDeadlineMs: 2_000,
-    pollMs: 100,
-    commandTimeoutMs: 20_000,
-  },
-};
-const ctx = (): StepContext => ({
-  jobId: 1,
-  signal: new AbortController().signal,
-  clock: systemClock,
-  log: silentLog,
-  outputs: {},
-  earlier: {},
-  record: () => undefined,
-});
+const deps = labMachineDeps(auth, pool, 20_000);
+const ctx = labStepContext;
 
 type Deployed = { layout: AgentLayout; steps: Map<string, Step>; secret: string };
 const deployed: Deployed[] = [];

@@ -2,7 +2,6 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { systemClock } from '../../src/core/runtime/clock.js';
 import type { Plan } from '../../src/core/jobs/plan.js';
-import { runPlan } from '../../src/core/jobs/runner.js';
 import type { Provider } from '../../src/core/fleet/provider.js';
 import { loadRoles, type Role } from '../../src/core/fleet/roles.js';
 import type { Agent } from '../../src/core/store/agents.js';
@@ -10,6 +9,7 @@ import { openStore, type Store } from '../../src/core/store/index.js';
 import { createLocalProvider, type Isolation } from '../../src/providers/local/index.js';
 import { roleSections } from '../../src/providers/index.js';
 import { silentLog } from './env.js';
+import { runPlanAsJob } from './planJob.js';
 
 /**
  * A local provider over one store and data folder, with its jobs run the way the job service runs
@@ -46,30 +46,7 @@ export function localFleet(opts: {
   });
 
   const run = async (agent: Agent, kind: string, plan: Plan) => {
-    const job = store.jobs.create({
-      kind,
-      subject: agent.name,
-      agentId: agent.id,
-      requester: 'console:local',
-      chat: { platform: 'console', chatId: 'local' },
-    });
-    store.steps.createAll(
-      job.id,
-      plan.map((s) => ({ key: s.key, title: s.title })),
-    );
-    const outcome = await runPlan({
-      jobId: job.id,
-      plan,
-      steps: store.steps,
-      clock: systemClock,
-      log: silentLog,
-      signal: new AbortController().signal,
-      onChange: () => undefined,
-    });
-    const resources = Object.assign({}, agent.resources, ...Object.values(outcome.outputs)) as Record<
-      string,
-      unknown
-    >;
+    const { outcome, resources } = await runPlanAsJob(store, agent, kind, plan);
     store.agents.update(agent.id, { resources });
     return { ...outcome, agent: store.agents.byId(agent.id)! };
   };
