@@ -66,28 +66,22 @@ describe('a local deploy that cannot be contained', () => {
     );
     expect(readdirSync(path.join(dataDir, 'agents'))).toEqual([]);
   });
-
-  it('refuses a role whose code sits in a folder that holds fleetbot’s own files', async () => {
-    const dataDir = fresh();
-    const rolesDir = fresh();
-    const script = path.join(path.dirname(dataDir), 'agent.mjs');
-    writeFileSync(script, '');
-    writeRole(rolesDir, { name: 'nosy', script });
-    const fleet = localFleet({ dataDir, rolesDir, isolation: { kind: 'sandbox', bwrap: '/usr/bin/bwrap' } });
-    const { status, error } = await fleet.deploy('alice', 'nosy');
-    fleet.close();
-    expect(status).toBe('rolled_back');
-    expect(error).toContain(
-      `names a file in ${path.dirname(dataDir)}, which would show the agent fleetbot's own ${dataDir}`,
-    );
-  });
 });
 
-describe('a role whose code lies in fleetbot’s data folder (another agent’s folder)', () => {
-  it('is refused, so the sandbox never shows that folder', async () => {
+describe('a role whose code could show the agent fleetbot’s own files', () => {
+  it.each([
+    [
+      'sits in a folder that holds the data folder',
+      (dataDir: string) => path.join(path.dirname(dataDir), 'agent.mjs'),
+    ],
+    [
+      'lies in the data folder (another agent’s folder)',
+      (dataDir: string) => path.join(dataDir, 'agents', 'bob-1-x', 'agent.mjs'),
+    ],
+  ])('is refused when its code %s, so the sandbox never shows that folder', async (_where, scriptIn) => {
     const dataDir = fresh();
     const rolesDir = fresh();
-    const script = path.join(dataDir, 'agents', 'bob-1-x', 'agent.mjs');
+    const script = scriptIn(dataDir);
     mkdirSync(path.dirname(script), { recursive: true });
     writeFileSync(script, '');
     writeRole(rolesDir, { name: 'nosy', script });
