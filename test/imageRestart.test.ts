@@ -44,6 +44,14 @@ async function setup() {
 }
 
 /** Starts `/image build swe` on a bot whose build waits in step `key` until `until`; resolves once it waits. */
+/** Starts fleetbot again, lets it take the build up, and returns the build card as it ends. */
+async function resumedCard(t: Awaited<ReturnType<typeof setup>>): Promise<string> {
+  const second = await t.start();
+  defer(() => second.stop());
+  await second.bot.idle();
+  return second.find(/Build image for swe/)!.versions.at(-1)!;
+}
+
 async function buildStoppingIn(t: Awaited<ReturnType<typeof setup>>, key: string, until: Promise<void>) {
   let reached: () => void = () => undefined;
   const waiting = new Promise<void>((r) => (reached = r));
@@ -85,10 +93,7 @@ describe('an image build cut short by a restart of fleetbot', () => {
     const first = await buildStoppingIn(t, 'poweroff', never);
     await first.bot.stop();
 
-    const second = await t.start();
-    defer(() => second.stop());
-    await second.bot.idle();
-    const card = second.find(/Build image for swe/)!.versions.at(-1)!;
+    const card = await resumedCard(t);
     expect(card).toMatch(
       /^✅ Done: Build image for swe \(hetzner\) · job #1 · .*\n↻ Resumed after a restart of fleetbot\n/,
     );
@@ -129,10 +134,7 @@ describe('an image build cut short by a restart of fleetbot', () => {
     );
     expect(paused).toMatch(/\nPaused while fleetbot restarts; it carries on when fleetbot is back\.$/);
 
-    const second = await t.start();
-    defer(() => second.stop());
-    await second.bot.idle();
-    const card = second.find(/Build image for swe/)!.versions.at(-1)!;
+    const card = await resumedCard(t);
     expect(card).toMatch(
       /^✅ Done: Build image for swe \(hetzner\) · job #1 · .*\n↻ Resumed after a restart of fleetbot\n/,
     );

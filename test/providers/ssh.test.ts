@@ -30,16 +30,22 @@ async function machine(hostKey = generateHostKey('host')): Promise<SshTestServer
 
 const auth = { privateKey: login.privateKey };
 
+/** A fake machine with a fresh host key, and a session that pinned it. */
+async function pinnedSession() {
+  const hostKey = generateHostKey('host');
+  const server = await machine(hostKey);
+  const ssh = await connectSsh(
+    { host: '127.0.0.1', port: server.port, username: 'root', hostKey: hostKey.publicKey },
+    auth,
+    { clock: systemClock, deadlineMs: 5_000 },
+  );
+  cleanups.push(() => ssh.close());
+  return { server, ssh };
+}
+
 describe('SSH with pinned host keys', () => {
   it('connects to the pinned key, runs commands with their exit code and output, and uploads 0600', async () => {
-    const hostKey = generateHostKey('host');
-    const server = await machine(hostKey);
-    const ssh = await connectSsh(
-      { host: '127.0.0.1', port: server.port, username: 'root', hostKey: hostKey.publicKey },
-      auth,
-      { clock: systemClock, deadlineMs: 5_000 },
-    );
-    cleanups.push(() => ssh.close());
+    const { server, ssh } = await pinnedSession();
     expect(await ssh.exec('cat', { timeoutMs: 5_000, input: 'from stdin' })).toEqual({
       code: 0,
       stdout: 'from stdin',
@@ -59,14 +65,7 @@ describe('SSH with pinned host keys', () => {
   });
 
   it("stops reading a command's output at its cap, so a machine cannot fill fleetbot's memory", async () => {
-    const hostKey = generateHostKey('host');
-    const server = await machine(hostKey);
-    const ssh = await connectSsh(
-      { host: '127.0.0.1', port: server.port, username: 'root', hostKey: hostKey.publicKey },
-      auth,
-      { clock: systemClock, deadlineMs: 5_000 },
-    );
-    cleanups.push(() => ssh.close());
+    const { ssh } = await pinnedSession();
     const flood = 'x'.repeat(256 * 1024);
     const error = await ssh.exec('cat', { timeoutMs: 5_000, input: flood, maxOutputBytes: 64 * 1024 }).then(
       () => undefined,
