@@ -12,8 +12,23 @@ export type ChatRef = { platform: Platform; chatId: string; threadId?: string };
 export type UserRef = { platform: Platform; userId: string; name?: string };
 export type MessageRef = { chat: ChatRef; messageId: string };
 
-/** `direct` is true for a one-to-one chat with the bot (a DM, the console), false for groups and channels. */
+/**
+ * `direct` is true for a one-to-one chat with the bot (a DM, the console), false for groups and channels.
+ * A `message` is plain text (no command): a reply to one of fleetbot's messages (`replyTo`; in Slack a
+ * message in a thread fleetbot answered in), or any text in a chat where `/chat` is on. Nobody is
+ * answered for a plain message the router does not take, so chatter in a group costs nothing.
+ */
 export type Inbound =
+  | {
+      kind: 'message';
+      chat: ChatRef;
+      user: UserRef;
+      direct: boolean;
+      text: string;
+      message: MessageRef;
+      replyTo?: MessageRef;
+      at: Date;
+    }
   | { kind: 'command'; chat: ChatRef; user: UserRef; direct: boolean; text: string; at: Date }
   | {
       kind: 'action';
@@ -34,7 +49,29 @@ export type Outbound = { lines: Span[][]; buttons?: Button[][] };
  * that can show a message to one member of a group does so (Slack's ephemeral messages); others post it
  * to the chat as usual. Such a message may not be editable, so callers never edit it afterwards.
  */
-export type SendOptions = { onlyFor?: UserRef };
+export type SendOptions = {
+  onlyFor?: UserRef;
+  /** Shown as a reply to this message (Telegram's reply, a Slack thread). */
+  replyTo?: MessageRef;
+  /** No notification: for messages that are not yet the final answer. */
+  silent?: boolean;
+};
+
+/**
+ * An answer the platform streams natively into one message while an agent writes it (Telegram's
+ * drafts in private chats, Slack's chat.startStream). The bridge paces the platform calls itself and
+ * may skip intermediate states; the final message always holds the whole text.
+ */
+export type AnswerStream = {
+  /** The whole text so far, as it should show now (not a delta). */
+  update(text: string): void;
+  /** Ends the stream with the final message; the ref is the message people keep and reply to. */
+  finish(message: Outbound): Promise<MessageRef>;
+  /** Ends the stream without a final message (the caller posts one its own way). */
+  abandon(): Promise<void>;
+};
+
+export type StreamOptions = { direct: boolean; replyTo?: MessageRef; recipient: UserRef };
 
 /** What the router tells a bridge about an action press, so it can answer the platform (toast, ack). */
 export type ActionAnswer = { text?: string; alert?: boolean };
@@ -62,6 +99,17 @@ export interface Bridge {
   health?(): { ok: boolean; detail: string };
   send(chat: ChatRef, message: Outbound, opts?: SendOptions): Promise<MessageRef>;
   edit(ref: MessageRef, message: Outbound): Promise<void>;
+  /**
+   * Starts a native answer stream where the platform has one for this chat; undefined (or absent)
+   * means core sends one message and edits it through the pacer.
+   */
+  startStream?(chat: ChatRef, opts: StreamOptions): AnswerStream | undefined;
+  /** Sends a file (a long answer as answer.md, a diff) with a short caption. */
+  sendDocument?(
+    chat: ChatRef,
+    doc: { name: string; content: string; caption?: Outbound },
+    opts?: SendOptions,
+  ): Promise<MessageRef>;
   stop(): Promise<void>;
 }
 

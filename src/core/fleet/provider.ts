@@ -1,3 +1,4 @@
+import type { Duplex, Readable, Writable } from 'node:stream';
 import type { Plan } from '../jobs/plan.js';
 import type { Role } from './roles.js';
 import type { Agent } from '../store/agents.js';
@@ -40,6 +41,28 @@ export interface ImageBuilder {
   buildPlan(role: Role): Plan;
   list(): Promise<ImageInfo[]>;
 }
+
+/**
+ * A process started for a conversation (an ACP agent over stdio), inside the agent's own walls: its
+ * folder, its Unix user or sandbox, its env and secrets, and a HOME of its own in its folder.
+ */
+export type AgentProcess = {
+  readonly stdin: Writable;
+  readonly stdout: Readable;
+  /** The last lines it wrote to stderr (capped), for the card when a turn fails. */
+  stderrTail(): string;
+  /** Resolves with why it ended ("exited with code 1", "killed by SIGKILL"), once it has. */
+  readonly ended: Promise<string>;
+  kill(): void;
+};
+
+/** The ways into a running agent that conversations use; never its public URL. */
+export type AgentChannels = {
+  /** Starts argv (the role's resolved `chat.command`) in the agent's folder as the agent. */
+  spawn(argv: string[]): Promise<AgentProcess>;
+  /** A byte stream to a port on the agent's own loopback (an SSH forwardOut on machines). */
+  connect(port: number): Promise<Duplex>;
+};
 
 /** Something a provider found that fleetbot made (labelled, or in its folder), for reconciliation. */
 export type Found = {
@@ -88,4 +111,6 @@ export interface Provider {
   /** After a restart of fleetbot: which stored agents are still running, found by their records. */
   findRunning(agents: Agent[]): Promise<{ agent: Agent; running: boolean; detail: string }[]>;
   readonly images?: ImageBuilder;
+  /** How conversations reach this agent (`/ask`); absent where the provider cannot reach inside. */
+  channels?(agent: Agent, role: Role): AgentChannels;
 }

@@ -122,6 +122,8 @@ export function createRouter(deps: {
         if (store.chats.get(inbound.chat.platform, inbound.chat.chatId)?.unreachable) {
           store.chats.setReachable(inbound.chat.platform, inbound.chat.chatId, true);
         }
+        // Plain messages belong to conversations (`/ask` replies, `/chat`); no bridge delivers them yet.
+        if (inbound.kind === 'message') return;
         return await finish(
           inbound,
           inbound.kind === 'command' ? await command(inbound) : await action(inbound),
