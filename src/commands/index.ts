@@ -1,8 +1,10 @@
 import type { CommandSpec } from '../core/router/command.js';
 import { allow, revoke } from './allow.js';
 import { alerts } from './alerts.js';
+import { ask } from './ask.js';
 import { audit } from './audit.js';
 import { cancel } from './cancel.js';
+import { chat } from './chat.js';
 import { deploy } from './deploy.js';
 import { destroy } from './destroy.js';
 import { makeHelp } from './help.js';
@@ -14,6 +16,7 @@ import { pair } from './pair.js';
 import { restart } from './restart.js';
 import { roles } from './roles.js';
 import { status } from './status.js';
+import { stop } from './stop.js';
 import { users } from './users.js';
 import { whoami } from './whoami.js';
 
@@ -25,6 +28,9 @@ export const commands: CommandSpec[] = [
   logs,
   restart,
   destroy,
+  ask,
+  chat,
+  stop,
   jobs,
   cancel,
   roles,

@@ -15,6 +15,8 @@ export const reservedNames = new Set([
   'localhost',
   'mail',
   'mx',
+  // Words /ask verbose and /chat off take in an agent's place.
+  'off',
   'ns1',
   'ns2',
   'pop',
@@ -23,6 +25,7 @@ export const reservedNames = new Set([
   'ssh',
   'status',
   'support',
+  'verbose',
   'webmail',
   'www',
 ]);

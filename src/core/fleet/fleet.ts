@@ -3,7 +3,7 @@ import { UserError } from '../runtime/errors.js';
 import type { JobWording } from '../jobs/card.js';
 import type { JobService } from '../jobs/service.js';
 import type { Logger } from '../runtime/logging.js';
-import type { AgentHealth, DeployOptions, Provider } from './provider.js';
+import type { AgentChannels, AgentHealth, DeployOptions, Provider } from './provider.js';
 import type { Role } from './roles.js';
 import type { Agent } from '../store/agents.js';
 import type { Store } from '../store/index.js';
@@ -138,6 +138,21 @@ export function createFleet(deps: {
       const provider = providers.get(agent.provider);
       if (provider?.healthUrl) return provider.healthUrl(agent);
       return agent.url ? `${agent.url}/health` : undefined;
+    },
+
+    /** The ways into a running agent that conversations use (`/ask`), with its role. */
+    reach(agent: Agent): { role: Role; channels: AgentChannels } {
+      const provider = providerOf(agent.provider);
+      const role = lookups.findRole(agent.role);
+      if (!role)
+        throw new UserError(
+          `${agent.name}’s role ${agent.role} has no role file any more, so fleetbot does not know how to talk to it. Put the role file back, or /destroy ${agent.name}.`,
+        );
+      if (!provider.channels)
+        throw new UserError(
+          `Agents on ${provider.name} cannot be talked to from chat; /logs ${agent.name} shows their output.`,
+        );
+      return { role, channels: provider.channels(agent, role) };
     },
 
     /** The agent's own output, each line cleaned and cut: it is the agent's text, headed for a chat. */

@@ -44,6 +44,12 @@ export type PromptDefinition<
    * being spent on the first decision.
    */
   multiUse?: boolean;
+  /**
+   * Who may press, from what the card is about (the person who asked, say), in place of the approval
+   * policy: a refusal to show, or undefined. Asked after the level check and before a single-use
+   * card's decision is recorded.
+   */
+  mayPress?(caller: Caller, payload: Payload): string | undefined;
   draw(view: View, frame: CardFrame<Choices[number]>): Outbound;
   /** Carries out the press; for single-use cards the decision is already recorded. */
   decide(

@@ -41,9 +41,11 @@ export function mayDecide(press: {
   const refusal =
     levelRank(caller.level) < levelRank(needed)
       ? `This needs the ${needed} level; you are ${caller.level}.`
-      : card.multiUse
-        ? undefined
-        : policyRefusal(prompt, caller, choice);
+      : card.mayPress
+        ? card.mayPress(caller, card.payload.parse(prompt.payload))
+        : card.multiUse
+          ? undefined
+          : policyRefusal(prompt, caller, choice);
   return refusal ? { ok: false, reason: 'refused', refusal } : { ok: true };
 }
 

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Access, Caller } from '../access/access.js';
+import type { Conversations } from '../conversations/service.js';
 import type { Fleet } from '../fleet/fleet.js';
 import type { Alerts } from '../monitor/alerts.js';
 import type { Reconciler } from '../fleet/reconcile.js';
@@ -22,11 +23,14 @@ export type Services = {
   pairing: Pairing;
   alerts: Alerts;
   reconciler: Reconciler;
+  conversations: Conversations;
   log: Logger;
   now: () => number;
 };
 
 export type CommandContext = Caller & {
+  /** A one-to-one chat with the bot (a DM, the console), not a group or channel. */
+  direct: boolean;
   services: Services;
   reply(message: Outbound): Promise<MessageRef>;
   /**
@@ -54,6 +58,11 @@ export type CommandSpec<S extends z.ZodType = z.ZodType> = {
   public?: boolean;
   /** Names that positional arguments bind to, in order; a trailing ? marks an optional one. */
   positional: string[];
+  /**
+   * The last positional is free text (a prompt): the rest of the line as typed, never split or read
+   * for options. The audit then shows its size, not its words.
+   */
+  freeText?: boolean;
   flags?: Record<string, FlagSpec>;
   args: S;
   run(ctx: CommandContext, args: z.output<S>): Promise<Outbound | void>;

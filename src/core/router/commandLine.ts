@@ -40,8 +40,16 @@ export function tokenize(input: string): { ok: true; tokens: string[] } | { ok: 
   return { ok: true, tokens };
 }
 
-/** Parses `/cmd args`, `/cmd@botname args`; anything not starting with / is not a command. */
-export function parseCommandLine(text: string): ParseResult {
+/**
+ * Parses `/cmd args`, `/cmd@botname args`; anything not starting with / is not a command.
+ * `wordsBeforeText` names commands whose last argument is free text (a prompt): it says how many
+ * words come before it; the rest of the line is then one token, as typed (quotes and apostrophes
+ * are prose there, not syntax).
+ */
+export function parseCommandLine(
+  text: string,
+  wordsBeforeText: (name: string) => number | undefined = () => undefined,
+): ParseResult {
   if (text.length > maxCommandLength) {
     return {
       ok: false,
@@ -58,12 +66,28 @@ export function parseCommandLine(text: string): ParseResult {
       error: 'That is not a command I understand. Commands look like /deploy swe alice; see /help.',
     };
   }
-  const rest = tokenize(cleaned.slice(head[0].length));
+  const name = head[1]!.toLowerCase();
+  const args = cleaned.slice(head[0].length);
+  const words = wordsBeforeText(name);
+  const rest = words === undefined ? tokenize(args) : { ok: true as const, tokens: splitText(args, words) };
   if (!rest.ok) return { ok: false, error: `${rest.error} Wrap arguments with spaces in matching quotes.` };
-  return {
-    ok: true,
-    line: { name: head[1]!.toLowerCase(), ...(head[2] ? { botName: head[2] } : {}), tokens: rest.tokens },
-  };
+  return { ok: true, line: { name, ...(head[2] ? { botName: head[2] } : {}), tokens: rest.tokens } };
+}
+
+/**
+ * The first `words` words, then `--` (so the text is never read as options) and the rest as typed,
+ * trimmed, with its line breaks kept.
+ */
+function splitText(args: string, words: number): string[] {
+  const tokens: string[] = [];
+  let rest = args.trimStart();
+  while (tokens.length < words && rest !== '') {
+    const word = /^\S+/.exec(rest)![0];
+    tokens.push(word);
+    rest = rest.slice(word.length).trimStart();
+  }
+  rest = rest.trimEnd();
+  return rest === '' ? tokens : [...tokens, '--', rest];
 }
 
 /** Binds tokens to a command's positional names (`name?` is optional) and flags; the command's zod schema then checks values. */

@@ -1,4 +1,6 @@
 import type { Access, Caller } from '../access/access.js';
+import { message } from '../chat/outbound.js';
+import { UserError } from '../runtime/errors.js';
 import { auditLog } from '../access/auditLog.js';
 import { createRateLimiter } from '../access/rateLimit.js';
 import type { Messenger } from '../chat/messenger.js';
@@ -52,8 +54,9 @@ export function createRouter(deps: {
     perMinute: deps.commandsPerMinute,
   };
 
-  const contextFor = (caller: Caller): CommandContext => ({
+  const contextFor = (caller: Caller, direct: boolean): CommandContext => ({
     ...caller,
+    direct,
     services: deps.services,
     reply: (out) => messenger.send(caller.chat, out),
     ask: (card, payload, view) => deps.approvals.ask(caller, card, payload, view),
@@ -89,8 +92,27 @@ export function createRouter(deps: {
       { access },
     );
     if (!permittedArgs.ok) return permittedArgs.outcome;
-    const outcome = await run(contextFor(caller.value), spec, args.value, shown, { log });
+    const outcome = await run(contextFor(caller.value, inbound.direct), spec, args.value, shown, { log });
     return who.value.listed ? outcome : { ...outcome, fromStranger: true };
+  };
+
+  /** A reply to an answer, or a message in /chat mode: identify → rate-limit → the conversation. */
+  const plainMessage = (inbound: Extract<Inbound, { kind: 'message' }>): Outcome => {
+    const who = access.identify(inbound);
+    // A stranger replying to an answer is told nothing: no refusal to farm, no row per message.
+    if (!who.ok) return {};
+    const caller = rateLimit(inbound, { caller: who.caller, listed: true }, undefined, limits);
+    if (!caller.ok) return caller.outcome;
+    try {
+      deps.services.conversations.message(caller.value, inbound);
+      return {};
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      return {
+        audit: { action: 'ask', outcome: 'refused', detail: err.message },
+        toSender: message(err.message),
+      };
+    }
   };
 
   const action = async (inbound: Extract<Inbound, { kind: 'action' }>): Promise<Outcome> => {
@@ -122,8 +144,11 @@ export function createRouter(deps: {
         if (store.chats.get(inbound.chat.platform, inbound.chat.chatId)?.unreachable) {
           store.chats.setReachable(inbound.chat.platform, inbound.chat.chatId, true);
         }
-        // Plain messages belong to conversations (`/ask` replies, `/chat`); no bridge delivers them yet.
-        if (inbound.kind === 'message') return;
+        if (inbound.kind === 'message') {
+          // Chatter that no conversation is waiting for is not fleetbot's: no answer, no audit row.
+          if (!deps.services.conversations.isFor(inbound)) return;
+          return await finish(inbound, plainMessage(inbound));
+        }
         return await finish(
           inbound,
           inbound.kind === 'command' ? await command(inbound) : await action(inbound),

@@ -40,12 +40,21 @@ export type Request = {
   shown: string;
 };
 
+const shownWithoutText = (name: string, tokens: string[]): string => {
+  const cut = tokens.indexOf('--');
+  if (cut === -1) return `/${name} ${tokens.join(' ')}`.trim();
+  return `/${name} ${tokens.slice(0, cut).join(' ')} (${tokens.slice(cut + 1).join(' ').length} characters)`;
+};
+
 /** Reads the command line; chatter that is not a command, or is addressed to another bot, ends here. */
 export function parse(
   inbound: CommandInbound,
   deps: { commands: ReadonlyMap<string, CommandSpec>; ownName: string | undefined },
 ): Stage<Request> {
-  const parsed = parseCommandLine(inbound.text);
+  const parsed = parseCommandLine(inbound.text, (name) => {
+    const spec = deps.commands.get(name);
+    return spec?.freeText ? spec.positional.length - 1 : undefined;
+  });
   if (!parsed.ok && 'notCommand' in parsed) {
     return stop(inbound.direct ? { toSender: message('Commands start with a slash. Try /help.') } : {});
   }
@@ -53,11 +62,14 @@ export function parse(
   if (botName && deps.ownName && botName.toLowerCase() !== deps.ownName.toLowerCase()) return stop({});
   const spec = parsed.ok ? deps.commands.get(parsed.line.name) : undefined;
   // A public command's arguments are secrets (pairing codes): the audit says only that it was used.
+  // Free text (a prompt) is the person's words to an agent: the audit keeps its size only.
   const shown = !parsed.ok
     ? inbound.text.slice(0, 100)
     : spec?.public
       ? `/${parsed.line.name} …`
-      : `/${parsed.line.name} ${parsed.line.tokens.join(' ')}`.trim();
+      : spec?.freeText
+        ? shownWithoutText(parsed.line.name, parsed.line.tokens)
+        : `/${parsed.line.name} ${parsed.line.tokens.join(' ')}`.trim();
   return next({ parsed, spec, shown });
 }
 

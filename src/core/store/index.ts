@@ -2,6 +2,7 @@ import type { Clock } from '../runtime/clock.js';
 import { agentsRepo } from './agents.js';
 import { auditRepo } from './audit.js';
 import { chatsRepo } from './chats.js';
+import { conversationsRepo } from './conversations.js';
 import { cursorsRepo } from './cursors.js';
 import { openDb, type Db } from './db.js';
 import { jobsRepo } from './jobs.js';
@@ -29,6 +30,7 @@ export function createStore(db: Db, clock: Clock) {
     health: healthRepo(db, clock),
     incidents: incidentsRepo(db, clock),
     subscriptions: subscriptionsRepo(db, clock),
+    conversations: conversationsRepo(db, clock),
     /** Runs fn in one transaction: writes that belong together land together or not at all. */
     transaction<T>(fn: () => T): T {
       return db.transaction(fn)();

@@ -323,4 +323,58 @@ ALTER TABLE jobs_new RENAME TO jobs;
 CREATE INDEX jobs_subject ON jobs(subject, status);
 `,
   },
+  {
+    version: 11,
+    name: 'conversations with agents: their turns, the messages that answer them, /chat and /ask verbose',
+    sql: `
+CREATE TABLE conversations (
+  id            INTEGER PRIMARY KEY,
+  agent_id      INTEGER NOT NULL REFERENCES agents(id),
+  chat_platform TEXT NOT NULL,
+  chat_id       TEXT NOT NULL,
+  thread_id     TEXT,
+  started_by    TEXT NOT NULL,
+  session_id    TEXT,
+  history       TEXT NOT NULL DEFAULT '[]',
+  created_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL
+);
+-- A reply to any message that answered a conversation continues it.
+CREATE TABLE conversation_messages (
+  chat_platform   TEXT NOT NULL,
+  chat_id         TEXT NOT NULL,
+  message_id      TEXT NOT NULL,
+  conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+  PRIMARY KEY (chat_platform, chat_id, message_id)
+);
+-- A prompt's words are not kept here (the audit keeps them only when configured to).
+CREATE TABLE turns (
+  id              INTEGER PRIMARY KEY,
+  conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+  requester       TEXT NOT NULL,
+  prompt_chars    INTEGER NOT NULL,
+  status          TEXT NOT NULL CHECK (status IN ('queued','running','answered','cancelled','failed','interrupted')),
+  message_id      TEXT,
+  detail          TEXT,
+  created_at      INTEGER NOT NULL,
+  finished_at     INTEGER
+);
+CREATE INDEX turns_open ON turns(status) WHERE status IN ('queued','running');
+-- /chat <agent> in a private chat: plain messages there go to that agent.
+CREATE TABLE chat_modes (
+  chat_platform TEXT NOT NULL,
+  chat_id       TEXT NOT NULL,
+  agent_id      INTEGER NOT NULL REFERENCES agents(id),
+  since         INTEGER NOT NULL,
+  PRIMARY KEY (chat_platform, chat_id)
+);
+-- /ask verbose on|off, per chat.
+CREATE TABLE ask_settings (
+  chat_platform TEXT NOT NULL,
+  chat_id       TEXT NOT NULL,
+  verbose       INTEGER NOT NULL,
+  PRIMARY KEY (chat_platform, chat_id)
+);
+`,
+  },
 ];

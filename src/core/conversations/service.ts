@@ -1,0 +1,387 @@
+import type { Caller } from '../access/access.js';
+import { auditLog, userOfKey } from '../access/auditLog.js';
+import { levelRank, type Level } from '../access/levels.js';
+import { chatKey, type Inbound, type MessageRef } from '../chat/types.js';
+import type { Clock } from '../runtime/clock.js';
+import { errorMessage, UserError } from '../runtime/errors.js';
+import type { Logger } from '../runtime/logging.js';
+import type { Agent } from '../store/agents.js';
+import type { Conversation } from '../store/conversations.js';
+import type { Store } from '../store/index.js';
+import type { AgentChannels } from '../fleet/provider.js';
+import type { Role } from '../fleet/roles.js';
+import type { AnswerFactory, AnswerOptions } from './answer.js';
+import { createPermissionWaits } from './permissions.js';
+import type { AgentSession, PermissionChoice, PermissionRequest, ProtocolModule } from './protocol.js';
+import { createSessionPool } from './sessions.js';
+import { runTurn, type AbortReason } from './turn.js';
+
+/** The longest prompt fleetbot passes on, in characters. */
+export const maxPromptChars = 20_000;
+/** How much of a prompt the audit keeps when FLEETBOT_AUDIT_PROMPTS is on. */
+const auditedPromptChars = 2_000;
+
+/** A role's `chat` section as conversations use it: the protocol's own fields stay its own. */
+export type ChatSettings = { protocol: string; level: Level; idleMs: number; section: unknown };
+
+/** How to reach an agent to talk to it: its role and its provider's ways in. */
+export type Reach = { role: Role; channels: AgentChannels; token?: string };
+
+/** What a permission card needs to be posted, and how it is closed; approvals do the posting. */
+export type PermissionCards = {
+  post(p: {
+    requestId: string;
+    agent: string;
+    asker: string;
+    request: PermissionRequest;
+    chat: Caller['chat'];
+    ttlMs: number;
+  }): Promise<void>;
+  /** Marks cards whose time ran out (as approvals' sweep does). */
+  sweep(): Promise<unknown>;
+};
+
+type Running = {
+  turnId: number;
+  conversationId: number;
+  agent: Agent;
+  chatKey: string;
+  requester: string;
+  abort: AbortController;
+};
+
+/**
+ * Conversations with agents (`/ask`, replies, `/chat`): one queue of turns per conversation, one
+ * session (process or connection) per conversation kept while in use, answers streamed into chat,
+ * permission requests as cards. Core only: protocols come from the registry, ways in from providers,
+ * and the chat side from the answer factory.
+ */
+export function createConversations(deps: {
+  store: Store;
+  protocols: ReadonlyMap<string, ProtocolModule>;
+  /** The role's chat section, or undefined when its agents cannot be talked to. */
+  chatOf(role: Role): ChatSettings | undefined;
+  reach(agent: Agent): Reach;
+  answers: AnswerFactory;
+  permissions: PermissionCards;
+  permissionTtlMs: number;
+  /** FLEETBOT_AUDIT_PROMPTS: the audit keeps prompts' words, not only their size. */
+  auditPrompts: boolean;
+  clock: Clock;
+  log: Logger;
+}) {
+  const { store, clock, log } = deps;
+  const audit = auditLog(store);
+  const pool = createSessionPool({ clock, log });
+  const waits = createPermissionWaits({ clock });
+  /** Each conversation's turns run one after another. */
+  const queues = new Map<number, Promise<void>>();
+  const running = new Map<number, Running>();
+  const queued = new Map<number, Running>();
+
+  const settingsFor = (agent: Agent): { chat: ChatSettings; protocol: ProtocolModule } => {
+    const role = deps.reach(agent).role;
+    const chat = deps.chatOf(role);
+    if (!chat)
+      throw new UserError(
+        `${agent.name} (role ${agent.role}) has no chat section in its role file, so it cannot be talked to. Add one (see the README: “Talking to agents”).`,
+      );
+    const protocol = deps.protocols.get(chat.protocol);
+    if (!protocol)
+      throw new UserError(
+        `${agent.name}’s role names chat protocol ${chat.protocol}, which this fleetbot does not speak.`,
+      );
+    return { chat, protocol };
+  };
+
+  const mayTalk = (caller: Caller, agent: Agent, chat: ChatSettings): void => {
+    if (levelRank(caller.level) < levelRank(chat.level))
+      throw new UserError(
+        `Talking to ${agent.name} needs the ${chat.level} level; you are ${caller.level}. An admin can change that with /users.`,
+      );
+    if (agent.status !== 'running')
+      throw new UserError(
+        `${agent.name} is ${agent.status}, so it cannot answer now. /status ${agent.name} shows why.`,
+      );
+  };
+
+  const openSession = async (
+    conversation: Conversation,
+    agent: Agent,
+    chat: ChatSettings,
+    protocol: ProtocolModule,
+  ): Promise<AgentSession> => {
+    const reach = deps.reach(agent);
+    const session = await protocol.open({
+      agent,
+      role: reach.role,
+      chat: chat.section,
+      channels: reach.channels,
+      ...(conversation.sessionId ? { previousSessionId: conversation.sessionId } : {}),
+      history: store.conversations.byId(conversation.id)?.history ?? conversation.history,
+      ...(reach.token ? { token: reach.token } : {}),
+      clock,
+      log: log.child({ agent: agent.name, conversation: conversation.id }),
+    });
+    store.conversations.saveSession(conversation.id, session.sessionId);
+    return session;
+  };
+
+  const askPermission =
+    (turn: Running, chatOfTurn: Caller['chat']) =>
+    async (request: PermissionRequest, signal: AbortSignal): Promise<PermissionChoice> => {
+      const wait = waits.open({
+        asker: turn.requester,
+        agent: turn.agent.name,
+        conversationId: turn.conversationId,
+        ttlMs: deps.permissionTtlMs,
+        signal,
+        onExpire: () =>
+          void deps.permissions
+            .sweep()
+            .catch((err: unknown) => log.warn({ err }, 'could not mark an expired permission card')),
+      });
+      try {
+        await deps.permissions.post({
+          requestId: wait.id,
+          agent: turn.agent.name,
+          asker: turn.requester,
+          request,
+          chat: chatOfTurn,
+          ttlMs: deps.permissionTtlMs,
+        });
+      } catch (err) {
+        log.warn(
+          { err, agent: turn.agent.name },
+          'could not post a permission card; the request is rejected',
+        );
+        waits.answer(wait.id, 'reject');
+      }
+      const choice = await wait.choice;
+      audit(
+        { user: userOfKey(turn.requester), chat: chatOfTurn },
+        'permission',
+        choice,
+        `${turn.agent.name}: ${request.title}`,
+      );
+      return choice;
+    };
+
+  /** Queues a prompt on a conversation; the answer appears at once (queued, if a turn is running). */
+  const submit = (
+    caller: Caller,
+    agent: Agent,
+    conversationOf: () => Conversation,
+    text: string,
+    where: Omit<AnswerOptions, 'chat' | 'recipient'>,
+  ): void => {
+    const { chat, protocol } = settingsFor(agent);
+    mayTalk(caller, agent, chat);
+    if (text.length > maxPromptChars)
+      throw new UserError(
+        `That prompt is ${text.length} characters; the limit is ${maxPromptChars}. Send it in parts, or as a file the agent can read.`,
+      );
+    const conversation = conversationOf();
+    const turn = store.conversations.addTurn({
+      conversationId: conversation.id,
+      requester: caller.principal,
+      promptChars: text.length,
+    });
+    audit(caller, 'ask', 'queued', `${agent.name}: ${text.length} characters`);
+    if (deps.auditPrompts) audit(caller, 'ask prompt', agent.name, text.slice(0, auditedPromptChars));
+
+    const answer = deps.answers({ ...where, chat: caller.chat, recipient: caller.user });
+    const entry: Running = {
+      turnId: turn.id,
+      conversationId: conversation.id,
+      agent,
+      chatKey: chatKey(caller.chat),
+      requester: caller.principal,
+      abort: new AbortController(),
+    };
+    const busy = queues.has(conversation.id);
+    if (busy) {
+      queued.set(turn.id, entry);
+      answer.status([
+        `⏳ Queued: ${agent.name} is still answering the last prompt. /stop ${agent.name} cancels both.`,
+      ]);
+    }
+
+    const previous = queues.get(conversation.id) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      queued.delete(turn.id);
+      if (entry.abort.signal.aborted) {
+        const why = entry.abort.signal.reason as AbortReason;
+        store.conversations.endTurn(turn.id, 'shutdown' in why ? 'interrupted' : 'cancelled');
+        await answer.finish(
+          'shutdown' in why
+            ? '⚠️ Not sent: fleetbot is restarting. Send it again.'
+            : `⏹ Not sent: stopped by ${why.by}.`,
+        );
+        return;
+      }
+      running.set(turn.id, entry);
+      store.conversations.startTurn(turn.id, null);
+      let session: AgentSession;
+      try {
+        session = await pool.acquire(conversation.id, () => openSession(conversation, agent, chat, protocol));
+      } catch (err) {
+        running.delete(turn.id);
+        const reason = `Could not start a conversation with ${agent.name}: ${errorMessage(err)}`;
+        store.conversations.endTurn(turn.id, 'failed', reason.slice(0, 500));
+        remember(
+          conversation.id,
+          await answer.fail(`${reason}\nTry again; /logs ${agent.name} shows the agent’s own log.`),
+        );
+        return;
+      }
+      const notice =
+        session.start.kind === 'restarted'
+          ? `↺ A new session: ${agent.name} could not continue the earlier one (${session.start.why}).`
+          : undefined;
+      try {
+        const outcome = await runTurn({
+          session,
+          prompt: text,
+          answer,
+          signal: entry.abort.signal,
+          verbose: store.conversations.verbose(caller.chat),
+          ...(notice ? { notice } : {}),
+          askPermission: askPermission(entry, caller.chat),
+          clock,
+          log: log.child({ agent: agent.name, turn: turn.id }),
+        });
+        store.conversations.endTurn(turn.id, outcome.status, outcome.detail);
+        if (outcome.refs[0]) store.conversations.attachTurnMessage(turn.id, outcome.refs[0].messageId);
+        remember(conversation.id, outcome.refs);
+        if (outcome.status !== 'failed')
+          store.conversations.appendHistory(conversation.id, [
+            { role: 'user', content: text },
+            { role: 'assistant', content: outcome.text },
+          ]);
+        audit(caller, 'ask', outcome.status, `${agent.name}: ${outcome.text.length} characters back`);
+      } finally {
+        running.delete(turn.id);
+        pool.release(conversation.id, chat.idleMs);
+      }
+    });
+    const settled = next.catch((err: unknown) =>
+      log.error({ err, turn: turn.id }, 'a turn failed outside its answer'),
+    );
+    queues.set(conversation.id, settled);
+    void settled.then(() => {
+      if (queues.get(conversation.id) === settled) queues.delete(conversation.id);
+    });
+  };
+
+  const remember = (conversationId: number, refs: MessageRef[]): void => {
+    for (const ref of refs) store.conversations.rememberMessage(conversationId, ref);
+  };
+
+  const liveAgent = (agentId: number): Agent => {
+    const agent = store.agents.byId(agentId);
+    if (!agent || agent.status === 'destroyed' || agent.status === 'destroying')
+      throw new UserError(
+        'That conversation’s agent is gone. /list shows the agents; /ask <agent> starts a new conversation.',
+      );
+    return agent;
+  };
+
+  return {
+    /** `/ask <agent> <prompt>`: a new conversation in this chat. */
+    ask(caller: Caller, p: { agent: Agent; text: string; direct: boolean }): void {
+      const start = () =>
+        store.conversations.create({ agentId: p.agent.id, chat: caller.chat, startedBy: caller.principal });
+      submit(caller, p.agent, start, p.text, { direct: p.direct });
+    },
+
+    /**
+     * Whether a plain message is for a conversation: a reply to one of fleetbot's answers, or a
+     * message in a private chat with `/chat` on. Anything else is not fleetbot's business.
+     */
+    isFor(inbound: Extract<Inbound, { kind: 'message' }>): boolean {
+      if (inbound.replyTo && store.conversations.answeredBy(inbound.replyTo)) return true;
+      return inbound.direct && store.conversations.chatMode(inbound.chat) !== undefined;
+    },
+    /** A plain message `isFor` took: it continues the conversation it replies to, or the /chat one. */
+    message(caller: Caller, inbound: Extract<Inbound, { kind: 'message' }>): void {
+      const where = { direct: inbound.direct, replyTo: inbound.message };
+      const replied = inbound.replyTo && store.conversations.answeredBy(inbound.replyTo);
+      if (replied) {
+        submit(caller, liveAgent(replied.agentId), () => replied, inbound.text, where);
+        return;
+      }
+      const agentId = inbound.direct ? store.conversations.chatMode(caller.chat) : undefined;
+      if (agentId === undefined) return;
+      const agent = liveAgent(agentId);
+      const carryOn = () =>
+        store.conversations.latest(agent.id, caller.chat) ??
+        store.conversations.create({ agentId: agent.id, chat: caller.chat, startedBy: caller.principal });
+      submit(caller, agent, carryOn, inbound.text, where);
+    },
+
+    /** `/chat <agent>` (private chats): plain messages here go to it until `/chat off`. */
+    chatWith(caller: Caller, agent: Agent | undefined): void {
+      if (agent) {
+        const { chat } = settingsFor(agent);
+        mayTalk(caller, agent, chat);
+      }
+      store.conversations.setChatMode(caller.chat, agent?.id);
+    },
+    chattingWith: (caller: Caller): number | undefined => store.conversations.chatMode(caller.chat),
+
+    setVerbose: (caller: Caller, on: boolean): void => store.conversations.setVerbose(caller.chat, on),
+
+    /** `/stop <agent>`: cancels its running and queued turns in this chat; how many. */
+    stop(caller: Caller, agent: Agent): number {
+      const here = chatKey(caller.chat);
+      const mine = [...running.values(), ...queued.values()].filter(
+        (t) => t.agent.id === agent.id && t.chatKey === here,
+      );
+      const allowed = mine.filter(
+        (t) => t.requester === caller.principal || levelRank(caller.level) >= levelRank('operator'),
+      );
+      if (mine.length > 0 && allowed.length === 0)
+        throw new UserError(`Only the person who asked, or an operator, can stop ${agent.name}’s answer.`);
+      for (const t of allowed) t.abort.abort({ by: caller.principal } satisfies AbortReason);
+      return allowed.length;
+    },
+
+    answerPermission: (requestId: string, choice: PermissionChoice): boolean =>
+      waits.answer(requestId, choice),
+
+    /**
+     * At start: turns that were running or queued when fleetbot last stopped (killed, or crashed)
+     * are marked interrupted, and their answers say so, so nobody waits on one.
+     */
+    async recoverInterrupted(
+      tell: (ref: MessageRef, text: string) => Promise<MessageRef | undefined>,
+    ): Promise<number> {
+      const open = store.conversations.openTurns();
+      for (const turn of open) {
+        store.conversations.endTurn(turn.id, 'interrupted', 'fleetbot stopped during this turn');
+        if (!turn.messageId) continue;
+        const ref = { chat: turn.chat, messageId: turn.messageId };
+        const notice = await tell(
+          ref,
+          '⚠️ This answer was interrupted: fleetbot restarted. Reply to carry on the conversation.',
+        ).catch((err: unknown) => {
+          log.warn({ err, turn: turn.id }, 'could not mark an interrupted answer');
+          return undefined;
+        });
+        if (notice) store.conversations.rememberMessage(turn.conversationId, notice);
+      }
+      return open.length;
+    },
+
+    /** Fleetbot stops: running answers end as interrupted, queued ones are not sent, sessions close. */
+    async shutdown(): Promise<void> {
+      const turns = [...running.values(), ...queued.values()];
+      for (const t of turns) t.abort.abort({ shutdown: true } satisfies AbortReason);
+      await Promise.allSettled([...queues.values()]);
+      pool.closeAll();
+    },
+  };
+}
+
+export type Conversations = ReturnType<typeof createConversations>;
