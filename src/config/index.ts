@@ -88,6 +88,19 @@ const generalVariables = {
     example: '10m',
     help: 'How long approval buttons stay valid (e.g. 90s, 10m, 1h).',
   },
+  FLEETBOT_ASK_PERMISSION_TTL: {
+    schema: duration('10m', { min: 10_000, max: 86_400_000 }),
+    example: '10m',
+    help: 'How long an agent waits for Allow or Reject on a permission request during /ask; then it is rejected.',
+  },
+  FLEETBOT_AUDIT_PROMPTS: {
+    schema: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
+    example: 'false',
+    help: 'Keep the words of /ask prompts in the audit log (true); by default only who, which agent and the size.',
+  },
   FLEETBOT_RATE_LIMIT: {
     schema: z.coerce.number().int().min(1).max(10_000).default(20),
     example: '20',
@@ -216,6 +229,7 @@ export type Config = {
   logLevel: (typeof logLevels)[number];
   destroyApproval: 'self' | 'two-person';
   approvalTtlMs: number;
+  ask: { permissionTtlMs: number; auditPrompts: boolean };
   commandsPerMinute: number;
   health: { intervalMs: number; timeoutMs: number; downAfter: number; upAfter: number };
   reconcile: { intervalMs: number; orphanAgeMs: number; autoDelete: boolean };
@@ -290,6 +304,7 @@ export function parseConfig(given: Env): Config {
     logLevel: v.LOG_LEVEL,
     destroyApproval: v.FLEETBOT_DESTROY_APPROVAL,
     approvalTtlMs: v.FLEETBOT_APPROVAL_TTL,
+    ask: { permissionTtlMs: v.FLEETBOT_ASK_PERMISSION_TTL, auditPrompts: v.FLEETBOT_AUDIT_PROMPTS },
     commandsPerMinute: v.FLEETBOT_RATE_LIMIT,
     health: {
       intervalMs: v.FLEETBOT_HEALTH_INTERVAL,
