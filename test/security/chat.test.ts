@@ -1,10 +1,11 @@
-import { afterEach, describe, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Found, Provider } from '../../src/core/fleet/provider.js';
 import type { ChatRef, Inbound } from '../../src/core/chat/types.js';
 import { createFleetbot, type Fleetbot } from '../../src/main.js';
 import { countConnections } from '../support/connectionCounter.js';
 import { startFakeAgent } from '../support/fakeAgent.js';
 import { maxSlackInFlight } from '../../src/bridges/slack/httpReceiver.js';
+import { createResponseUrls, responseUrlsKept } from '../../src/bridges/slack/responseUrls.js';
 import { strangersKept } from '../../src/core/router/stages.js';
 import { manualClock } from '../support/manualClock.js';
 import { memoryBridge } from '../support/memoryBridge.js';
@@ -272,5 +273,21 @@ describe('chat-side attacks', () => {
       `${waiting} of 64 open Slack requests were kept waiting for their 500 KiB bodies`,
       waiting > maxSlackInFlight,
     );
+  });
+
+  it('slash commands from ever more channels try to grow the Slack bridge’s response_url map', async () => {
+    const clock = manualClock();
+    const urls = createResponseUrls({ clock });
+    const channels = 20 * responseUrlsKept;
+    for (let i = 0; i < channels; i++) {
+      urls.remember(`C${i}`, `https://hooks.slack.com/commands/T0/${i}/x`);
+      if (i % 1000 === 0) await clock.advance(1_000);
+    }
+    attempted(
+      `${channels} channels’ slash commands kept ${urls.size} response_urls (cap ${responseUrlsKept})`,
+      urls.size > responseUrlsKept,
+    );
+    // The person who typed last is still answered.
+    expect(urls.take(`C${channels - 1}`)).toBe(`https://hooks.slack.com/commands/T0/${channels - 1}/x`);
   });
 });
