@@ -11,6 +11,7 @@ import { manualClock } from '../support/manualClock.js';
 import { memoryBridge } from '../support/memoryBridge.js';
 import { silentLog, tempDir, testConfig } from '../support/env.js';
 import { answerBeforeBody, sendHead } from '../support/httpProbe.js';
+import { bobDm, revokedMidJob, team as telegramTeam } from '../support/revokedMidJob.js';
 import { ann, forgedSignature, startSlackBot } from '../support/slackSession.js';
 import { attempted } from './tally.js';
 
@@ -156,6 +157,18 @@ describe('chat-side attacks', () => {
       if (s.teamGot() < teamBefore + 2) throw new Error('the team got no alerts: the scenario is broken');
     });
   }
+
+  it('a chat revoked mid-job, and a person revoked mid-job, still receive job cards and expired approval cards', async () => {
+    const r = await revokedMidJob(defer);
+    attempted(
+      `a group revoked while its job ran still got ${r.sinceRevoked(telegramTeam).join(', ') || 'nothing'}`,
+      r.sinceRevoked(telegramTeam).length > 0,
+    );
+    attempted(
+      `the private chat of a person revoked while their job ran still got ${r.sinceRevoked(bobDm).join(', ') || 'nothing'}`,
+      r.sinceRevoked(bobDm).length > 0,
+    );
+  });
 
   /** A bot on a manual clock with no admin yet, as at the first start; strangers write to it in private. */
   async function firstStart(rateLimit = '20') {
