@@ -4,13 +4,14 @@ import { createMessenger } from '../src/core/chat/messenger.js';
 import { openStore } from '../src/core/store/index.js';
 import { silentLog } from './support/env.js';
 import { manualClock } from './support/manualClock.js';
-import { imageJob } from './support/imageJob.js';
+import { addRequester, imageJob } from './support/imageJob.js';
 import { memoryBridge } from './support/memoryBridge.js';
 
 /** A job service whose chat holds every send until the test lets it through. */
 function slowChat() {
   const clock = manualClock();
   const store = openStore(':memory:', clock);
+  addRequester(store);
   const mem = memoryBridge('telegram');
   const send = mem.bridge.send.bind(mem.bridge);
   let release: () => void = () => undefined;

@@ -11,6 +11,7 @@ import { createJobService } from '../src/core/jobs/service.js';
 import { systemClock } from '../src/core/runtime/clock.js';
 import { openStore } from '../src/core/store/index.js';
 import { silentLog } from './support/env.js';
+import { addRequester } from './support/imageJob.js';
 import { memoryBridge } from './support/memoryBridge.js';
 
 const chat = { platform: 'telegram' as const, chatId: '1' };
@@ -18,6 +19,7 @@ const chat = { platform: 'telegram' as const, chatId: '1' };
 /** A fleet on a provider whose deploy is one step, over a store where a previous process left jobs. */
 function restartedFleet() {
   const store = openStore(':memory:', systemClock);
+  addRequester(store);
   const mem = memoryBridge('telegram');
   const messenger = createMessenger([mem.bridge]);
   const jobs = createJobService({ store, messenger, clock: systemClock, log: silentLog, concurrency: 2 });

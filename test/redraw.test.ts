@@ -9,10 +9,12 @@ import { instantClock } from './support/instantClock.js';
 import { silentLog } from './support/env.js';
 import { memoryBridge } from './support/memoryBridge.js';
 import { message } from '../src/core/chat/outbound.js';
+import { addRequester } from './support/imageJob.js';
 
 /** A store holding three jobs that ended while their cards (messages 1–3) still showed them running. */
 function endedBehind() {
   const store = openStore(':memory:', systemClock);
+  addRequester(store);
   const mem = memoryBridge('telegram');
   const chat = { platform: 'telegram' as const, chatId: '1' };
   for (const subject of ['image swe', 'image research', 'image gone']) {

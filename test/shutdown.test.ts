@@ -5,7 +5,7 @@ import { createMessenger } from '../src/core/chat/messenger.js';
 import { openStore } from '../src/core/store/index.js';
 import { useCleanups } from './support/cleanups.js';
 import { silentLog, tempDir } from './support/env.js';
-import { imageJob } from './support/imageJob.js';
+import { addRequester, imageJob } from './support/imageJob.js';
 import { memoryBridge } from './support/memoryBridge.js';
 
 describe('graceful shutdown', () => {
@@ -31,6 +31,7 @@ describe('graceful shutdown', () => {
       ]);
 
     const first = openStore(file, systemClock);
+    addRequester(first);
     const jobs = createJobService({
       store: first,
       messenger: createMessenger([mem.bridge]),

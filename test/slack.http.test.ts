@@ -1,7 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { maxSlackInFlight } from '../src/bridges/slack/httpReceiver.js';
 import { buttonPress, directMessage } from './fakes/slack/index.js';
 import { tempDir } from './support/env.js';
-import { ann, annDm, startSlackBot } from './support/slackSession.js';
+import { answerBeforeBody, sendHead } from './support/httpProbe.js';
+import { ann, annDm, forgedSignature, startSlackBot } from './support/slackSession.js';
 
 type Session = Awaited<ReturnType<typeof startSlackBot>>;
 
@@ -74,5 +77,38 @@ describe('slack bridge in HTTP mode', () => {
       payload: { type: 'url_verification', challenge: 'c-123', token: 'verification-token' },
     });
     expect(JSON.parse(challenge.body)).toEqual({ challenge: 'c-123' });
+  });
+
+  it('refuses unsigned, stale, oversized and flooding requests before reading a byte of their bodies', async () => {
+    const s = await session();
+    const port = Number(new URL(s.eventsUrl).port);
+    const head = 'POST /slack/events HTTP/1.1';
+    const mib = 1024 * 1024;
+    expect(await answerBeforeBody(port, head, mib)).toBe('HTTP/1.1 401 Unauthorized');
+    expect(await answerBeforeBody(port, head, mib, forgedSignature(6 * 60))).toBe(
+      'HTTP/1.1 401 Unauthorized',
+    );
+    expect(await answerBeforeBody(port, head, mib, forgedSignature(-6 * 60))).toBe(
+      'HTTP/1.1 401 Unauthorized',
+    );
+    // Fresh headers pass until the body is in, but no body is read past Slack's own size.
+    expect(await answerBeforeBody(port, head, mib, forgedSignature())).toBe('HTTP/1.1 413 Payload Too Large');
+
+    // Requests whose bodies never come hold every slot; the next one is turned away unread.
+    const held = Array.from({ length: maxSlackInFlight }, () =>
+      sendHead(port, head, 1000, forgedSignature()),
+    );
+    await sleep(300);
+    expect(await answerBeforeBody(port, head, 1000, forgedSignature())).toBe(
+      'HTTP/1.1 503 Service Unavailable',
+    );
+    held.forEach((socket) => socket.destroy());
+    await sleep(100);
+
+    // A signed delivery is taken as before once the flood is gone.
+    const ok = await s.fake.http.slashCommand(s.eventsUrl, { user: ann, channel: annDm, text: 'whoami' });
+    expect(ok.status).toBe(200);
+    await s.settle();
+    expect(s.fake.lastShown(annDm)).toContain('slack:UANN');
   });
 });

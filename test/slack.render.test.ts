@@ -18,7 +18,7 @@ describe('slack rendering', () => {
     );
     expect(sectionText(out!)).toBe(
       [
-        '*a &lt;b&gt; &amp; c* x`y snake_case _fine_',
+        '*a &lt;b&gt; &amp; c* `xˋy` snake_case _fine_',
         '<https://example.com/?a=1&amp;b=&lt;2&gt;|docs> a|b (<https://example.com/p%7Cq>)',
         'never   *spaced*  ',
       ].join('\n'),

@@ -1,14 +1,18 @@
-import { afterEach, describe, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Found, Provider } from '../../src/core/fleet/provider.js';
 import type { ChatRef, Inbound } from '../../src/core/chat/types.js';
 import { createFleetbot, type Fleetbot } from '../../src/main.js';
 import { countConnections } from '../support/connectionCounter.js';
 import { startFakeAgent } from '../support/fakeAgent.js';
+import { maxSlackInFlight } from '../../src/bridges/slack/httpReceiver.js';
+import { createResponseUrls, responseUrlsKept } from '../../src/bridges/slack/responseUrls.js';
 import { strangersKept } from '../../src/core/router/stages.js';
 import { manualClock } from '../support/manualClock.js';
 import { memoryBridge } from '../support/memoryBridge.js';
 import { silentLog, tempDir, testConfig } from '../support/env.js';
-import { ann, startSlackBot } from '../support/slackSession.js';
+import { answerBeforeBody, sendHead } from '../support/httpProbe.js';
+import { bobDm, revokedMidJob, team as telegramTeam } from '../support/revokedMidJob.js';
+import { ann, forgedSignature, startSlackBot } from '../support/slackSession.js';
 import { attempted } from './tally.js';
 
 // Chat members and strangers attacking fleetbot through its chats.
@@ -154,6 +158,18 @@ describe('chat-side attacks', () => {
     });
   }
 
+  it('a chat revoked mid-job, and a person revoked mid-job, still receive job cards and expired approval cards', async () => {
+    const r = await revokedMidJob(defer);
+    attempted(
+      `a group revoked while its job ran still got ${r.sinceRevoked(telegramTeam).join(', ') || 'nothing'}`,
+      r.sinceRevoked(telegramTeam).length > 0,
+    );
+    attempted(
+      `the private chat of a person revoked while their job ran still got ${r.sinceRevoked(bobDm).join(', ') || 'nothing'}`,
+      r.sinceRevoked(bobDm).length > 0,
+    );
+  });
+
   /** A bot on a manual clock with no admin yet, as at the first start; strangers write to it in private. */
   async function firstStart(rateLimit = '20') {
     const tmp = tempDir();
@@ -235,5 +251,56 @@ describe('chat-side attacks', () => {
       s.fake.slashCommand({ user: ann, channel: 'CNEW', text: 'list', responseUrl: inside.url('/hook') }),
     );
     attempted('a forged response_url (https on a loopback address) is posted to', inside.count > 0);
+  });
+
+  it('a stranger posts 1 MiB bodies and a flood of open requests to Slack’s HTTP endpoint', async () => {
+    const tmp = tempDir();
+    defer(tmp.cleanup);
+    const s = await startSlackBot(tmp.dir, { mode: 'http' });
+    defer(() => s.stop());
+    const port = Number(new URL(s.eventsUrl).port);
+    const head = 'POST /slack/events HTTP/1.1';
+    const mib = 1024 * 1024;
+    const unsigned = await answerBeforeBody(port, head, mib);
+    attempted(
+      `fleetbot waited to read an unsigned 1 MiB Slack body (${unsigned})`,
+      !unsigned.startsWith('HTTP/1.1 4'),
+    );
+    const forged = await answerBeforeBody(port, head, mib, forgedSignature());
+    attempted(
+      `fleetbot waited to read a 1 MiB Slack body with forged fresh headers (${forged})`,
+      !forged.startsWith('HTTP/1.1 4'),
+    );
+    // Each open request may come to hold a body: a flood of them is turned away before any is read.
+    const held = Array.from({ length: 64 }, () => {
+      const socket = sendHead(port, head, 500 * 1024, forgedSignature());
+      const answered = { yes: false };
+      socket.on('data', () => (answered.yes = true));
+      socket.on('error', () => undefined);
+      return { socket, answered };
+    });
+    defer(() => held.forEach((h) => h.socket.destroy()));
+    await new Promise((r) => setTimeout(r, 500));
+    const waiting = held.filter((h) => !h.answered.yes).length;
+    attempted(
+      `${waiting} of 64 open Slack requests were kept waiting for their 500 KiB bodies`,
+      waiting > maxSlackInFlight,
+    );
+  });
+
+  it('slash commands from ever more channels try to grow the Slack bridge’s response_url map', async () => {
+    const clock = manualClock();
+    const urls = createResponseUrls({ clock });
+    const channels = 20 * responseUrlsKept;
+    for (let i = 0; i < channels; i++) {
+      urls.remember(`C${i}`, `https://hooks.slack.com/commands/T0/${i}/x`);
+      if (i % 1000 === 0) await clock.advance(1_000);
+    }
+    attempted(
+      `${channels} channels’ slash commands kept ${urls.size} response_urls (cap ${responseUrlsKept})`,
+      urls.size > responseUrlsKept,
+    );
+    // The person who typed last is still answered.
+    expect(urls.take(`C${channels - 1}`)).toBe(`https://hooks.slack.com/commands/T0/${channels - 1}/x`);
   });
 });

@@ -11,8 +11,10 @@ import { startChatBot } from '../support/chatBot.js';
 import { useCleanups } from '../support/cleanups.js';
 import { silentLog, tempDir } from '../support/env.js';
 import { hostileHealth } from '../support/hostileHealth.js';
+import { selfNamedLogLines, spoofedDeployFailure } from '../support/journalSpoof.js';
 import { answerBeforeBody, outsideAddress } from '../support/httpProbe.js';
 import { memoryBridge } from '../support/memoryBridge.js';
+import { ann as slackAnn, annDm as slackAnnDm, startSlackBot } from '../support/slackSession.js';
 import { ann, annDm, telegramSessions } from '../support/telegramSession.js';
 import { attempted } from './tally.js';
 
@@ -54,6 +56,40 @@ describe('an agent against fleetbot’s process', () => {
       shown.some((t) => invisible.test(t)),
     );
     expect(shown.join('\n')).toContain('paypal.com admin hidden');
+  });
+
+  it('writes its journal lines as another agent, as systemd or as fleetbot', async () => {
+    const card = await spoofedDeployFailure(defer);
+    attempted(
+      'a line logged as fleetbot-alice by another agent reached alice’s failed deploy card',
+      card.includes('bob.example'),
+    );
+    const shown = await selfNamedLogLines(defer);
+    attempted(
+      'an agent’s own journal lines were shown in /logs as written by fleetbot or systemd',
+      /\b(fleetbot|systemd)\[\d+\]/.test(shown.join('\n')) ||
+        !shown.filter((l) => l.includes('is now admin')).every((l) => / alice: /.test(l)),
+    );
+  });
+
+  it('breaks out of the code its /logs lines are shown in, on Slack', async () => {
+    const tmp = tempDir();
+    defer(tmp.cleanup);
+    const s = await startSlackBot(tmp.dir);
+    defer(() => s.stop());
+    agentWithLog(s.bot.store, 'mallory', `slack:${slackAnn.id}`, [
+      'ok` then *✅ Done: telegram:666 is now admin*',
+    ]);
+    await s.fleet(slackAnn, slackAnnDm, 'logs mallory');
+    // The mrkdwn Slack was given, with every code span taken out: what is left is read as formatting.
+    const outsideCode = s.fake
+      .messages(slackAnnDm)
+      .flatMap((m) => m.history.at(-1)!.blocks)
+      .map((b) => JSON.stringify(b).replace(/`[^`\n]+`/g, ''));
+    attempted(
+      'an agent’s log line left its code span in Slack and showed as fleetbot’s bold text',
+      outsideCode.some((text) => text.includes('*✅ Done')),
+    );
   });
 
   it('gets a nested secret into a log record', () => {

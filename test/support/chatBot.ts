@@ -8,7 +8,7 @@ export async function startChatBot(
   dataDir: string,
   env: Record<string, string>,
   calls: { length: number },
-  extra: Partial<Pick<FleetbotDeps, 'clock' | 'http' | 'metrics'>> = {},
+  extra: Partial<Pick<FleetbotDeps, 'clock' | 'http' | 'metrics' | 'providers'>> = {},
 ): Promise<{ bot: Fleetbot; settle: () => Promise<void> }> {
   const bot = await createFleetbot(testConfig(dataDir, env), {
     bridges: [bridge],

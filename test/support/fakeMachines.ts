@@ -75,6 +75,9 @@ const freePort = (): Promise<number> =>
     });
   });
 
+/** A journal entry: `unit` is set by journald from the writer's cgroup, `identifier` by the writer. */
+export type JournalEntry = { unit: string; identifier: string; message: string };
+
 /**
  * One fake "VM" per server the fake Hetzner creates (or per host a test adds): its SSH (ssh2's server)
  * comes up some time after boot with the host key and login key from the server's cloud-init (or the
@@ -120,6 +123,7 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOpti
     users: Set<string>;
   };
   const machines = new Map<string, Machine>();
+  const selfLogged: JournalEntry[] = [];
 
   const local = (m: Machine, remote: string): string => path.join(m.root, path.resolve('/', remote));
 
@@ -160,6 +164,64 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOpti
     m.agents.set(unit, { stop, port: Number(env.PORT ?? 3100), localPort, startedAt });
     closeSync(log);
     m.events.push(`start ${unit}`);
+  };
+
+  /**
+   * The machine's journal, oldest first: each unit's output (the unit journald saw it come from, and
+   * the unit's SyslogIdentifier), then what processes logged themselves with an identifier of their
+   * choosing (`systemd-cat -t`).
+   */
+  const journal = (m: Machine): JournalEntry[] => {
+    const logs = existsSync(local(m, '/var/log')) ? readdirSync(local(m, '/var/log')) : [];
+    const output = logs
+      .filter((f) => f.endsWith('.service.log'))
+      .flatMap((file) => {
+        const unit = file.slice(0, -'.log'.length);
+        const unitFile = local(m, `/etc/systemd/system/${unit}`);
+        const identifier =
+          (existsSync(unitFile) && /^SyslogIdentifier=(.*)$/m.exec(readFileSync(unitFile, 'utf8'))?.[1]) ||
+          unit;
+        return readFileSync(local(m, `/var/log/${file}`), 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((message) => ({ unit, identifier, message }));
+      });
+    return [...output, ...selfLogged];
+  };
+
+  /** journalctl's matches (`-u`, `-t`, `FIELD=value`), `-n` and the `cat`, `short-iso` and `json` outputs. */
+  const journalctl = (m: Machine, args: string[]): string => {
+    const option = (name: string): string | undefined => {
+      const at = args.indexOf(name);
+      return at === -1 ? undefined : args[at + 1];
+    };
+    const unit =
+      option('-u') ?? args.find((a) => a.startsWith('_SYSTEMD_UNIT='))?.slice('_SYSTEMD_UNIT='.length);
+    const identifier = option('-t');
+    const entries = journal(m)
+      .filter(
+        (e) =>
+          (unit === undefined || e.unit === unit) &&
+          (identifier === undefined || e.identifier === identifier),
+      )
+      .slice(-Number(option('-n') ?? 10));
+    const at = Date.now();
+    return entries
+      .map((e) => {
+        switch (option('-o')) {
+          case 'cat':
+            return e.message;
+          case 'json':
+            return JSON.stringify({
+              __REALTIME_TIMESTAMP: String(at * 1000),
+              MESSAGE: e.message,
+              _SYSTEMD_UNIT: e.unit,
+            });
+          default:
+            return `${new Date(at).toISOString()} machine ${e.identifier}[4242]: ${e.message}`;
+        }
+      })
+      .join('\n');
   };
 
   /** The sites the main Caddyfile imports: public name → the local port it proxies. */
@@ -293,12 +355,8 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOpti
         break;
       case 'curl':
         return curl(m, rest.at(-1)!);
-      case 'journalctl': {
-        const lines = readFileSync(local(m, `/var/log/${rest[1]}.log`), 'utf8')
-          .split('\n')
-          .filter(Boolean);
-        return { code: 0, stdout: lines.slice(-Number(rest[3])).join('\n') };
-      }
+      case 'journalctl':
+        return { code: 0, stdout: journalctl(m, rest) };
       case 'sh':
         m.events.push(`build script (${stdin.length} bytes)`);
         return stdin.trimEnd().endsWith('\nsync')
@@ -402,6 +460,8 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOpti
   return {
     machines,
     add,
+    /** A process in `unit` writes to the journal of every machine under an identifier of its choosing (`systemd-cat -t`). */
+    logAs: (entry: JournalEntry): void => void selfLogged.push(entry),
     /** Machines created from now on misbehave this way. */
     inject: (next: MachineFault): void => {
       fault = next;

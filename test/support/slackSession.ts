@@ -13,6 +13,15 @@ export const annDm = 'DANN';
 export const ops = 'COPS';
 
 /**
+ * Signature headers as a forger can make them without the signing secret: a timestamp `ageSeconds`
+ * old and a signature of the right shape that matches no body.
+ */
+export const forgedSignature = (ageSeconds = 0): Record<string, string> => ({
+  'x-slack-request-timestamp': String(Math.floor(Date.now() / 1000) - ageSeconds),
+  'x-slack-signature': `v0=${'0'.repeat(64)}`,
+});
+
+/**
  * The bot with its Slack bridge (the real Bolt App) pointed at a fake Slack: Socket Mode by default,
  * or HTTP mode on a shared HTTP server. Pacing and socket timings are scaled down for tests.
  */

@@ -1,4 +1,5 @@
 import { createTelegramBridge, type TelegramOptions } from '../../src/bridges/telegram/index.js';
+import type { Provider } from '../../src/core/fleet/provider.js';
 import type { HttpServer } from '../../src/core/runtime/httpServer.js';
 import type { ApiOutcome, Metrics } from '../../src/core/runtime/metrics.js';
 import { commandMenu, type Fleetbot } from '../../src/main.js';
@@ -50,6 +51,8 @@ export async function startTelegramBot(
     clock?: Clock;
     http?: HttpServer;
     metrics?: Metrics;
+    /** Providers besides the configured ones (a test double that waits where the test says). */
+    providers?: Provider[];
   } = {},
 ) {
   const fake =
@@ -78,6 +81,7 @@ export async function startTelegramBot(
       ...(opts.clock ? { clock: opts.clock } : {}),
       ...(opts.http ? { http: opts.http } : {}),
       ...(opts.metrics ? { metrics: opts.metrics } : {}),
+      ...(opts.providers ? { providers: opts.providers } : {}),
     },
   );
   return {

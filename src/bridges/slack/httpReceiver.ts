@@ -11,6 +11,34 @@ const header = (req: IncomingMessage, name: string): string | undefined => {
   return Array.isArray(value) ? value[0] : value;
 };
 
+/** Slack signs each request as it sends it; a timestamp further off than this is a replay or a forgery (Slack's own check). */
+const maxSkewSeconds = 5 * 60;
+/**
+ * The largest delivery Slack makes to fleetbot is a message event: at most 40,000 characters of text,
+ * carried twice (as `text` and as rich_text blocks), at up to 4 bytes each, plus the envelope. A
+ * slash command or a press on one of fleetbot's own cards is far smaller.
+ */
+export const maxSlackBodyBytes = 512 * 1024;
+/** Slack's deliveries are small and answered within 3 s; more open at once is a flood (503 makes Slack retry events). */
+export const maxSlackInFlight = 8;
+
+/**
+ * What can be checked before the body is read: both signature headers present, a `v0` signature of the
+ * right shape and a fresh timestamp. Whoever lacks them never gets a byte of their body read; the
+ * signature itself covers the body, so it is checked once the (capped) body is in.
+ */
+const signedRecently =
+  (clock: Clock) =>
+  (req: IncomingMessage): boolean => {
+    const timestamp = header(req, 'x-slack-request-timestamp') ?? '';
+    const signature = header(req, 'x-slack-signature') ?? '';
+    return (
+      /^\d{1,12}$/.test(timestamp) &&
+      Math.abs(clock.now() / 1000 - Number(timestamp)) <= maxSkewSeconds &&
+      /^v0=[0-9a-f]{64}$/.test(signature)
+    );
+  };
+
 const body = z.record(z.string(), z.unknown());
 
 /**
@@ -36,7 +64,8 @@ const reply = (res: ServerResponse, status: number, json?: unknown): void => {
 
 /**
  * Bolt's receiver for HTTP mode, on fleetbot's shared HTTP server rather than a server of its own:
- * requests with a bad or stale signature get 401, and each delivery is acknowledged by its listener.
+ * requests without fresh signature headers get 401 unread, bodies over Slack's size 413, a flood 503;
+ * a body whose signature does not match gets 401, and each delivery is acknowledged by its listener.
  */
 export function createSharedHttpReceiver(opts: {
   http: HttpServer;
@@ -95,7 +124,11 @@ export function createSharedHttpReceiver(opts: {
       app = a;
     },
     async start() {
-      opts.http.route('POST', opts.path, handle);
+      opts.http.route('POST', opts.path, handle, {
+        authorize: signedRecently(opts.clock),
+        maxBodyBytes: maxSlackBodyBytes,
+        maxInFlight: maxSlackInFlight,
+      });
     },
     // The shared server belongs to the process; requests after stop find no app and get 503.
     async stop() {

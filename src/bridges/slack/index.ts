@@ -23,6 +23,7 @@ import { decodeAction, decodeCommand, decodeEvent, type Decoded } from './inboun
 import { slackLogger } from './logger.js';
 import { createOnce } from './once.js';
 import { renderEdit, renderMessages, type SlackMessage } from './render.js';
+import { createResponseUrls } from './responseUrls.js';
 import { defaultWatchdog, watchSocket, type WatchdogTimings } from './watchdog.js';
 
 export type SlackOptions = {
@@ -61,7 +62,6 @@ const posted = z.object({ ts: z.string(), channel: z.string() });
 const postedEphemeral = z.object({ message_ts: z.string() });
 
 const onceKey = 'slack:delivered';
-const responseUrlTtlMs = 25 * 60_000;
 const isDirect = (chat: ChatRef): boolean => chat.chatId.startsWith('D');
 /** Where Slack's own response_url endpoints live. */
 const slackHooksOrigin = 'https://hooks.slack.com';
@@ -92,7 +92,7 @@ export function createSlackBridge(opts: SlackOptions): Bridge {
   const lanes = createLanes(log);
   // The newest slash command's response_url per channel: the one way to reach someone in a channel
   // fleetbot is not a member of.
-  const responseUrls = new Map<string, { url: string; at: number }>();
+  const responseUrls = createResponseUrls({ clock });
   const responseUrlOrigins = new Set([slackHooksOrigin, new URL(opts.apiUrl).origin]);
   let app: App | undefined;
   let host: BridgeHost | undefined;
@@ -103,17 +103,16 @@ export function createSlackBridge(opts: SlackOptions): Bridge {
   let once: ReturnType<typeof createOnce> | undefined;
 
   const tellPrivately = async (channel: string, text: string): Promise<void> => {
-    const entry = responseUrls.get(channel);
-    responseUrls.delete(channel);
-    if (!entry || clock.now() - entry.at > responseUrlTtlMs) return;
+    const url = responseUrls.take(channel);
+    if (!url) return;
     // Only ever POST to Slack itself (or the server SLACK_API_URL names), whatever a payload says: a
     // forged response_url must not make fleetbot reach into the network it runs in.
-    const origin = originOf(entry.url);
+    const origin = originOf(url);
     if (origin === undefined || !responseUrlOrigins.has(origin)) {
       log.warn({ channel }, 'ignored a response_url outside Slack');
       return;
     }
-    await fetch(entry.url, {
+    await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ response_type: 'ephemeral', text }),
@@ -178,8 +177,7 @@ export function createSlackBridge(opts: SlackOptions): Bridge {
       return;
     }
     const { inbound } = decoded;
-    if (decoded.responseUrl)
-      responseUrls.set(inbound.chat.chatId, { url: decoded.responseUrl, at: clock.now() });
+    if (decoded.responseUrl) responseUrls.remember(inbound.chat.chatId, decoded.responseUrl);
     if (inbound.kind === 'action')
       void press(deliver, inbound).catch((err: unknown) => log.error({ err }, 'button press failed'));
     else lanes.run(inbound.chat.chatId, async () => void (await deliver(inbound)));

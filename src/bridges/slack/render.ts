@@ -15,10 +15,13 @@ const delimiters = { bold: '*', italic: '_', code: '`' } as const;
 
 /**
  * mrkdwn has no escape for its own delimiters, so a span whose text contains one is shown without that
- * style: the formatting is lost, never the text.
+ * style: the formatting is lost, never the text. Code is the exception: it holds what agents write (log
+ * lines, output), and a backtick there would end it early and let the rest pass as fleetbot's own
+ * bold or italic text, so inside code a backtick is shown as its look-alike ˋ, which mrkdwn ignores.
  */
 function spanMrkdwn(span: Span): string {
-  const text = escapeMrkdwn(span.text);
+  const escaped = escapeMrkdwn(span.text);
+  const text = span.style === 'code' ? escaped.replaceAll('`', 'ˋ') : escaped;
   let out = text;
   const mark = span.style ? delimiters[span.style] : undefined;
   if (mark && text.trim() !== '' && !text.includes(mark)) {

@@ -1,3 +1,4 @@
+import { createAudience } from '../access/audience.js';
 import type { Clock } from '../runtime/clock.js';
 import { createLiveMessage } from '../chat/liveMessage.js';
 import type { Logger } from '../runtime/logging.js';
@@ -10,7 +11,7 @@ import { renderJobCard, type JobWording } from './card.js';
  * At start: the cards of jobs that ended while their end could not be shown (fleetbot was killed
  * before the edit went out, or the chat was down) are drawn again from the store, each as a live
  * message: a flood wait is waited out, a gone card is posted anew, and a card that still could not be
- * drawn is tried again at the next start.
+ * drawn is tried again at the next start. A chat that may no longer be told is left as it is.
  */
 export async function redrawCardsBehind(deps: {
   store: Store;
@@ -20,8 +21,10 @@ export async function redrawCardsBehind(deps: {
   wordingOf: (job: Job) => JobWording;
 }): Promise<void> {
   const { store } = deps;
+  const audience = createAudience(store);
   await Promise.all(
     store.jobs.cardsBehind().map(async (job) => {
+      if (!audience.mayTellAsker(job.chat, job.requester)) return;
       const card = createLiveMessage({
         messenger: deps.messenger,
         chat: job.chat,

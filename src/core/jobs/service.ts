@@ -1,6 +1,7 @@
 import PQueue from 'p-queue';
 import { sleep, type Clock } from '../runtime/clock.js';
 import { auditLog, userOfKey } from '../access/auditLog.js';
+import { createAudience, withAudience } from '../access/audience.js';
 import { UserError } from '../runtime/errors.js';
 import { createLiveMessage, type LiveMessage } from '../chat/liveMessage.js';
 import type { Logger } from '../runtime/logging.js';
@@ -45,6 +46,7 @@ export function createJobService(deps: {
   const queue = new PQueue({ concurrency: deps.concurrency });
   const active = new Map<number, Running>();
   const audit = auditLog(store);
+  const audience = createAudience(store);
   const listeners: ((job: Job, outcome: RunOutcome) => Promise<void>)[] = [];
   const pause = new AbortController();
   const executions = new Set<Promise<void>>();
@@ -119,7 +121,8 @@ export function createJobService(deps: {
 
   const enqueue = (job: Job, request: JobRequest, rollback?: string): void => {
     const card = createLiveMessage({
-      messenger,
+      // A chat revoked while the job runs, or a requester whose access ends, sees no more of its card.
+      messenger: withAudience(messenger, (chat) => audience.mayTellAsker(chat, job.requester)),
       chat: request.chat,
       clock,
       log: deps.log,

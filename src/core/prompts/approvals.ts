@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Caller } from '../access/access.js';
 import { auditLog, userOfKey } from '../access/auditLog.js';
+import { createAudience } from '../access/audience.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Services } from '../router/command.js';
 import { UserError } from '../runtime/errors.js';
@@ -31,6 +32,7 @@ export function createApprovals(deps: {
 }) {
   const { store, messenger, clock, log } = deps;
   const audit = auditLog(store);
+  const audience = createAudience(store);
   const cards = new Map<string, AnyPrompt>();
   for (const card of deps.prompts) {
     if (cards.has(card.kind)) throw new Error(`two prompt definitions of kind ${card.kind}`);
@@ -190,7 +192,10 @@ export function createApprovals(deps: {
       store.prompts.decide(promptId, 'fleetbot', outcome);
     },
 
-    /** Marks every card whose time ran out as expired, so nobody reads a stale offer. */
+    /**
+     * Marks every card whose time ran out as expired, so nobody reads a stale offer; a card in a chat
+     * that may no longer be told is marked in the store only.
+     */
     async sweep(): Promise<number> {
       let count = 0;
       for (const prompt of store.prompts.expiredOpen(clock.now())) {
@@ -198,6 +203,7 @@ export function createApprovals(deps: {
         if (!card || !store.prompts.decide(prompt.id, 'fleetbot', 'expired')) continue;
         count++;
         audit({ user: userOfKey(prompt.requestedBy), chat: prompt.chat }, prompt.kind, 'expired');
+        if (!audience.mayTellAsker(prompt.chat, prompt.requestedBy)) continue;
         await editCard(prompt, expiredCard(card, prompt)).catch((err: unknown) =>
           log.warn({ err, prompt: prompt.id }, 'could not mark an expired card'),
         );

@@ -10,6 +10,8 @@ export type RouteLimits = {
   maxBodyBytes?: number;
   /** Whether the caller may use the route (a bearer token, a webhook's secret header); 401 if not. */
   authorize?: (req: IncomingMessage) => boolean;
+  /** How many of the route's requests may be open at once; more are answered 503 unread, so a flood holds at most this many bodies. */
+  maxInFlight?: number;
 };
 
 /** An authorizer that takes a request whose header `name` is exactly `expected`, compared in constant time. */
@@ -27,7 +29,8 @@ const defaultMaxConnections = 64;
 
 /**
  * One small HTTP server for everything fleetbot receives over HTTP (webhooks, health, metrics):
- * exact-path routes; a request is checked (route, caller, declared size) before its body is read, and
+ * exact-path routes; a request is checked (route, caller, declared size, the route's open requests)
+ * before its body is read, and
  * the body is read only up to the route's cap; a handler's failure is answered with 500. It listens on
  * 127.0.0.1 unless told otherwise.
  */
@@ -37,7 +40,7 @@ export function createHttpServer(opts: {
   log: Logger;
   maxConnections?: number;
 }) {
-  const routes = new Map<string, { handler: HttpHandler; limits: RouteLimits }>();
+  const routes = new Map<string, { handler: HttpHandler; limits: RouteLimits; open: number }>();
   const refuse = (
     res: ServerResponse,
     status: number,
@@ -58,6 +61,10 @@ export function createHttpServer(opts: {
       return refuse(res, 401, 'not authorized', { 'www-authenticate': 'Bearer' });
     const maxBodyBytes = limits.maxBodyBytes ?? (method === 'GET' ? 0 : defaultMaxBodyBytes);
     if (Number(req.headers['content-length'] ?? 0) > maxBodyBytes) return refuse(res, 413, 'body too large');
+    if (limits.maxInFlight !== undefined && route.open >= limits.maxInFlight)
+      return refuse(res, 503, 'busy, try again', { 'retry-after': '1' });
+    route.open += 1;
+    res.once('close', () => (route.open -= 1));
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
@@ -82,7 +89,7 @@ export function createHttpServer(opts: {
   server.keepAliveTimeout = 5_000;
   return {
     route(method: string, path: string, handler: HttpHandler, limits: RouteLimits = {}): void {
-      routes.set(`${method} ${path}`, { handler, limits });
+      routes.set(`${method} ${path}`, { handler, limits, open: 0 });
     },
     listen: (): Promise<number> =>
       new Promise((resolve, reject) => {

@@ -2,9 +2,22 @@ import type { Clock } from '../runtime/clock.js';
 import type { Platform } from '../chat/types.js';
 import type { Db } from './db.js';
 
-export type ChatRecord = { platform: Platform; chatId: string; allowed: boolean; unreachable: boolean };
+/** `source`: where the chat's allowlist entry came from (`config`, `chat`); null for a chat never allowed. */
+export type ChatRecord = {
+  platform: Platform;
+  chatId: string;
+  allowed: boolean;
+  unreachable: boolean;
+  source: string | null;
+};
 
-type Row = { platform: Platform; chat_id: string; allowed: number; unreachable: number };
+type Row = {
+  platform: Platform;
+  chat_id: string;
+  allowed: number;
+  unreachable: number;
+  source: string | null;
+};
 
 export function chatsRepo(db: Db, clock: Clock) {
   return {
@@ -18,6 +31,7 @@ export function chatsRepo(db: Db, clock: Clock) {
           chatId: row.chat_id,
           allowed: row.allowed === 1,
           unreachable: row.unreachable === 1,
+          source: row.source,
         }
       );
     },
@@ -34,9 +48,7 @@ export function chatsRepo(db: Db, clock: Clock) {
     migrate(platform: Platform, fromId: string, toId: string): void {
       db.transaction(() => {
         const old = db
-          .prepare<[string, string], Row & { source: string | null }>(
-            'SELECT * FROM chats WHERE platform = ? AND chat_id = ?',
-          )
+          .prepare<[string, string], Row>('SELECT * FROM chats WHERE platform = ? AND chat_id = ?')
           .get(platform, fromId);
         if (old) {
           db.prepare(
@@ -71,11 +83,9 @@ export function chatsRepo(db: Db, clock: Clock) {
           .run(clock.now(), platform, chatId).changes === 1
       );
     },
-    allowed(): (ChatRecord & { source: string | null })[] {
+    allowed(): ChatRecord[] {
       return db
-        .prepare<[], Row & { source: string | null }>(
-          'SELECT * FROM chats WHERE allowed = 1 ORDER BY platform, chat_id',
-        )
+        .prepare<[], Row>('SELECT * FROM chats WHERE allowed = 1 ORDER BY platform, chat_id')
         .all()
         .map((r) => ({
           platform: r.platform,

@@ -4,6 +4,7 @@ import type { Role } from '../../core/fleet/roles.js';
 import type { Agent } from '../../core/store/agents.js';
 import { healthStep, run, withMachine, type MachineDeps, type MachineRef } from './install.js';
 import { agentLayout, unitName, type AgentLayout } from './layout.js';
+import { journalLines } from './journal.js';
 import { remote } from './remote.js';
 
 // Day-two operations on an agent installed over SSH, whoever made its machine.
@@ -40,8 +41,9 @@ export async function machineLogs(
   agentName: string,
   lines: number,
 ): Promise<string[]> {
+  const unit = unitName(agentName);
   const out = await withMachine(deps, m, (ssh) =>
-    run(deps, ssh, remote.journal(unitName(agentName), m.login, lines), 'Reading the journal'),
+    run(deps, ssh, remote.journal(unit, m.login, lines), 'Reading the journal'),
   );
-  return out.split('\n').filter((l) => l !== '');
+  return journalLines(out, unit, agentName);
 }

@@ -1,5 +1,6 @@
 import { shellWord } from './escape.js';
 import { caddySitePath, type AgentLayout } from './layout.js';
+import { journalFields } from './journal.js';
 
 // The commands fleetbot runs on a machine, one function each, so what runs there is listed in one
 // place. Values are quoted for the shell; secrets are never part of a command.
@@ -68,11 +69,15 @@ export const remote = {
       // A reload keeps the sites of other agents on the host serving while this one is added.
       `${asRoot(login)}systemctl reload-or-restart caddy`,
     ].join(' && '),
+  /** The unit's journal (`-u` matches on fields journald sets itself), as JSON for journalLines. */
   journal: (unit: string, login: string, lines: number) =>
-    `${asRoot(login)}journalctl -u ${shellWord(unit)} -n ${Math.trunc(lines)} --no-pager -o short-iso`,
-  /** The agent's own output (the unit's SyslogIdentifier), without systemd's lines about the unit. */
+    `${asRoot(login)}journalctl -u ${shellWord(unit)} -n ${Math.trunc(lines)} --no-pager -o json --output-fields=${journalFields}`,
+  /**
+   * The agent's own output, without systemd's lines about the unit: chosen by the unit journald saw
+   * it come from, never by the identifier a writer gives itself (any user can log as `fleetbot-alice`).
+   */
   agentOutput: (l: AgentLayout, login: string, lines: number) =>
-    `${asRoot(login)}journalctl -t ${shellWord(`fleetbot-${l.name}`)} -n ${Math.trunc(lines)} --no-pager -o cat`,
+    `${asRoot(login)}journalctl ${shellWord(`_SYSTEMD_UNIT=${l.unit}`)} -n ${Math.trunc(lines)} --no-pager -o cat`,
   buildImage: () => `sh -s`,
   poweroffSync: () => 'sync',
 };
