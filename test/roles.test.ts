@@ -5,10 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { agentNameSchema } from '../src/core/fleet/agentName.js';
 import { loadRoles, resolveCommand } from '../src/core/fleet/roles.js';
 import { roleSections } from '../src/providers/index.js';
+import { chatSections } from '../src/protocols/index.js';
 
 describe('roles', () => {
   it('ships swe and another valid role whose agent script exists', () => {
-    const roles = loadRoles('templates/roles', roleSections);
+    const roles = loadRoles('templates/roles', roleSections, chatSections);
     expect([...roles.keys()]).toEqual(expect.arrayContaining(['swe', 'research']));
     const swe = roles.get('swe')!;
     expect(resolveCommand(swe)).toEqual(['node', path.resolve('templates/agent/server.mjs')]);
@@ -21,7 +22,9 @@ describe('roles', () => {
       path.join(dir, 'bad.yaml'),
       'name: Bad Role\ndescription: x\nagent: { command: [node], port: 80 }\n',
     );
-    expect(() => loadRoles(dir, roleSections)).toThrow(/bad\.yaml: name: role names are lowercase/);
+    expect(() => loadRoles(dir, roleSections, chatSections)).toThrow(
+      /bad\.yaml: name: role names are lowercase/,
+    );
   });
 
   it('refuses a hetzner section whose own server type or location is not on its allowed lists', () => {
@@ -32,14 +35,14 @@ describe('roles', () => {
       path.join(dir, 'quota.yaml'),
       role('{ serverType: cx53, location: nbg1, allowedTypes: [cx23] }'),
     );
-    expect(() => loadRoles(dir, roleSections)).toThrow(
+    expect(() => loadRoles(dir, roleSections, chatSections)).toThrow(
       /quota\.yaml: .*serverType must be one of allowedTypes/,
     );
     writeFileSync(
       path.join(dir, 'quota.yaml'),
       role('{ serverType: cx23, location: hel1, allowedLocations: [nbg1] }'),
     );
-    expect(() => loadRoles(dir, roleSections)).toThrow(
+    expect(() => loadRoles(dir, roleSections, chatSections)).toThrow(
       /quota\.yaml: .*location must be one of allowedLocations/,
     );
   });
