@@ -9,15 +9,15 @@ import { schemaTap } from './schemaTap.js';
 
 /**
  * The provider's channels as the protocol modules see them, without a sandbox: argv runs as a
- * child process in a folder of its own, and every ACP message both ways goes through the schema
+ * child process in `folder` (or a new one each time), and every ACP message both ways goes through the schema
  * tap. `connect` opens a plain loopback socket.
  */
-export function testChannels(env: Record<string, string> = {}) {
+export function testChannels(env: Record<string, string> = {}, folder?: string) {
   const tap = schemaTap();
   const processes: AgentProcess[] = [];
   const channels: AgentChannels = {
     spawn(argv) {
-      const cwd = mkdtempSync(path.join(tmpdir(), 'acp-agent-'));
+      const cwd = folder ?? mkdtempSync(path.join(tmpdir(), 'acp-agent-'));
       const child = spawn(argv[0]!, argv.slice(1), {
         cwd,
         env: { PATH: process.env.PATH ?? '', HOME: cwd, ...env },
