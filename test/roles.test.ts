@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { agentNameSchema } from '../src/core/fleet/agentName.js';
-import { loadRoles, resolveCommand } from '../src/core/fleet/roles.js';
+import { loadRoles, resolveArgv, resolveCommand } from '../src/core/fleet/roles.js';
 import { roleSections } from '../src/providers/index.js';
 import { chatSections } from '../src/protocols/index.js';
 
@@ -14,6 +14,48 @@ describe('roles', () => {
     const swe = roles.get('swe')!;
     expect(resolveCommand(swe)).toEqual(['node', path.resolve('templates/agent/server.mjs')]);
     expect(swe.agent.healthPath).toBe('/health');
+  });
+
+  it('ships roles for coding agents that speak ACP, each naming its real entry point and secrets', () => {
+    const roles = loadRoles('templates/roles', roleSections, chatSections);
+    const chatOf = (name: string) => {
+      const role = roles.get(name)!;
+      return { command: role.chat?.command, secrets: role.agent.secrets.map((s) => s.name) };
+    };
+    expect(chatOf('claude-code')).toEqual({ command: ['claude-agent-acp'], secrets: ['ANTHROPIC_API_KEY'] });
+    expect(chatOf('codex')).toEqual({ command: ['codex-acp'], secrets: ['OPENAI_API_KEY'] });
+    expect(chatOf('gemini')).toEqual({ command: ['gemini', '--acp'], secrets: ['GEMINI_API_KEY'] });
+    expect(chatOf('opencode')).toMatchObject({ command: ['opencode', 'acp'] });
+    expect(roles.get('research')!.chat).toBeUndefined();
+  });
+
+  it('reads a chat section with its protocol’s fields and the common ones, refusing what does not fit', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'roles-'));
+    const role = (chat: string) =>
+      `name: talk\ndescription: x\nagent: { command: [node], port: 3100 }\nchat: ${chat}\n`;
+    const load = (chat: string) => {
+      writeFileSync(path.join(dir, 'talk.yaml'), role(chat));
+      return loadRoles(dir, roleSections, chatSections).get('talk')!;
+    };
+    expect(load('{ protocol: openai, token: true, level: admin, idle: 5m }').chat).toEqual({
+      protocol: 'openai',
+      path: '/v1/chat/completions',
+      token: true,
+      silence: 300_000,
+      level: 'admin',
+      idle: 300_000,
+    });
+    const acp = load('{ protocol: acp, command: [./bin/agent, --acp] }');
+    expect(acp.chat).toMatchObject({ level: 'operator', idle: 1_800_000 });
+    expect(resolveArgv(acp, acp.chat!.command as string[])).toEqual([path.join(dir, 'bin/agent'), '--acp']);
+    expect(() => load('{ protocol: telepathy }')).toThrow(/talk\.yaml: chat\.protocol: /);
+    expect(() => load('{ protocol: acp, command: [x], comand: [y] }')).toThrow(
+      /talk\.yaml: chat: Unrecognized key: "comand"/,
+    );
+    expect(() => load('{ protocol: openai, idle: soon }')).toThrow(
+      /talk\.yaml: chat\.idle: a duration such as/,
+    );
+    expect(() => load('{ protocol: acp, command: [x], level: root }')).toThrow(/talk\.yaml: chat\.level: /);
   });
 
   it('names the file, field and problem of a broken role', () => {
