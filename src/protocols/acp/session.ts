@@ -18,6 +18,9 @@ import { readUpdate } from './updates.js';
 /** After `session/cancel`, how long the agent has to end the turn before fleetbot stops its process. */
 export const cancelGraceMs = 10_000;
 
+/** Skipped updates reported (and logged) per turn: an agent sending nothing else must not flood the log. */
+const maxSkipsReported = 20;
+
 const newSessionAnswer = z.looseObject({ sessionId: z.string().min(1) });
 const promptAnswer = z.looseObject({ stopReason: z.string() });
 
@@ -41,17 +44,17 @@ async function startSession(
   clock: Clock,
 ): Promise<{ sessionId: string; start: SessionStart }> {
   const { agent } = acp.connection;
-  const request = { sessionId: previous ?? '', cwd, mcpServers: [] };
-  const attempts = [
-    ...(acp.abilities.load
-      ? [{ kind: 'loaded' as const, run: () => agent.request('session/load', request) }]
-      : []),
-    ...(acp.abilities.resume
-      ? [{ kind: 'resumed' as const, run: () => agent.request('session/resume', request) }]
-      : []),
-  ];
   let why = 'the agent can neither load nor resume a session';
   if (previous) {
+    const request = { sessionId: previous, cwd, mcpServers: [] };
+    const attempts = [
+      ...(acp.abilities.load
+        ? [{ kind: 'loaded' as const, run: () => agent.request('session/load', request) }]
+        : []),
+      ...(acp.abilities.resume
+        ? [{ kind: 'resumed' as const, run: () => agent.request('session/resume', request) }]
+        : []),
+    ];
     for (const attempt of attempts) {
       try {
         await within(clock, startLimitMs, attempt.run(), `continue the conversation`);
@@ -104,6 +107,7 @@ export async function acpSession(
     busy = true;
     return new Promise<TurnEnd>((resolve) => {
       let chars = 0;
+      let skips = 0;
       let peopleAsked = 0;
       let silenceTimer: unknown;
       let graceTimer: unknown;
@@ -168,7 +172,7 @@ export async function acpSession(
               sent.add(key);
               report(() => events.file(file));
             }
-          } else if (read.kind === 'skipped') {
+          } else if (read.kind === 'skipped' && ++skips <= maxSkipsReported) {
             log.warn({ agent: agent.name, what: read.what }, 'skipped an ACP update');
             report(() => events.skipped(read.what));
           }

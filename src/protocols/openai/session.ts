@@ -109,12 +109,15 @@ export function openaiSession(
           const delta = choice.delta?.content;
           if (delta) {
             answer += delta;
-            if (answer.length > maxAnswerChars) throw new Stopped(floodEnd());
-            events.text(delta);
+            // Aborting ends the request too, so the agent's connection is not left streaming.
+            if (answer.length > maxAnswerChars) stopWith(floodEnd());
+            else events.text(delta);
           }
           if (choice.finish_reason) finish = choice.finish_reason;
         }
+        if (stop.signal.aborted) break;
       }
+      if (stop.signal.aborted) throw stop.signal.reason;
       return { stop: finish ? (stops[finish] ?? 'end_turn') : 'end_turn' };
     } catch (err) {
       const reason: unknown = stop.signal.aborted ? stop.signal.reason : err;
