@@ -25,6 +25,9 @@ async function setUp(
   const server = await fakeOpenAi(() => script(n++));
   servers.push(server);
   const clock = manualClock();
+  const { channels } = testChannels();
+  // Every connection goes through the provider's channel into the agent's walls, never a socket of its own.
+  const connected: number[] = [];
   const session = await openaiProtocol.open({
     agent,
     role: { name: 'chatbot', agent: { port: server.port } } as Role,
@@ -35,20 +38,20 @@ async function setUp(
       silence,
       ...(opts.model ? { model: opts.model } : {}),
     },
-    channels: testChannels().channels,
+    channels: { ...channels, connect: (port) => (connected.push(port), channels.connect(port)) },
     history: opts.history ?? [],
     ...(opts.token ? { token: opts.token } : {}),
     clock,
     log: silentLog,
   });
-  return { server, session, clock };
+  return { server, session, clock, connected };
 }
 
 const never = new AbortController().signal;
 
 describe('OpenAI-compatible client over the agent’s own port', () => {
   it('streams an answer, resends the history each turn and sends the bearer token', async () => {
-    const { server, session } = await setUp(
+    const { server, session, connected } = await setUp(
       (n) => ({
         events: n === 0 ? [chunk('Hel'), chunk('lo'), chunk(null, 'stop')] : [chunk('Again.', 'stop')],
       }),
@@ -70,6 +73,7 @@ describe('OpenAI-compatible client over the agent’s own port', () => {
     expect(await session.prompt('more', second.events, never)).toEqual({ stop: 'end_turn' });
     expect(second.seen.text).toBe('Again.');
     expect(server.requests.map((r) => r.headers.authorization)).toEqual(['Bearer tok-123', 'Bearer tok-123']);
+    expect(connected).toEqual([server.port]);
     expect(server.requests[1]!.body).toEqual({
       model: 'm1',
       stream: true,
