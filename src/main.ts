@@ -25,6 +25,7 @@ import { openStore, type Store } from './core/store/index.js';
 import type { Bridge } from './core/chat/types.js';
 import { createSshPool } from './providers/ssh/pool.js';
 import { allProviders, roleSections } from './providers/index.js';
+import { chatSections } from './protocols/index.js';
 import { allBridges } from './bridges/index.js';
 import type { ConsoleBridge } from './bridges/console/index.js';
 import { isConsoleBridge } from './bridges/console/module.js';
@@ -133,7 +134,7 @@ function seedAccess(store: Store, config: Config, bridges: Bridge[]): void {
 export async function createFleetbot(config: Config, deps: FleetbotDeps) {
   const clock = deps.clock ?? systemClock;
   const log = deps.log;
-  const roles = loadRoles(config.rolesDir, roleSections);
+  const roles = loadRoles(config.rolesDir, roleSections, chatSections);
   const store = openStore(config.dbPath, clock);
   seedAccess(store, config, deps.bridges);
 

@@ -31,7 +31,7 @@ describe('fleetbot doctor', () => {
     expect(await runDoctor(parseConfig(env), (l) => lines.push(l))).toBe(true);
     expect(lines).toEqual([
       `✓ store: ${path.join(tmp.dir, 'fleetbot.db')} is writable`,
-      '✓ roles: 2 roles: research, swe',
+      '✓ roles: 6 roles: claude-code, codex, gemini, opencode, research, swe',
       `✓ telegram: token works: the bot is @${fake.botUsername}`,
       expect.stringMatching(/^✓ local sandbox: local agents run (in a bubblewrap sandbox|unsandboxed)/),
     ]);

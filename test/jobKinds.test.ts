@@ -6,6 +6,7 @@ import { jobKinds } from '../src/core/fleet/jobs/index.js';
 import type { Provider } from '../src/core/fleet/provider.js';
 import { loadRoles } from '../src/core/fleet/roles.js';
 import { roleSections } from '../src/providers/index.js';
+import { chatSections } from '../src/protocols/index.js';
 import { redrawCardsBehind } from '../src/core/jobs/redraw.js';
 import { createJobService } from '../src/core/jobs/service.js';
 import { systemClock } from '../src/core/runtime/clock.js';
@@ -43,7 +44,7 @@ function restartedFleet() {
     store,
     jobs,
     providers: new Map([['test', provider]]),
-    roles: loadRoles('templates/roles', roleSections),
+    roles: loadRoles('templates/roles', roleSections, chatSections),
     defaultProvider: 'test',
     agentEnv: () => undefined,
     clock: systemClock,

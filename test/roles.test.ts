@@ -3,16 +3,59 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { agentNameSchema } from '../src/core/fleet/agentName.js';
-import { loadRoles, resolveCommand } from '../src/core/fleet/roles.js';
+import { loadRoles, resolveArgv, resolveCommand } from '../src/core/fleet/roles.js';
 import { roleSections } from '../src/providers/index.js';
+import { chatSections } from '../src/protocols/index.js';
 
 describe('roles', () => {
   it('ships swe and another valid role whose agent script exists', () => {
-    const roles = loadRoles('templates/roles', roleSections);
+    const roles = loadRoles('templates/roles', roleSections, chatSections);
     expect([...roles.keys()]).toEqual(expect.arrayContaining(['swe', 'research']));
     const swe = roles.get('swe')!;
     expect(resolveCommand(swe)).toEqual(['node', path.resolve('templates/agent/server.mjs')]);
     expect(swe.agent.healthPath).toBe('/health');
+  });
+
+  it('ships roles for coding agents that speak ACP, each naming its real entry point and secrets', () => {
+    const roles = loadRoles('templates/roles', roleSections, chatSections);
+    const chatOf = (name: string) => {
+      const role = roles.get(name)!;
+      return { command: role.chat?.command, secrets: role.agent.secrets.map((s) => s.name) };
+    };
+    expect(chatOf('claude-code')).toEqual({ command: ['claude-agent-acp'], secrets: ['ANTHROPIC_API_KEY'] });
+    expect(chatOf('codex')).toEqual({ command: ['codex-acp'], secrets: ['OPENAI_API_KEY'] });
+    expect(chatOf('gemini')).toEqual({ command: ['gemini', '--acp'], secrets: ['GEMINI_API_KEY'] });
+    expect(chatOf('opencode')).toMatchObject({ command: ['opencode', 'acp'] });
+    expect(roles.get('research')!.chat).toBeUndefined();
+  });
+
+  it('reads a chat section with its protocol’s fields and the common ones, refusing what does not fit', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'roles-'));
+    const role = (chat: string) =>
+      `name: talk\ndescription: x\nagent: { command: [node], port: 3100 }\nchat: ${chat}\n`;
+    const load = (chat: string) => {
+      writeFileSync(path.join(dir, 'talk.yaml'), role(chat));
+      return loadRoles(dir, roleSections, chatSections).get('talk')!;
+    };
+    expect(load('{ protocol: openai, token: true, level: admin, idle: 5m }').chat).toEqual({
+      protocol: 'openai',
+      path: '/v1/chat/completions',
+      token: true,
+      silence: 300_000,
+      level: 'admin',
+      idle: 300_000,
+    });
+    const acp = load('{ protocol: acp, command: [./bin/agent, --acp] }');
+    expect(acp.chat).toMatchObject({ level: 'operator', idle: 1_800_000 });
+    expect(resolveArgv(acp, acp.chat!.command as string[])).toEqual([path.join(dir, 'bin/agent'), '--acp']);
+    expect(() => load('{ protocol: telepathy }')).toThrow(/talk\.yaml: chat\.protocol: /);
+    expect(() => load('{ protocol: acp, command: [x], comand: [y] }')).toThrow(
+      /talk\.yaml: chat: Unrecognized key: "comand"/,
+    );
+    expect(() => load('{ protocol: openai, idle: soon }')).toThrow(
+      /talk\.yaml: chat\.idle: a duration such as/,
+    );
+    expect(() => load('{ protocol: acp, command: [x], level: root }')).toThrow(/talk\.yaml: chat\.level: /);
   });
 
   it('names the file, field and problem of a broken role', () => {
@@ -21,7 +64,9 @@ describe('roles', () => {
       path.join(dir, 'bad.yaml'),
       'name: Bad Role\ndescription: x\nagent: { command: [node], port: 80 }\n',
     );
-    expect(() => loadRoles(dir, roleSections)).toThrow(/bad\.yaml: name: role names are lowercase/);
+    expect(() => loadRoles(dir, roleSections, chatSections)).toThrow(
+      /bad\.yaml: name: role names are lowercase/,
+    );
   });
 
   it('refuses a hetzner section whose own server type or location is not on its allowed lists', () => {
@@ -32,14 +77,14 @@ describe('roles', () => {
       path.join(dir, 'quota.yaml'),
       role('{ serverType: cx53, location: nbg1, allowedTypes: [cx23] }'),
     );
-    expect(() => loadRoles(dir, roleSections)).toThrow(
+    expect(() => loadRoles(dir, roleSections, chatSections)).toThrow(
       /quota\.yaml: .*serverType must be one of allowedTypes/,
     );
     writeFileSync(
       path.join(dir, 'quota.yaml'),
       role('{ serverType: cx23, location: hel1, allowedLocations: [nbg1] }'),
     );
-    expect(() => loadRoles(dir, roleSections)).toThrow(
+    expect(() => loadRoles(dir, roleSections, chatSections)).toThrow(
       /quota\.yaml: .*location must be one of allowedLocations/,
     );
   });

@@ -127,7 +127,10 @@ describe('router', () => {
         /^Unknown option --force\. Options: --provider, --type, --location, --host\./,
       ],
       ['/deploy swe ALICE!', /not a valid agent name: use 3-32 characters/],
-      ['/deploy nope alice', /^There is no role "nope"\. Roles: research, swe \(see \/roles\)\.$/],
+      [
+        '/deploy nope alice',
+        /^There is no role "nope"\. Roles: claude-code, codex, gemini, opencode, research, swe \(see \/roles\)\.$/,
+      ],
       ['/deploy swe alice --provider aws', /^Provider "aws" is not configured here\. Available: local\.$/],
       ['/logs alice -n many', /^-n must be a number of lines, e\.g\. -n 50\nUsage: \/logs <name> \[-n N\]$/],
       ['/logs alice -n 100000', /^-n is at most 500 lines/],

@@ -9,6 +9,7 @@ import { privateDir } from '../core/runtime/privateFiles.js';
 import { loadRoles } from '../core/fleet/roles.js';
 import { openStore } from '../core/store/index.js';
 import { allProviders, roleSections } from '../providers/index.js';
+import { chatSections } from '../protocols/index.js';
 import { sshLogin } from '../providers/ssh/login.js';
 
 export type { CheckResult };
@@ -58,7 +59,7 @@ export const checks: Check[] = [
     applies: () => true,
     run: async (config) => {
       try {
-        const roles = loadRoles(config.rolesDir, roleSections);
+        const roles = loadRoles(config.rolesDir, roleSections, chatSections);
         return { ok: true, detail: `${roles.size} roles: ${[...roles.keys()].join(', ')}` };
       } catch (err) {
         return {

@@ -6,6 +6,7 @@ import { loadRoles } from '../../src/core/fleet/roles.js';
 import type { Agent } from '../../src/core/store/agents.js';
 import { openStore } from '../../src/core/store/index.js';
 import { roleSections } from '../../src/providers/index.js';
+import { chatSections } from '../../src/protocols/index.js';
 import type { ProviderModule } from '../../src/providers/module.js';
 import { runPlanAsJob } from '../support/planJob.js';
 
@@ -36,7 +37,7 @@ export function providerContract(factory: ProviderFactory): void {
   const { module } = factory;
   describe(`provider ${module.name} keeps the provider contract`, () => {
     const store = openStore(':memory:', systemClock);
-    const role = loadRoles('templates/roles', roleSections).get('swe')!;
+    const role = loadRoles('templates/roles', roleSections, chatSections).get('swe')!;
     let env: ProviderUnderTest;
     let agent: Agent;
 

@@ -56,7 +56,7 @@ export function conversationsHarness(opts: { auditPrompts?: boolean; level?: Cal
 
   const protocol: ProtocolModule = {
     name: 'scripted',
-    chatSchema: z.unknown(),
+    chatSchema: z.object({}),
     async open(req) {
       if (failOpen) throw new Error(failOpen);
       opened.push({
@@ -122,12 +122,14 @@ export function conversationsHarness(opts: { auditPrompts?: boolean; level?: Cal
     },
   };
 
-  const role = { name: 'swe' } as Role;
+  const role = {
+    name: 'swe',
+    chat: { protocol: 'scripted', level: opts.level ?? 'operator', idle: 60_000 },
+  } as Role;
   const channels = {} as AgentChannels;
   const conversations = createConversations({
     store,
     protocols: new Map([['scripted', protocol]]),
-    chatOf: () => ({ protocol: 'scripted', level: opts.level ?? 'operator', idleMs: 60_000, section: {} }),
     reach: () => ({ role, channels }),
     answers: answerFactory,
     permissions,

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/core/runtime/clock.js';
 import { loadRoles } from '../../src/core/fleet/roles.js';
 import { roleSections } from '../../src/providers/index.js';
+import { chatSections } from '../../src/protocols/index.js';
 import { installSteps, reachSteps } from '../../src/providers/machine/install.js';
 import { agentLayout } from '../../src/providers/machine/layout.js';
 import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
@@ -96,7 +97,7 @@ describe.skipIf(skip)("fleetbot's SSH code against OpenSSH sshd in network names
 });
 
 describe.skipIf(skip)('the machine install steps against sshd', () => {
-  const swe = loadRoles('templates/roles', roleSections).get('swe')!;
+  const swe = loadRoles('templates/roles', roleSections, chatSections).get('swe')!;
   const layout = agentLayout('alice', swe);
   const deps = labMachineDeps(auth, pool, 10_000);
   const ctx = labStepContext;

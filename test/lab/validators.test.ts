@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadRoles } from '../../src/core/fleet/roles.js';
 import { roleSections } from '../../src/providers/index.js';
+import { chatSections } from '../../src/protocols/index.js';
 import {
   agentLayout,
   renderBuildScript,
@@ -18,7 +19,7 @@ import { tempDir } from '../support/env.js';
 import { labUnavailable, runTool, type Ran } from './tools.js';
 
 const skip = labUnavailable(['systemd-analyze', 'cloud-init', 'caddy', 'bash']);
-const swe = loadRoles('templates/roles', roleSections).get('swe')!;
+const swe = loadRoles('templates/roles', roleSections, chatSections).get('swe')!;
 // Valid for every renderer, yet full of what each format treats as syntax.
 const hostile = `it's "odd" $HOME %h \`id\` \\ ; {} # $$`;
 

@@ -3,6 +3,7 @@ import { systemClock } from '../../src/core/runtime/clock.js';
 import type { StepContext, StepOutput } from '../../src/core/jobs/plan.js';
 import { loadRoles } from '../../src/core/fleet/roles.js';
 import { roleSections } from '../../src/providers/index.js';
+import { chatSections } from '../../src/protocols/index.js';
 import { useCleanups } from '../support/cleanups.js';
 import { silentLog } from '../support/env.js';
 import { startHetznerCloud } from '../support/hetznerCloud.js';
@@ -11,7 +12,9 @@ import { startHetznerCloud } from '../support/hetznerCloud.js';
 async function createStep(defer: (fn: () => Promise<void>) => void) {
   const cloud = await startHetznerCloud();
   defer(() => cloud.close());
-  const [step] = cloud.provider.images!.buildPlan(loadRoles('templates/roles', roleSections).get('swe')!);
+  const [step] = cloud.provider.images!.buildPlan(
+    loadRoles('templates/roles', roleSections, chatSections).get('swe')!,
+  );
   const recorded: StepOutput[] = [];
   const ctx = (earlier: StepOutput): StepContext => ({
     jobId: 1,

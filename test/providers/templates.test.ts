@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { loadRoles } from '../../src/core/fleet/roles.js';
 import { roleSections } from '../../src/providers/index.js';
+import { chatSections } from '../../src/protocols/index.js';
 import { caddyValue, envFile, shellWord, systemdValue } from '../../src/providers/machine/escape.js';
 import {
   agentLayout,
@@ -19,7 +20,7 @@ import {
 import { templateText } from '../../src/providers/machine/templates.js';
 import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
 
-const swe = loadRoles('templates/roles', roleSections).get('swe')!;
+const swe = loadRoles('templates/roles', roleSections, chatSections).get('swe')!;
 const hostile = `it's "odd" $HOME %h \`id\` \\ ; rm -rf / #`;
 
 describe('rendered machine files keep the invariants that broke earlier deploys', () => {

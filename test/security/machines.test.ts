@@ -3,6 +3,7 @@ import { systemClock } from '../../src/core/runtime/clock.js';
 import type { Step } from '../../src/core/jobs/plan.js';
 import { loadRoles } from '../../src/core/fleet/roles.js';
 import { roleSections } from '../../src/providers/index.js';
+import { chatSections } from '../../src/protocols/index.js';
 import { installSteps, reachSteps } from '../../src/providers/machine/install.js';
 import { agentLayout, caddySitePath, type AgentLayout } from '../../src/providers/machine/layout.js';
 import { shellWord } from '../../src/providers/machine/escape.js';
@@ -23,7 +24,7 @@ const login = generateHostKey('fleetbot security login');
 const auth = { privateKey: login.privateKey };
 const pool = createSshPool({ clock: systemClock, idleMs: 60_000 });
 const domain = 'agents.example.test';
-const swe = skip ? undefined : loadRoles('templates/roles', roleSections).get('swe')!;
+const swe = skip ? undefined : loadRoles('templates/roles', roleSections, chatSections).get('swe')!;
 let host: LabHost | undefined;
 let root: SshSession | undefined;
 

@@ -8,6 +8,7 @@ import type { Agent } from '../../src/core/store/agents.js';
 import { openStore, type Store } from '../../src/core/store/index.js';
 import { createLocalProvider, type Isolation } from '../../src/providers/local/index.js';
 import { roleSections } from '../../src/providers/index.js';
+import { chatSections } from '../../src/protocols/index.js';
 import { silentLog } from './env.js';
 import { runPlanAsJob } from './planJob.js';
 
@@ -33,7 +34,7 @@ export function localFleet(opts: {
   close(): void;
 } {
   const store = openStore(':memory:', systemClock);
-  const roles = loadRoles(opts.rolesDir ?? 'templates/roles', roleSections);
+  const roles = loadRoles(opts.rolesDir ?? 'templates/roles', roleSections, chatSections);
   const provider = createLocalProvider({
     dataDir: opts.dataDir,
     clock: systemClock,

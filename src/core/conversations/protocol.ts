@@ -90,8 +90,11 @@ export type OpenSession = {
 
 export type ProtocolModule<Chat = unknown> = {
   name: string;
-  /** The role file's `chat` section for this protocol (`protocol: <name>` plus its own fields). */
-  chatSchema: z.ZodType<Chat>;
+  /**
+   * The role file's `chat` section for this protocol (`protocol: <name>` plus its own fields); an
+   * object schema, so the role file can add the fields every protocol shares (`level`, `idle`).
+   */
+  chatSchema: z.ZodObject & z.ZodType<Chat>;
   open(req: OpenSession & { chat: Chat }): Promise<AgentSession>;
   /**
    * For agents without a daemon: whether the chat side starts and answers (ACP: `initialize`),

@@ -1,6 +1,6 @@
 import type { Caller } from '../access/access.js';
 import { auditLog, userOfKey } from '../access/auditLog.js';
-import { levelRank, type Level } from '../access/levels.js';
+import { levelRank } from '../access/levels.js';
 import { chatKey, type Inbound, type MessageRef } from '../chat/types.js';
 import type { Clock } from '../runtime/clock.js';
 import { errorMessage, UserError } from '../runtime/errors.js';
@@ -9,7 +9,7 @@ import type { Agent } from '../store/agents.js';
 import type { Conversation } from '../store/conversations.js';
 import type { Store } from '../store/index.js';
 import type { AgentChannels } from '../fleet/provider.js';
-import type { Role } from '../fleet/roles.js';
+import type { Role, RoleChat } from '../fleet/roles.js';
 import type { AnswerFactory, AnswerOptions } from './answer.js';
 import { createPermissionWaits } from './permissions.js';
 import type { AgentSession, PermissionChoice, PermissionRequest, ProtocolModule } from './protocol.js';
@@ -20,9 +20,6 @@ import { runTurn, type AbortReason } from './turn.js';
 export const maxPromptChars = 20_000;
 /** How much of a prompt the audit keeps when FLEETBOT_AUDIT_PROMPTS is on. */
 const auditedPromptChars = 2_000;
-
-/** A role's `chat` section as conversations use it: the protocol's own fields stay its own. */
-export type ChatSettings = { protocol: string; level: Level; idleMs: number; section: unknown };
 
 /** How to reach an agent to talk to it: its role and its provider's ways in. */
 export type Reach = { role: Role; channels: AgentChannels; token?: string };
@@ -59,8 +56,6 @@ type Running = {
 export function createConversations(deps: {
   store: Store;
   protocols: ReadonlyMap<string, ProtocolModule>;
-  /** The role's chat section, or undefined when its agents cannot be talked to. */
-  chatOf(role: Role): ChatSettings | undefined;
   reach(agent: Agent): Reach;
   answers: AnswerFactory;
   permissions: PermissionCards;
@@ -79,9 +74,8 @@ export function createConversations(deps: {
   const running = new Map<number, Running>();
   const queued = new Map<number, Running>();
 
-  const settingsFor = (agent: Agent): { chat: ChatSettings; protocol: ProtocolModule } => {
-    const role = deps.reach(agent).role;
-    const chat = deps.chatOf(role);
+  const settingsFor = (agent: Agent): { chat: RoleChat; protocol: ProtocolModule } => {
+    const chat = deps.reach(agent).role.chat;
     if (!chat)
       throw new UserError(
         `${agent.name} (role ${agent.role}) has no chat section in its role file, so it cannot be talked to. Add one (see the README: “Talking to agents”).`,
@@ -94,7 +88,7 @@ export function createConversations(deps: {
     return { chat, protocol };
   };
 
-  const mayTalk = (caller: Caller, agent: Agent, chat: ChatSettings): void => {
+  const mayTalk = (caller: Caller, agent: Agent, chat: RoleChat): void => {
     if (levelRank(caller.level) < levelRank(chat.level))
       throw new UserError(
         `Talking to ${agent.name} needs the ${chat.level} level; you are ${caller.level}. An admin can change that with /users.`,
@@ -108,14 +102,14 @@ export function createConversations(deps: {
   const openSession = async (
     conversation: Conversation,
     agent: Agent,
-    chat: ChatSettings,
+    chat: RoleChat,
     protocol: ProtocolModule,
   ): Promise<AgentSession> => {
     const reach = deps.reach(agent);
     const session = await protocol.open({
       agent,
       role: reach.role,
-      chat: chat.section,
+      chat,
       channels: reach.channels,
       ...(conversation.sessionId ? { previousSessionId: conversation.sessionId } : {}),
       history: store.conversations.byId(conversation.id)?.history ?? conversation.history,
@@ -262,7 +256,7 @@ export function createConversations(deps: {
         audit(caller, 'ask', outcome.status, `${agent.name}: ${outcome.text.length} characters back`);
       } finally {
         running.delete(turn.id);
-        pool.release(conversation.id, chat.idleMs);
+        pool.release(conversation.id, chat.idle);
       }
     });
     const settled = next.catch((err: unknown) =>

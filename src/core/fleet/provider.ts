@@ -47,6 +47,8 @@ export interface ImageBuilder {
  * folder, its Unix user or sandbox, its env and secrets, and a HOME of its own in its folder.
  */
 export type AgentProcess = {
+  /** The folder it runs in, as the agent sees it (an absolute path; ACP's session `cwd`). */
+  readonly cwd: string;
   readonly stdin: Writable;
   readonly stdout: Readable;
   /** The last lines it wrote to stderr (capped), for the card when a turn fails. */

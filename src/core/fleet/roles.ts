@@ -2,11 +2,32 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { levels } from '../access/levels.js';
+import { duration } from '../runtime/duration.js';
 
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'environment variable names are UPPER_SNAKE_CASE');
 
-/** A role file's schema; `providers` holds one optional section per provider that has one. */
-const roleSchemaWith = (providerSections: Record<string, z.ZodType>) =>
+/** What every `chat` section has, whichever protocol it names. */
+const chatCommon = {
+  /** Who may talk to the agent. */
+  level: z.enum(levels).default('operator'),
+  /** How long a conversation's process or connection is kept between turns. */
+  idle: duration('30m', { min: 60_000, max: 86_400_000 }),
+};
+
+/** One schema per protocol (`protocol: <name>` plus its own fields), from src/protocols/index.ts. */
+export type ChatSections = Record<string, z.ZodObject>;
+
+const chatSchemaWith = (chatSections: ChatSections) => {
+  const [first, ...rest] = Object.values(chatSections).map((s) => s.extend(chatCommon).strict());
+  return first ? z.discriminatedUnion('protocol', [first, ...rest]) : z.never();
+};
+
+/**
+ * A role file's schema; `providers` holds one optional section per provider that has one, `chat`
+ * the optional section of one protocol.
+ */
+const roleSchemaWith = (providerSections: Record<string, z.ZodType>, chatSections: ChatSections) =>
   z
     .object({
       name: z
@@ -33,21 +54,35 @@ const roleSchemaWith = (providerSections: Record<string, z.ZodType>) =>
         )
         .strict()
         .default({}),
+      chat: chatSchemaWith(chatSections).optional(),
     })
     .strict();
 
+/**
+ * How people talk to an agent of a role: the protocol's own fields are its module's to read, with
+ * the schema it declared.
+ */
+export type RoleChat = { protocol: string } & z.output<z.ZodObject<typeof chatCommon>> &
+  Record<string, unknown>;
+
 /** A role; its provider sections are each provider's to read, with the schema it declared. */
-export type Role = Omit<z.output<ReturnType<typeof roleSchemaWith>>, 'providers'> & {
+export type Role = Omit<z.output<ReturnType<typeof roleSchemaWith>>, 'providers' | 'chat'> & {
   providers: Record<string, unknown>;
+  chat?: RoleChat;
   file: string;
 };
 
 /**
  * Loads every *.yaml role; a broken file stops the start with the file, the field and the problem.
- * `providerSections` are the schemas of the providers' sections (src/providers/index.ts).
+ * `providerSections` are the schemas of the providers' sections (src/providers/index.ts),
+ * `chatSections` those of the protocols' (src/protocols/index.ts).
  */
-export function loadRoles(dir: string, providerSections: Record<string, z.ZodType>): Map<string, Role> {
-  const roleSchema = roleSchemaWith(providerSections);
+export function loadRoles(
+  dir: string,
+  providerSections: Record<string, z.ZodType>,
+  chatSections: ChatSections,
+): Map<string, Role> {
+  const roleSchema = roleSchemaWith(providerSections, chatSections);
   let files: string[];
   try {
     files = readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'));
@@ -68,17 +103,23 @@ export function loadRoles(dir: string, providerSections: Record<string, z.ZodTyp
     }
     if (roles.has(result.data.name))
       throw new Error(`role file ${full}: role ${result.data.name} is defined twice`);
-    roles.set(result.data.name, { ...result.data, file: full });
+    // The union's members are the protocols' own schemas, each with `protocol` and the common fields.
+    roles.set(result.data.name, {
+      ...result.data,
+      chat: result.data.chat as RoleChat | undefined,
+      file: full,
+    });
   }
   if (roles.size === 0)
     throw new Error(`no role files (*.yaml) in ${dir}; copy templates/roles/swe.yaml there`);
   return roles;
 }
 
-/** Resolves the role's command against the role file's folder. */
-export function resolveCommand(role: Role): string[] {
+/** Resolves an argv of the role (paths starting with ./ or ../) against the role file's folder. */
+export function resolveArgv(role: Role, argv: readonly string[]): string[] {
   const base = path.dirname(role.file);
-  return role.agent.command.map((arg) =>
-    arg.startsWith('./') || arg.startsWith('../') ? path.resolve(base, arg) : arg,
-  );
+  return argv.map((arg) => (arg.startsWith('./') || arg.startsWith('../') ? path.resolve(base, arg) : arg));
 }
+
+/** Resolves the role's command against the role file's folder. */
+export const resolveCommand = (role: Role): string[] => resolveArgv(role, role.agent.command);
