@@ -19,7 +19,6 @@ import { listeningPorts } from './listeningPorts.js';
 import {
   findOpenCode,
   openCodeLaunch,
-  prepareOpenCodeHome,
   startAgentProcess,
   type AgentProcess,
   type OpenCodeLaunch,
@@ -52,7 +51,7 @@ describe.skipIf(unavailable !== undefined)('OpenCode over ACP against a scripted
     root = await mkdtemp(join(tmpdir(), 'fleetbot-opencode-'));
     model = await startFakeModel({ model: 'scripted-coder', apiKey: randomBytes(16).toString('hex') });
     const home = join(root, 'home');
-    await prepareOpenCodeHome(home);
+    await mkdir(home);
     await mkdir(join(root, 'work'));
     launch = openCodeLaunch({ binary: openCode.binary, home, workspace: join(root, 'work'), model });
     agent = startAgentProcess(launch);

@@ -1,19 +1,18 @@
 import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
 /**
  * OpenCode (npm `opencode-ai`, a devDependency) as an ACP agent: `opencode acp` speaks ACP v1 over stdio.
- * This file is the recipe a role file follows: the argv, the environment, and the HOME it needs so that it
- * talks only to the model it is given.
+ * This file is the recipe a role file follows: the argv and the environment (with a writable HOME of its
+ * own, where it keeps its settings, sessions and logs) that make it talk only to the model it is given.
  *
  * What OpenCode does on its own, and what here stops it:
- * - it installs `@opencode-ai/plugin` into its config folder from the npm registry at every start: a
- *   `.npmrc` in its HOME with `offline=true` makes that fail at once, without a connection;
+ * - it installs `@opencode-ai/plugin` into its config folder from the npm registry at every start (with
+ *   its own bundled npm code): `npm_config_offline=true` makes that fail at once, without a connection;
  * - it checks for updates, downloads LSP servers, loads default plugins and the models.dev catalogue:
  *   the `OPENCODE_DISABLE_*` variables and `OPENCODE_PURE`;
  * - it asks a "title" agent to name each new session, a second model call per conversation: disabled;
@@ -87,12 +86,6 @@ export function openCodeConfig(model: OpenCodeModel): Record<string, unknown> {
   };
 }
 
-/** A HOME of the agent's own, with the `.npmrc` that keeps its plugin install off the network. */
-export async function prepareOpenCodeHome(home: string): Promise<void> {
-  await mkdir(home, { recursive: true });
-  await writeFile(join(home, '.npmrc'), 'offline=true\n', { mode: 0o600 });
-}
-
 export function openCodeLaunch(options: {
   binary: string;
   home: string;
@@ -116,6 +109,7 @@ export function openCodeLaunch(options: {
       OPENCODE_DISABLE_SHARE: 'true',
       OPENCODE_DISABLE_CLAUDE_CODE: 'true',
       OPENCODE_PURE: 'true',
+      npm_config_offline: 'true',
     },
   };
 }
