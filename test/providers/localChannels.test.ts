@@ -93,8 +93,8 @@ describe.each(isolations)('a conversation with a local agent %s', (_title, isola
     expect(tail.at(-1)).toBe('line 500');
   });
 
-  it.skipIf(!isolation)('reaches the agent’s own port on loopback', async () => {
-    const socket = await channels.connect(Number(agent.resources.port));
+  it.skipIf(!isolation)('reaches the agent’s own port on loopback, the free one it was given for the role’s', async () => {
+    const socket = await channels.connect(fleet.roles.get('swe')!.agent.port);
     socket.end('GET /health HTTP/1.0\r\n\r\n');
     let answer = '';
     for await (const chunk of socket) answer += String(chunk);

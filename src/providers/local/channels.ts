@@ -24,6 +24,8 @@ export type LocalAgentWalls = {
   /** The command line that runs argv inside the agent's walls: its sandbox, or plain where that is allowed. */
   launch(argv: string[]): string[];
   sandboxed: boolean;
+  /** The role's port, and the free one the agent was given instead. */
+  ports: { role: number; own: number | undefined };
 };
 
 const signalQuietly = (pid: number, signal: NodeJS.Signals): void => {
@@ -99,7 +101,7 @@ export function localChannels(walls: LocalAgentWalls): AgentChannels {
     },
 
     connect(port) {
-      const checked = portSchema.parse(port);
+      const checked = portSchema.parse(port === walls.ports.role ? (walls.ports.own ?? port) : port);
       return new Promise((resolve, reject) => {
         const socket = createConnection({ host: '127.0.0.1', port: checked });
         const fail = (why: string): void => {

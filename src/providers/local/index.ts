@@ -296,7 +296,7 @@ export function createLocalProvider(opts: LocalOptions): Provider {
       await rm(found.id, { recursive: true, force: true });
     },
 
-    channels(agent) {
+    channels(agent, role) {
       const r = resourcesOf(agent);
       return localChannels({
         name: agent.name,
@@ -304,6 +304,7 @@ export function createLocalProvider(opts: LocalOptions): Provider {
         env: () => environmentOf(r),
         launch: (argv) => launch(r.dir, argv),
         sandboxed: opts.isolation.kind === 'sandbox',
+        ports: { role: role.agent.port, own: r.port },
       });
     },
 
