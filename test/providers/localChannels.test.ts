@@ -93,14 +93,17 @@ describe.each(isolations)('a conversation with a local agent %s', (_title, isola
     expect(tail.at(-1)).toBe('line 500');
   });
 
-  it.skipIf(!isolation)('reaches the agent’s own port on loopback, the free one it was given for the role’s', async () => {
-    const socket = await channels.connect(fleet.roles.get('swe')!.agent.port);
-    socket.end('GET /health HTTP/1.0\r\n\r\n');
-    let answer = '';
-    for await (const chunk of socket) answer += String(chunk);
-    expect(answer).toMatch(/^HTTP\/1\.[01] 200/);
-    expect(answer).toContain('"name":"alice"');
-  });
+  it.skipIf(!isolation)(
+    'reaches the agent’s own port on loopback, the free one it was given for the role’s',
+    async () => {
+      const socket = await channels.connect(fleet.roles.get('swe')!.agent.port);
+      socket.end('GET /health HTTP/1.0\r\n\r\n');
+      let answer = '';
+      for await (const chunk of socket) answer += String(chunk);
+      expect(answer).toMatch(/^HTTP\/1\.[01] 200/);
+      expect(answer).toContain('"name":"alice"');
+    },
+  );
 
   it.skipIf(!isolation)('says so when nothing listens on the port', async () => {
     await expect(channels.connect(1)).rejects.toThrow(/Nothing answered on alice's port 1 \(ECONNREFUSED\)/);
@@ -138,5 +141,26 @@ describe('a conversation with a local agent that cannot be contained', () => {
     await fleet.destroy(agent);
     fleet.close();
     refused.close();
+  }, 30_000);
+});
+
+describe('a conversation with a local agent that is destroyed meanwhile', () => {
+  it('ends with it: nothing the conversation started outlives the agent', async () => {
+    const dataDir = path.join(tmp.dir, 'destroyed');
+    const isolation: Isolation = sandbox.available
+      ? { kind: 'sandbox', bwrap: sandbox.bwrap }
+      : { kind: 'unsandboxed' };
+    const fleet = localFleet({ dataDir, isolation });
+    const { agent } = await fleet.deploy('dave', 'swe');
+    const child = await fleet.provider.channels!(agent, fleet.roles.get('swe')!).spawn([
+      'node',
+      conversationChild,
+    ]);
+    const marker = `left-by-dave-${Date.now()}`;
+    await conversationClient(child).ask({ leave: marker });
+    expect((await fleet.destroy(agent)).status).toBe('succeeded');
+    expect(await child.ended).toMatch(/^killed by SIG/);
+    await expect.poll(() => processesWith(marker), { timeout: 5_000 }).toEqual([]);
+    fleet.close();
   }, 30_000);
 });

@@ -2,6 +2,7 @@ import { spawn, type StdioOptions } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { createConnection, type Socket } from 'node:net';
+import { constants } from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { z } from 'zod';
@@ -27,6 +28,15 @@ export type LocalAgentWalls = {
   /** The role's port, and the free one the agent was given instead. */
   ports: { role: number; own: number | undefined };
 };
+
+/**
+ * bwrap reports a command that a signal ended as exiting with 128 + the signal's number, as a shell
+ * does; a person reads the signal.
+ */
+function sandboxExit(code: number | null): string {
+  const signal = Object.entries(constants.signals).find(([, n]) => code !== null && code === 128 + n)?.[0];
+  return signal ? `killed by ${signal}` : `exited with code ${code}`;
+}
 
 const signalQuietly = (pid: number, signal: NodeJS.Signals): void => {
   try {
@@ -77,12 +87,14 @@ export function localChannels(walls: LocalAgentWalls): AgentChannels {
         for (const pid of processesWithEnv(`FLEETBOT_CONVERSATION=${conversation}`))
           signalQuietly(pid, 'SIGKILL');
       };
+      const exitReason = (code: number | null): string =>
+        walls.sandboxed ? sandboxExit(code) : `exited with code ${code}`;
       const ended = new Promise<string>((resolve) => {
         const exited = (code: number | null, signal: NodeJS.Signals | null): void => {
           // bwrap returns once the command ends, while its init waits on whatever the command left
           // running: a conversation's process leaves nothing behind.
           endAll();
-          resolve(killed ? 'killed by SIGKILL' : signal ? `killed by ${signal}` : `exited with code ${code}`);
+          resolve(killed ? 'killed by SIGKILL' : signal ? `killed by ${signal}` : exitReason(code));
         };
         if (child.exitCode !== null || child.signalCode !== null) exited(child.exitCode, child.signalCode);
         else child.once('exit', exited);
