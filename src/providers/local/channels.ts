@@ -71,9 +71,11 @@ export function localChannels(walls: LocalAgentWalls): AgentChannels {
       });
       const tail = outputTail(stderrTailLimits);
       child.stderr!.on('data', (chunk: Buffer) => tail.push(chunk));
+      // How it ended is told by `ended`: a write to a process that has gone must not end fleetbot.
+      child.stdin!.on('error', () => undefined);
       await new Promise<void>((resolve, reject) => {
         child.once('spawn', resolve);
-        child.once('error', (err) =>
+        child.on('error', (err) =>
           reject(new UserError(`Could not start ${argv[0]} for ${walls.name}: ${err.message}.`)),
         );
       });

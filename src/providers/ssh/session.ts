@@ -231,49 +231,49 @@ function session(conn: Connection): SshSession {
         });
       }),
     stream: (command, { timeoutMs }) =>
-      opened(`starting ${command.split(' ')[0]}`, timeoutMs, (done) => conn.exec(command, done)).then(
-        (channel) => {
-          const tail = outputTail(stderrTailLimits);
-          channel.stderr.on('data', (chunk: Buffer) => tail.push(chunk));
-          let killed = false;
-          // It ended when the machine says it exited, whether or not its output was read yet; or
-          // when the channel closed without saying (the connection dropped).
-          const ended = new Promise<string>((resolve) => {
-            channel.once('exit', (code: number | null, signal?: string) =>
-              resolve(
-                killed
-                  ? 'killed by SIGKILL'
-                  : code === null
-                    ? `killed by SIG${signal ?? '?'}`
-                    : `exited with code ${code}`,
-              ),
-            );
-            channel.once('close', () =>
-              resolve(
-                killed
-                  ? 'killed by SIGKILL'
-                  : open
-                    ? 'ended without an exit status'
-                    : 'the SSH connection closed',
-              ),
-            );
-          });
-          return {
-            stdin: channel,
-            stdout: channel,
-            stderrTail: () => tail.text(),
-            ended,
-            kill() {
-              killed = true;
-              // OpenSSH delivers a signal request to the process it started, then the close.
-              channel.signal('KILL');
-              channel.close();
-            },
-          };
-        },
-      ),
+      opened('a channel for the command', timeoutMs, (done) => conn.exec(command, done)).then((channel) => {
+        const tail = outputTail(stderrTailLimits);
+        channel.stderr.on('data', (chunk: Buffer) => tail.push(chunk));
+        // How it ended is told by `ended`: a write after the machine closed must not end fleetbot.
+        channel.on('error', () => undefined);
+        let killed = false;
+        // It ended when the machine says it exited, whether or not its output was read yet; or
+        // when the channel closed without saying (the connection dropped).
+        const ended = new Promise<string>((resolve) => {
+          channel.once('exit', (code: number | null, signal?: string) =>
+            resolve(
+              killed
+                ? 'killed by SIGKILL'
+                : code === null
+                  ? `killed by SIG${signal ?? '?'}`
+                  : `exited with code ${code}`,
+            ),
+          );
+          channel.once('close', () =>
+            resolve(
+              killed
+                ? 'killed by SIGKILL'
+                : open
+                  ? 'ended without an exit status'
+                  : 'the SSH connection closed',
+            ),
+          );
+        });
+        return {
+          stdin: channel,
+          stdout: channel,
+          stderrTail: () => tail.text(),
+          ended,
+          kill() {
+            killed = true;
+            // OpenSSH delivers a signal request to the process it started, then the close.
+            channel.signal('KILL');
+            channel.close();
+          },
+        };
+      }),
     forward: (port, { timeoutMs }) =>
-      opened(`reaching port ${port} on the machine`, timeoutMs, (done) =>
+      opened(`a channel to port ${port}`, timeoutMs, (done) =>
         conn.forwardOut('127.0.0.1', 0, '127.0.0.1', port, done),
       ),
     upload: async (path, content, mode) => {
