@@ -240,23 +240,12 @@ function session(conn: Connection): SshSession {
         // It ended when the machine says it exited, whether or not its output was read yet; or
         // when the channel closed without saying (the connection dropped).
         const ended = new Promise<string>((resolve) => {
+          const say = (why: string): void => resolve(killed ? 'killed by SIGKILL' : why);
           channel.once('exit', (code: number | null, signal?: string) =>
-            resolve(
-              killed
-                ? 'killed by SIGKILL'
-                : code === null
-                  ? `killed by SIG${signal ?? '?'}`
-                  : `exited with code ${code}`,
-            ),
+            say(code === null ? `killed by SIG${signal ?? '?'}` : `exited with code ${code}`),
           );
           channel.once('close', () =>
-            resolve(
-              killed
-                ? 'killed by SIGKILL'
-                : open
-                  ? 'ended without an exit status'
-                  : 'the SSH connection closed',
-            ),
+            say(open ? 'ended without an exit status' : 'the SSH connection closed'),
           );
         });
         return {
