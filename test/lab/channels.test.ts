@@ -152,6 +152,17 @@ describe.skipIf(skip)('a conversation with an agent on a machine (lab sshd)', ()
     await expect.poll(() => processesWith(marker), { timeout: 5_000 }).toEqual([]);
   });
 
+  it('ends with the SSH connection, and its process with it (its stdin closes)', async () => {
+    const child = await channels.spawn(['node', conversationChild]);
+    expect(await conversationClient(child).ask({ echo: 1 })).toEqual({ echo: 1 });
+    // The sshd process that serves the conversation's connection is the parent of its unshare.
+    await asRoot(
+      `kill -KILL $(ps -o ppid= -p $(pgrep -o -f ${shellWord('[u]nshare --pid.*conversationChild')}))`,
+    );
+    expect(await child.ended).toBe('the SSH connection closed');
+    await expect.poll(() => processesWith('conversationChild.mjs'), { timeout: 5_000 }).toEqual([]);
+  });
+
   it('says why when the chat command is not on the machine', async () => {
     const child = await channels.spawn(['/nonexistent/acp-agent']);
     expect(await child.ended).toBe('exited with code 127');
