@@ -4,6 +4,7 @@ import { systemClock } from '../../src/core/runtime/clock.js';
 import type { AgentChannels } from '../../src/core/fleet/provider.js';
 import { loadRoles } from '../../src/core/fleet/roles.js';
 import { roleSections } from '../../src/providers/index.js';
+import { chatSections } from '../../src/protocols/index.js';
 import { machineChannels } from '../../src/providers/machine/channels.js';
 import { shellWord } from '../../src/providers/machine/escape.js';
 import { installSteps, reachSteps, type MachineRef } from '../../src/providers/machine/install.js';
@@ -34,7 +35,7 @@ const login = generateHostKey('fleetbot channels login');
 const auth = { privateKey: login.privateKey };
 const pool = createSshPool({ clock: systemClock, idleMs: 60_000 });
 const deps = labMachineDeps(auth, pool, 20_000);
-const swe = skip ? undefined : loadRoles('templates/roles', roleSections).get('swe')!;
+const swe = skip ? undefined : loadRoles('templates/roles', roleSections, chatSections).get('swe')!;
 // The users are the host's own: a name of this run's, so parallel runs do not share one.
 const name = `chat-${process.pid}`;
 const secret = `sk-ant-${name}-${Date.now()}`;

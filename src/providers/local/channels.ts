@@ -102,6 +102,7 @@ export function localChannels(walls: LocalAgentWalls): AgentChannels {
         else child.once('exit', exited);
       });
       const agentProcess: AgentProcess = {
+        cwd: walls.dir,
         stdin: child.stdin as Writable,
         stdout: child.stdout as Readable,
         stderrTail: () => tail.text(),

@@ -63,6 +63,7 @@ export function machineChannels(
         return {
           value: {
             ...child,
+            cwd: layout.appDir,
             kill() {
               child.kill();
               // A signal reaches only the process sshd started: its unit or namespace ends the rest.

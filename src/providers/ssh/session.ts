@@ -44,7 +44,7 @@ export type SshSession = {
    * tail. `kill()` sends the remote process SIGKILL and closes the channel; what the command started
    * beyond that process is the caller's to end (a pid namespace or a unit does that).
    */
-  stream(command: string, opts: { timeoutMs: number }): Promise<AgentProcess>;
+  stream(command: string, opts: { timeoutMs: number }): Promise<Omit<AgentProcess, 'cwd'>>;
   /** A byte stream to a port on the machine's own loopback (a direct-tcpip channel). */
   forward(port: number, opts: { timeoutMs: number }): Promise<Duplex>;
   /** Writes a file over SFTP with the given mode (0600 for secrets), replacing any previous one. */
