@@ -103,6 +103,16 @@ export function providerContract(factory: ProviderFactory): void {
       expect((await env.provider.status(agent)).state).toBe('healthy');
     }, 30_000);
 
+    it('reaches the agent’s own port for a conversation, the role’s port meaning wherever it listens', async (ctx) => {
+      if (!env.provider.channels) return ctx.skip();
+      const socket = await env.provider.channels(agent, role).connect(role.agent.port);
+      socket.end(`GET ${role.agent.healthPath} HTTP/1.0\r\nHost: localhost\r\n\r\n`);
+      let answer = '';
+      for await (const chunk of socket) answer += String(chunk);
+      expect(answer).toMatch(/^HTTP\/1\.[01] 200/);
+      expect(answer).toContain('"name":"alice"');
+    });
+
     it('finds the agent running by its record after fleetbot itself restarted', async () => {
       const [found] = await env.rebuilt().findRunning([agent]);
       expect(found).toMatchObject({ running: true });

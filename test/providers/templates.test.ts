@@ -16,6 +16,7 @@ import {
   renderCaddySite,
   renderUnit,
   renderUserData,
+  unitWalls,
 } from '../../src/providers/machine/layout.js';
 import { templateText } from '../../src/providers/machine/templates.js';
 import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
@@ -47,6 +48,38 @@ describe('rendered machine files keep the invariants that broke earlier deploys'
     ]);
     expect(unit).toMatch(/^KillMode=control-group$/m);
     expect(unit).toMatch(/^IPAddressDeny=link-local$/m);
+  });
+
+  it('a conversation’s transient unit gets the walls of the agent’s unit, not how it starts or logs', () => {
+    const walls = unitWalls(layout, 'swe');
+    expect(walls).toEqual(
+      expect.arrayContaining([
+        'User=fb-alice',
+        'Group=fb-alice',
+        'WorkingDirectory=/srv/fleetbot/alice',
+        'EnvironmentFile=/etc/fleetbot-agents/alice/agent.env',
+        'EnvironmentFile=/etc/fleetbot-agents/alice/secrets.env',
+        'NoNewPrivileges=true',
+        'ProtectSystem=strict',
+        'ReadWritePaths=/srv/fleetbot/alice',
+        'PrivateTmp=true',
+        'IPAddressDeny=link-local',
+        'KillMode=control-group',
+      ]),
+    );
+    // Every other setting of the unit's [Service] section is a wall too.
+    const service = renderUnit(layout, 'swe').split('[Service]\n')[1]!.split('\n[')[0]!;
+    const settings = service.split('\n').filter((line) => /^[A-Za-z]+=/.test(line));
+    const lifecycle = settings.filter((line) => !walls.includes(line)).map((l) => l.split('=')[0]);
+    expect(lifecycle.sort()).toEqual([
+      'ExecStart',
+      'Restart',
+      'RestartSec',
+      'StandardError',
+      'StandardOutput',
+      'SyslogIdentifier',
+      'Type',
+    ]);
   });
 
   it('every agent gets a Unix user of its own, within the 32 characters Linux allows', () => {

@@ -404,6 +404,7 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOpti
         root: dir.dir,
         port: m.sshPort,
         onExec: (line, stdin) => exec(m, line, stdin),
+        onForward: (port) => agentOn(m, port)?.localPort,
       }).then((ssh) => (m.ssh = ssh));
     }, delayMs);
     return m;

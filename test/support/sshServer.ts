@@ -1,5 +1,5 @@
 import { closeSync, fchmodSync, mkdirSync, openSync, writeSync, chmodSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { createConnection, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import ssh2 from 'ssh2';
 import { publicKeyBlob } from '../../src/providers/ssh/hostKey.js';
@@ -22,6 +22,8 @@ export async function startSshServer(opts: {
   /** Listen here instead of on any free port. */
   port?: number;
   onExec: (command: string, stdin: string) => Promise<ExecReply> | ExecReply;
+  /** Where a forwarded connection to a port on the machine's loopback lands here, if anywhere. */
+  onForward?: (port: number) => number | undefined;
 }) {
   const allowed = publicKeyBlob(opts.authorizedKey);
   const local = (remote: string): string => path.join(opts.root, path.resolve('/', remote));
@@ -46,6 +48,17 @@ export async function startSshServer(opts: {
       ctx.reject(['publickey']);
     });
     client.on('error', () => undefined);
+    // A direct-tcpip channel to 127.0.0.1:<port> on the machine, as sshd's forwarding would open it.
+    client.on('tcpip', (accept, reject, info) => {
+      const local = info.destIP === '127.0.0.1' ? opts.onForward?.(info.destPort) : undefined;
+      if (local === undefined) return reject();
+      const socket = createConnection({ host: '127.0.0.1', port: local });
+      socket.once('error', () => reject());
+      socket.once('connect', () => {
+        const channel = accept();
+        channel.pipe(socket).pipe(channel);
+      });
+    });
     client.on('session', (acceptSession) => {
       const session = acceptSession();
       session.on('exec', (accept, _reject, info) => {

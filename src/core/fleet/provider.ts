@@ -62,7 +62,11 @@ export type AgentProcess = {
 export type AgentChannels = {
   /** Starts argv (the role's resolved `chat.command`) in the agent's folder as the agent. */
   spawn(argv: string[]): Promise<AgentProcess>;
-  /** A byte stream to a port on the agent's own loopback (an SSH forwardOut on machines). */
+  /**
+   * A byte stream to a port on the agent's own loopback (an SSH forwardOut on machines). The role's
+   * `agent.port` means the port this agent really listens on, which its provider may have chosen (a
+   * free one for local agents, the next free one on a shared ssh host).
+   */
   connect(port: number): Promise<Duplex>;
 };
 

@@ -9,6 +9,7 @@ import type { Role } from '../../core/fleet/roles.js';
 import type { Agent } from '../../core/store/agents.js';
 import type { CloudflareClient, DnsRecord } from '../cloudflare/client.js';
 import { installSteps, reachSteps, type MachineRef } from '../machine/install.js';
+import { machineChannels } from '../machine/channels.js';
 import { agentLayout } from '../machine/layout.js';
 import { layoutFor, machineLogs, restartSteps } from '../machine/operate.js';
 import { catalogue } from './catalogue.js';
@@ -219,6 +220,11 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
 
     async logs(agent, lines) {
       return machineLogs(machine, machineOf(agent), agent.name, lines);
+    },
+
+    /** The same channels as on an ssh host: one agent per server, on its role's port. */
+    channels(agent, role) {
+      return machineChannels(machine, machineOf(agent), layoutFor(agent, role), role);
     },
 
     /**

@@ -3,6 +3,7 @@ import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { sleep, type Clock } from '../../core/runtime/clock.js';
+import { UserError } from '../../core/runtime/errors.js';
 import { checkHealth } from '../../core/fleet/healthCheck.js';
 import type { Plan, Step, StepContext } from '../../core/jobs/plan.js';
 import type { Logger } from '../../core/runtime/logging.js';
@@ -10,6 +11,7 @@ import type { AgentHealth, Provider } from '../../core/fleet/provider.js';
 import { resolveCommand, type Role } from '../../core/fleet/roles.js';
 import type { Agent } from '../../core/store/agents.js';
 import { readEnvFile, tailLines, writeEnvFile } from './files.js';
+import { localChannels } from './channels.js';
 import { exitOf, isAgentProcess, processesIn, spawnAgent, stopAgent } from './process.js';
 import { sandboxedCommand, sandboxInfoFd } from './sandbox.js';
 
@@ -103,32 +105,31 @@ export function createLocalProvider(opts: LocalOptions): Provider {
     return lines.length ? ` Last log lines:\n${lines.join('\n')}` : ' The agent wrote nothing to its log.';
   };
 
-  /** The command line that starts the agent: inside its sandbox, or plain where that is allowed. */
-  const commandFor = (r: Resources): string[] => {
-    const command = r.command.map((arg, i) => (i === 0 && arg === 'node' ? process.execPath : arg));
+  /** The command line that runs argv in agent folder dir: inside a sandbox, or plain where that is allowed. */
+  const launch = (dir: string, argv: string[]): string[] => {
+    const command = argv.map((arg, i) => (i === 0 && arg === 'node' ? process.execPath : arg));
     const { isolation } = opts;
-    if (isolation.kind === 'refused') throw new Error(isolation.reason);
+    if (isolation.kind === 'refused') throw new UserError(isolation.reason);
     if (isolation.kind === 'unsandboxed') return command;
-    return sandboxedCommand(isolation.bwrap, { dir: r.dir, command, hidden: opts.hidden });
+    return sandboxedCommand(isolation.bwrap, { dir, command, hidden: opts.hidden });
   };
+
+  /** What every process of the agent gets: its env and secrets, and the marker that finds it again. */
+  const environmentOf = async (r: Resources): Promise<Record<string, string>> => ({
+    ...r.env,
+    ...(await readEnvFile(path.join(r.dir, 'secrets.env'))),
+    PATH: '/usr/local/bin:/usr/bin:/bin',
+    FLEETBOT_AGENT_DIR: r.dir,
+  });
 
   const startStep = (agent: Agent, preferPort: boolean): Step => ({
     key: 'start',
     title: 'Start agent process',
     run: async (ctx) => {
       const r = current(ctx, agent);
-      const command = commandFor(r);
+      const command = launch(r.dir, r.command);
       const port = await freePort(preferPort ? r.port : undefined);
-      const secrets = await readEnvFile(path.join(r.dir, 'secrets.env'));
-      const env = {
-        ...r.env,
-        ...secrets,
-        PATH: '/usr/local/bin:/usr/bin:/bin',
-        HOST: host,
-        PORT: String(port),
-        HOME: r.dir,
-        FLEETBOT_AGENT_DIR: r.dir,
-      };
+      const env = { ...(await environmentOf(r)), HOST: host, PORT: String(port), HOME: r.dir };
       const pid = await spawnAgent(command, {
         cwd: r.dir,
         env,
@@ -293,6 +294,18 @@ export function createLocalProvider(opts: LocalOptions): Provider {
       for (const pid of processesIn(found.id))
         await stopAgent(pid, found.id, { clock, graceMs: stopGraceMs });
       await rm(found.id, { recursive: true, force: true });
+    },
+
+    channels(agent, role) {
+      const r = resourcesOf(agent);
+      return localChannels({
+        name: agent.name,
+        dir: r.dir,
+        env: () => environmentOf(r),
+        launch: (argv) => launch(r.dir, argv),
+        sandboxed: opts.isolation.kind === 'sandbox',
+        ports: { role: role.agent.port, own: r.port },
+      });
     },
 
     async findRunning(agents) {

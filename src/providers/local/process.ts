@@ -55,7 +55,7 @@ export async function spawnAgent(
  * pipe is read to its end, never closed early: bwrap writes more after the pid, and a write to a
  * closed pipe kills it with SIGPIPE.
  */
-function innerPid(info: Socket): Promise<number | undefined> {
+export function innerPid(info: Socket): Promise<number | undefined> {
   return new Promise((resolve) => {
     let text = '';
     const done = (pid: number | undefined): void => {
@@ -98,28 +98,28 @@ export function isAgentProcess(pid: number, marker: string): boolean {
   }
 }
 
-/** Live processes started for this agent folder (found by the marker in their environment). */
-export function processesIn(marker: string): number[] {
+/** Live processes (not this one) whose environment holds `entry` exactly, e.g. `FLEETBOT_AGENT_DIR=/x`. */
+export function processesWithEnv(entry: string): number[] {
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
   } catch {
     return [];
   }
-  // Only a process that provably carries the marker counts: a guess here would signal a stranger.
-  const carriesMarker = (pid: number): boolean => {
+  // Only a process that provably carries the entry counts: a guess here would signal a stranger.
+  const carries = (pid: number): boolean => {
     try {
-      return readFileSync(`/proc/${pid}/environ`, 'utf8')
-        .split('\0')
-        .includes(`FLEETBOT_AGENT_DIR=${marker}`);
+      return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(entry);
     } catch {
       return false;
     }
   };
-  return pids
-    .map(Number)
-    .filter((pid) => pid !== process.pid && carriesMarker(pid) && isAgentProcess(pid, marker));
+  return pids.map(Number).filter((pid) => pid !== process.pid && carries(pid));
 }
+
+/** Live processes started for this agent folder (found by the marker in their environment). */
+export const processesIn = (marker: string): number[] =>
+  processesWithEnv(`FLEETBOT_AGENT_DIR=${marker}`).filter((pid) => isAgentProcess(pid, marker));
 
 /**
  * SIGTERM to the process group and to every process that carries the agent's marker, then SIGKILL

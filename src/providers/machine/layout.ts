@@ -105,6 +105,29 @@ export const renderUnit = (layout: AgentLayout, role: string): string =>
     execStart: layout.argv,
   });
 
+/** Settings of the agent's unit about how it starts, restarts and logs: not its walls. */
+const notWalls = new Set([
+  'Type',
+  'ExecStart',
+  'Restart',
+  'RestartSec',
+  'StandardOutput',
+  'StandardError',
+  'SyslogIdentifier',
+]);
+
+/**
+ * The walls of the agent's unit as `Key=Value` settings: its user, env files, folder, sandboxing and
+ * limits. A conversation's process on a systemd host runs in a transient unit with exactly these, so
+ * a wall added to the unit's template reaches conversations too.
+ */
+export function unitWalls(layout: AgentLayout, role: string): string[] {
+  const service = /^\[Service\]\n([\s\S]*?)(?=^\[|(?![\s\S]))/m.exec(renderUnit(layout, role))?.[1] ?? '';
+  return service
+    .split('\n')
+    .filter((line) => /^[A-Za-z]+=/.test(line) && !notWalls.has(line.slice(0, line.indexOf('='))));
+}
+
 export const renderAgentEnv = (layout: AgentLayout, role: Role): string =>
   envFile({
     ...role.agent.env,

@@ -15,6 +15,16 @@ export const asRoot = (user: string): string => (user === 'root' ? '' : 'sudo -n
 const writeRootFile = (file: string, mode: string, login: string): string =>
   `${asRoot(login)}install -D -m ${mode} /dev/null ${shellWord(file)} && ${asRoot(login)}tee ${shellWord(file)} >/dev/null`;
 
+/** The PATH systemd gives a service; a conversation's process gets the same where systemd is absent. */
+const servicePath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** What names a conversation's processes on the machine: the transient unit, and $0 of its root shell. */
+export const conversationTag = (id: string): string => `fleetbot-conversation-${id}`;
+
+/** Runs a command as the agent's own user, without a PAM session and unable to gain privileges. */
+const asAgentUser = (l: AgentLayout): string =>
+  `setpriv --reuid=${shellWord(l.user)} --regid=${shellWord(l.user)} --init-groups --no-new-privs`;
+
 export const remote = {
   /** The agent's own user (made once), its folder (0700, its own) and its root-owned config folder. */
   prepareAgent: (l: AgentLayout, login: string) =>
@@ -57,6 +67,36 @@ export const remote = {
       `${asRoot(login)}systemctl try-reload-or-restart caddy || true`,
       `${asRoot(login)}systemctl daemon-reload`,
     ].join('; '),
+  /**
+   * Starts argv for a conversation as the agent's user in its folder, with HOME its own sub-folder,
+   * stdin and stdout the SSH channel's. As root, in a clean environment; nothing secret is on any
+   * command line, since the env files are read by systemd or by this root shell. With systemd, a
+   * transient unit with the agent unit's own walls (`walls`), killed as one cgroup; without (a
+   * container, the lab's sshd), a pid namespace whose init is a root shell that only waits: killing it
+   * (or the unshare above it, whose death kills it) ends every process inside, a setsid one too.
+   */
+  conversation: (l: AgentLayout, login: string, c: { id: string; walls: string[]; argv: string[] }) => {
+    const home = `${l.appDir}/home`;
+    const tag = conversationTag(c.id);
+    const script = [
+      `cd ${shellWord(l.appDir)} && ${asAgentUser(l)} mkdir -p -m 0700 ${shellWord(home)} || exit 1`,
+      `if [ -d /run/systemd/system ]; then exec systemd-run --quiet --pipe --wait --collect --service-type=exec --unit=${shellWord(tag)} ${c.walls.map((w) => `-p ${shellWord(w)}`).join(' ')} --setenv=${shellWord(`HOME=${home}`)} -- "$@"; fi`,
+      `set -a && . ${shellWord(`${l.configDir}/agent.env`)} && . ${shellWord(`${l.configDir}/secrets.env`)} && set +a || exit 1`,
+      `HOME=${shellWord(home)} && export HOME`,
+      `exec unshare --pid --fork --kill-child --mount-proc sh -c ${shellWord(`${asAgentUser(l)} -- "$@"; exit $?`)} "$0" "$@"`,
+    ].join('\n');
+    return `exec ${asRoot(login)}env -i PATH=${servicePath} sh -c ${shellWord(script)} ${shellWord(tag)} ${c.argv.map(shellWord).join(' ')}`;
+  },
+  /** Ends a conversation's process and all it started: its unit's cgroup, or its pid namespace. */
+  stopConversation: (login: string, id: string) => {
+    // "[f]leetbot-…" matches the tag but not this command line's own words.
+    const pattern = `[f]${conversationTag(id).slice(1)}`;
+    return [
+      `${asRoot(login)}systemctl kill --signal=SIGKILL ${shellWord(`${conversationTag(id)}.service`)} >/dev/null 2>&1`,
+      `${asRoot(login)}pkill -KILL -f ${shellWord(pattern)}`,
+      'true',
+    ].join('; ');
+  },
   unitState: (l: AgentLayout) => `systemctl is-active ${shellWord(l.unit)}`,
   localHealth: (l: AgentLayout) =>
     `curl -sS --max-time 3 ${shellWord(`http://127.0.0.1:${l.port}${l.healthPath}`)}`,

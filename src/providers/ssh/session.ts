@@ -1,8 +1,11 @@
 import { createConnection } from 'node:net';
 import ssh2 from 'ssh2';
-import type { ConnectConfig, SFTPWrapper } from 'ssh2';
+import type { Duplex } from 'node:stream';
+import type { ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
+import type { AgentProcess } from '../../core/fleet/provider.js';
 import { sleep, type Clock } from '../../core/runtime/clock.js';
 import { errorMessage, UserError } from '../../core/runtime/errors.js';
+import { outputTail, stderrTailLimits } from '../outputTail.js';
 import { publicKeyBlob } from './hostKey.js';
 
 const { Client } = ssh2;
@@ -36,6 +39,14 @@ export type SshSession = {
     command: string,
     opts: { timeoutMs: number; input?: string | Buffer; signal?: AbortSignal; maxOutputBytes?: number },
   ): Promise<ExecResult>;
+  /**
+   * Starts a command and streams it: stdin and stdout are the channel's, stderr is kept as a capped
+   * tail. `kill()` sends the remote process SIGKILL and closes the channel; what the command started
+   * beyond that process is the caller's to end (a pid namespace or a unit does that).
+   */
+  stream(command: string, opts: { timeoutMs: number }): Promise<Omit<AgentProcess, 'cwd'>>;
+  /** A byte stream to a port on the machine's own loopback (a direct-tcpip channel). */
+  forward(port: number, opts: { timeoutMs: number }): Promise<Duplex>;
   /** Writes a file over SFTP with the given mode (0600 for secrets), replacing any previous one. */
   upload(path: string, content: string | Buffer, mode: number): Promise<void>;
   /** False once the connection closed or failed; such a session is never handed out again. */
@@ -126,6 +137,30 @@ export async function connectSsh(
   );
 }
 
+/**
+ * Opens a channel, or fails after timeoutMs; a channel the server grants after that is closed at
+ * once, so a slow answer leaves nothing open on the machine.
+ */
+function opened(
+  what: string,
+  timeoutMs: number,
+  open: (done: (err: Error | undefined, channel: ClientChannel) => void) => void,
+): Promise<ClientChannel> {
+  return new Promise((resolve, reject) => {
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      reject(new Error(`${what} got no answer within ${Math.round(timeoutMs / 1000)} s`));
+    }, timeoutMs);
+    open((err, channel) => {
+      clearTimeout(timer);
+      if (late) channel?.close();
+      else if (err) reject(new Error(`${what} was refused by the machine: ${err.message}`));
+      else resolve(channel);
+    });
+  });
+}
+
 function session(conn: Connection): SshSession {
   let open = true;
   // A kept connection can fail long after the handshake; without a listener that would crash the process.
@@ -195,6 +230,41 @@ function session(conn: Connection): SshSession {
           stream.end(input ?? '');
         });
       }),
+    stream: (command, { timeoutMs }) =>
+      opened('a channel for the command', timeoutMs, (done) => conn.exec(command, done)).then((channel) => {
+        const tail = outputTail(stderrTailLimits);
+        channel.stderr.on('data', (chunk: Buffer) => tail.push(chunk));
+        // How it ended is told by `ended`: a write after the machine closed must not end fleetbot.
+        channel.on('error', () => undefined);
+        let killed = false;
+        // It ended when the machine says it exited, whether or not its output was read yet; or
+        // when the channel closed without saying (the connection dropped).
+        const ended = new Promise<string>((resolve) => {
+          const say = (why: string): void => resolve(killed ? 'killed by SIGKILL' : why);
+          channel.once('exit', (code: number | null, signal?: string) =>
+            say(code === null ? `killed by SIG${signal ?? '?'}` : `exited with code ${code}`),
+          );
+          channel.once('close', () =>
+            say(open ? 'ended without an exit status' : 'the SSH connection closed'),
+          );
+        });
+        return {
+          stdin: channel,
+          stdout: channel,
+          stderrTail: () => tail.text(),
+          ended,
+          kill() {
+            killed = true;
+            // OpenSSH delivers a signal request to the process it started, then the close.
+            channel.signal('KILL');
+            channel.close();
+          },
+        };
+      }),
+    forward: (port, { timeoutMs }) =>
+      opened(`a channel to port ${port}`, timeoutMs, (done) =>
+        conn.forwardOut('127.0.0.1', 0, '127.0.0.1', port, done),
+      ),
     upload: async (path, content, mode) => {
       const files = await sftp();
       await new Promise<void>((resolve, reject) => {

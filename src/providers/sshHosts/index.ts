@@ -14,6 +14,7 @@ import {
   type MachineDeps,
   type MachineRef,
 } from '../machine/install.js';
+import { machineChannels } from '../machine/channels.js';
 import { agentLayout, installedLayout, unitName } from '../machine/layout.js';
 import { layoutFor, machineLogs, restartSteps } from '../machine/operate.js';
 import { remote } from '../machine/remote.js';
@@ -184,6 +185,11 @@ export function createSshHostsProvider(opts: SshHostsProviderOptions): Provider 
 
     async logs(agent, lines) {
       return machineLogs(machine, refOf(recorded(agent)), agent.name, lines);
+    },
+
+    channels(agent, role) {
+      const r = recorded(agent);
+      return machineChannels(machine, refOf(r), { ...layoutFor(agent, role), port: r.port }, role);
     },
 
     async findRunning(agents) {

@@ -1,0 +1,30 @@
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { AgentProcess } from '../../src/core/fleet/provider.js';
+
+/** The child the channel tests start as a conversation's process (see its header for what it answers). */
+export const conversationChild = path.resolve('test/support/conversationChild.mjs');
+
+/** Asks the child one JSON request a line and reads its one-line answer. */
+export function conversationClient(child: AgentProcess) {
+  const answers = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  return {
+    async ask<T = Record<string, unknown>>(request: Record<string, unknown>): Promise<T> {
+      child.stdin.write(`${JSON.stringify(request)}\n`);
+      const next = await answers.next();
+      if (next.done) throw new Error(`the child ended without answering; its stderr: ${child.stderrTail()}`);
+      return JSON.parse(next.value) as T;
+    },
+  };
+}
+
+/** What the child reports about itself. */
+export type ChildReport = {
+  uid: number;
+  pid: number;
+  cwd: string;
+  home: string;
+  wroteHome: true | string;
+  env: Record<string, string>;
+  read: Record<string, { text?: string; error?: string }>;
+};
