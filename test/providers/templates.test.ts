@@ -37,7 +37,11 @@ describe('rendered machine files keep the invariants that broke earlier deploys'
     expect(unit).toMatch(/^ExecStart="\/usr\/bin\/env" "node" "\/srv\/fleetbot\/alice\/server\.mjs"$/m);
     expect(unit).toMatch(/^User=fb-alice$/m);
     expect(unit).toMatch(/^Group=fb-alice$/m);
-    expect(layout.files).toEqual({ 'server.mjs': path.resolve('templates/agent/server.mjs') });
+    // The chat command's own file goes up too, so /ask finds it on the machine.
+    expect(layout.files).toEqual({
+      'server.mjs': path.resolve('templates/agent/server.mjs'),
+      'acp.mjs': path.resolve('templates/agent/acp.mjs'),
+    });
   });
 
   it('the unit runs as the agent its own user, reads its env from a root-owned folder, and keeps it in its cgroup and off the metadata service', () => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { resolveCommand, type Role } from '../../core/fleet/roles.js';
+import { resolveArgv, resolveCommand, type Role } from '../../core/fleet/roles.js';
 import { envFile } from './escape.js';
 import { renderTemplate } from './templates.js';
 
@@ -77,13 +77,20 @@ export const installedLayout = (agentName: string, port: number, healthPath: str
 export function agentLayout(agentName: string, role: Role): AgentLayout {
   const appDir = appDirOf(agentName);
   const files: Record<string, string> = {};
+  const relative = (arg: string): boolean => arg.startsWith('./') || arg.startsWith('../');
   const argv = resolveCommand(role).map((arg, i) => {
     const original = role.agent.command[i] ?? arg;
-    if (!original.startsWith('./') && !original.startsWith('../')) return arg;
+    if (!relative(original)) return arg;
     const base = path.basename(arg);
     files[base] = arg;
     return `${appDir}/${base}`;
   });
+  // The files the chat command names (the reference agent's acp.mjs) go up beside the agent's own.
+  const chatCommand = z.array(z.string()).safeParse(role.chat?.['command']);
+  if (chatCommand.success)
+    resolveArgv(role, chatCommand.data).forEach((arg, i) => {
+      if (relative(chatCommand.data[i]!)) files[path.basename(arg)] = arg;
+    });
   const [program, ...rest] = argv;
   return {
     ...placesOf(agentName),
