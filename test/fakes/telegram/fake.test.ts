@@ -170,9 +170,10 @@ describe('sending and editing', () => {
     expect(sent.caption).toBe('Log of staging');
     await bot.api.sendDocument(group.id, sent.document?.file_id ?? '');
 
+    const content = 'deploy log\n'.repeat(100);
     expect(fake.messages(group.id).map((m) => m.document)).toEqual([
-      { fileName: 'deploy.log', size: 1100 },
-      { fileName: 'deploy.log', size: 1100 },
+      { fileName: 'deploy.log', size: 1100, content },
+      { fileName: 'deploy.log', size: 1100, content },
     ]);
     expect(fake.calls[0]?.params.document).toMatchObject({ fileName: 'deploy.log', size: 1100 });
     fake.assertNoViolations();
