@@ -114,6 +114,37 @@ describe('an answer in a Telegram private chat', () => {
     fake.assertNoViolations();
   });
 
+  it('turns the draft into a message when buttons are needed, and edits that message from then on', async () => {
+    const { fake, bridge, received } = await telegram();
+    fake.sendText({ chat: annDm, from: ann, text: 'clean up the repo' });
+    const answer = answerIn(bridge, await plainMessage(received, 0));
+    const text = prose(1200);
+    await streamInto(answer, text.slice(0, 500), 5, 600);
+    answer.buttons([
+      [
+        { id: 'allow-1', label: 'Allow once' },
+        { id: 'reject-1', label: 'Reject' },
+      ],
+    ]);
+    await fake.waitFor(() => fake.messages(annDm.id).length === 1);
+    const [card] = fake.messages(annDm.id);
+    expect(card!.replyMarkup?.inline_keyboard.flat().map((b) => b.text)).toEqual(['Allow once', 'Reject']);
+    expect(card!.disableNotification).toBe(true);
+    answer.buttons(undefined);
+    await streamInto(answer, text.slice(500), 5, 1200);
+    const refs = await answer.finish();
+
+    expect(refs.map((r) => r.messageId)).toEqual([String(card!.messageId)]);
+    expect(fake.messages(annDm.id)).toHaveLength(1);
+    expect(card!.plainText).toBe(text);
+    expect(card!.replyMarkup?.inline_keyboard ?? []).toEqual([]);
+    // The drafts came about four a second, never faster than Telegram takes them.
+    const draftTimes = fake.drafts(annDm.id).map((d) => d.at);
+    expect(Math.min(...draftTimes.slice(1).map((at, i) => at - draftTimes[i]!))).toBeGreaterThanOrEqual(200);
+    expect(fake.stats.tooManyRequests).toBe(0);
+    fake.assertNoViolations();
+  });
+
   it('sends a 20,000-character answer as answer.md with its first lines inline', async () => {
     const { fake, bridge, received } = await telegram();
     fake.sendText({ chat: annDm, from: ann, text: 'explain everything' });
@@ -187,6 +218,23 @@ describe('an answer in a Telegram group', () => {
     expect(fake.messages(group.id).map((m) => m.plainText)).toEqual(['Earlier answer', text]);
     fake.assertNoViolations();
   });
+
+  it('loses nothing and repeats nothing when an edit fails, and says why a turn failed', async () => {
+    const { fake, bridge, received } = await telegram();
+    const answer = answerIn(bridge, await replyInGroup(fake, bridge, received));
+    const text = prose(1500);
+    await streamInto(answer, text.slice(0, 700), 5, 1200);
+    fake.failNext('editMessageText', { status: 500, description: 'Internal Server Error' });
+    await streamInto(answer, text.slice(700), 5, 800);
+    await answer.fail('the agent stopped answering');
+
+    expect(fake.messages(group.id).map((m) => m.plainText)).toEqual([
+      'Earlier answer',
+      `${text}\n⚠️ the agent stopped answering`,
+    ]);
+    expect(fake.stats.tooManyRequests).toBe(0);
+    fake.assertNoViolations();
+  });
 });
 
 describe('an answer in a Slack channel', () => {
@@ -221,6 +269,7 @@ describe('an answer in a Slack channel', () => {
     expect(prompt).toMatchObject({ direct: false, chat: { chatId: ops } });
     const answer = answerIn(bridge, prompt);
     const text = prose(4000);
+    fake.failNext('chat.appendStream', { status: 429, retryAfter: 1 });
     await streamInto(answer, text, 30, 2000);
     await answer.finish('✅ done');
 
@@ -229,9 +278,10 @@ describe('an answer in a Slack channel', () => {
     expect(streamed!.stream).toEqual({ streaming: false, recipient: slackAnn.id });
     expect(streamed!.history.length).toBeGreaterThan(2);
     expect(streamed!.shown).toBe(`${text}\n✅ done`);
+    // A 429 on the way was waited out and the newest text sent after it.
+    expect(fake.calls.filter((c) => c.method === 'chat.appendStream' && c.status === 429)).toHaveLength(1);
     const started = fake.calls.find((c) => c.method === 'chat.startStream')!;
     expect(started.args).toMatchObject({ recipient_user_id: slackAnn.id, recipient_team_id: 'T0FLEET' });
-    expect(fake.calls.filter((c) => c.status === 429)).toEqual([]);
     fake.assertNoViolations();
   });
 
