@@ -318,6 +318,67 @@ describe('an answer in a Slack channel', () => {
   });
 });
 
+describe('a document', () => {
+  it('goes to Slack as a caption message with the file under it, in the thread it answers', async () => {
+    const fake = await startFakeSlack();
+    const bridge = createSlackBridge({
+      botToken: fake.botToken,
+      apiUrl: fake.apiUrl,
+      mode: { kind: 'socket', appToken: fake.appToken },
+      log: silentLog,
+      clock: systemClock,
+      onFatal: (err) => {
+        throw err;
+      },
+      paceMs: 50,
+      retries: 0,
+    });
+    await bridge.start(async () => undefined, memoryHost().host);
+    cleanups.push(async () => {
+      await bridge.stop();
+      await fake.close();
+    });
+    const prompt: MessageRef = { chat: { platform: 'slack', chatId: ops }, messageId: '1767225600.000009' };
+    const content = prose(30_000);
+    const ref = await createMessenger([bridge]).sendDocument(
+      prompt.chat,
+      { name: 'answer.md', content, caption: message('The whole answer') },
+      { replyTo: prompt },
+    );
+
+    const [caption] = fake.messages(ops);
+    expect(caption).toMatchObject({
+      ts: ref.messageId,
+      threadTs: prompt.messageId,
+      shown: 'The whole answer',
+    });
+    expect(fake.files).toEqual([
+      expect.objectContaining({
+        filename: 'answer.md',
+        title: 'answer.md',
+        channel: ops,
+        threadTs: prompt.messageId,
+        content,
+      }),
+    ]);
+    fake.assertNoViolations();
+  });
+
+  it('prints on the console under its caption', async () => {
+    const output = new PassThrough();
+    let printed = '';
+    output.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
+    const bridge = createConsoleBridge({ input: new PassThrough(), output, tty: false });
+    await createMessenger([bridge]).sendDocument(
+      { platform: 'console', chatId: 'local' },
+      { name: 'answer.md', content: 'line one\nline two', caption: message('The whole answer') },
+    );
+    expect(parseConsoleOutput(printed).map((m) => m.versions)).toEqual([
+      ['The whole answer\n📎 answer.md\nline one\nline two'],
+    ]);
+  });
+});
+
 describe('an answer on the console', () => {
   it('prints the deltas as they come, then the final message', async () => {
     const input = new PassThrough();
