@@ -40,10 +40,6 @@ export function createNewestSender<T>(opts: {
       pending = { state };
       running ??= drain().finally(() => (running = undefined));
     },
-    /** Resolves once the newest state is sent (or the updates have ended). */
-    flush: async (): Promise<void> => {
-      while (running) await running;
-    },
     /** Sends nothing more; resolves once the call in flight has ended. */
     async stop(): Promise<void> {
       stopped = true;
