@@ -129,7 +129,7 @@ describe('an answer in a Telegram private chat', () => {
     await fake.waitFor(() => fake.messages(annDm.id).length === 1);
     const [card] = fake.messages(annDm.id);
     expect(card!.replyMarkup?.inline_keyboard.flat().map((b) => b.text)).toEqual(['Allow once', 'Reject']);
-    expect(card!.disableNotification).toBe(true);
+    expect(card!.disableNotification).toBeUndefined();
     answer.buttons(undefined);
     await streamInto(answer, text.slice(500), 5, 1200);
     const refs = await answer.finish();

@@ -115,7 +115,8 @@ export function createAnswer(opts: AnswerOptions): Answer {
     stream = undefined;
     switching = switching.then(async () => {
       try {
-        const ref = await ending.finish(render(firstPart(), statusLine, buttonRows), { silent: true });
+        // Not silent: buttons ask something of people (a permission, a way to stop).
+        const ref = await ending.finish(render(firstPart(), statusLine, buttonRows));
         live = liveMessage(ref);
       } catch (err) {
         log.warn({ err, chat }, 'could not end an answer stream; the answer goes on as a new message');
