@@ -61,7 +61,7 @@ describe('slack configuration', () => {
 });
 
 describe('slack app manifest', () => {
-  it('asks for what the bridge uses: /fleet, mentions, DMs, buttons, Socket Mode', async () => {
+  it('asks for what the bridge uses: /fleet, mentions, DMs, threads, files, buttons, Socket Mode', async () => {
     const { readFileSync } = await import('node:fs');
     const { parse } = await import('yaml');
     const manifest = parse(readFileSync('deploy/slack/manifest.yaml', 'utf8')) as {
@@ -77,11 +77,19 @@ describe('slack app manifest', () => {
     expect(manifest.features.app_home.messages_tab_enabled).toBe(true);
     expect(manifest.oauth_config.scopes.bot.sort()).toEqual([
       'app_mentions:read',
+      'channels:history',
       'chat:write',
       'commands',
+      'files:write',
+      'groups:history',
       'im:history',
     ]);
-    expect(manifest.settings.event_subscriptions.bot_events.sort()).toEqual(['app_mention', 'message.im']);
+    expect(manifest.settings.event_subscriptions.bot_events.sort()).toEqual([
+      'app_mention',
+      'message.channels',
+      'message.groups',
+      'message.im',
+    ]);
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
     expect(manifest.settings.socket_mode_enabled).toBe(true);
   });

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { maxSlackInFlight } from '../src/bridges/slack/httpReceiver.js';
-import { buttonPress, directMessage } from './fakes/slack/index.js';
+import { buttonPress, userMessage } from './fakes/slack/index.js';
 import { tempDir } from './support/env.js';
 import { answerBeforeBody, sendHead } from './support/httpProbe.js';
 import { ann, annDm, forgedSignature, startSlackBot } from './support/slackSession.js';
@@ -66,7 +66,7 @@ describe('slack bridge in HTTP mode', () => {
 
   it('handles an event Slack retries (X-Slack-Retry-Num) once, and answers url_verification', async () => {
     const s = await session();
-    const delivery = directMessage({ user: ann, channel: annDm, text: 'whoami' });
+    const delivery = userMessage({ user: ann, channel: annDm, text: 'whoami' });
     expect((await s.fake.http.post(s.eventsUrl, delivery)).status).toBe(200);
     expect((await s.fake.http.post(s.eventsUrl, delivery, { retryNum: 1 })).status).toBe(200);
     await s.settle();

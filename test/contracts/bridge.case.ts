@@ -21,6 +21,8 @@ export type StartedBridge = {
   user: UserRef;
   /** The person writes text in their chat, as they would type it on this platform. */
   type(text: string): void;
+  /** The person writes plain text (no command) in their chat with the bot. */
+  say(text: string): void;
   /** The person presses a button shown on a message. */
   press(ref: MessageRef, button: Button): Promise<void>;
   /** What the person sees now of each message in the chat, oldest first. */
@@ -79,6 +81,21 @@ export function bridgeContract(harness: BridgeHarness): void {
         direct: true,
         chat: expect.objectContaining({ platform: h.chat.platform, chatId: h.chat.chatId }) as ChatRef,
         user: expect.objectContaining({ platform: h.user.platform, userId: h.user.userId }) as UserRef,
+      }),
+    ]);
+  });
+
+  it('delivers plain text as a message with a reference to it, not as a command', async () => {
+    const h = await start();
+    h.say('how is alice doing?');
+    await until(() => received.length > 0, 'the message to reach deliver');
+    expect(received).toEqual([
+      expect.objectContaining({
+        kind: 'message',
+        text: 'how is alice doing?',
+        direct: true,
+        message: expect.objectContaining({ messageId: expect.any(String) as string }) as MessageRef,
+        user: expect.objectContaining({ userId: h.user.userId }) as UserRef,
       }),
     ]);
   });

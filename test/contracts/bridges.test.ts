@@ -32,6 +32,7 @@ const telegram: BridgeHarness = {
       chat: { platform: 'telegram', chatId: String(annDm.id) },
       user: { platform: 'telegram', userId: String(ann.id) },
       type: (text) => void fake.sendText({ chat: annDm, from: ann, text }),
+      say: (text) => void fake.sendText({ chat: annDm, from: ann, text }),
       press: async (ref, button) =>
         void fake.pressButton({ chat: annDm, from: ann, messageId: Number(ref.messageId), data: button.id }),
       seen: () =>
@@ -73,6 +74,7 @@ const slack: BridgeHarness = {
         // With no app connected, Slack has nowhere to deliver to.
         if (fake.socket.open) fake.slashCommand({ user: ann, channel: annDm, text: text.replace(/^\//, '') });
       },
+      say: (text) => void fake.dm({ user: ann, channel: annDm, text }),
       press: async (ref, button) =>
         void fake.press({ user: ann, channel: annDm, messageTs: ref.messageId, actionId: button.id }),
       seen: () => fake.messages(annDm).map((m) => ({ messageId: m.ts, text: m.shown })),
@@ -101,6 +103,7 @@ const consoleStreams: BridgeHarness = {
       chat: { platform: 'console', chatId: 'local' },
       user: { platform: 'console', userId: 'local' },
       type: (text) => void input.write(`${text}\n`),
+      say: (text) => void input.write(`${text}\n`),
       async press(ref, button) {
         // A button shows as `[n] label`; the person types its number.
         const shown = seen().find((m) => m.messageId === ref.messageId)?.text ?? '';

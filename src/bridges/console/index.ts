@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type {
+  AnswerStream,
   Bridge,
   ChatRef,
   InboundHandler,
@@ -8,7 +9,7 @@ import type {
   Outbound,
   UserRef,
 } from '../../core/chat/types.js';
-import { visibleLength } from '../../core/chat/text.js';
+import { stripControls, visibleLength } from '../../core/chat/text.js';
 import { renderMessage } from './render.js';
 
 export type ConsoleBridge = Bridge & {
@@ -20,9 +21,10 @@ const chat: ChatRef = { platform: 'console', chatId: 'local' };
 const user: UserRef = { platform: 'console', userId: 'local', name: 'console' };
 
 /**
- * The terminal as a chat: each input line is a message from console:local, messages print as blocks,
- * and buttons print as numbers to type. On a terminal an edit rewrites its block in place when it is
- * the last thing on screen; on a pipe each version prints as a new block naming its message.
+ * The terminal as a chat: each input line is a command (with a slash) or a plain message from
+ * console:local, messages print as blocks, and buttons print as numbers to type. On a terminal an edit
+ * rewrites its block in place when it is the last thing on screen; on a pipe each version prints as a
+ * new block naming its message. A streamed answer prints as it comes, and its final message as an edit.
  */
 export function createConsoleBridge(opts: {
   input: Readable;
@@ -32,6 +34,7 @@ export function createConsoleBridge(opts: {
 }): ConsoleBridge {
   const { output, tty } = opts;
   let nextMessage = 1;
+  let nextTyped = 1;
   let nextButton = 1;
   const buttons = new Map<number, { ref: MessageRef; id: string }>();
   const buttonsOf = new Map<string, number[]>();
@@ -72,6 +75,37 @@ export function createConsoleBridge(opts: {
     last = undefined;
   };
 
+  const newRef = (): MessageRef => ({ chat, messageId: `m${nextMessage++}` });
+
+  const startStream = (): AnswerStream => {
+    let ref: MessageRef | undefined;
+    let shown = '';
+    const endLine = (): void => {
+      if (shown !== '' && !shown.endsWith('\n')) output.write('\n');
+    };
+    return {
+      update(text) {
+        if (!text.startsWith(shown) || text === shown) return;
+        if (!ref) {
+          ref = newRef();
+          if (!tty) output.write(`── message ${ref.messageId} ──\n`);
+        }
+        output.write(stripControls(text.slice(shown.length)));
+        shown = text;
+        last = { messageId: ref.messageId, rows: rowsOf(shown.split('\n')) };
+      },
+      async finish(message) {
+        endLine();
+        const final = ref ?? newRef();
+        print(final, message, ref !== undefined);
+        return final;
+      },
+      async abandon() {
+        endLine();
+      },
+    };
+  };
+
   return {
     platform: 'console',
     limits: { maxTextLength: 1_000_000, minEditIntervalMs: 200 },
@@ -105,15 +139,38 @@ export function createConsoleBridge(opts: {
             if (answer?.text) note(`  ↳ ${answer.text}`);
             continue;
           }
-          await deliver({ kind: 'command', chat, user, direct: true, text, at });
+          if (text.startsWith('/')) await deliver({ kind: 'command', chat, user, direct: true, text, at });
+          else
+            await deliver({
+              kind: 'message',
+              chat,
+              user,
+              direct: true,
+              text,
+              message: { chat, messageId: `u${nextTyped++}` },
+              at,
+            });
         }
         closeInput();
       })();
     },
 
     async send(_chat, message) {
-      const ref = { chat, messageId: `m${nextMessage++}` };
+      const ref = newRef();
       print(ref, message, false);
+      return ref;
+    },
+
+    startStream,
+
+    async sendDocument(_chat, doc) {
+      const ref = newRef();
+      const caption = doc.caption?.lines ?? [];
+      print(
+        ref,
+        { ...doc.caption, lines: [...caption, [{ text: `📎 ${doc.name}` }], [{ text: doc.content }]] },
+        false,
+      );
       return ref;
     },
 

@@ -20,6 +20,7 @@ const messageEvent = z.object({
   bot_id: z.string().optional(),
   subtype: z.string().optional(),
   text: z.string().optional(),
+  ts: z.string().optional(),
   thread_ts: z.string().optional(),
 });
 const eventCallback = z.object({ event_id: z.string().min(1), event: messageEvent });
@@ -96,17 +97,37 @@ export function decodeCommand(body: unknown, at: Date): Decoded {
   };
 }
 
-/** A mention in a channel, or any message in the bot's DM; never another bot's message or an edit. */
-export function decodeEvent(body: unknown, botUserId: string, at: Date): Decoded {
+/** Whether what someone wrote in the bot's DM is a command: a slash, or a command's name first. */
+const isCommandText = (text: string, commandNames: readonly string[]): boolean => {
+  const first = unescape(text).trim().split(/\s+/, 1)[0] ?? '';
+  return first.startsWith('/') || commandNames.includes(first.toLowerCase());
+};
+
+/**
+ * A mention in a channel or a command in the bot's DM is a command; any other message a person writes
+ * (in the DM, in a thread, in a channel) is a plain message, whose thread is its conversation. Never
+ * another bot's message, an edit, a join or any other subtype.
+ */
+export function decodeEvent(
+  body: unknown,
+  botUserId: string,
+  at: Date,
+  commandNames: readonly string[] = [],
+): Decoded {
   const parsed = eventCallback.safeParse(body);
   if (!parsed.success) return { kind: 'ignored', reason: 'not an event fleetbot reads' };
   const { event_id, event: e } = parsed.data;
   if (!e.user || e.bot_id || e.subtype || e.user === botUserId || e.text === undefined)
     return { kind: 'ignored', reason: 'not a person’s new message' };
   const direct = isDirect(e.channel);
-  // A DM comes as a message event; channel chatter without a mention is not for the bot.
-  if (e.type === 'message' && !direct) return { kind: 'ignored', reason: 'channel chatter' };
   if (e.type === 'app_mention' && direct) return { kind: 'ignored', reason: 'DM mention, seen as a message' };
+  if (e.type === 'message') {
+    // A mention comes twice, as app_mention and as a message; the mention is the one that counts.
+    if (!direct && e.text.includes(`<@${botUserId}`))
+      return { kind: 'ignored', reason: 'mention, seen as app_mention' };
+    if (!direct || e.thread_ts || !isCommandText(e.text, commandNames))
+      return plainMessage(event_id, e, direct, at);
+  }
   return {
     kind: 'inbound',
     once: `event:${event_id}`,
@@ -116,6 +137,26 @@ export function decodeEvent(body: unknown, botUserId: string, at: Date): Decoded
       user: userRef(e.user),
       direct,
       text: commandText(e.text, botUserId),
+      at,
+    },
+  };
+}
+
+function plainMessage(eventId: string, e: z.output<typeof messageEvent>, direct: boolean, at: Date): Decoded {
+  if (!e.ts || !e.user || e.text === undefined) return { kind: 'ignored', reason: 'message without ts' };
+  const chat = chatRef(e.channel, e.thread_ts);
+  return {
+    kind: 'inbound',
+    once: `event:${eventId}`,
+    inbound: {
+      kind: 'message',
+      chat,
+      user: userRef(e.user),
+      direct,
+      text: unescape(e.text),
+      message: { chat, messageId: e.ts },
+      // In Slack a thread is a conversation: a message in one answers its root.
+      ...(e.thread_ts ? { replyTo: { chat, messageId: e.thread_ts } } : {}),
       at,
     },
   };

@@ -4,7 +4,9 @@ import { z } from 'zod';
 import type { Clock } from '../../core/runtime/clock.js';
 import type { HttpServer } from '../../core/runtime/httpServer.js';
 import type { Logger } from '../../core/runtime/logging.js';
+import { message as textMessage } from '../../core/chat/outbound.js';
 import type {
+  AnswerStream,
   Bridge,
   BridgeHost,
   ChatRef,
@@ -12,17 +14,20 @@ import type {
   InboundHandler,
   MessageRef,
   Outbound,
+  SendOptions,
+  StreamOptions,
 } from '../../core/chat/types.js';
 import { createDelivery } from '../shared/delivery.js';
 import { createHealth } from '../shared/health.js';
 import { createLanes } from '../shared/lanes.js';
+import { createNewestSender } from '../shared/newest.js';
 import { localiseCommands } from './commands.js';
 import { channelHint, classify } from './errors.js';
 import { createSharedHttpReceiver } from './httpReceiver.js';
 import { decodeAction, decodeCommand, decodeEvent, type Decoded } from './inbound.js';
 import { slackLogger } from './logger.js';
 import { createOnce } from './once.js';
-import { renderEdit, renderMessages, type SlackMessage } from './render.js';
+import { escapeMrkdwn, firstEscapedPiece, renderEdit, renderMessages, type SlackMessage } from './render.js';
 import { createResponseUrls } from './responseUrls.js';
 import { defaultWatchdog, watchSocket, type WatchdogTimings } from './watchdog.js';
 
@@ -57,12 +62,21 @@ const authTest = z.object({
   user_id: z.string(),
   user: z.string().optional(),
   bot_id: z.string().optional(),
+  team_id: z.string().optional(),
 });
 const posted = z.object({ ts: z.string(), channel: z.string() });
+const streamStarted = z.object({ ts: z.string() });
+/** chat.startStream and chat.appendStream take at most 12,000 characters of markdown_text per call. */
+const streamCallLimit = 12_000;
 const postedEphemeral = z.object({ message_ts: z.string() });
 
 const onceKey = 'slack:delivered';
 const isDirect = (chat: ChatRef): boolean => chat.chatId.startsWith('D');
+/** A reply in Slack is a message in the replied-to message's thread (or in the thread it is in). */
+const inThread = (chat: ChatRef, replyTo: MessageRef | undefined): ChatRef =>
+  chat.threadId || !replyTo || replyTo.chat.chatId !== chat.chatId
+    ? chat
+    : { ...chat, threadId: replyTo.chat.threadId ?? replyTo.messageId };
 /** Where Slack's own response_url endpoints live. */
 const slackHooksOrigin = 'https://hooks.slack.com';
 const originOf = (url: string): string | undefined => {
@@ -97,6 +111,7 @@ export function createSlackBridge(opts: SlackOptions): Bridge {
   let app: App | undefined;
   let host: BridgeHost | undefined;
   let username: string | undefined;
+  let teamId: string | undefined;
   let watchdog: ReturnType<typeof watchSocket> | undefined;
   const health = createHealth(opts.onFatal);
   let socketClient: SocketModeReceiver['client'] | undefined;
@@ -155,6 +170,113 @@ export function createSlackBridge(opts: SlackOptions): Bridge {
     );
     return { chat: used, messageId: result.message_ts };
   };
+
+  async function send(chat: ChatRef, message: Outbound, sendOpts?: SendOptions): Promise<MessageRef> {
+    const parts = renderMessages(localise(message), sectionsPerMessage);
+    const onlyFor = sendOpts?.onlyFor;
+    // Slack has no silent messages: a message notifies as the person's notification settings say.
+    const where = inThread(chat, sendOpts?.replyTo);
+    let ref: MessageRef | undefined;
+    for (const part of parts) {
+      ref =
+        onlyFor && !isDirect(chat)
+          ? await postEphemeral(where, onlyFor.userId, part)
+          : await post(ref?.chat ?? where, part);
+    }
+    return ref!;
+  }
+
+  async function edit(ref: MessageRef, message: Outbound): Promise<void> {
+    const part = renderEdit(localise(message), sectionsPerMessage);
+    await delivery.edit('chat.update', ref.chat, (c) =>
+      web.chat.update({ channel: c.chatId, ts: ref.messageId, ...part }),
+    );
+  }
+
+  /**
+   * An answer streamed with chat.startStream / appendStream / stopStream, which Slack offers only in a
+   * thread; in a channel (not the DM) it also names who asked. The stream only ever grows, so a state
+   * that does not extend what is shown waits for the final message, which chat.update puts in place.
+   */
+  function startAnswerStream(chat: ChatRef, opts: StreamOptions): AnswerStream | undefined {
+    const where = inThread(chat, opts.replyTo);
+    const threadTs = where.threadId;
+    if (!threadTs || (!isDirect(chat) && !teamId)) return undefined;
+    const recipient = isDirect(chat)
+      ? {}
+      : { recipient_user_id: opts.recipient.userId, recipient_team_id: teamId! };
+    let ts: string | undefined;
+    let streamed = '';
+    const appends = createNewestSender<string>({
+      log,
+      what: 'a Slack answer stream',
+      send: async (text) => {
+        if (!text.startsWith(streamed)) return;
+        while (streamed.length < text.length) {
+          const piece = firstEscapedPiece(text.slice(streamed.length), streamCallLimit);
+          const markdown_text = escapeMrkdwn(piece);
+          if (ts === undefined) {
+            const { result } = await delivery.send('chat.startStream', where, async (c) =>
+              streamStarted.parse(
+                await web.chat.startStream({
+                  channel: c.chatId,
+                  thread_ts: threadTs,
+                  markdown_text,
+                  ...recipient,
+                }),
+              ),
+            );
+            ts = result.ts;
+          } else {
+            const at = ts;
+            await delivery.edit('chat.appendStream', where, (c) =>
+              web.chat.appendStream({ channel: c.chatId, ts: at, markdown_text }),
+            );
+          }
+          streamed += piece;
+        }
+      },
+    });
+    const stop = async (): Promise<string | undefined> => {
+      await appends.stop();
+      const at = ts;
+      if (at !== undefined)
+        await delivery.send('chat.stopStream', where, (c) =>
+          web.chat.stopStream({ channel: c.chatId, ts: at }),
+        );
+      return at;
+    };
+    return {
+      update: (text) => appends.set(text),
+      async finish(message) {
+        const at = await stop();
+        if (at === undefined) return send(where, message);
+        // The final message as every other message looks: sections, footer, buttons.
+        const ref = { chat: where, messageId: at };
+        await edit(ref, message);
+        return ref;
+      },
+      abandon: async () => void (await stop()),
+    };
+  }
+
+  /** A file in the chat, under its caption: the caption is a message of its own, so it can be edited. */
+  async function sendDocument(
+    chat: ChatRef,
+    doc: { name: string; content: string; caption?: Outbound },
+    sendOpts?: SendOptions,
+  ): Promise<MessageRef> {
+    const ref = await send(chat, doc.caption ?? textMessage(doc.name), sendOpts);
+    await delivery.send('files.uploadV2', ref.chat, (c) =>
+      web.filesUploadV2({
+        ...(c.threadId ? { channel_id: c.chatId, thread_ts: c.threadId } : { channel_id: c.chatId }),
+        content: doc.content,
+        filename: doc.name,
+        title: doc.name,
+      }),
+    );
+    return ref;
+  }
 
   /** A press is answered to the presser alone; Slack has no toast, so the answer is an ephemeral line. */
   const press = async (deliver: InboundHandler, inbound: Inbound): Promise<void> => {
@@ -252,6 +374,7 @@ export function createSlackBridge(opts: SlackOptions): Bridge {
       once = createOnce(bridgeHost, onceKey);
       const me = await identify();
       username = me.user;
+      teamId = me.team_id;
       const now = (): Date => new Date(clock.now());
       app = new App({
         token: opts.botToken,
@@ -274,7 +397,9 @@ export function createSlackBridge(opts: SlackOptions): Bridge {
       });
       // Events are acknowledged by Bolt before listeners run.
       for (const type of ['app_mention', 'message'] as const)
-        app.event(type, async ({ body }) => accept(deliver, decodeEvent(body, me.user_id, now())));
+        app.event(type, async ({ body }) =>
+          accept(deliver, decodeEvent(body, me.user_id, now(), opts.commandNames)),
+        );
       app.error(async (err) => log.error({ err }, 'slack listener failed'));
       await app.start();
       log.info(
@@ -283,25 +408,10 @@ export function createSlackBridge(opts: SlackOptions): Bridge {
       );
     },
 
-    async send(chat, message, sendOpts) {
-      const parts = renderMessages(localise(message), sectionsPerMessage);
-      const onlyFor = sendOpts?.onlyFor;
-      let ref: MessageRef | undefined;
-      for (const part of parts) {
-        ref =
-          onlyFor && !isDirect(chat)
-            ? await postEphemeral(chat, onlyFor.userId, part)
-            : await post(chat, part);
-      }
-      return ref!;
-    },
-
-    async edit(ref, message) {
-      const part = renderEdit(localise(message), sectionsPerMessage);
-      await delivery.edit('chat.update', ref.chat, (c) =>
-        web.chat.update({ channel: c.chatId, ts: ref.messageId, ...part }),
-      );
-    },
+    send,
+    edit,
+    startStream: startAnswerStream,
+    sendDocument,
 
     async stop() {
       watchdog?.stop();

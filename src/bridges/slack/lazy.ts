@@ -26,6 +26,8 @@ export function createLazySlackBridge(opts: SlackOptions): Bridge {
     health: () => inner?.health?.() ?? { ok: false, detail: 'starting' },
     send: (chat, message, sendOpts) => started().send(chat, message, sendOpts),
     edit: (ref, message) => started().edit(ref, message),
+    startStream: (chat, streamOpts) => started().startStream?.(chat, streamOpts),
+    sendDocument: (chat, doc, sendOpts) => started().sendDocument!(chat, doc, sendOpts),
     stop: async () => inner?.stop(),
   };
 }

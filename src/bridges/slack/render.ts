@@ -111,3 +111,21 @@ export function renderEdit(message: Outbound, sectionsPerMessage = 5): SlackMess
   if (rest.length > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: '…' }] });
   return { text: first!.text, blocks: [...blocks, ...actionBlocks(message)] };
 }
+
+/**
+ * The first piece of text whose mrkdwn escape measures at most max (Slack counts what it receives),
+ * never ending inside a surrogate pair: how much one streaming call can carry.
+ */
+export function firstEscapedPiece(text: string, max: number): string {
+  let length = 0;
+  let end = 0;
+  while (end < text.length) {
+    const size = escapeMrkdwn(text[end]!).length;
+    if (length + size > max) break;
+    length += size;
+    end++;
+  }
+  const code = text.charCodeAt(end - 1);
+  if (end > 1 && end < text.length && code >= 0xd800 && code <= 0xdbff) end--;
+  return text.slice(0, end);
+}

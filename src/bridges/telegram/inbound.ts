@@ -20,6 +20,7 @@ const message = z.object({
   message_thread_id: z.number().int().optional(),
   is_topic_message: z.boolean().optional(),
   migrate_to_chat_id: z.number().int().optional(),
+  reply_to_message: z.object({ message_id: z.number().int(), from: user.optional() }).optional(),
 });
 const update = z.object({
   update_id: z.number().int(),
@@ -62,10 +63,10 @@ const userRef = (u: z.output<typeof user>): UserRef => ({
 });
 
 /**
- * Turns a raw update into what the router understands. In groups only commands are for the bot; in a
- * private chat every text is (the router answers plain text with a hint).
+ * Turns a raw update into what the router understands: commands, and plain messages in a private chat
+ * or, in groups, replies to the bot's own messages (`botId`); other group chatter is not for the bot.
  */
-export function decodeUpdate(raw: unknown, at: Date): Decoded {
+export function decodeUpdate(raw: unknown, at: Date, botId?: number): Decoded {
   const parsed = update.safeParse(raw);
   if (!parsed.success) return { kind: 'ignored', reason: 'not an update fleetbot reads' };
   const { message: m, callback_query: cq } = parsed.data;
@@ -80,11 +81,28 @@ export function decodeUpdate(raw: unknown, at: Date): Decoded {
     if (!m.from || m.from.is_bot || m.text === undefined)
       return { kind: 'ignored', reason: 'not a person’s text message' };
     const direct = m.chat.type === 'private';
+    const chat = chatRef(m);
     const isCommand = m.entities?.some((e) => e.type === 'bot_command' && e.offset === 0) ?? false;
-    if (!direct && !isCommand) return { kind: 'ignored', reason: 'group chatter' };
+    if (isCommand)
+      return {
+        kind: 'inbound',
+        inbound: { kind: 'command', chat, user: userRef(m.from), direct, text: m.text, at },
+      };
+    const replied =
+      botId !== undefined && m.reply_to_message?.from?.id === botId ? m.reply_to_message : undefined;
+    if (!direct && !replied) return { kind: 'ignored', reason: 'group chatter' };
     return {
       kind: 'inbound',
-      inbound: { kind: 'command', chat: chatRef(m), user: userRef(m.from), direct, text: m.text, at },
+      inbound: {
+        kind: 'message',
+        chat,
+        user: userRef(m.from),
+        direct,
+        text: m.text,
+        message: { chat, messageId: String(m.message_id) },
+        ...(replied ? { replyTo: { chat, messageId: String(replied.message_id) } } : {}),
+        at,
+      },
     };
   }
   if (cq) {

@@ -2,10 +2,19 @@ import { setMaxListeners } from 'node:events';
 import { Bot, InputFile, type Api } from 'grammy';
 import { sleep, type Clock } from '../../core/runtime/clock.js';
 import type { Logger } from '../../core/runtime/logging.js';
-import type { Bridge, BridgeHost, ChatRef, MessageRef, Outbound } from '../../core/chat/types.js';
-import { plainText } from '../../core/chat/outbound.js';
+import type {
+  AnswerStream,
+  Bridge,
+  BridgeHost,
+  ChatRef,
+  MessageRef,
+  Outbound,
+  SendOptions,
+} from '../../core/chat/types.js';
+import { message as textMessage, plainText } from '../../core/chat/outbound.js';
 import { createDelivery } from '../shared/delivery.js';
 import { createHealth } from '../shared/health.js';
+import { createNewestSender } from '../shared/newest.js';
 import type { PaceRule } from '../shared/pacer.js';
 import { classify } from './errors.js';
 import { startPolling } from './polling.js';
@@ -23,8 +32,11 @@ export type TelegramOptions = {
   menu: { command: string; description: string }[];
   /** Called when the bridge cannot go on (token refused, another instance polling); the process should exit. */
   onFatal: (err: Error) => void;
-  /** Spacing of calls per chat; Telegram allows about one message a second per chat and 20 a minute per group. */
-  pace?: { private: PaceRule; group: PaceRule };
+  /**
+   * Spacing of calls per chat; Telegram allows about one message a second per chat and 20 a minute per
+   * group. Drafts (an answer streaming into a private chat) have a lane of their own.
+   */
+  pace?: { private: PaceRule; group: PaceRule; draft?: PaceRule };
   /** Waits after a 409 Conflict before trying again; when they run out the bridge gives up. */
   conflictBackoffMs?: number[];
   pollTimeoutSeconds?: number;
@@ -39,6 +51,16 @@ export type TelegramOptions = {
 };
 
 const callTimeoutS = 20;
+/** A caption holds 1024 characters after entity parsing. */
+const captionLimit = 1024;
+
+const sendOptions = (chat: ChatRef, opts: SendOptions | undefined) => ({
+  ...(opts?.silent ? { disable_notification: true } : {}),
+  // A reply that cannot be shown (its message deleted, another chat) is sent as a plain message.
+  ...(opts?.replyTo && opts.replyTo.chat.chatId === chat.chatId
+    ? { reply_parameters: { message_id: Number(opts.replyTo.messageId), allow_sending_without_reply: true } }
+    : {}),
+});
 
 /** Telegram through grammY: long polling or a webhook, HTML rendering, inline buttons, per-chat pacing. */
 export function createTelegramBridge(opts: TelegramOptions): Bridge {
@@ -86,6 +108,17 @@ export function createTelegramBridge(opts: TelegramOptions): Bridge {
     classify,
     host: () => host,
   });
+  // About four draft updates a second: drafts are animated previews, not messages, and have no
+  // per-chat message budget to spend.
+  const drafts = createDelivery({
+    platform: 'Telegram',
+    clock,
+    log,
+    pace: () => pace.draft ?? { minIntervalMs: 250 },
+    classify,
+    host: () => host,
+  });
+  let nextDraftId = 1;
 
   const target = (chat: ChatRef) => ({
     chatId: Number(chat.chatId),
@@ -96,6 +129,7 @@ export function createTelegramBridge(opts: TelegramOptions): Bridge {
     chat: ChatRef,
     chunk: Chunk,
     markup: ReturnType<typeof keyboard>,
+    opts: SendOptions | undefined,
   ): Promise<MessageRef> {
     const { result, chat: used } = await delivery.send('sendMessage', chat, (c) =>
       bot.api.sendMessage(
@@ -105,6 +139,7 @@ export function createTelegramBridge(opts: TelegramOptions): Bridge {
           parse_mode: 'HTML',
           link_preview_options: { is_disabled: true },
           ...target(c).thread,
+          ...sendOptions(c, opts),
           ...(markup ? { reply_markup: markup } : {}),
         },
         untilStop,
@@ -113,21 +148,91 @@ export function createTelegramBridge(opts: TelegramOptions): Bridge {
     return { chat: used, messageId: String(result.message_id) };
   }
 
-  async function sendDocument(chat: ChatRef, message: Outbound): Promise<MessageRef> {
-    const text = plainText(message);
-    const first = message.lines[0]?.map((s) => s.text).join('') ?? 'output';
+  async function send(chat: ChatRef, message: Outbound, opts?: SendOptions): Promise<MessageRef> {
+    const chunks = renderChunks(message);
+    if (chunks.length > maxChunks) {
+      const first = message.lines[0]?.map((s) => s.text).join('') ?? 'output';
+      return sendDocument(
+        chat,
+        {
+          name: 'fleetbot-output.txt',
+          content: plainText(message),
+          caption: textMessage(first.slice(0, 900), `(full text attached: ${message.lines.length} lines)`),
+        },
+        opts,
+      );
+    }
+    let ref: MessageRef | undefined;
+    for (const [i, chunk] of chunks.entries()) {
+      const last = i === chunks.length - 1;
+      // One notification per message, on its last part; a reply is shown on its first.
+      ref = await sendChunk(ref?.chat ?? chat, chunk, last ? keyboard(message) : undefined, {
+        ...(i === 0 && opts?.replyTo ? { replyTo: opts.replyTo } : {}),
+        silent: !last || opts?.silent === true,
+      });
+    }
+    return ref!;
+  }
+
+  async function sendDocument(
+    chat: ChatRef,
+    doc: { name: string; content: string; caption?: Outbound },
+    opts?: SendOptions,
+  ): Promise<MessageRef> {
+    const caption = doc.caption ? renderChunks(doc.caption, captionLimit)[0] : undefined;
+    const markup = doc.caption ? keyboard(doc.caption) : undefined;
     const { result, chat: used } = await delivery.send('sendDocument', chat, (c) =>
       bot.api.sendDocument(
         target(c).chatId,
-        new InputFile(Buffer.from(text, 'utf8'), 'fleetbot-output.txt'),
+        new InputFile(Buffer.from(doc.content, 'utf8'), doc.name),
         {
-          caption: `${first.slice(0, 900)}\n(full text attached: ${message.lines.length} lines)`,
+          ...(caption ? { caption: caption.html, parse_mode: 'HTML' as const } : {}),
           ...target(c).thread,
+          ...sendOptions(c, opts),
+          ...(markup ? { reply_markup: markup } : {}),
         },
         untilStop,
       ),
     );
     return { chat: used, messageId: String(result.message_id) };
+  }
+
+  /**
+   * An answer as a draft in a private chat (sendMessageDraft): the person watches it grow without a
+   * message or a notification per update; the final message replaces it.
+   */
+  function startDraft(chat: ChatRef, replyTo: MessageRef | undefined): AnswerStream {
+    const draftId = nextDraftId++;
+    const draft = createNewestSender<string>({
+      log,
+      what: 'a draft',
+      send: async (text) => {
+        const [first] = renderChunks(textMessage(...text.split('\n')));
+        await drafts.edit('sendMessageDraft', chat, (c) =>
+          bot.api.sendMessageDraft(
+            target(c).chatId,
+            draftId,
+            first!.html,
+            { parse_mode: 'HTML', ...target(c).thread },
+            untilStop,
+          ),
+        );
+      },
+    });
+    return {
+      update: (text) => {
+        if (text.trim() !== '') draft.set(text);
+      },
+      async finish(message, opts) {
+        await draft.stop();
+        return send(chat, message, {
+          ...(replyTo ? { replyTo } : {}),
+          ...(opts?.silent ? { silent: true } : {}),
+        });
+      },
+      // A draft vanishes by itself (at once when the bot next writes to the chat, or after 30 s).
+      abandon: () => draft.stop(),
+    };
   }
 
   async function init(): Promise<void> {
@@ -187,6 +292,7 @@ export function createTelegramBridge(opts: TelegramOptions): Bridge {
         log,
         host: bridgeHost,
         deliver,
+        botId: bot.botInfo.id,
       });
       if (opts.webhook) {
         await startWebhook(opts.webhook, { api: bot.api, signal: stopping.signal, receiver });
@@ -211,19 +317,12 @@ export function createTelegramBridge(opts: TelegramOptions): Bridge {
       }
     },
 
-    async send(chat, message) {
-      const chunks = renderChunks(message);
-      if (chunks.length > maxChunks) return sendDocument(chat, message);
-      let ref: MessageRef | undefined;
-      for (const [i, chunk] of chunks.entries()) {
-        ref = await sendChunk(
-          ref?.chat ?? chat,
-          chunk,
-          i === chunks.length - 1 ? keyboard(message) : undefined,
-        );
-      }
-      return ref!;
-    },
+    send,
+    sendDocument,
+
+    // Drafts exist only in private chats; groups get one message edited through the pacer.
+    startStream: (chat, opts) =>
+      opts.direct && !chat.chatId.startsWith('-') ? startDraft(chat, opts.replyTo) : undefined,
 
     async edit(ref, message) {
       const [first, ...rest] = renderChunks(message);

@@ -10,8 +10,8 @@ import { grammySignal } from './signal.js';
 const cursorKey = 'telegram:offset';
 
 /**
- * Hands updates, however they arrived (a long poll, a webhook), to core: each once, a chat's commands in
- * order, button presses answered so the client stops its spinner.
+ * Hands updates, however they arrived (a long poll, a webhook), to core: each once, a chat's commands
+ * and messages in order, button presses answered so the client stops its spinner.
  */
 export function createUpdateReceiver(opts: {
   api: Api;
@@ -20,6 +20,8 @@ export function createUpdateReceiver(opts: {
   log: Logger;
   host: BridgeHost;
   deliver: InboundHandler;
+  /** The bot's own user id, so a reply to one of its messages is told from other chatter. */
+  botId: number;
 }) {
   const { api, clock, log, host, deliver } = opts;
   const untilStop = grammySignal(opts.signal);
@@ -49,7 +51,7 @@ export function createUpdateReceiver(opts: {
   };
 
   function dispatch(raw: unknown): void {
-    const decoded = decodeUpdate(raw, new Date(clock.now()));
+    const decoded = decodeUpdate(raw, new Date(clock.now()), opts.botId);
     if (decoded.kind === 'migrated') host.chatMigrated(decoded.from, decoded.to);
     else if (decoded.kind === 'ignored')
       log.debug(

@@ -8,6 +8,7 @@ import {
   type ChatRef,
   type MessageRef,
   type Outbound,
+  type SendOptions,
 } from './types.js';
 
 /**
@@ -31,6 +32,8 @@ export function createLiveMessage(opts: {
   log: Logger;
   existing?: MessageRef;
   onMoved?: (ref: MessageRef) => void;
+  /** How the message is sent (a reply, silently); edits keep it as it is. */
+  sendOptions?: SendOptions;
 }): LiveMessage {
   const { messenger, clock, log } = opts;
   const minInterval = messenger.limits(opts.chat.platform).minEditIntervalMs;
@@ -54,7 +57,7 @@ export function createLiveMessage(opts: {
 
   const deliver = async (message: Outbound): Promise<void> => {
     if (!ref) {
-      ref = await messenger.send(opts.chat, message);
+      ref = await messenger.send(opts.chat, message, opts.sendOptions);
       opts.onMoved?.(ref);
       return;
     }
@@ -62,7 +65,7 @@ export function createLiveMessage(opts: {
       await messenger.edit(ref, message);
     } catch (err) {
       if (!(err instanceof MessageGoneError)) throw err;
-      ref = await messenger.send(opts.chat, message);
+      ref = await messenger.send(opts.chat, message, opts.sendOptions);
       opts.onMoved?.(ref);
     }
   };

@@ -1,13 +1,15 @@
 import {
   ChatUnreachableError,
+  type AnswerStream,
   type Bridge,
   type ChatRef,
   type MessageRef,
   type Outbound,
   type Platform,
   type SendOptions,
+  type StreamOptions,
 } from './types.js';
-import { cleanOutbound } from './text.js';
+import { cleanOutbound, stripControls } from './text.js';
 
 /**
  * Core's single way out to chats: routes each message to the bridge of its platform, and stops writing
@@ -36,6 +38,36 @@ export function createMessenger(
     async edit(ref: MessageRef, message: Outbound): Promise<void> {
       reachable(ref.chat);
       return bridgeFor(ref.chat.platform).edit(ref, cleanOutbound(message));
+    },
+    /** The platform's native answer stream for this chat, cleaned like every message; undefined where there is none. */
+    startStream(chat: ChatRef, streamOpts: StreamOptions): AnswerStream | undefined {
+      reachable(chat);
+      const stream = bridgeFor(chat.platform).startStream?.(chat, streamOpts);
+      if (!stream) return undefined;
+      return {
+        update: (text) => stream.update(stripControls(text)),
+        finish: (message, finishOpts) => stream.finish(cleanOutbound(message), finishOpts),
+        abandon: () => stream.abandon(),
+      };
+    },
+    sendsDocuments: (platform: Platform): boolean => bridgeFor(platform).sendDocument !== undefined,
+    async sendDocument(
+      chat: ChatRef,
+      doc: { name: string; content: string; caption?: Outbound },
+      sendOpts?: SendOptions,
+    ): Promise<MessageRef> {
+      reachable(chat);
+      const bridge = bridgeFor(chat.platform);
+      if (!bridge.sendDocument) throw new Error(`the ${chat.platform} bridge cannot send files`);
+      return bridge.sendDocument(
+        chat,
+        {
+          name: stripControls(doc.name),
+          content: stripControls(doc.content),
+          ...(doc.caption ? { caption: cleanOutbound(doc.caption) } : {}),
+        },
+        sendOpts,
+      );
     },
     limits: (platform: Platform) => bridgeFor(platform).limits,
     username: (platform: Platform): string | undefined => byPlatform.get(platform)?.username,

@@ -65,8 +65,11 @@ export type SendOptions = {
 export type AnswerStream = {
   /** The whole text so far, as it should show now (not a delta). */
   update(text: string): void;
-  /** Ends the stream with the final message; the ref is the message people keep and reply to. */
-  finish(message: Outbound): Promise<MessageRef>;
+  /**
+   * Ends the stream with the final message; the ref is the message people keep and reply to. `silent`
+   * when more of the answer follows in other messages (only the last one notifies).
+   */
+  finish(message: Outbound, opts?: { silent?: boolean }): Promise<MessageRef>;
   /** Ends the stream without a final message (the caller posts one its own way). */
   abandon(): Promise<void>;
 };

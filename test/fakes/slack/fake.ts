@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as build from './payloads.js';
 import type { Delivery, FakeUser } from './payloads.js';
+import { boundaryOf, parseMultipart } from '../telegram/multipart.js';
 import { postSigned, type Signature } from './signing.js';
 import { SlackState, type Injected } from './state.js';
 import { serveWebApi, webApiHandlers, type Identity } from './webApi.js';
@@ -42,7 +43,31 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}) {
   let connections = 0;
   let withheldHellos = 0;
   let port = 0;
-  const handlers = webApiHandlers(state, me, () => `ws://127.0.0.1:${port}/link/?ticket=${randomUUID()}`);
+  const handlers = webApiHandlers(
+    state,
+    me,
+    () => `ws://127.0.0.1:${port}/link/?ticket=${randomUUID()}`,
+    (fileId) => `http://127.0.0.1:${port}/upload/${fileId}`,
+  );
+
+  /** Slack's upload URL takes the bytes raw or as a multipart form's file; the length must be as declared. */
+  const receiveUpload = async (req: IncomingMessage, fileId: string): Promise<number> => {
+    const file = state.files.find((f) => f.id === fileId);
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    if (!file || file.content !== undefined) return 404;
+    const boundary = boundaryOf(req.headers['content-type'] ?? '');
+    const content = boundary ? [...parseMultipart(body, boundary).files.values()][0]?.content : body;
+    if (!content) return 400;
+    if (content.length !== file.length)
+      state.violations.push({
+        method: 'upload',
+        problem: `uploaded ${content.length} bytes, announced ${file.length}`,
+      });
+    file.content = content.toString('utf8');
+    return 200;
+  };
 
   const readJson = async (req: IncomingMessage): Promise<Record<string, unknown>> => {
     const chunks: Buffer[] = [];
@@ -55,6 +80,11 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}) {
     const api = /^\/api\/([A-Za-z.]+)$/.exec(url.pathname);
     const run = async (): Promise<void> => {
       if (api && req.method === 'POST') return serveWebApi(req, res, api[1]!, state, me, handlers);
+      const upload = /^\/upload\/(F\d+)$/.exec(url.pathname);
+      if (upload && req.method === 'POST') {
+        res.writeHead(await receiveUpload(req, upload[1]!)).end('OK');
+        return;
+      }
       if (url.pathname.startsWith('/response/') && req.method === 'POST') {
         responses.push({ path: url.pathname, body: await readJson(req) });
         res.writeHead(200).end('ok');
@@ -152,6 +182,8 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}) {
     messages: (channel: string) => state.messages.filter((m) => m.channel === channel),
     lastShown: (channel: string): string | undefined =>
       state.messages.filter((m) => m.channel === channel).at(-1)?.shown,
+    /** Files uploaded and shared, with the text a person downloading them reads. */
+    files: state.files,
     ephemerals: (channel?: string) => state.ephemerals.filter((e) => !channel || e.channel === channel),
 
     failNext(method: string, failure: Injected, times = 1): void {
@@ -192,7 +224,12 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}) {
       push(build.slashCommand({ ...p, responseUrl: p.responseUrl ?? responseUrl() })),
     mention: (p: { user: FakeUser; channel: string; text: string; threadTs?: string }) =>
       push(build.mention({ ...p, text: `<@${me.botUserId}> ${p.text}` })),
-    dm: (p: { user: FakeUser; channel: string; text: string }) => push(build.directMessage(p)),
+    dm: (p: { user: FakeUser; channel: string; text: string }) => push(build.userMessage(p)),
+    /** A person writes in a channel or DM; in a thread when threadTs names its root. */
+    say: (p: { user: FakeUser; channel: string; text: string; threadTs?: string }) =>
+      push(build.userMessage(p)),
+    /** Any other event in a channel (a join, an edit, another bot's post). */
+    event: (event: Record<string, unknown>) => push(build.channelEvent(event)),
     press: (p: { user: FakeUser; channel: string; messageTs: string; actionId: string }) =>
       push(build.buttonPress({ ...p, responseUrl: responseUrl() })),
     /** The same delivery again, as Slack does after a missed ack or a reconnect. */

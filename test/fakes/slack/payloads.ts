@@ -70,18 +70,28 @@ export const mention = (p: {
   });
 };
 
-export const directMessage = (p: { user: FakeUser; channel: string; text: string }): Delivery => {
+/** A person's message: in a DM (D…), a channel (C…), or a thread when threadTs names its root. */
+export const userMessage = (p: {
+  user: FakeUser;
+  channel: string;
+  text: string;
+  threadTs?: string;
+}): Delivery => {
   const at = ts();
   return eventCallback({
     type: 'message',
-    channel_type: 'im',
+    channel_type: p.channel.startsWith('D') ? 'im' : 'channel',
     user: p.user.id,
     text: p.text,
     ts: at,
     channel: p.channel,
     event_ts: at,
+    ...(p.threadTs ? { thread_ts: p.threadTs } : {}),
   });
 };
+
+/** What else happens in a channel: someone joins, edits a message, another app posts. */
+export const channelEvent = (event: Record<string, unknown>): Delivery => eventCallback(event);
 
 export const buttonPress = (p: {
   user: FakeUser;

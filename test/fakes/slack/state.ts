@@ -1,4 +1,4 @@
-import { buttonsOf, shownText, type Block, type ButtonElement } from './blocks.js';
+import { buttonsOf, readable, shownText, type Block, type ButtonElement } from './blocks.js';
 
 export type Version = { text: string; blocks: Block[]; at: number };
 
@@ -8,9 +8,22 @@ export type FakeMessage = {
   ts: string;
   threadTs?: string;
   history: Version[];
+  /** A streamed answer (chat.startStream): its text is markdown; `streaming` until chat.stopStream. */
+  stream?: { streaming: boolean; recipient?: string };
   /** What a person sees now. */
   readonly shown: string;
   readonly buttons: ButtonElement[];
+};
+
+/** A file uploaded through files.getUploadURLExternal, its bytes, and where it was shared. */
+export type FakeFile = {
+  id: string;
+  filename: string;
+  length: number;
+  content?: string;
+  title?: string;
+  channel?: string;
+  threadTs?: string;
 };
 
 export type Ephemeral = { channel: string; user: string; text: string; shown: string; at: number };
@@ -27,6 +40,7 @@ export type Injected = { status: 429; retryAfter: number } | { error: string };
 export class SlackState {
   readonly messages: FakeMessage[] = [];
   readonly ephemerals: Ephemeral[] = [];
+  readonly files: FakeFile[] = [];
   readonly calls: CallRecord[] = [];
   readonly violations: Violation[] = [];
   /** Channels the bot is not a member of: posting there fails with not_in_channel. */
@@ -49,14 +63,16 @@ export class SlackState {
     return this.injected.get(method)?.shift();
   }
 
-  post(channel: string, version: Version, threadTs?: string): FakeMessage {
+  post(channel: string, version: Version, threadTs?: string, stream?: FakeMessage['stream']): FakeMessage {
     const message: FakeMessage = {
       channel,
       ts: this.nextTs(),
       ...(threadTs ? { threadTs } : {}),
+      ...(stream ? { stream } : {}),
       history: [version],
       get shown() {
-        return shownText(this.history.at(-1)!.blocks) || this.history.at(-1)!.text;
+        const { blocks, text } = this.history.at(-1)!;
+        return shownText(blocks) || (this.stream && blocks.length === 0 ? readable(text) : text);
       },
       get buttons() {
         return buttonsOf(this.history.at(-1)!.blocks);

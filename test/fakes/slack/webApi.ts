@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkBlocks, shownText, type Block } from './blocks.js';
 import { checkArgs, findMethod } from './spec.js';
-import type { SlackState, Version } from './state.js';
+import type { FakeMessage, SlackState, Version } from './state.js';
 
 export type Identity = {
   botToken: string;
@@ -30,7 +30,7 @@ function parseArgs(req: IncomingMessage, raw: string): Record<string, unknown> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
   if (type === 'application/json') return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
   const args: Record<string, unknown> = Object.fromEntries(new URLSearchParams(raw));
-  for (const key of ['blocks', 'attachments'])
+  for (const key of ['blocks', 'attachments', 'files', 'chunks'])
     if (typeof args[key] === 'string') args[key] = JSON.parse(args[key]) as unknown;
   return args;
 }
@@ -39,6 +39,7 @@ export function webApiHandlers(
   state: SlackState,
   me: Identity,
   socketUrl: () => string,
+  uploadUrl: (fileId: string) => string,
 ): Map<string, Handler> {
   const str = (args: Record<string, unknown>, name: string): string => {
     const value = args[name];
@@ -62,6 +63,18 @@ export function webApiHandlers(
 
   const member = (channel: string): void => {
     if (state.outside.has(channel)) throw new SlackError('not_in_channel');
+  };
+
+  const streaming = (args: Record<string, unknown>) => {
+    const m = state.find(str(args, 'channel'), str(args, 'ts'));
+    if (!m) throw new SlackError('message_not_found');
+    if (!m.stream?.streaming) throw new SlackError('message_not_in_streaming_state');
+    return m;
+  };
+  const appendTo = (m: FakeMessage, markdown: string): void => {
+    const text = m.history.at(-1)!.text + markdown;
+    if (text.length > 40_000) throw new SlackError('msg_too_long');
+    m.history.push({ text, blocks: [], at: Date.now() });
   };
 
   return new Map<string, Handler>([
@@ -109,6 +122,69 @@ export function webApiHandlers(
         const next = version('chat.update', args);
         m.history.push(next);
         return { channel, ts: m.ts, text: next.text, message: { text: next.text, blocks: next.blocks } };
+      },
+    ],
+    [
+      'chat.startStream',
+      (args) => {
+        const channel = str(args, 'channel');
+        member(channel);
+        // Outside a DM, Slack must be told whom the streamed answer is for.
+        if (!channel.startsWith('D')) {
+          if (args.recipient_user_id === undefined) throw new SlackError('missing_recipient_user_id');
+          if (args.recipient_team_id !== 'T0FLEET') throw new SlackError('missing_recipient_team_id');
+        }
+        const version = { text: str(args, 'markdown_text'), blocks: [], at: Date.now() };
+        const m = state.post(channel, version, str(args, 'thread_ts'), {
+          streaming: true,
+          ...(args.recipient_user_id ? { recipient: str(args, 'recipient_user_id') } : {}),
+        });
+        return { channel, ts: m.ts };
+      },
+    ],
+    [
+      'chat.appendStream',
+      (args) => {
+        const m = streaming(args);
+        appendTo(m, str(args, 'markdown_text'));
+        return { channel: m.channel, ts: m.ts };
+      },
+    ],
+    [
+      'chat.stopStream',
+      (args) => {
+        const m = streaming(args);
+        if (args.markdown_text !== undefined) appendTo(m, str(args, 'markdown_text'));
+        m.stream!.streaming = false;
+        const last = m.history.at(-1)!;
+        return { channel: m.channel, ts: m.ts, message: { ts: m.ts, text: last.text } };
+      },
+    ],
+    [
+      'files.getUploadURLExternal',
+      (args) => {
+        const id = `F${String(state.files.length + 1).padStart(9, '0')}`;
+        state.files.push({ id, filename: str(args, 'filename'), length: Number(args.length) });
+        return { upload_url: uploadUrl(id), file_id: id };
+      },
+    ],
+    [
+      'files.completeUploadExternal',
+      (args) => {
+        const listed = args.files as { id: string; title?: string }[];
+        const files = listed.map((f) => {
+          const file = state.files.find((x) => x.id === f.id);
+          if (!file || file.content === undefined) throw new SlackError('file_not_found');
+          return { file, title: f.title };
+        });
+        const channel = args.channel_id === undefined ? undefined : str(args, 'channel_id');
+        if (channel) member(channel);
+        for (const { file, title } of files) {
+          if (title) file.title = title;
+          if (channel) file.channel = channel;
+          if (args.thread_ts !== undefined) file.threadTs = str(args, 'thread_ts');
+        }
+        return { files: files.map(({ file }) => ({ id: file.id, name: file.filename, title: file.title })) };
       },
     ],
     [

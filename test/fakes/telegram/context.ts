@@ -1,7 +1,7 @@
 import type { UserFromGetMe } from 'grammy/types';
 import type { FloodControl } from './flood.js';
 import type { CallbackQueries, ChatStore, CommandStore } from './state.js';
-import type { CallbackAnswer, ChatStats, FakeStats } from './types.js';
+import type { CallbackAnswer, ChatStats, FakeDraftVersion, FakeStats } from './types.js';
 import type { UpdateQueue } from './updates.js';
 
 /** One API call as a method handler sees it: parameters already checked against the spec and typed. */
@@ -21,12 +21,17 @@ export interface FakeState {
   chats: ChatStore;
   updates: UpdateQueue;
   flood: FloodControl;
+  /** Drafts are limited on their own, not from the chat's message budget. */
+  draftFlood: FloodControl;
+  /** Every draft state shown, and the one showing now per chat. */
+  drafts: FakeDraftVersion[];
+  currentDrafts: Map<number, FakeDraftVersion>;
   callbackQueries: CallbackQueries;
   commands: CommandStore;
   callbackAnswers: CallbackAnswer[];
   stats: FakeStats;
   /** Documents uploaded so far, by file_id, so that a bot may resend one by id. */
-  files: Map<string, { fileName: string; size: number }>;
+  files: Map<string, { fileName: string; size: number; content?: string }>;
 }
 
 export function chatStats(stats: FakeStats, chatId: number): ChatStats {

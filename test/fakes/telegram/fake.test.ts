@@ -170,9 +170,10 @@ describe('sending and editing', () => {
     expect(sent.caption).toBe('Log of staging');
     await bot.api.sendDocument(group.id, sent.document?.file_id ?? '');
 
+    const content = 'deploy log\n'.repeat(100);
     expect(fake.messages(group.id).map((m) => m.document)).toEqual([
-      { fileName: 'deploy.log', size: 1100 },
-      { fileName: 'deploy.log', size: 1100 },
+      { fileName: 'deploy.log', size: 1100, content },
+      { fileName: 'deploy.log', size: 1100, content },
     ]);
     expect(fake.calls[0]?.params.document).toMatchObject({ fileName: 'deploy.log', size: 1100 });
     fake.assertNoViolations();
@@ -186,6 +187,36 @@ describe('sending and editing', () => {
     expect(fake.violations).toEqual([
       expect.objectContaining({ method: 'sendMessage', field: 'message_thread_id' }),
     ]);
+  });
+});
+
+describe('drafts', () => {
+  it('shows the newest draft in a private chat until the bot sends a message there', async () => {
+    fake.sendText({ chat: dm, from: ann, text: 'hi' });
+    expect(await bot.api.sendMessageDraft(dm.id, 7, '<b>Thinking</b> about it', { parse_mode: 'HTML' })).toBe(
+      true,
+    );
+    await bot.api.sendMessageDraft(dm.id, 7, 'Thinking about it, and more');
+    expect(fake.currentDraft(dm.id)).toMatchObject({ draftId: 7, plainText: 'Thinking about it, and more' });
+    expect(fake.drafts(dm.id).map((d) => d.plainText)).toEqual([
+      'Thinking about it',
+      'Thinking about it, and more',
+    ]);
+    await bot.api.sendMessage(dm.id, 'The answer');
+    expect(fake.currentDraft(dm.id)).toBeUndefined();
+    fake.assertNoViolations();
+  });
+
+  it('refuses drafts outside private chats, a zero draft_id, and more than five a second', async () => {
+    expect((await apiError(bot.api.sendMessageDraft(group.id, 1, 'x'))).description).toBe(
+      'Bad Request: TEXTDRAFT_PEER_INVALID',
+    );
+    expect((await apiError(bot.api.sendMessageDraft(dm.id, 0, 'x'))).error_code).toBe(400);
+    for (let i = 0; i < 5; i++) await bot.api.sendMessageDraft(dm.id, 1, `draft ${i}`);
+    const flooded = await apiError(bot.api.sendMessageDraft(dm.id, 1, 'one too many'));
+    expect([flooded.error_code, flooded.parameters.retry_after]).toEqual([429, 1]);
+    // Drafts do not spend the chat's message budget.
+    await bot.api.sendMessage(dm.id, 'still fine');
   });
 });
 

@@ -55,6 +55,13 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       perChatBurst: options.perChatBurst ?? 3,
       groupPerMinute: options.groupPerMinute ?? 20,
     }),
+    draftFlood: new FloodControl({
+      perChatPerSecond: options.draftsPerSecond ?? 5,
+      perChatBurst: options.draftsPerSecond ?? 5,
+      groupPerMinute: Infinity,
+    }),
+    drafts: [],
+    currentDrafts: new Map(),
     callbackQueries: new CallbackQueries(options.callbackAnswerWindowMs ?? 15_000),
     commands: new CommandStore(),
     callbackAnswers: [],
@@ -181,6 +188,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     },
 
     messages: (chatId) => state.chats.botMessages(chatId),
+    drafts: (chatId) => state.drafts.filter((d) => d.chatId === chatId),
+    currentDraft: (chatId) => state.currentDrafts.get(chatId),
 
     lastText(chatId) {
       return state.chats

@@ -39,6 +39,20 @@ export function messageText(params: Record<string, unknown>, kind: 'send' | 'edi
   return formatted;
 }
 
+/** The `text` of sendMessageDraft: may be empty (a "Thinking…" placeholder), at most 4096 after parsing. */
+export function draftText(params: Record<string, unknown>): FormattedText {
+  const raw = typeof params.text === 'string' ? params.text : '';
+  const formatted = format(raw, params.parse_mode, params.entities, 'text');
+  if (formatted.plain.length > TEXT_LIMIT) {
+    throw badRequest(
+      'text',
+      `draft text is ${formatted.plain.length} UTF-16 code units after entity parsing; the limit is ${TEXT_LIMIT}`,
+      'TEXTDRAFT_TOO_LONG',
+    );
+  }
+  return formatted;
+}
+
 export function caption(params: Record<string, unknown>): FormattedText | undefined {
   if (typeof params.caption !== 'string') return undefined;
   const formatted = format(params.caption, params.parse_mode, params.caption_entities, 'caption');

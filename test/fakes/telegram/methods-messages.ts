@@ -2,7 +2,7 @@ import type { Chat, Document, LinkPreviewOptions, Message } from 'grammy/types';
 import { chatStats } from './context.js';
 import type { CallContext, FakeState, Handler } from './context.js';
 import { ApiError, NOT_MODIFIED, badRequest } from './errors.js';
-import { caption, inlineKeyboard, messageText } from './message-rules.js';
+import { caption, draftText, inlineKeyboard, messageText } from './message-rules.js';
 import type { FormattedText } from './message-rules.js';
 import { isUploadedFile } from './multipart.js';
 import { isGroupChat } from './state.js';
@@ -14,6 +14,7 @@ export function messageHandlers(state: FakeState): Record<string, Handler> {
   return {
     sendMessage: (ctx) => sendMessage(state, ctx),
     sendDocument: (ctx) => sendDocument(state, ctx),
+    sendMessageDraft: (ctx) => sendMessageDraft(state, ctx),
     editMessageText: (ctx) => editMessageText(state, ctx),
     editMessageReplyMarkup: (ctx) => editMessageReplyMarkup(state, ctx),
     deleteMessage: ({ params }) => deleteMessage(state, params),
@@ -45,6 +46,7 @@ function sendMessage(state: FakeState, { params, now }: CallContext): Message {
   spendFlood(state, record, 'send', now);
 
   const wire = newMessage(state, record, now, threadId, replyTo);
+  state.currentDrafts.delete(record.chat.id);
   wire.text = text.plain;
   if (text.entities.length > 0) wire.entities = text.entities;
   if (markup !== undefined) wire.reply_markup = markup;
@@ -67,6 +69,7 @@ function sendDocument(state: FakeState, { params, now }: CallContext): Message {
   spendFlood(state, record, 'send', now);
 
   const wire = newMessage(state, record, now, threadId, replyTo);
+  state.currentDrafts.delete(record.chat.id);
   wire.document = document;
   if (formatted !== undefined) {
     wire.caption = formatted.plain;
@@ -76,9 +79,37 @@ function sendDocument(state: FakeState, { params, now }: CallContext): Message {
   storeBotMessage(record, wire, params, formatted ?? { plain: '', entities: [] }, now, {
     threadId,
     replyTo: replyTo?.wire.message_id,
-    document: { fileName: document.file_name ?? '', size: document.file_size ?? 0 },
+    document: {
+      fileName: document.file_name ?? '',
+      size: document.file_size ?? 0,
+      ...(state.files.get(document.file_id)?.content === undefined
+        ? {}
+        : { content: state.files.get(document.file_id)!.content! }),
+    },
   });
   return wire;
+}
+
+/**
+ * A draft is a preview in a private chat only; the newest state per chat shows until the bot sends a
+ * message there (or 30 s pass, which tests do not wait for).
+ */
+function sendMessageDraft(state: FakeState, { params, now }: CallContext): true {
+  const record = resolveChat(state, params.chat_id);
+  if (record.chat.type !== 'private') throw new ApiError(400, 'Bad Request: TEXTDRAFT_PEER_INVALID');
+  if (params.draft_id === 0)
+    throw badRequest('draft_id', 'draft_id must be non-zero', 'draft_id must be non-zero');
+  threadOf(record, params);
+  const text = draftText(params);
+  const retryAfter = state.draftFlood.take(record.chat.id, false, now);
+  if (retryAfter > 0)
+    throw new ApiError(429, `Too Many Requests: retry after ${retryAfter}`, {
+      parameters: { retry_after: retryAfter },
+    });
+  const draft = { chatId: record.chat.id, draftId: Number(params.draft_id), plainText: text.plain, at: now };
+  state.drafts.push(draft);
+  state.currentDrafts.set(record.chat.id, draft);
+  return true;
 }
 
 function editMessageText(state: FakeState, { params, now }: CallContext): Message {
@@ -237,11 +268,11 @@ function editTarget(
 }
 
 function documentOf(state: FakeState, value: unknown): Document {
-  let file: { fileName: string; size: number };
+  let file: { fileName: string; size: number; content?: string };
   let fileId: string | undefined;
   if (isUploadedFile(value)) {
     if (value.size === 0) throw badRequest('document', 'uploaded file is empty', 'file must be non-empty');
-    file = { fileName: value.fileName, size: value.size };
+    file = { fileName: value.fileName, size: value.size, content: value.content.toString('utf8') };
   } else if (typeof value === 'string' && state.files.has(value)) {
     fileId = value;
     file = state.files.get(value) ?? { fileName: '', size: 0 };

@@ -1,9 +1,10 @@
-/** A file part of a multipart upload; the content itself is not kept, tests only look at name and size. */
+/** A file part of a multipart upload; its content is kept so tests can read what a person would download. */
 export interface UploadedFile {
   readonly kind: 'uploaded-file';
   fileName: string;
   size: number;
   contentType: string | undefined;
+  content: Buffer;
 }
 
 export interface MultipartBody {
@@ -59,6 +60,7 @@ export function parseMultipart(body: Buffer, boundary: string): MultipartBody {
         fileName,
         size: content.length,
         contentType: headers.get('content-type'),
+        content: Buffer.from(content),
       });
     }
     pos = next + partEnd.length;

@@ -17,6 +17,8 @@ export interface FakeTelegramOptions {
   longPollCapMs?: number;
   /** How long a callback query can still be answered (default 15 s). */
   callbackAnswerWindowMs?: number;
+  /** Draft updates (sendMessageDraft) per second per chat before a 429 (default 5). */
+  draftsPerSecond?: number;
 }
 
 export interface FakeChat {
@@ -54,10 +56,20 @@ export interface FakeMessage {
   replyTo?: number;
   disableNotification?: boolean;
   linkPreviewOptions?: LinkPreviewOptions;
-  document?: { fileName: string; size: number };
+  /** An uploaded document: its name, size and text (what a person downloading it reads). */
+  document?: { fileName: string; size: number; content?: string };
   /** Every version in order, the original send first and the current one last. */
   history: FakeMessageVersion[];
   deleted: boolean;
+}
+
+/** One state of a draft (sendMessageDraft) as the person saw it in their private chat. */
+export interface FakeDraftVersion {
+  chatId: number;
+  draftId: number;
+  /** What a person sees: tags stripped and entities decoded; empty shows "Thinking…". */
+  plainText: string;
+  at: number;
 }
 
 export interface CallbackAnswer {
@@ -133,6 +145,10 @@ export interface FakeTelegram {
 
   /** Bot-sent messages of a chat in send order, deleted ones included. */
   messages(chatId: number): FakeMessage[];
+  /** Every draft state the bot showed in a chat, oldest first. */
+  drafts(chatId: number): FakeDraftVersion[];
+  /** The draft a person sees now; it vanishes when the bot sends a message to the chat. */
+  currentDraft(chatId: number): FakeDraftVersion | undefined;
   /** Plain text of the newest message the bot sent to the chat that is not deleted. */
   lastText(chatId: number): string | undefined;
   callbackAnswers: CallbackAnswer[];

@@ -59,6 +59,7 @@ describe('parseMultipart', () => {
       fileName: 'report final.txt',
       size: 5,
       contentType: 'application/octet-stream',
+      content: Buffer.from('hello'),
     });
   });
 });
