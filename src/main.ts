@@ -1,6 +1,6 @@
 import type { Config, ProviderSettings } from './config/index.js';
 import { commands } from './commands/index.js';
-import { alertPrompt, destroyPrompt, orphanPrompt, prompts } from './prompts/index.js';
+import { alertPrompt, destroyPrompt, orphanPrompt, permissionPrompt, prompts } from './prompts/index.js';
 import { createBridgeHost } from './core/chat/bridgeHost.js';
 import { systemClock, type Clock } from './core/runtime/clock.js';
 import { createFleet } from './core/fleet/fleet.js';
@@ -25,7 +25,10 @@ import { openStore, type Store } from './core/store/index.js';
 import type { Bridge } from './core/chat/types.js';
 import { createSshPool } from './providers/ssh/pool.js';
 import { allProviders, roleSections } from './providers/index.js';
-import { chatSections } from './protocols/index.js';
+import { allProtocols, chatSections } from './protocols/index.js';
+import { createConversations } from './core/conversations/service.js';
+import { createAnswer } from './core/chat/answer.js';
+import { message } from './core/chat/outbound.js';
 import { allBridges } from './bridges/index.js';
 import type { ConsoleBridge } from './bridges/console/index.js';
 import { isConsoleBridge } from './bridges/console/module.js';
@@ -215,6 +218,27 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
     safetyWindowMs: config.reconcile.orphanAgeMs,
     autoDelete: config.reconcile.autoDelete,
   });
+  const conversations = createConversations({
+    store,
+    protocols: new Map(allProtocols.map((p) => [p.name, p])),
+    reach: (agent) => fleet.reach(agent),
+    answers: (place) => createAnswer({ ...place, messenger, clock, log: log.child({ part: 'answers' }) }),
+    permissions: {
+      post: async ({ requestId, agent, asker, request, chat, ttlMs }) => {
+        await approvals.post(permissionPrompt, {
+          payload: { requestId, agent, asker, title: request.title.slice(0, 300) },
+          view: { agent, ...request },
+          chat,
+          ttlMs,
+        });
+      },
+      sweep: () => approvals.sweep(),
+    },
+    permissionTtlMs: config.ask.permissionTtlMs,
+    auditPrompts: config.ask.auditPrompts,
+    clock,
+    log: log.child({ part: 'conversations' }),
+  });
   const services: Services = {
     fleet,
     jobs,
@@ -223,6 +247,7 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
     pairing,
     alerts,
     reconciler,
+    conversations,
     log,
     now: () => clock.now(),
   };
@@ -259,6 +284,10 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
   const host = createBridgeHost(store, log);
   for (const bridge of deps.bridges) await bridge.start((inbound) => router.handle(inbound), host);
   const unfinished = fleet.resumeUnfinished();
+  // In the background, like the redraw below: answers cut off by the last stop say so.
+  void conversations
+    .recoverInterrupted((ref, text) => messenger.send(ref.chat, message(text), { replyTo: ref }))
+    .catch((err: unknown) => log.warn({ err }, 'could not mark the answers interrupted by the last stop'));
   log.info(
     {
       adopted: recovered.adopted,
@@ -324,6 +353,7 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
       sweeping = undefined;
       clock.clearTimeout(reconciling);
       reconciling = undefined;
+      await conversations.shutdown();
       await monitor.stop();
       await alerts.flush();
       for (const bridge of deps.bridges) await bridge.stop();

@@ -183,7 +183,7 @@ describe('an answer in a Telegram group', () => {
   it('edits one message at most once a second, with its status line, and ends with everything', async () => {
     const { fake, bridge, received } = await telegram();
     const answer = answerIn(bridge, await replyInGroup(fake, bridge, received));
-    answer.status('⚙️ 1 step · running npm test · 1 s');
+    answer.status(['⚙️ 1 step · running npm test · 1 s']);
     const text = prose(3000);
     await streamInto(answer, text, 30, 3000);
     await answer.finish('✅ 1 step · 3 s');

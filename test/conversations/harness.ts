@@ -1,6 +1,6 @@
 import { openStore, type Store } from '../../src/core/store/index.js';
 import type { Caller } from '../../src/core/access/access.js';
-import type { AnswerFactory, AnswerOptions } from '../../src/core/conversations/answer.js';
+
 import type {
   AgentSession,
   PermissionChoice,
@@ -9,7 +9,12 @@ import type {
   TurnEnd,
   TurnEvents,
 } from '../../src/core/conversations/protocol.js';
-import { createConversations, type PermissionCards } from '../../src/core/conversations/service.js';
+import {
+  createConversations,
+  type AnswerFactory,
+  type AnswerPlace,
+  type PermissionCards,
+} from '../../src/core/conversations/service.js';
 import type { Role } from '../../src/core/fleet/roles.js';
 import type { MessageRef } from '../../src/core/chat/types.js';
 import type { AgentChannels } from '../../src/core/fleet/provider.js';
@@ -20,7 +25,7 @@ import { z } from 'zod';
 
 /** One answer as a chat would end up showing it. */
 export type RecordedAnswer = {
-  opts: AnswerOptions;
+  opts: AnswerPlace;
   text: string;
   status: string[] | undefined;
   statuses: (string[] | undefined)[];
@@ -107,6 +112,7 @@ export function conversationsHarness(opts: { auditPrompts?: boolean; level?: Cal
         a.statuses.push(lines);
       },
       attach: (file) => a.files.push(file),
+      buttons: () => undefined,
       finish: (footer) => end(footer === undefined ? {} : { footer }),
       fail: (reason) => end({ failed: reason }),
     };

@@ -19,6 +19,11 @@ import type {
 const maxMessages = 3;
 /** What one answer may hold at all: an agent cannot make fleetbot keep more of its words. */
 export const maxAnswerChars = 1_000_000;
+/** Files one answer may send: an agent cannot flood a chat with documents. */
+const maxFiles = 5;
+/** A file's name as a chat shows it: no folders, nothing but ordinary characters, not too long. */
+const fileName = (name: string): string =>
+  (name.split(/[\\/]/).pop() ?? '').replace(/[^A-Za-z0-9._ -]/g, '_').slice(0, 80) || 'file.txt';
 /** The start of an answer shown inline above answer.md. */
 const inline = { lines: 20, chars: 1500 };
 
@@ -37,10 +42,15 @@ export type AnswerOptions = {
 export type Answer = {
   /** More of the answer, as the agent wrote it. */
   append(delta: string): void;
-  /** The one status line under the answer while it runs (`⚙️ 4 steps · running npm test · 42 s`). */
-  status(line: string | undefined): void;
+  /**
+   * The status under the answer while it runs (`⚙️ 4 steps · running npm test · 42 s`, or one line
+   * per step); undefined clears it.
+   */
+  status(lines: string[] | undefined): void;
   /** Buttons on the answer (Stop, a permission's choices); undefined removes them. */
   buttons(rows: Button[][] | undefined): void;
+  /** A file or diff the agent reported: sent after the answer as a document (inline where none can be sent). */
+  attach(file: { name: string; content: string }): void;
   /** The answer is complete: the messages people keep, in order. */
   finish(footer?: string): Promise<MessageRef[]>;
   /** The turn ended badly: everything written so far stays, with the reason under it. */
@@ -66,6 +76,7 @@ export function createAnswer(opts: AnswerOptions): Answer {
   let body = '';
   let cut = false;
   let statusLine: string | undefined;
+  const files: { name: string; content: string }[] = [];
   let buttonRows: Button[][] | undefined;
   let closed = false;
   let stream: AnswerStream | undefined = messenger.startStream(chat, {
@@ -80,8 +91,13 @@ export function createAnswer(opts: AnswerOptions): Answer {
 
   const firstPart = (): string => (body.length <= partLimit ? body : splitParagraphs(body, partLimit)[0]!);
 
+  // Footer lines (a status, a failure's reason with the agent's last stderr lines) are italic each,
+  // so no platform's markup spans a line break.
   const render = (text: string, footer: string | undefined, buttons: Button[][] | undefined): Outbound => ({
-    lines: [...(text === '' ? [] : linesOf(text)), ...(footer === undefined ? [] : [[italic(footer)]])],
+    lines: [
+      ...(text === '' ? [] : linesOf(text)),
+      ...(footer === undefined ? [] : footer.split('\n').map((line) => [italic(line)])),
+    ],
     ...(buttons?.length ? { buttons } : {}),
   });
 
@@ -139,7 +155,35 @@ export function createAnswer(opts: AnswerOptions): Answer {
     return messenger.send(chat, message, { ...reply, silent });
   };
 
-  const finish = async (footer: string | undefined): Promise<MessageRef[]> => {
+  /** The agent's files, after the answer: documents where the platform takes them, else inline. */
+  const sendFiles = async (): Promise<MessageRef[]> => {
+    const refs: MessageRef[] = [];
+    for (const file of files) {
+      const name = fileName(file.name);
+      const content = file.content.slice(0, maxAnswerChars);
+      refs.push(
+        messenger.sendsDocuments(chat.platform)
+          ? await messenger.sendDocument(
+              chat,
+              { name, content, caption: render(name, undefined, undefined) },
+              reply,
+            )
+          : await messenger.send(
+              chat,
+              render(`${name}\n${firstLines(content, inline.lines, inline.chars)}`, undefined, undefined),
+              reply,
+            ),
+      );
+    }
+    return refs;
+  };
+
+  const finish = async (footer: string | undefined): Promise<MessageRef[]> => [
+    ...(await finishText(footer)),
+    ...(await sendFiles()),
+  ];
+
+  const finishText = async (footer: string | undefined): Promise<MessageRef[]> => {
     if (closed) throw new Error('this answer has already ended');
     closed = true;
     const note = cut
@@ -183,9 +227,12 @@ export function createAnswer(opts: AnswerOptions): Answer {
       body += delta.slice(0, room);
       show();
     },
-    status(line) {
-      statusLine = line;
+    status(lines) {
+      statusLine = lines?.join('\n');
       show();
+    },
+    attach(file) {
+      if (!closed && files.length < maxFiles) files.push(file);
     },
     buttons(rows) {
       buttonRows = rows;

@@ -1,7 +1,7 @@
 import type { Caller } from '../access/access.js';
 import { auditLog, userOfKey } from '../access/auditLog.js';
 import { levelRank } from '../access/levels.js';
-import { chatKey, type Inbound, type MessageRef } from '../chat/types.js';
+import { chatKey, type ChatRef, type Inbound, type MessageRef, type UserRef } from '../chat/types.js';
 import type { Clock } from '../runtime/clock.js';
 import { errorMessage, UserError } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logging.js';
@@ -10,7 +10,7 @@ import type { Conversation } from '../store/conversations.js';
 import type { Store } from '../store/index.js';
 import type { AgentChannels } from '../fleet/provider.js';
 import type { Role, RoleChat } from '../fleet/roles.js';
-import type { AnswerFactory, AnswerOptions } from './answer.js';
+import type { Answer } from '../chat/answer.js';
 import { createPermissionWaits } from './permissions.js';
 import type { AgentSession, PermissionChoice, PermissionRequest, ProtocolModule } from './protocol.js';
 import { createSessionPool } from './sessions.js';
@@ -20,6 +20,10 @@ import { runTurn, type AbortReason } from './turn.js';
 export const maxPromptChars = 20_000;
 /** How much of a prompt the audit keeps when FLEETBOT_AUDIT_PROMPTS is on. */
 const auditedPromptChars = 2_000;
+
+/** Where a turn's answer goes: the chat side's answer message (src/core/chat/answer.ts). */
+export type AnswerPlace = { chat: ChatRef; direct: boolean; replyTo?: MessageRef; recipient: UserRef };
+export type AnswerFactory = (place: AnswerPlace) => Answer;
 
 /** How to reach an agent to talk to it: its role and its provider's ways in. */
 export type Reach = { role: Role; channels: AgentChannels; token?: string };
@@ -167,7 +171,7 @@ export function createConversations(deps: {
     agent: Agent,
     conversationOf: () => Conversation,
     text: string,
-    where: Omit<AnswerOptions, 'chat' | 'recipient'>,
+    where: Omit<AnswerPlace, 'chat' | 'recipient'>,
   ): void => {
     const { chat, protocol } = settingsFor(agent);
     mayTalk(caller, agent, chat);

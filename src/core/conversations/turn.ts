@@ -3,7 +3,7 @@ import type { MessageRef } from '../chat/types.js';
 import type { Clock } from '../runtime/clock.js';
 import { errorMessage } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logging.js';
-import type { AnswerSink } from './answer.js';
+import type { Answer } from '../chat/answer.js';
 import type { AgentSession, PermissionChoice, PermissionRequest, ToolStep, TurnEnd } from './protocol.js';
 import { recordStep, stepStatus } from './steps.js';
 
@@ -36,7 +36,7 @@ const footers: Record<Exclude<TurnEnd['stop'], 'failed' | 'cancelled' | 'end_tur
 export async function runTurn(p: {
   session: AgentSession;
   prompt: string;
-  answer: AnswerSink;
+  answer: Answer;
   signal: AbortSignal;
   verbose: boolean;
   /** A line to show first, e.g. that the earlier session could not be continued. */

@@ -24,6 +24,10 @@ import {
   type Outcome,
 } from './stages.js';
 
+const notACommand = message(
+  'Commands start with a slash: try /help. To talk to an agent here, send /chat <name> first.',
+);
+
 export type Router = { handle(inbound: Inbound): Promise<ActionAnswer | void> };
 
 /**
@@ -145,8 +149,10 @@ export function createRouter(deps: {
           store.chats.setReachable(inbound.chat.platform, inbound.chat.chatId, true);
         }
         if (inbound.kind === 'message') {
-          // Chatter that no conversation is waiting for is not fleetbot's: no answer, no audit row.
-          if (!deps.services.conversations.isFor(inbound)) return;
+          // Chatter that no conversation is waiting for is not fleetbot's: no audit row, and in a group
+          // no answer; in a private chat, a hint.
+          if (!deps.services.conversations.isFor(inbound))
+            return await finish(inbound, inbound.direct ? { toSender: notACommand } : {});
           return await finish(inbound, plainMessage(inbound));
         }
         return await finish(
