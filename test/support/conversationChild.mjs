@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import process from 'node:process';
 
 const answer = (value) => process.stdout.write(`${JSON.stringify(value)}\n`);
 
