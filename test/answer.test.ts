@@ -1,7 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createConsoleBridge } from '../src/bridges/console/index.js';
-import { createSlackBridge } from '../src/bridges/slack/index.js';
 import { createAnswer, type Answer } from '../src/core/chat/answer.js';
 import { createMessenger } from '../src/core/chat/messenger.js';
 import { message } from '../src/core/chat/outbound.js';
@@ -12,7 +11,7 @@ import { startFakeTelegram, type FakeTelegram } from './fakes/telegram/index.js'
 import { parseConsoleOutput } from './support/consoleSession.js';
 import { silentLog } from './support/env.js';
 import { memoryHost } from './support/memoryHost.js';
-import { ann as slackAnn, ops } from './support/slackSession.js';
+import { ann as slackAnn, ops, socketSlackBridge } from './support/slackSession.js';
 import { ann, annDm, fakeTelegramBridge } from './support/telegramSession.js';
 
 /** An answer of `chars` characters in paragraphs, as an agent writes prose. */
@@ -241,18 +240,7 @@ describe('an answer in a Slack channel', () => {
   let fake: FakeSlack;
   async function slack() {
     fake = await startFakeSlack();
-    const bridge = createSlackBridge({
-      botToken: fake.botToken,
-      apiUrl: fake.apiUrl,
-      mode: { kind: 'socket', appToken: fake.appToken },
-      log: silentLog,
-      clock: systemClock,
-      onFatal: (err) => {
-        throw err;
-      },
-      paceMs: 300,
-      retries: 0,
-    });
+    const bridge = socketSlackBridge(fake, { paceMs: 300 });
     const received: Inbound[] = [];
     await bridge.start(async (inbound) => void received.push(inbound), memoryHost().host);
     cleanups.push(async () => {
@@ -321,18 +309,7 @@ describe('an answer in a Slack channel', () => {
 describe('a document', () => {
   it('goes to Slack as a caption message with the file under it, in the thread it answers', async () => {
     const fake = await startFakeSlack();
-    const bridge = createSlackBridge({
-      botToken: fake.botToken,
-      apiUrl: fake.apiUrl,
-      mode: { kind: 'socket', appToken: fake.appToken },
-      log: silentLog,
-      clock: systemClock,
-      onFatal: (err) => {
-        throw err;
-      },
-      paceMs: 50,
-      retries: 0,
-    });
+    const bridge = socketSlackBridge(fake);
     await bridge.start(async () => undefined, memoryHost().host);
     cleanups.push(async () => {
       await bridge.stop();

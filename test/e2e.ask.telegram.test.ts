@@ -6,16 +6,10 @@ import {
   ann,
   annDm,
   bob,
+  buttonData,
   telegramSessions,
   type TelegramSession as Session,
 } from './support/telegramSession.js';
-
-const buttonData = (s: Session, chatId: number, messageId: number, label: RegExp): string => {
-  const markup = s.fake.messages(chatId).find((m) => m.messageId === messageId)!.replyMarkup;
-  const button = markup?.inline_keyboard.flat().find((b) => label.test(b.text));
-  if (!button || !('callback_data' in button)) throw new Error(`no button ${String(label)}`);
-  return button.callback_data;
-};
 
 /** The bot's newest message in a chat whose text matches, once it is there (answers end in their own time). */
 async function message(s: Session, chatId: number, pattern: RegExp) {

@@ -5,18 +5,12 @@ import {
   ann,
   annDm,
   bob,
+  buttonData,
   seedRunningAgent,
   telegramSessions,
   type TelegramSession as Session,
 } from './support/telegramSession.js';
 import { agentWithLog } from './support/agents.js';
-
-const buttonData = (s: Session, chatId: number, messageId: number, label: RegExp): string => {
-  const markup = s.fake.messages(chatId).find((m) => m.messageId === messageId)!.replyMarkup;
-  const button = markup?.inline_keyboard.flat().find((b) => label.test(b.text));
-  if (!button || !('callback_data' in button)) throw new Error(`no button ${String(label)}`);
-  return button.callback_data;
-};
 
 describe('telegram bridge', () => {
   const sessions = telegramSessions();

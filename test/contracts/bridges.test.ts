@@ -1,13 +1,10 @@
 import { PassThrough } from 'node:stream';
 import { describe } from 'vitest';
 import { createConsoleBridge } from '../../src/bridges/console/index.js';
-import { createSlackBridge } from '../../src/bridges/slack/index.js';
-import { systemClock } from '../../src/core/runtime/clock.js';
 import type { Inbound } from '../../src/core/chat/types.js';
 import { startFakeSlack } from '../fakes/slack/index.js';
 import { startFakeTelegram } from '../fakes/telegram/index.js';
 import { parseConsoleOutput } from '../support/consoleSession.js';
-import { silentLog } from '../support/env.js';
 import { memoryHost } from '../support/memoryHost.js';
 import * as slackPeople from '../support/slackSession.js';
 import * as telegramPeople from '../support/telegramSession.js';
@@ -55,16 +52,7 @@ const slack: BridgeHarness = {
     const { ann, annDm } = slackPeople;
     const fake = await startFakeSlack();
     const fatal: Error[] = [];
-    const bridge = createSlackBridge({
-      botToken: fake.botToken,
-      apiUrl: fake.apiUrl,
-      mode: { kind: 'socket', appToken: fake.appToken },
-      log: silentLog,
-      clock: systemClock,
-      onFatal: (err) => fatal.push(err),
-      paceMs: 50,
-      retries: 0,
-    });
+    const bridge = slackPeople.socketSlackBridge(fake, { onFatal: (err) => fatal.push(err) });
     await bridge.start(record(received), memoryHost().host);
     return {
       bridge,

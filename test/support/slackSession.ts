@@ -6,6 +6,22 @@ import { startFakeSlack, type FakeSlack, type FakeUser, type SentEnvelope } from
 import { startChatBot } from './chatBot.js';
 import { silentLog } from './env.js';
 
+/** The real Slack bridge on Socket Mode against a fake, quiet, on real time; a fatal error fails the test. */
+export const socketSlackBridge = (fake: FakeSlack, opts: Partial<SlackOptions> = {}) =>
+  createSlackBridge({
+    botToken: fake.botToken,
+    apiUrl: fake.apiUrl,
+    mode: { kind: 'socket', appToken: fake.appToken },
+    log: silentLog,
+    clock: systemClock,
+    onFatal: (err) => {
+      throw err;
+    },
+    paceMs: 50,
+    retries: 0,
+    ...opts,
+  });
+
 export const ann: FakeUser = { id: 'UANN', name: 'ann' };
 export const bob: FakeUser = { id: 'UBOB', name: 'bob' };
 /** Ann's DM with the bot, and the team's ops channel. */

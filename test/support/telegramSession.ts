@@ -137,3 +137,11 @@ export function telegramSessions(): (
 /** An agent row that looks running, owned by Ann, for tests about cards and buttons rather than processes. */
 export const seedRunningAgent = (bot: Fleetbot, name: string) =>
   runningAgent(bot.store, name, `telegram:${ann.id}`);
+
+/** The opaque id behind the button with this label on one of the bot's messages, as a client would send it. */
+export function buttonData(s: TelegramSession, chatId: number, messageId: number, label: RegExp): string {
+  const markup = s.fake.messages(chatId).find((m) => m.messageId === messageId)!.replyMarkup;
+  const button = markup?.inline_keyboard.flat().find((b) => label.test(b.text));
+  if (!button || !('callback_data' in button)) throw new Error(`no button ${String(label)}`);
+  return button.callback_data;
+}
