@@ -238,6 +238,11 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOpti
     switch (cmd) {
       case 'true':
         return { code: 0 };
+      case 'command':
+        return rest.join(' ') === '-v nft' ? { code: 0 } : { code: 1 };
+      case 'nft':
+        // The port guard: only its file is checked here; the lab and the VM lab load it for real.
+        return existsSync(local(m, rest.at(-1)!)) ? { code: 0 } : { code: 1, stderr: 'no such file' };
       case 'id':
         return m.users.has(rest.at(-1)!) ? { code: 0 } : { code: 1, stderr: 'no such user' };
       case 'useradd':

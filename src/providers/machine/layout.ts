@@ -102,7 +102,30 @@ export const renderUnit = (layout: AgentLayout, role: string): string =>
     user: userName.parse(layout.user),
     appDir: safePath.parse(layout.appDir),
     configDir: safePath.parse(layout.configDir),
+    portGuard: safePath.parse(portGuardPath(layout)),
     execStart: layout.argv,
+  });
+
+/** Caddy's user on Debian and Ubuntu, which proxies to the agent's port. */
+export const caddyUser = 'caddy';
+
+/** The nftables table that guards one agent's port; agent names are DNS labels, valid nft words. */
+export const portGuardTable = (agentName: string): string => `fleetbot-agent-${hostName.parse(agentName)}`;
+
+/** Where the port guard lives: beside the env files, root-owned, loaded by the unit at every start. */
+export const portGuardPath = (layout: AgentLayout): string => `${layout.configDir}/port.nft`;
+
+/**
+ * The rule that lets only root, the agent itself and `others` (Caddy, a login that is not root)
+ * connect to the agent's port over loopback: another agent on the machine gets a reset.
+ */
+export const renderPortGuard = (layout: AgentLayout, others: string[]): string =>
+  renderTemplate('agent-port.nft', {
+    name: layout.name,
+    table: portGuardTable(layout.name),
+    port: String(z.number().int().min(1).max(65535).parse(layout.port)),
+    // A login may be any name its host allows (john.doe); the nft escaper refuses what is not plain.
+    users: [...new Set(['root', userName.parse(layout.user), ...others])],
   });
 
 export const renderAgentEnv = (layout: AgentLayout, role: Role): string =>
