@@ -185,7 +185,7 @@ export function reachSteps(deps: MachineDeps, fallback?: MachineRef, needs?: str
 }
 
 const noNftables =
-  'nftables is not installed on the machine; fleetbot needs it to keep other agents off this one’s port. Install it (apt-get install nftables) and deploy again.';
+  'nftables is not installed on the machine (no /usr/sbin/nft); fleetbot needs it to keep other agents off this one’s port. Install it (apt-get install nftables) and deploy again.';
 
 /**
  * Upload, start, local health, then (with a domain) Caddy and the public HTTPS check: the part of a

@@ -102,6 +102,7 @@ export const renderUnit = (layout: AgentLayout, role: string): string =>
     user: userName.parse(layout.user),
     appDir: safePath.parse(layout.appDir),
     configDir: safePath.parse(layout.configDir),
+    nft: nftPath,
     portGuard: safePath.parse(portGuardPath(layout)),
     execStart: layout.argv,
   });
@@ -111,6 +112,9 @@ export const caddyUser = 'caddy';
 
 /** The nftables table that guards one agent's port; agent names are DNS labels, valid nft words. */
 export const portGuardTable = (agentName: string): string => `fleetbot-agent-${hostName.parse(agentName)}`;
+
+/** nftables' command on Debian and Ubuntu, as the agent unit names it. */
+export const nftPath = '/usr/sbin/nft';
 
 /** Where the port guard lives: beside the env files, root-owned, loaded by the unit at every start. */
 export const portGuardPath = (layout: AgentLayout): string => `${layout.configDir}/port.nft`;

@@ -1,5 +1,5 @@
 import { shellWord } from './escape.js';
-import { caddySitePath, portGuardPath, portGuardTable, type AgentLayout } from './layout.js';
+import { caddySitePath, nftPath, portGuardPath, portGuardTable, type AgentLayout } from './layout.js';
 
 // The commands fleetbot runs on a machine, one function each, so what runs there is listed in one
 // place. Values are quoted for the shell; secrets are never part of a command.
@@ -33,9 +33,12 @@ export const remote = {
   writeUnit: (l: AgentLayout, login: string) => writeRootFile(`/etc/systemd/system/${l.unit}`, '0644', login),
   /** Writes the port guard rendered by fleetbot (stdin) and loads it, before the agent listens. */
   guardPort: (l: AgentLayout, login: string) =>
-    `${writeRootFile(portGuardPath(l), '0600', login)} && ${asRoot(login)}nft -f ${shellWord(portGuardPath(l))}`,
-  /** Exits 0 when nftables' command is installed (the port guard needs it). */
-  hasNft: () => 'command -v nft',
+    `${writeRootFile(portGuardPath(l), '0600', login)} && ${asRoot(login)}${nftPath} -f ${shellWord(portGuardPath(l))}`,
+  /**
+   * Exits 0 when nftables is installed where the unit's ExecStartPre runs it. A path, not a PATH
+   * lookup: a login that is not root often has no /usr/sbin on its PATH.
+   */
+  hasNft: () => `test -x ${nftPath}`,
   startUnit: (l: AgentLayout, login: string) =>
     [
       `${asRoot(login)}systemctl daemon-reload`,
@@ -55,7 +58,7 @@ export const remote = {
       `${asRoot(login)}rm -f ${shellWord(`/etc/systemd/system/${l.unit}`)}`,
       `${asRoot(login)}rm -rf ${shellWord(l.appDir)}`,
       `${asRoot(login)}rm -rf ${shellWord(l.configDir)}`,
-      `${asRoot(login)}nft delete table inet ${shellWord(portGuardTable(l.name))} 2>/dev/null || true`,
+      `${asRoot(login)}${nftPath} delete table inet ${shellWord(portGuardTable(l.name))} 2>/dev/null || true`,
       `${asRoot(login)}userdel ${shellWord(l.user)} || true`,
       // Other agents on the host keep their sites; a Caddy that is not running stays stopped.
       `${asRoot(login)}rm -f ${shellWord(caddySitePath(l.name))}`,
