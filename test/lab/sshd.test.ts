@@ -16,7 +16,7 @@ import { startLabHost, type LabHost } from './labHost.js';
 import { labMachineDeps, labStepContext } from './labMachine.js';
 import { labUnavailable, runTool } from './tools.js';
 
-const skip = labUnavailable(['ip', 'unshare', 'useradd', 'userdel', '/usr/sbin/sshd', 'ssh-keyscan']);
+const skip = labUnavailable(['ip', 'unshare', 'useradd', 'userdel', '/usr/sbin/sshd', 'ssh-keyscan', 'nft']);
 const login = generateHostKey('fleetbot lab login');
 const auth = { privateKey: login.privateKey };
 const hosts: LabHost[] = [];

@@ -6,7 +6,7 @@ export function labUnavailable(tools: string[]): string | undefined {
     return 'the lab suite needs root (network namespaces, useradd, sshd); run `sudo npm run test:lab`';
   const missing = tools.filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
   if (missing.length > 0)
-    return `missing ${missing.join(', ')}: apt-get install -y --no-install-recommends openssh-server caddy cloud-init iproute2 systemd`;
+    return `missing ${missing.join(', ')}: apt-get install -y --no-install-recommends openssh-server caddy cloud-init iproute2 systemd nftables`;
   return undefined;
 }
 

@@ -18,7 +18,7 @@ import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
 import { tempDir } from '../support/env.js';
 import { labUnavailable, runTool, type Ran } from './tools.js';
 
-const skip = labUnavailable(['systemd-analyze', 'cloud-init', 'caddy', 'bash']);
+const skip = labUnavailable(['systemd-analyze', 'cloud-init', 'caddy', 'bash', 'nft']);
 const swe = loadRoles('templates/roles', roleSections, chatSections).get('swe')!;
 // Valid for every renderer, yet full of what each format treats as syntax.
 const hostile = `it's "odd" $HOME %h \`id\` \\ ; {} # $$`;

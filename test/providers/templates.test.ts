@@ -5,7 +5,13 @@ import { parse as parseYaml } from 'yaml';
 import { loadRoles } from '../../src/core/fleet/roles.js';
 import { roleSections } from '../../src/providers/index.js';
 import { chatSections } from '../../src/protocols/index.js';
-import { caddyValue, envFile, shellWord, systemdValue } from '../../src/providers/machine/escape.js';
+import {
+  caddyValue,
+  envFile,
+  nftValue,
+  shellWord,
+  systemdValue,
+} from '../../src/providers/machine/escape.js';
 import {
   agentLayout,
   agentUserOf,
@@ -14,6 +20,7 @@ import {
   caddySitePath,
   renderCaddyfile,
   renderCaddySite,
+  renderPortGuard,
   renderUnit,
   renderUserData,
   unitWalls,
@@ -77,6 +84,7 @@ describe('rendered machine files keep the invariants that broke earlier deploys'
     const lifecycle = settings.filter((line) => !walls.includes(line)).map((l) => l.split('=')[0]);
     expect(lifecycle.sort()).toEqual([
       'ExecStart',
+      'ExecStartPre',
       'Restart',
       'RestartSec',
       'StandardError',
@@ -84,6 +92,27 @@ describe('rendered machine files keep the invariants that broke earlier deploys'
       'SyslogIdentifier',
       'Type',
     ]);
+  });
+
+  it('only root, the agent, Caddy and a non-root login reach the agent’s port over loopback; the unit reloads that rule at every start', () => {
+    const guard = renderPortGuard({ ...layout, port: 3101 }, ['caddy', 'deploy', 'root']);
+    const rules = guard.split('\n').filter((l) => l.trim() && !l.startsWith('#'));
+    // Declared, deleted and declared again: loading it twice leaves one copy of the rule.
+    expect(rules.slice(0, 3)).toEqual([
+      'table inet fleetbot-agent-alice',
+      'delete table inet fleetbot-agent-alice',
+      'table inet fleetbot-agent-alice {',
+    ]);
+    expect(rules).toContain(
+      '    oifname "lo" tcp dport 3101 meta skuid != { "root", "fb-alice", "caddy", "deploy" } reject with tcp reset',
+    );
+    expect(renderUnit(layout, 'swe')).toMatch(
+      /^ExecStartPre=\+\/usr\/sbin\/nft -f \/etc\/fleetbot-agents\/alice\/port\.nft\nExecStart=/m,
+    );
+    expect(() => renderPortGuard(layout, ['x }; flush ruleset; {'])).toThrow(
+      /cannot go into an nftables rule/,
+    );
+    expect(() => nftValue('3000; flush ruleset', 'port')).toThrow(/cannot go into an nftables rule/);
   });
 
   it('every agent gets a Unix user of its own, within the 32 characters Linux allows', () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/core/runtime/clock.js';
 import type { Step } from '../../src/core/jobs/plan.js';
 import { loadRoles } from '../../src/core/fleet/roles.js';
@@ -17,9 +17,20 @@ import { attempted } from './tally.js';
 
 // Hostile agents on an ssh host: the lab's real OpenSSH sshd in a network namespace, where fleetbot
 // logs in as root. Each agent's "code" is run as the agent's own Unix user, as its unit would run it.
-// Nothing here runs systemd, so steps stop at their first systemctl; what they wrote by then is real.
+// Nothing here runs systemd, so steps stop at their first systemctl; what they wrote by then is real,
+// and the nftables rules they loaded are live in the host's network namespace.
 
-const skip = labUnavailable(['ip', 'unshare', 'useradd', 'userdel', 'runuser', 'setsid', '/usr/sbin/sshd']);
+const skip = labUnavailable([
+  'ip',
+  'unshare',
+  'useradd',
+  'userdel',
+  'runuser',
+  'setsid',
+  '/usr/sbin/sshd',
+  'nft',
+  'curl',
+]);
 const login = generateHostKey('fleetbot security login');
 const auth = { privateKey: login.privateKey };
 const pool = createSshPool({ clock: systemClock, idleMs: 60_000 });
@@ -37,7 +48,8 @@ const deployed: Deployed[] = [];
 /** Uploads an agent as a deploy does; the steps that need systemd are run by the attacks that need them. */
 async function deploy(name: string): Promise<Deployed> {
   const machine = { address: host!.address, login: 'root', hostKey: host!.hostKey.publicKey };
-  const layout = agentLayout(name, swe!);
+  // Each its own port, as the ssh provider gives agents that share a host.
+  const layout = { ...agentLayout(name, swe!), port: swe!.agent.port + deployed.length };
   const secret = `sk-${name}-only-${Math.random().toString(36).slice(2)}`;
   const steps = installSteps({
     deps,
@@ -156,6 +168,30 @@ describe.skipIf(skip)('a hostile agent on an ssh host (lab sshd)', () => {
     attempted(
       'ssh: agent links its secrets.env to another agent’s, so systemd (root) loads them into its environment',
       environment.includes(bob.secret),
+    );
+  });
+
+  it('calls another agent’s port on loopback, where the start step loaded its nftables guard', async () => {
+    const [bob, alice] = [
+      deployed.find((a) => a.layout.name === 'bob')!,
+      deployed.find((a) => a.layout.name === 'alice')!,
+    ];
+    await runUpToSystemd(bob.steps.get('start')!);
+    // Bob's agent as its unit would run it: systemd is not here, so its user starts a listener.
+    const listener = `require('http').createServer((q, s) => s.end('bob answers')).listen(${bob.layout.port}, '127.0.0.1')`;
+    await asAgent(
+      bob,
+      `setsid -f ${shellWord(process.execPath)} -e ${shellWord(listener)} </dev/null >/dev/null 2>&1`,
+    );
+    const call = `for i in 1 2 3 4 5 6 7 8 9 10; do curl -sS --max-time 3 http://127.0.0.1:${bob.layout.port}/ && break; sleep 0.5; done`;
+    // Controls: root (fleetbot's health check) and bob itself reach it.
+    expect(await asRoot(call)).toContain('bob answers');
+    expect(await asAgent(bob, call)).toContain('bob answers');
+    attempted(
+      'ssh: agent calls another agent’s port on 127.0.0.1 on the same host',
+      (await asAgent(alice, `curl -sS --max-time 3 http://127.0.0.1:${bob.layout.port}/`)).includes(
+        'bob answers',
+      ),
     );
   });
 

@@ -87,7 +87,7 @@ export type JournalEntry = { unit: string; identifier: string; message: string }
  * Caddyfile. A command it does not know exits 127, so drift between fleetbot and this stand-in shows.
  */
 export type MachineFault =
-  'wrong-host-key' | 'folder-fails' | 'unit-fails' | 'no-health' | 'caddy-fails' | 'no-https';
+  'wrong-host-key' | 'folder-fails' | 'no-nftables' | 'unit-fails' | 'no-health' | 'caddy-fails' | 'no-https';
 
 export type MachineTimings = {
   /** sshd answers this long after the server is created (so the SSH gap is this minus the boot). */
@@ -287,6 +287,7 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOpti
 
   const faulty = (cmd: string | undefined, joined: string): boolean =>
     (fault === 'folder-fails' && cmd === 'install' && joined.startsWith('-d')) ||
+    (fault === 'no-nftables' && cmd === 'test' && joined === '-x /usr/sbin/nft') ||
     (fault === 'unit-fails' && cmd === 'systemctl' && joined.startsWith('enable --now')) ||
     (fault === 'no-health' && cmd === 'curl') ||
     (fault === 'caddy-fails' && joined === 'reload-or-restart caddy');
@@ -300,6 +301,11 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOpti
     switch (cmd) {
       case 'true':
         return { code: 0 };
+      case 'test':
+        return rest.join(' ') === '-x /usr/sbin/nft' ? { code: 0 } : { code: 1 };
+      case '/usr/sbin/nft':
+        // The port guard: only its file is checked here; the lab and the VM lab load it for real.
+        return existsSync(local(m, rest.at(-1)!)) ? { code: 0 } : { code: 1, stderr: 'no such file' };
       case 'id':
         return m.users.has(rest.at(-1)!) ? { code: 0 } : { code: 1, stderr: 'no such user' };
       case 'useradd':

@@ -131,6 +131,11 @@ export const stepFaults: StepFault[] = [
   },
   {
     step: 'Start agent service',
+    error: /nftables is not installed on the machine \(no \/usr\/sbin\/nft\).*\(apt-get install nftables\)/,
+    fault: 'no-nftables',
+  },
+  {
+    step: 'Start agent service',
     error: /Starting fleetbot-alice.service failed on the machine/,
     fault: 'unit-fails',
   },

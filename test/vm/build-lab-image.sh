@@ -8,8 +8,10 @@ set -euo pipefail
 out=$1 build_script=$2 placeholder=$3 placeholder_path=$4
 
 # What the reference lab needed: python3-cffi-backend or cloud-init stays unconfigured; locales or
-# cloud-init's locale module fails; caddy comes from Debian as it does on a real server.
-packages=systemd-sysv,udev,dbus,openssh-server,cloud-init,python3-cffi-backend,locales,linux-image-amd64,iproute2,sudo,ca-certificates,curl,caddy,procps,less
+# cloud-init's locale module fails; caddy comes from Debian as it does on a real server. bubblewrap
+# is for the hostile-agent suite, which starts fleetbot's local sandbox under the shipped unit's
+# hardening with the VM's real systemd.
+packages=systemd-sysv,udev,dbus,openssh-server,cloud-init,python3-cffi-backend,locales,linux-image-amd64,iproute2,sudo,ca-certificates,curl,caddy,procps,less,bubblewrap
 
 # The Debian mirror apt on this machine already uses, so the build needs no other network.
 mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)

@@ -49,7 +49,12 @@ function rolesDir(dir: string): string {
  * real VMs and the fake Cloudflare whose records the lab's DNS answers. The lab image stands in for
  * the role's golden snapshot (it was made by the same build script).
  */
-export async function startLabBot(defer: Defer, log: (line: string) => void) {
+export async function startLabBot(
+  defer: Defer,
+  log: (line: string) => void,
+  /** Longer waits than production's, for a suite that tests what runs on the VM rather than how fast it boots. */
+  patience: { sshDeadlineMs?: number } = {},
+) {
   const image = await ensureLabImage(log);
   const cloudflare = await startFakeCloudflare({ zoneName: domain });
   defer(() => cloudflare.close());
@@ -73,13 +78,14 @@ export async function startLabBot(defer: Defer, log: (line: string) => void) {
   const login = generateHostKey('fleetbot login');
   const pool = createSshPool({ clock, idleMs: 60_000 });
   defer(() => pool.close());
-  const machine = productionMachineDeps({
+  const production = productionMachineDeps({
     clock,
     auth: { privateKey: login.privateKey },
     pool,
     acmeCa: lab.acmeDirectory,
     sshEndpoint: (ip) => ({ host: ip, port: 22 }),
   });
+  const machine = { ...production, timings: { ...production.timings, ...patience } };
   const provider = createHetznerProvider({
     hetzner: createHetznerClient({ token: hetzner.token, endpoint: hetzner.endpoint, clock, log: silentLog }),
     dns: createCloudflareClient({

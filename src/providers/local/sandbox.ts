@@ -129,6 +129,13 @@ function baseArgs(): string[] {
   ];
 }
 
+/**
+ * An empty sandbox with every namespace and mount an agent's has: what fleetbot starts once at
+ * start to learn whether sandboxes work here (and what the hostile-agent suite starts under the
+ * shipped service unit's hardening).
+ */
+export const probeCommand = (bwrap: string): string[] => [bwrap, ...baseArgs(), '--', 'true'];
+
 /** The first `bwrap` on PATH. */
 function findBwrap(searchPath: string): string | undefined {
   return searchPath
@@ -146,7 +153,8 @@ function findBwrap(searchPath: string): string | undefined {
 export function probeSandbox(searchPath = '/usr/local/bin:/usr/bin:/bin'): Sandbox {
   const bwrap = findBwrap(searchPath);
   if (!bwrap) return { available: false, reason: 'bwrap is not installed' };
-  const run = spawnSync(bwrap, [...baseArgs(), '--', 'true'], {
+  const [program, ...args] = probeCommand(bwrap);
+  const run = spawnSync(program!, args, {
     encoding: 'utf8',
     timeout: 15_000,
     env: { PATH: '/usr/bin:/bin' },

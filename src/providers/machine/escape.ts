@@ -42,6 +42,17 @@ export const caddyValue: Escaper = (value, key) => {
   return `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
 };
 
+/**
+ * nftables: a string is a bare word (a table name, a port), a list becomes quoted words for a set
+ * (user names). Only plain characters pass, so nothing can close the set or start a statement.
+ */
+export const nftValue: Escaper = (value, key) => {
+  const words = Array.isArray(value) ? value : [value];
+  const odd = words.find((w) => !/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(w));
+  if (odd !== undefined) throw new Error(`${key}: ${JSON.stringify(odd)} cannot go into an nftables rule`);
+  return Array.isArray(value) ? value.map((w) => `"${w}"`).join(', ') : value;
+};
+
 /** systemd EnvironmentFile lines: double-quoted, with the characters special inside quotes escaped. */
 export function envFile(values: Record<string, string>): string {
   return Object.entries(values)

@@ -14,10 +14,12 @@ import {
   type SshTarget,
 } from '../ssh/session.js';
 import {
+  caddyUser,
   readAgentFiles,
   renderAgentEnv,
   renderCaddyfile,
   renderCaddySite,
+  renderPortGuard,
   renderSecretsEnv,
   renderUnit,
   type AgentLayout,
@@ -182,6 +184,9 @@ export function reachSteps(deps: MachineDeps, fallback?: MachineRef, needs?: str
   ];
 }
 
+const noNftables =
+  'nftables is not installed on the machine (no /usr/sbin/nft); fleetbot needs it to keep other agents off this one’s port. Install it (apt-get install nftables) and deploy again.';
+
 /**
  * Upload, start, local health, then (with a domain) Caddy and the public HTTPS check: the part of a
  * deploy that is the same on a new cloud server and on a host someone already has.
@@ -250,6 +255,15 @@ export function installSteps(opts: {
             await run(deps, ssh, remote.writeUnit(layout, login), `Writing ${layout.unit}`, {
               ...opts,
               input: renderUnit(layout, role.name),
+            });
+            const nft = await ssh.exec(remote.hasNft(), {
+              timeoutMs: deps.timings.commandTimeoutMs,
+              signal: ctx.signal,
+            });
+            if (nft.code !== 0) throw new UserError(noNftables);
+            await run(deps, ssh, remote.guardPort(layout, login), `Guarding port ${layout.port}`, {
+              ...opts,
+              input: renderPortGuard(layout, [...(fqdn ? [caddyUser] : []), login]),
             });
             await run(deps, ssh, remote.startUnit(layout, login), `Starting ${layout.unit}`, opts);
           },

@@ -109,12 +109,15 @@ export const renderUnit = (layout: AgentLayout, role: string): string =>
     user: userName.parse(layout.user),
     appDir: safePath.parse(layout.appDir),
     configDir: safePath.parse(layout.configDir),
+    nft: nftPath,
+    portGuard: safePath.parse(portGuardPath(layout)),
     execStart: layout.argv,
   });
 
 /** Settings of the agent's unit about how it starts, restarts and logs: not its walls. */
 const notWalls = new Set([
   'Type',
+  'ExecStartPre',
   'ExecStart',
   'Restart',
   'RestartSec',
@@ -134,6 +137,31 @@ export function unitWalls(layout: AgentLayout, role: string): string[] {
     .split('\n')
     .filter((line) => /^[A-Za-z]+=/.test(line) && !notWalls.has(line.slice(0, line.indexOf('='))));
 }
+
+/** Caddy's user on Debian and Ubuntu, which proxies to the agent's port. */
+export const caddyUser = 'caddy';
+
+/** The nftables table that guards one agent's port; agent names are DNS labels, valid nft words. */
+export const portGuardTable = (agentName: string): string => `fleetbot-agent-${hostName.parse(agentName)}`;
+
+/** nftables' command on Debian and Ubuntu, as the agent unit names it. */
+export const nftPath = '/usr/sbin/nft';
+
+/** Where the port guard lives: beside the env files, root-owned, loaded by the unit at every start. */
+export const portGuardPath = (layout: AgentLayout): string => `${layout.configDir}/port.nft`;
+
+/**
+ * The rule that lets only root, the agent itself and `others` (Caddy, a login that is not root)
+ * connect to the agent's port over loopback: another agent on the machine gets a reset.
+ */
+export const renderPortGuard = (layout: AgentLayout, others: string[]): string =>
+  renderTemplate('agent-port.nft', {
+    name: layout.name,
+    table: portGuardTable(layout.name),
+    port: String(z.number().int().min(1).max(65535).parse(layout.port)),
+    // A login may be any name its host allows (john.doe); the nft escaper refuses what is not plain.
+    users: [...new Set(['root', userName.parse(layout.user), ...others])],
+  });
 
 export const renderAgentEnv = (layout: AgentLayout, role: Role): string =>
   envFile({

@@ -1,5 +1,5 @@
 import { shellWord } from './escape.js';
-import { caddySitePath, type AgentLayout } from './layout.js';
+import { caddySitePath, nftPath, portGuardPath, portGuardTable, type AgentLayout } from './layout.js';
 import { journalFields } from './journal.js';
 
 // The commands fleetbot runs on a machine, one function each, so what runs there is listed in one
@@ -42,6 +42,14 @@ export const remote = {
   writeConfigFile: (l: AgentLayout, login: string, name: string) =>
     writeRootFile(`${l.configDir}/${name}`, '0600', login),
   writeUnit: (l: AgentLayout, login: string) => writeRootFile(`/etc/systemd/system/${l.unit}`, '0644', login),
+  /** Writes the port guard rendered by fleetbot (stdin) and loads it, before the agent listens. */
+  guardPort: (l: AgentLayout, login: string) =>
+    `${writeRootFile(portGuardPath(l), '0600', login)} && ${asRoot(login)}${nftPath} -f ${shellWord(portGuardPath(l))}`,
+  /**
+   * Exits 0 when nftables is installed where the unit's ExecStartPre runs it. A path, not a PATH
+   * lookup: a login that is not root often has no /usr/sbin on its PATH.
+   */
+  hasNft: () => `test -x ${nftPath}`,
   startUnit: (l: AgentLayout, login: string) =>
     [
       `${asRoot(login)}systemctl daemon-reload`,
@@ -61,6 +69,7 @@ export const remote = {
       `${asRoot(login)}rm -f ${shellWord(`/etc/systemd/system/${l.unit}`)}`,
       `${asRoot(login)}rm -rf ${shellWord(l.appDir)}`,
       `${asRoot(login)}rm -rf ${shellWord(l.configDir)}`,
+      `${asRoot(login)}${nftPath} delete table inet ${shellWord(portGuardTable(l.name))} 2>/dev/null || true`,
       `${asRoot(login)}userdel ${shellWord(l.user)} || true`,
       // Other agents on the host keep their sites; a Caddy that is not running stays stopped.
       `${asRoot(login)}rm -f ${shellWord(caddySitePath(l.name))}`,

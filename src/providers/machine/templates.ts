@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   caddyValue,
+  nftValue,
   shellValue,
   systemdValue,
   yamlValue,
@@ -32,6 +33,7 @@ const formats = {
   'site.caddy': caddyValue,
   'Caddyfile.placeholder': caddyValue,
   'build-image.sh': shellValue,
+  'agent-port.nft': nftValue,
 } satisfies Record<string, Escaper>;
 export type TemplateName = keyof typeof formats;
 
