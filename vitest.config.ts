@@ -5,7 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     exclude: [
       'test/lab/**',
-      'test/agents/realAgent.test.ts',
+      'test/agents/realAgent*.test.ts',
       'test/vm/**',
       'test/faults/**',
       'test/security/**',
