@@ -6,6 +6,10 @@ import { loadRoles } from '../../src/core/fleet/roles.js';
 import { roleSections } from '../../src/providers/index.js';
 import { chatSections } from '../../src/protocols/index.js';
 import { machineChannels } from '../../src/providers/machine/channels.js';
+import { acpProtocol, type AcpChat } from '../../src/protocols/acp/module.js';
+import type { Agent } from '../../src/core/store/agents.js';
+import { turnRecorder } from '../support/acp/turnRecorder.js';
+import { silentLog } from '../support/env.js';
 import { shellWord } from '../../src/providers/machine/escape.js';
 import { installSteps, reachSteps, type MachineRef } from '../../src/providers/machine/install.js';
 import { agentLayout, type AgentLayout } from '../../src/providers/machine/layout.js';
@@ -200,6 +204,33 @@ describe.skipIf(skip)('a conversation with an agent on a machine (lab sshd)', ()
 
   it('says so when nothing listens on the port', async () => {
     await expect(channels.connect(1)).rejects.toThrow(`Nothing answered on ${name}'s port 1 on its machine`);
+  });
+
+  it('carries /ask: the reference agent answers over ACP on the machine and writes in its folder once allowed', async () => {
+    const session = await acpProtocol.open({
+      agent: { id: 1, name, role: 'swe' } as Agent,
+      role: swe!,
+      // The role file's chat section, as loadRoles parsed it with the acp schema.
+      chat: swe!.chat as unknown as AcpChat,
+      channels,
+      history: [],
+      clock: systemClock,
+      log: silentLog,
+    });
+    const turn = turnRecorder(() => Promise.resolve('allow_once'));
+    expect(
+      await session.prompt('write notes.txt over ssh', turn.events, new AbortController().signal),
+    ).toEqual({
+      stop: 'end_turn',
+    });
+    expect(turn.seen.permissions.map((p) => p.title)).toEqual(['Write notes.txt']);
+    expect(turn.seen.text).toBe('Wrote 9 bytes to notes.txt.\n');
+    expect(await asRoot(`stat -c %U ${shellWord(`${layout.appDir}/notes.txt`)}`)).toBe(`${layout.user}\n`);
+    expect(await asRoot(`cat ${shellWord(`${layout.appDir}/notes.txt`)}`)).toBe('over ssh\n');
+    await session.close();
+    await expect
+      .poll(() => asRoot(`pgrep -u ${shellWord(layout.user)} || true`), { timeout: 5_000 })
+      .toBe('');
   });
 });
 
