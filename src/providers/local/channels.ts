@@ -15,6 +15,9 @@ import { sandboxInfoFd } from './sandbox.js';
 /** How long a connection to the agent's own port may take on loopback, a busy host included. */
 const connectTimeoutMs = 10_000;
 
+/** How long the end of a conversation's stderr may take to arrive after it exited. */
+const stderrDrainMs = 1_000;
+
 const portSchema = z.number().int().min(1).max(65_535);
 
 export type LocalAgentWalls = {
@@ -96,7 +99,18 @@ export function localChannels(walls: LocalAgentWalls): AgentChannels {
           // bwrap returns once the command ends, while its init waits on whatever the command left
           // running: a conversation's process leaves nothing behind.
           endAll();
-          resolve(killed ? 'killed by SIGKILL' : signal ? `killed by ${signal}` : exitReason(code));
+          const why = killed ? 'killed by SIGKILL' : signal ? `killed by ${signal}` : exitReason(code);
+          // What it wrote last may still be in the pipe: the tail is read to its end (everything that
+          // held it is gone now), or for at most a second, before anyone asks for it.
+          if (child.stderr!.closed) {
+            resolve(why);
+            return;
+          }
+          const drained = setTimeout(() => resolve(why), stderrDrainMs);
+          child.stderr!.once('close', () => {
+            clearTimeout(drained);
+            resolve(why);
+          });
         };
         if (child.exitCode !== null || child.signalCode !== null) exited(child.exitCode, child.signalCode);
         else child.once('exit', exited);
