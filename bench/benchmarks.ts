@@ -9,4 +9,5 @@ export const benchmarks: Record<string, () => Promise<Benchmark>> = {
   B5: async () => (await import('./b5-oneChatJobs.js')).oneChatJobs,
   B6: async () => (await import('./b6-monitorCycle.js')).monitorCycle,
   B7: async () => (await import('./b7-startup.js')).startup,
+  B8: async () => (await import('./b8-answerStreaming.js')).answerStreaming,
 };
