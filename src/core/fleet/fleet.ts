@@ -15,6 +15,7 @@ import { imageJob } from './jobs/image.js';
 import { createJobLauncher, type Origin } from './jobs/launch.js';
 import { restartJob } from './jobs/restart.js';
 import { agentText } from '../chat/text.js';
+import { chatToken } from './chatToken.js';
 
 /** How much of an agent's own words a chat message carries: a health detail, one line of its output. */
 const maxDetailChars = 300;
@@ -141,7 +142,7 @@ export function createFleet(deps: {
     },
 
     /** The ways into a running agent that conversations use (`/ask`), with its role. */
-    reach(agent: Agent): { role: Role; channels: AgentChannels } {
+    reach(agent: Agent): { role: Role; channels: AgentChannels; token?: string } {
       const provider = providerOf(agent.provider);
       const role = lookups.findRole(agent.role);
       if (!role)
@@ -152,7 +153,8 @@ export function createFleet(deps: {
         throw new UserError(
           `Agents on ${provider.name} cannot be talked to from chat; /logs ${agent.name} shows their output.`,
         );
-      return { role, channels: provider.channels(agent, role) };
+      const token = chatToken(store, role, agent);
+      return { role, channels: provider.channels(agent, role), ...(token ? { token } : {}) };
     },
 
     /** The agent's own output, each line cleaned and cut: it is the agent's text, headed for a chat. */

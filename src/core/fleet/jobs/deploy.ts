@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { chatToken, chatTokenVariable } from '../chatToken.js';
 import { agentParams, defineAgentJob } from './agentJob.js';
 
 /** Puts a new agent where its provider runs agents; the agent's record is made before the job. */
@@ -11,10 +12,11 @@ export const deployJob = defineAgentJob({
   plan(agent, { options }, deps) {
     const role = deps.roleOf(agent.role);
     const provider = deps.providerOf(agent.provider);
+    const token = chatToken(deps.store, role, agent);
     return provider.deployPlan({
       agent,
       role,
-      secrets: deps.secretsFor(role),
+      secrets: { ...deps.secretsFor(role), ...(token ? { [chatTokenVariable]: token } : {}) },
       options,
       neighbours: deps.store.agents.list({ provider: provider.name }).filter((a) => a.id !== agent.id),
     });
