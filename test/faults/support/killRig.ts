@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { startFakeTelegram } from '../../fakes/telegram/index.js';
@@ -18,8 +18,8 @@ function writeRole(dir: string, cloud: HetznerCloud): string {
   const swe = readFileSync('templates/roles/swe.yaml', 'utf8');
   if (!swe.includes('snapshot: fleetbot-swe')) throw new Error('templates/roles/swe.yaml changed');
   mkdirSync(path.join(dir, 'roles'));
-  mkdirSync(path.join(dir, 'agent'));
-  copyFileSync('templates/agent/server.mjs', path.join(dir, 'agent/server.mjs'));
+  // The reference agent's files, its ACP side included, which a deploy uploads beside it.
+  cpSync('templates/agent', path.join(dir, 'agent'), { recursive: true });
   writeFileSync(path.join(dir, 'roles/swe.yaml'), swe.replace('fleetbot-swe', `"${ubuntu.id}"`));
   return path.join(dir, 'roles');
 }
