@@ -25,7 +25,5 @@ function tokenKey(store: Pick<Store, 'cursors'>): string {
  */
 export function chatToken(store: Pick<Store, 'cursors'>, role: Role, agent: Agent): string | undefined {
   if (role.chat?.['token'] !== true) return undefined;
-  return createHmac('sha256', tokenKey(store))
-    .update(`${agent.id}:${agent.createdAt}`)
-    .digest('base64url');
+  return createHmac('sha256', tokenKey(store)).update(`${agent.id}:${agent.createdAt}`).digest('base64url');
 }
