@@ -16,7 +16,12 @@ import { agentLayout, type AgentLayout } from '../../src/providers/machine/layou
 import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
 import { createSshPool } from '../../src/providers/ssh/pool.js';
 import { connectSsh, type SshSession } from '../../src/providers/ssh/session.js';
-import { conversationChild, conversationClient, type ChildReport } from '../support/conversationClient.js';
+import {
+  childThatExits,
+  conversationChild,
+  conversationClient,
+  type ChildReport,
+} from '../support/conversationClient.js';
 import { startLabHost, type LabHost } from './labHost.js';
 import { labMachineDeps, labStepContext } from './labMachine.js';
 import { labUnavailable, runTool } from './tools.js';
@@ -144,12 +149,7 @@ describe.skipIf(skip)('a conversation with an agent on a machine (lab sshd)', ()
   });
 
   it('says how it ended when it exits by itself, with the last lines of its stderr', async () => {
-    const child = await channels.spawn(['node', conversationChild]);
-    const talk = conversationClient(child);
-    const marker = `left-at-exit-${Date.now()}`;
-    await talk.ask({ leave: marker });
-    await talk.ask({ stderr: 500 });
-    child.stdin.write(`${JSON.stringify({ exit: 3 })}\n`);
+    const { child, marker } = await childThatExits(channels);
     expect(await child.ended).toBe('exited with code 3');
     const tail = child.stderrTail().split('\n');
     expect(tail).toHaveLength(20);

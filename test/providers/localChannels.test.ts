@@ -5,7 +5,12 @@ import type { AgentChannels } from '../../src/core/fleet/provider.js';
 import type { Agent } from '../../src/core/store/agents.js';
 import type { Isolation } from '../../src/providers/local/index.js';
 import { probeSandbox } from '../../src/providers/local/sandbox.js';
-import { conversationChild, conversationClient, type ChildReport } from '../support/conversationClient.js';
+import {
+  childThatExits,
+  conversationChild,
+  conversationClient,
+  type ChildReport,
+} from '../support/conversationClient.js';
 import { tempDir } from '../support/env.js';
 import { localFleet, processesWith } from '../support/localAgents.js';
 
@@ -79,12 +84,7 @@ describe.each(isolations)('a conversation with a local agent %s', (_title, isola
   });
 
   it.skipIf(!isolation)('says how it ended when it exits by itself, and leaves nothing running', async () => {
-    const child = await channels.spawn(['node', conversationChild]);
-    const talk = conversationClient(child);
-    const marker = `left-at-exit-${Date.now()}`;
-    await talk.ask({ leave: marker });
-    await talk.ask({ stderr: 500 });
-    child.stdin.write(`${JSON.stringify({ exit: 3 })}\n`);
+    const { child, marker } = await childThatExits(channels);
     expect(await child.ended).toBe('exited with code 3');
     await expect.poll(() => processesWith(marker), { timeout: 5_000 }).toEqual([]);
     // Only the last lines are kept.

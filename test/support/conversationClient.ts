@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import type { AgentProcess } from '../../src/core/fleet/provider.js';
+import type { AgentChannels, AgentProcess } from '../../src/core/fleet/provider.js';
 
 /** The child the channel tests start as a conversation's process (see its header for what it answers). */
 export const conversationChild = path.resolve('test/support/conversationChild.mjs');
@@ -16,6 +16,22 @@ export function conversationClient(child: AgentProcess) {
       return JSON.parse(next.value) as T;
     },
   };
+}
+
+/**
+ * A child that leaves a process of its own behind (`marker` in its command line), writes 500 lines to
+ * stderr and exits with code 3: what a conversation's end must clean up and report.
+ */
+export async function childThatExits(
+  channels: AgentChannels,
+): Promise<{ child: AgentProcess; marker: string }> {
+  const child = await channels.spawn(['node', conversationChild]);
+  const talk = conversationClient(child);
+  const marker = `left-at-exit-${Date.now()}`;
+  await talk.ask({ leave: marker });
+  await talk.ask({ stderr: 500 });
+  child.stdin.write(`${JSON.stringify({ exit: 3 })}\n`);
+  return { child, marker };
 }
 
 /** What the child reports about itself. */
