@@ -118,13 +118,16 @@ describe('an answer in a Telegram private chat', () => {
     fake.sendText({ chat: annDm, from: ann, text: 'clean up the repo' });
     const answer = answerIn(bridge, await plainMessage(received, 0));
     const text = prose(1200);
-    await streamInto(answer, text.slice(0, 500), 5, 600);
+    await streamInto(answer, text.slice(0, 400), 4, 500);
+    // Telegram is slow to turn the draft into a message; the agent writes on meanwhile.
+    fake.failNext('sendMessage', { delayMs: 300 });
     answer.buttons([
       [
         { id: 'allow-1', label: 'Allow once' },
         { id: 'reject-1', label: 'Reject' },
       ],
     ]);
+    answer.append(text.slice(400, 500));
     await fake.waitFor(() => fake.messages(annDm.id).length === 1);
     const [card] = fake.messages(annDm.id);
     expect(card!.replyMarkup?.inline_keyboard.flat().map((b) => b.text)).toEqual(['Allow once', 'Reject']);

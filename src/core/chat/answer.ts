@@ -87,6 +87,8 @@ export function createAnswer(opts: AnswerOptions): Answer {
   let live: LiveMessage | undefined;
   /** Turning a stream into an edited message, when buttons arrive. */
   let switching: Promise<void> = Promise.resolve();
+  /** While the stream becomes a message there is neither to show on; the switch shows the newest state. */
+  let inSwitch = false;
   let streamed: string | undefined;
 
   const firstPart = (): string => (body.length <= partLimit ? body : splitParagraphs(body, partLimit)[0]!);
@@ -112,7 +114,7 @@ export function createAnswer(opts: AnswerOptions): Answer {
     });
 
   const show = (): void => {
-    if (closed) return;
+    if (closed || inSwitch) return;
     if (stream) {
       const text = firstPart();
       if (text !== streamed) stream.update(text);
@@ -129,6 +131,7 @@ export function createAnswer(opts: AnswerOptions): Answer {
     const ending = stream;
     if (!ending) return;
     stream = undefined;
+    inSwitch = true;
     switching = switching.then(async () => {
       try {
         // Not silent: buttons ask something of people (a permission, a way to stop).
@@ -138,6 +141,7 @@ export function createAnswer(opts: AnswerOptions): Answer {
         log.warn({ err, chat }, 'could not end an answer stream; the answer goes on as a new message');
         live = liveMessage();
       }
+      inSwitch = false;
       show();
     });
   };
