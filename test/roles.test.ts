@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { agentNameSchema } from '../src/core/fleet/agentName.js';
-import { loadRoles, resolveArgv, resolveCommand } from '../src/core/fleet/roles.js';
+import { daemonOf, loadRoles, resolveArgv } from '../src/core/fleet/roles.js';
 import { roleSections } from '../src/providers/index.js';
 import { chatSections } from '../src/protocols/index.js';
 
@@ -12,7 +12,7 @@ describe('roles', () => {
     const roles = loadRoles('templates/roles', roleSections, chatSections);
     expect([...roles.keys()]).toEqual(expect.arrayContaining(['swe', 'research']));
     const swe = roles.get('swe')!;
-    expect(resolveCommand(swe)).toEqual(['node', path.resolve('templates/agent/server.mjs')]);
+    expect(daemonOf(swe)?.command).toEqual(['node', path.resolve('templates/agent/server.mjs')]);
     expect(swe.agent.healthPath).toBe('/health');
   });
 

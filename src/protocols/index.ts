@@ -14,5 +14,5 @@ export const allProtocols: readonly ProtocolModule[] = protocolModules;
 
 /** Each protocol's `chat` section of a role file, for loadRoles. */
 export const chatSections: ChatSections = Object.fromEntries(
-  protocolModules.map((m) => [m.name, m.chatSchema]),
+  protocolModules.map((m) => [m.name, { schema: m.chatSchema, needsDaemon: m.needsDaemon ?? false }]),
 );

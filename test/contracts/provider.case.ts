@@ -105,7 +105,7 @@ export function providerContract(factory: ProviderFactory): void {
 
     it('reaches the agent’s own port for a conversation, the role’s port meaning wherever it listens', async (ctx) => {
       if (!env.provider.channels) return ctx.skip();
-      const socket = await env.provider.channels(agent, role).connect(role.agent.port);
+      const socket = await env.provider.channels(agent, role).connect(role.agent.port!);
       socket.end(`GET ${role.agent.healthPath} HTTP/1.0\r\nHost: localhost\r\n\r\n`);
       let answer = '';
       for await (const chunk of socket) answer += String(chunk);

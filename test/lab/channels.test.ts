@@ -191,7 +191,7 @@ describe.skipIf(skip)('a conversation with an agent on a machine (lab sshd)', ()
       expect(outside).toBe('ECONNREFUSED');
       await expect
         .poll(async () => {
-          const socket = await channels.connect(swe!.agent.port);
+          const socket = await channels.connect(swe!.agent.port!);
           let text = '';
           for await (const chunk of socket) text += String(chunk);
           return text;

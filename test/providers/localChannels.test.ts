@@ -96,7 +96,7 @@ describe.each(isolations)('a conversation with a local agent %s', (_title, isola
   it.skipIf(!isolation)(
     'reaches the agent’s own port on loopback, the free one it was given for the role’s',
     async () => {
-      const socket = await channels.connect(fleet.roles.get('swe')!.agent.port);
+      const socket = await channels.connect(fleet.roles.get('swe')!.agent.port!);
       socket.end('GET /health HTTP/1.0\r\n\r\n');
       let answer = '';
       for await (const chunk of socket) answer += String(chunk);

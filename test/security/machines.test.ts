@@ -49,7 +49,7 @@ const deployed: Deployed[] = [];
 async function deploy(name: string): Promise<Deployed> {
   const machine = { address: host!.address, login: 'root', hostKey: host!.hostKey.publicKey };
   // Each its own port, as the ssh provider gives agents that share a host.
-  const layout = { ...agentLayout(name, swe!), port: swe!.agent.port + deployed.length };
+  const layout = { ...agentLayout(name, swe!), port: swe!.agent.port! + deployed.length };
   const secret = `sk-${name}-only-${Math.random().toString(36).slice(2)}`;
   const steps = installSteps({
     deps,

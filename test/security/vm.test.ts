@@ -131,8 +131,8 @@ describe.skipIf(unavailable !== undefined)(
         `ip route add ${metadataAddress}/32 dev "$(ip -o route get 10.79.0.1 | awk '{print $3}')"`,
       );
 
-      alice = installOn('alice', swe!.agent.port, 'sk-ant-very-secret');
-      bob = installOn('bob', swe!.agent.port + 1, `sk-bob-only-${Math.random().toString(36).slice(2)}`);
+      alice = installOn('alice', swe!.agent.port!, 'sk-ant-very-secret');
+      bob = installOn('bob', swe!.agent.port! + 1, `sk-bob-only-${Math.random().toString(36).slice(2)}`);
       await runSteps(bob, ['upload', 'start', 'health', 'caddy']);
     }, 25 * 60_000);
     afterAll(async () => {

@@ -95,6 +95,8 @@ export type ProtocolModule<Chat = unknown> = {
    * object schema, so the role file can add the fields every protocol shares (`level`, `idle`).
    */
   chatSchema: z.ZodObject & z.ZodType<Chat>;
+  /** It talks to the agent's daemon (on the role's `agent.port`), so a role without one cannot use it. */
+  needsDaemon?: boolean;
   open(req: OpenSession & { chat: Chat }): Promise<AgentSession>;
   /**
    * For agents without a daemon: whether the chat side starts and answers (ACP: `initialize`),

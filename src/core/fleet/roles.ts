@@ -15,11 +15,14 @@ const chatCommon = {
   idle: duration('30m', { min: 60_000, max: 86_400_000 }),
 };
 
-/** One schema per protocol (`protocol: <name>` plus its own fields), from src/protocols/index.ts. */
-export type ChatSections = Record<string, z.ZodObject>;
+/**
+ * One schema per protocol (`protocol: <name>` plus its own fields), from src/protocols/index.ts, and
+ * whether the protocol talks to the agent's daemon (its port), so a role without one cannot name it.
+ */
+export type ChatSections = Record<string, { schema: z.ZodObject; needsDaemon: boolean }>;
 
 const chatSchemaWith = (chatSections: ChatSections) => {
-  const [first, ...rest] = Object.values(chatSections).map((s) => s.extend(chatCommon).strict());
+  const [first, ...rest] = Object.values(chatSections).map((s) => s.schema.extend(chatCommon).strict());
   return first ? z.discriminatedUnion('protocol', [first, ...rest]) : z.never();
 };
 
@@ -36,16 +39,24 @@ const roleSchemaWith = (providerSections: Record<string, z.ZodType>, chatSection
       description: z.string().min(1).max(200),
       agent: z
         .object({
-          /** argv of the agent; paths starting with ./ or ../ are relative to the role file. */
-          command: z.array(z.string().min(1)).min(1),
-          port: z.number().int().min(1024).max(65535),
+          /**
+           * argv of the agent's daemon; paths starting with ./ or ../ are relative to the role file.
+           * Without it (and its port) the agent has no daemon: it runs only when spoken to (`chat`).
+           */
+          command: z.array(z.string().min(1)).min(1).optional(),
+          port: z.number().int().min(1024).max(65535).optional(),
           healthPath: z.string().startsWith('/').default('/health'),
+          /** The agent's environment and secrets: its daemon's, and every conversation process's. */
           env: z.record(envName, z.string()).default({}),
           secrets: z
             .array(z.object({ name: envName, required: z.boolean().default(true) }).strict())
             .default([]),
         })
-        .strict(),
+        .strict()
+        .refine((a) => (a.command === undefined) === (a.port === undefined), {
+          message: 'agent.command and agent.port go together: give both for a daemon, or neither',
+        })
+        .default({ healthPath: '/health', env: {}, secrets: [] }),
       providers: z
         .object(
           Object.fromEntries(
@@ -56,7 +67,22 @@ const roleSchemaWith = (providerSections: Record<string, z.ZodType>, chatSection
         .default({}),
       chat: chatSchemaWith(chatSections).optional(),
     })
-    .strict();
+    .strict()
+    .superRefine((role, ctx) => {
+      if (role.agent.command) return;
+      if (!role.chat)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['agent', 'command'],
+          message: 'a role needs a daemon (agent.command and agent.port) or a chat section, or both',
+        });
+      else if (chatSections[String(role.chat.protocol)]?.needsDaemon)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['chat', 'protocol'],
+          message: `${String(role.chat.protocol)} talks to the agent's own port, so the role needs agent.command and agent.port`,
+        });
+    });
 
 /**
  * How people talk to an agent of a role: the protocol's own fields are its module's to read, with
@@ -121,5 +147,16 @@ export function resolveArgv(role: Role, argv: readonly string[]): string[] {
   return argv.map((arg) => (arg.startsWith('./') || arg.startsWith('../') ? path.resolve(base, arg) : arg));
 }
 
-/** Resolves the role's command against the role file's folder. */
-export const resolveCommand = (role: Role): string[] => resolveArgv(role, role.agent.command);
+/** An agent's long-running process: what providers start, keep running and check over HTTP. */
+export type Daemon = { command: string[]; port: number; healthPath: string };
+
+/**
+ * The role's daemon (its command resolved against the role file's folder), or undefined for a role
+ * whose agent runs only when spoken to: then there is nothing to start, no port, and its health is
+ * whether its chat side starts and answers.
+ */
+export function daemonOf(role: Role): Daemon | undefined {
+  const { command, port, healthPath } = role.agent;
+  if (!command || port === undefined) return undefined;
+  return { command: resolveArgv(role, command), port, healthPath };
+}

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { defineProtocol } from '../../core/conversations/protocol.js';
 import { UserError } from '../../core/runtime/errors.js';
+import { daemonOf } from '../../core/fleet/roles.js';
 import { silenceSchema } from '../limits.js';
 import { agentApi } from './api.js';
 import { openaiSession } from './session.js';
@@ -13,6 +14,7 @@ import { openaiSession } from './session.js';
  */
 export const openaiProtocol = defineProtocol({
   name: 'openai',
+  needsDaemon: true,
   chatSchema: z.object({
     protocol: z.literal('openai'),
     path: z.string().startsWith('/').default('/v1/chat/completions'),
@@ -28,7 +30,10 @@ export const openaiProtocol = defineProtocol({
           `${req.agent.name}'s role asks for a bearer token, but the agent has none; redeploy it so fleetbot generates one.`,
         ),
       );
-    const api = agentApi(req.channels, req.role.agent.port);
+    const daemon = daemonOf(req.role);
+    if (!daemon)
+      return Promise.reject(new UserError(`${req.agent.name}'s role has no daemon to talk to on a port.`));
+    const api = agentApi(req.channels, daemon.port);
     return Promise.resolve(
       openaiSession(api, {
         agent: req.agent,

@@ -29,7 +29,7 @@ export type LocalAgentWalls = {
   launch(argv: string[]): string[];
   sandboxed: boolean;
   /** The role's port, and the free one the agent was given instead. */
-  ports: { role: number; own: number | undefined };
+  ports: { role: number | undefined; own: number | undefined };
 };
 
 /**

@@ -8,7 +8,7 @@ import { checkHealth } from '../../core/fleet/healthCheck.js';
 import type { Plan, Step, StepContext } from '../../core/jobs/plan.js';
 import type { Logger } from '../../core/runtime/logging.js';
 import type { AgentHealth, Provider } from '../../core/fleet/provider.js';
-import { resolveCommand, type Role } from '../../core/fleet/roles.js';
+import { daemonOf, type Role } from '../../core/fleet/roles.js';
 import type { Agent } from '../../core/store/agents.js';
 import { readEnvFile, tailLines, writeEnvFile } from './files.js';
 import { localChannels } from './channels.js';
@@ -189,6 +189,8 @@ export function createLocalProvider(opts: LocalOptions): Provider {
     name: 'local',
 
     deployPlan({ agent, role, secrets }): Plan {
+      const daemon = daemonOf(role);
+      if (!daemon) throw new UserError(`role ${role.name} has no daemon (agent.command) to run`);
       // Agent ids restart at 1 in a new store on the same data folder (a restored backup, a reset):
       // the creation time keeps this agent's folder apart from the one an older alice-1 still runs in.
       const dir = path.join(
@@ -211,8 +213,8 @@ export function createLocalProvider(opts: LocalOptions): Provider {
             return {
               dir,
               logFile: path.join(dir, 'agent.log'),
-              command: resolveCommand(role),
-              healthPath: role.agent.healthPath,
+              command: daemon.command,
+              healthPath: daemon.healthPath,
               env: { ...role.agent.env, AGENT_NAME: agent.name, AGENT_ROLE: role.name },
             };
           },

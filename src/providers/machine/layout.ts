@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { resolveArgv, resolveCommand, type Role } from '../../core/fleet/roles.js';
+import { resolveArgv, daemonOf, type Role } from '../../core/fleet/roles.js';
+import { UserError } from '../../core/runtime/errors.js';
 import { envFile } from './escape.js';
 import { renderTemplate } from './templates.js';
 
@@ -75,11 +76,16 @@ export const installedLayout = (agentName: string, port: number, healthPath: str
 
 /** The role's command as it runs on a machine: files it names relative to the role go into the app folder. */
 export function agentLayout(agentName: string, role: Role): AgentLayout {
+  const daemon = daemonOf(role);
+  if (!daemon)
+    throw new UserError(
+      `role ${role.name} has no daemon (agent.command), and machines cannot run such agents yet; use the local provider`,
+    );
   const appDir = appDirOf(agentName);
   const files: Record<string, string> = {};
   const relative = (arg: string): boolean => arg.startsWith('./') || arg.startsWith('../');
-  const argv = resolveCommand(role).map((arg, i) => {
-    const original = role.agent.command[i] ?? arg;
+  const argv = daemon.command.map((arg, i) => {
+    const original = role.agent.command?.[i] ?? arg;
     if (!relative(original)) return arg;
     const base = path.basename(arg);
     files[base] = arg;
@@ -97,8 +103,8 @@ export function agentLayout(agentName: string, role: Role): AgentLayout {
     files,
     // systemd wants an absolute program; /usr/bin/env finds node, python3 and the like on PATH.
     argv: program?.startsWith('/') ? argv : ['/usr/bin/env', ...(program ? [program] : []), ...rest],
-    port: role.agent.port,
-    healthPath: role.agent.healthPath,
+    port: daemon.port,
+    healthPath: daemon.healthPath,
   };
 }
 

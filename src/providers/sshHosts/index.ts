@@ -116,7 +116,7 @@ export function createSshHostsProvider(opts: SshHostsProviderOptions): Provider 
 
     deployPlan({ agent, role, secrets, options, neighbours }): Plan {
       const t = target(role, options);
-      const port = portFor(agent, t.host.name, role.agent.port, neighbours);
+      const port = portFor(agent, t.host.name, agentLayout(agent.name, role).port, neighbours);
       const host: Resources = {
         host: t.host.name,
         ip: t.address,
