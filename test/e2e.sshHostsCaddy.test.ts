@@ -64,7 +64,7 @@ describe('Caddy on a host that several agents share', () => {
   it('gives each agent a site of its own, and destroy removes only its own while the others keep serving', async () => {
     const { s, machines, file } = await setup();
     const check = (name: string) =>
-      machines.publicHealth(`https://${name}.agents.example.test/health`, name, AbortSignal.timeout(2_000));
+      machines.publicHealth(`https://${name}.agents.example.test/health`, AbortSignal.timeout(2_000));
     for (const name of ['alice', 'bob']) {
       await s.type(`/deploy swe ${name} --provider ssh`);
       const final = s.find(new RegExp(`Deploy ${name}`))!.versions.at(-1)!;

@@ -14,14 +14,13 @@ export function machineAccess(read: () => MachineDirectory) {
   return {
     sshEndpoint: (ip: string) => ({ host: '127.0.0.1', port: read().ssh[ip] ?? 1 }),
     /** The public check, sent to the machine whose Caddy serves that name. */
-    publicHealth: (url: string, expectName: string, signal: AbortSignal): Promise<AgentHealth> => {
+    publicHealth: (url: string, signal: AbortSignal): Promise<AgentHealth> => {
       const u = new URL(url);
       const site = read().https[u.hostname];
       if (!site || Date.now() < site.from)
         return Promise.resolve({ state: 'unhealthy', detail: `cannot reach ${url}: connection refused` });
       return checkHealth(`http://127.0.0.1:${site.port}${u.pathname}`, {
         timeoutMs: 2_000,
-        expectName,
         signal,
       });
     },

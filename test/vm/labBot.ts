@@ -103,8 +103,7 @@ export async function startLabBot(
     // Production's check, through a pool that resolves with the lab DNS and trusts pebble's root.
     machine: {
       ...machine,
-      publicHealth: (url, expectName, signal) =>
-        checkHealth(url, { timeoutMs: 5_000, expectName, signal, dispatcher: lab.https }),
+      publicHealth: (url, signal) => checkHealth(url, { timeoutMs: 5_000, signal, dispatcher: lab.https }),
     },
   });
 

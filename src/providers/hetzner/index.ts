@@ -211,7 +211,7 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
       if (server.status !== 'running') return { state: 'stopped', detail: `server is ${server.status}` };
       if (!m.data.healthUrl)
         return { state: 'unhealthy', detail: 'the server runs, but the agent never answered' };
-      const health = await machine.publicHealth(m.data.healthUrl, agent.name, AbortSignal.timeout(10_000));
+      const health = await machine.publicHealth(m.data.healthUrl, AbortSignal.timeout(10_000));
       return {
         ...health,
         detail: `${health.detail} (server ${server.server_type.name} in ${server.location.name})`,

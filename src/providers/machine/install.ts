@@ -35,7 +35,7 @@ export type MachineDeps = {
   /** Where a machine's SSH answers; tests map documentation addresses to loopback. */
   sshEndpoint: (address: string) => { host: string; port: number };
   /** The public HTTPS check once Caddy runs. */
-  publicHealth: (url: string, expectName: string, signal: AbortSignal) => Promise<AgentHealth>;
+  publicHealth: (url: string, signal: AbortSignal) => Promise<AgentHealth>;
   acmeCa?: string | undefined;
   timings: {
     sshDeadlineMs: number;
@@ -316,7 +316,7 @@ export function installSteps(opts: {
         await pollHealthy(
           deps,
           deps.timings.tlsDeadlineMs,
-          () => deps.publicHealth(`${url}${layout.healthPath}`, layout.name, ctx.signal),
+          () => deps.publicHealth(`${url}${layout.healthPath}`, ctx.signal),
           ctx.signal,
           `${url}${layout.healthPath}`,
         );

@@ -13,7 +13,7 @@ export const productionMachineDeps = (opts: {
   sshEndpoint: MachineDeps['sshEndpoint'];
 }): MachineDeps => ({
   ...opts,
-  publicHealth: (url, expectName, signal) => checkHealth(url, { timeoutMs: 5_000, expectName, signal }),
+  publicHealth: (url, signal) => checkHealth(url, { timeoutMs: 5_000, signal }),
   timings: {
     sshDeadlineMs: 3 * 60_000,
     healthDeadlineMs: 90_000,

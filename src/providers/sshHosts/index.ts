@@ -172,7 +172,7 @@ export function createSshHostsProvider(opts: SshHostsProviderOptions): Provider 
 
     async status(agent) {
       const r = recorded(agent);
-      if (r.healthUrl) return machine.publicHealth(r.healthUrl, agent.name, AbortSignal.timeout(10_000));
+      if (r.healthUrl) return machine.publicHealth(r.healthUrl, AbortSignal.timeout(10_000));
       try {
         const health = await withMachine(machine, refOf(r), (ssh) =>
           localHealth(machine, ssh, installed(agent, r)),

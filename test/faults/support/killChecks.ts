@@ -72,7 +72,6 @@ export async function expectTruthAfterRestart(
     expect(records.map((r) => r.id)).toEqual([owned.dnsRecordId]);
     const health = await cloud.machines.publicHealth(
       'https://alice.agents.example.test/health',
-      'alice',
       AbortSignal.timeout(5_000),
     );
     expect(health.state).toBe('healthy');
