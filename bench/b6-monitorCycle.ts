@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { systemClock } from '../src/core/runtime/clock.js';
 import { createMonitor } from '../src/core/monitor/monitor.js';
+import { checkHealth } from '../src/core/fleet/healthCheck.js';
 import { defaultThresholds } from '../src/core/monitor/states.js';
 import { openStore } from '../src/core/store/index.js';
 import { silentLog, tempDir } from '../test/support/env.js';
@@ -40,9 +41,12 @@ export const monitorCycle: Benchmark = async ({ quick }) => {
       store,
       clock: systemClock,
       log: silentLog,
-      healthUrl: (agent) => `${agent.url}/health`,
+      check: (agent) => ({
+        slow: false,
+        run: () => checkHealth(`${agent.url}/health`, { timeoutMs: 5_000 }),
+      }),
       intervalMs: 30_000,
-      timeoutMs: 5_000,
+      slowIntervalMs: 600_000,
       concurrency: 256,
       thresholds: defaultThresholds,
       onTransition: async () => void transitions++,

@@ -4,6 +4,7 @@ import { alertPrompt, destroyPrompt, orphanPrompt, permissionPrompt, prompts } f
 import { createBridgeHost } from './core/chat/bridgeHost.js';
 import { systemClock, type Clock } from './core/runtime/clock.js';
 import { createFleet } from './core/fleet/fleet.js';
+import { createChatProbe } from './core/fleet/chatProbe.js';
 import { redrawCardsBehind } from './core/jobs/redraw.js';
 import { createJobService } from './core/jobs/service.js';
 import type { Logger } from './core/runtime/logging.js';
@@ -169,6 +170,7 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
     isUnreachable: (chat) => store.chats.get(chat.platform, chat.chatId)?.unreachable === true,
   });
   const jobs = createJobService({ store, messenger, clock, log, concurrency: config.concurrency });
+  const protocols = new Map(allProtocols.map((p) => [p.name, p]));
   const fleet = createFleet({
     store,
     jobs,
@@ -177,6 +179,7 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
     defaultProvider: config.provider,
     maxAgentsPerPerson: config.maxAgentsPerPerson,
     agentEnv: config.agentEnv,
+    probeChat: createChatProbe({ protocols, clock, log: log.child({ part: 'probe' }) }),
     clock,
     log,
   });
@@ -220,7 +223,7 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
   });
   const conversations = createConversations({
     store,
-    protocols: new Map(allProtocols.map((p) => [p.name, p])),
+    protocols,
     reach: (agent) => fleet.reach(agent),
     answers: (place) => createAnswer({ ...place, messenger, clock, log: log.child({ part: 'answers' }) }),
     permissions: {
@@ -255,9 +258,9 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
     store,
     clock,
     log: log.child({ part: 'monitor' }),
-    healthUrl: (agent) => fleet.healthUrl(agent),
+    check: (agent) => fleet.check(agent, Math.min(config.health.timeoutMs, config.health.intervalMs)),
     intervalMs: config.health.intervalMs,
-    timeoutMs: Math.min(config.health.timeoutMs, config.health.intervalMs),
+    slowIntervalMs: config.health.probeIntervalMs,
     concurrency: 256,
     thresholds,
     onTransition: (agent, record, transition) => alerts.onTransition(agent, record, transition),

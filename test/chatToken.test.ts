@@ -50,6 +50,7 @@ describe('chat tokens for agents that check who calls them', () => {
         imageProvider: () => {
           throw new Error('no images here');
         },
+        probe: () => Promise.reject(new Error('an agent with a daemon is not probed')),
       },
     );
     expect(asked[0]!.secrets).toEqual({

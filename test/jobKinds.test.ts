@@ -47,6 +47,7 @@ function restartedFleet() {
     roles: loadRoles('templates/roles', roleSections, chatSections),
     defaultProvider: 'test',
     agentEnv: () => undefined,
+    probeChat: () => Promise.reject(new Error('these roles have daemons')),
     clock: systemClock,
     log: silentLog,
   });

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,10 +14,18 @@ const team: FakeChat = { id: -100, type: 'group', title: 'Team' };
 const aliceWatchers: FakeChat = { id: -200, type: 'group', title: 'Alice watchers' };
 const viewer: FakeUser = { id: 4004, firstName: 'Vic' };
 
-/** An agent row the local provider can health-check, pointing at a fake agent's URL. */
-function seedAgent(bot: Fleetbot, name: string, url: string) {
+/**
+ * An agent row the local provider can health-check: a live process carrying the agent folder's
+ * marker, as a deploy starts, and a fake agent's URL for its health.
+ */
+function seedAgent(bot: Fleetbot, name: string, url: string, defer: (fn: () => void) => void) {
   const dir = mkdtempSync(path.join(tmpdir(), `agent-${name}-`));
   writeFileSync(path.join(dir, 'agent.log'), `started\n<b>not bold</b> & "quoted"\nGET /health 200\n`);
+  const daemon = spawn(process.execPath, ['-e', 'setInterval(() => {}, 60_000)'], {
+    env: { FLEETBOT_AGENT_DIR: dir },
+    stdio: 'ignore',
+  });
+  defer(() => daemon.kill('SIGKILL'));
   const agent = bot.store.agents.create({ name, role: 'swe', provider: 'local', owner: 'telegram:1001' });
   bot.store.agents.update(agent.id, {
     status: 'running',
@@ -27,6 +36,7 @@ function seedAgent(bot: Fleetbot, name: string, url: string) {
       command: ['node'],
       healthPath: '/health',
       env: {},
+      pid: daemon.pid,
       url,
     },
   });
@@ -51,8 +61,8 @@ describe('health monitor and team alerts', () => {
     const bobby = await startFakeAgent('bobby');
     defer(() => alice.close());
     defer(() => bobby.close());
-    seedAgent(s.bot, 'alice', alice.url);
-    seedAgent(s.bot, 'bobby', bobby.url);
+    seedAgent(s.bot, 'alice', alice.url, defer);
+    seedAgent(s.bot, 'bobby', bobby.url, defer);
     await s.say(team, ann, '/alerts on all');
     await s.say(aliceWatchers, ann, '/alerts on agent alice');
     /** One monitor cycle, then time moves on by `ms` so coalesced card edits go out. */
@@ -236,7 +246,7 @@ describe('health monitor and team alerts', () => {
     for (let i = 0; i < 3; i++) await s.bot.monitor.cycle();
     await s.settle();
     const card = s.fake.messages(team.id).at(-1)!;
-    expect(card.plainText).toMatch(/^🔴 alice is down.*\nLast error: cannot reach .*connection refused/s);
+    expect(card.plainText).toMatch(/^🔴 alice is down.*\nLast error: the agent process is not running/s);
 
     expect(await press(s, team, ann, card.messageId, 'Restart')).toBe(
       'Restarting alice; its progress card follows.',

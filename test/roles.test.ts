@@ -26,7 +26,33 @@ describe('roles', () => {
     expect(chatOf('codex')).toEqual({ command: ['codex-acp'], secrets: ['OPENAI_API_KEY'] });
     expect(chatOf('gemini')).toEqual({ command: ['gemini', '--acp'], secrets: ['GEMINI_API_KEY'] });
     expect(chatOf('opencode')).toMatchObject({ command: ['opencode', 'acp'] });
+    // The coding CLIs run only when spoken to: nothing to keep running, no port.
+    for (const name of ['claude-code', 'codex', 'gemini', 'opencode'])
+      expect(daemonOf(roles.get(name)!), name).toBeUndefined();
     expect(roles.get('research')!.chat).toBeUndefined();
+  });
+
+  it('takes a role without a daemon only when it can be talked to, and over a protocol that needs no port', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'roles-'));
+    const load = (body: string) => {
+      writeFileSync(path.join(dir, 'cli.yaml'), `name: cli\ndescription: x\n${body}`);
+      return loadRoles(dir, roleSections, chatSections).get('cli')!;
+    };
+    const cli = load(
+      'agent: { secrets: [{ name: CLI_KEY }] }\nchat: { protocol: acp, command: [cli, --acp] }\n',
+    );
+    expect(daemonOf(cli)).toBeUndefined();
+    expect(cli.agent.secrets).toEqual([{ name: 'CLI_KEY', required: true }]);
+    expect(daemonOf(load('chat: { protocol: acp, command: [cli] }\n'))).toBeUndefined();
+    expect(() => load('agent: { env: { A: b } }\n')).toThrow(
+      /cli\.yaml: agent\.command: a role needs a daemon \(agent\.command and agent\.port\) or a chat section/,
+    );
+    expect(() => load('agent: { command: [node] }\nchat: { protocol: acp, command: [cli] }\n')).toThrow(
+      /cli\.yaml: agent: agent\.command and agent\.port go together/,
+    );
+    expect(() => load('chat: { protocol: openai }\n')).toThrow(
+      /cli\.yaml: chat\.protocol: openai talks to the agent's own port, so the role needs agent\.command and agent\.port/,
+    );
   });
 
   it('reads a chat section with its protocol’s fields and the common ones, refusing what does not fit', () => {

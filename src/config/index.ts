@@ -111,6 +111,11 @@ const generalVariables = {
     example: '30s',
     help: 'How often every running agent is health-checked.',
   },
+  FLEETBOT_PROBE_INTERVAL: {
+    schema: duration('10m', { min: 60_000, max: 86_400_000 }),
+    example: '10m',
+    help: 'How often agents without a daemon are checked by starting their chat command (it costs a process start).',
+  },
   FLEETBOT_HEALTH_TIMEOUT: {
     schema: duration('5s', { min: 100, max: 60_000 }),
     example: '5s',
@@ -231,7 +236,13 @@ export type Config = {
   approvalTtlMs: number;
   ask: { permissionTtlMs: number; auditPrompts: boolean };
   commandsPerMinute: number;
-  health: { intervalMs: number; timeoutMs: number; downAfter: number; upAfter: number };
+  health: {
+    intervalMs: number;
+    timeoutMs: number;
+    probeIntervalMs: number;
+    downAfter: number;
+    upAfter: number;
+  };
   reconcile: { intervalMs: number; orphanAgeMs: number; autoDelete: boolean };
   http: { port: number | undefined; host: string; metricsToken: string | undefined };
   /** FLEETBOT_INSTANCE; when unset, the id kept in the store (src/core/fleet/instance.ts). */
@@ -309,6 +320,7 @@ export function parseConfig(given: Env): Config {
     health: {
       intervalMs: v.FLEETBOT_HEALTH_INTERVAL,
       timeoutMs: v.FLEETBOT_HEALTH_TIMEOUT,
+      probeIntervalMs: v.FLEETBOT_PROBE_INTERVAL,
       downAfter: v.FLEETBOT_DOWN_AFTER,
       upAfter: v.FLEETBOT_UP_AFTER,
     },

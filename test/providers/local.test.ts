@@ -1,6 +1,10 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Agent } from '../../src/core/store/agents.js';
 import { tempDir } from '../support/env.js';
 import { hostileAgentScript, localFleet, processesWith, writeRole } from '../support/localAgents.js';
 
@@ -118,3 +122,86 @@ describe('destroying an unsandboxed local agent', () => {
     }
   }, 30_000);
 });
+
+describe('a local agent’s health', () => {
+  /** A process of the agent's folder (its marker in the environment), serving health on `port` if given. */
+  function agentProcess(dir: string, port?: number): ChildProcess {
+    const serve = `require('http').createServer((q, s) => s.end('{"status":"ok"}')).listen(${port}, '127.0.0.1')`;
+    const child = spawn(
+      process.execPath,
+      ['-e', port === undefined ? 'setInterval(() => {}, 60_000)' : serve],
+      {
+        env: { FLEETBOT_AGENT_DIR: dir },
+        stdio: 'ignore',
+      },
+    );
+    children.push(child);
+    return child;
+  }
+  const children: ChildProcess[] = [];
+  afterAll(() => children.forEach((c) => c.kill('SIGKILL')));
+
+  const recordOf = (dir: string, pid: number, port: number) =>
+    ({
+      id: 1,
+      name: 'alice',
+      resources: {
+        dir,
+        logFile: path.join(dir, 'agent.log'),
+        command: ['node'],
+        healthPath: '/health',
+        env: {},
+        pid,
+        port,
+        url: `http://127.0.0.1:${port}`,
+      },
+    }) as unknown as Agent;
+
+  it('does not count an answer from a stranger holding the agent’s port, whatever it says', async () => {
+    const fleet = localFleet({ dataDir: fresh(), isolation: { kind: 'unsandboxed' } });
+    const dir = fresh();
+    // The agent runs but does not listen; another program answers on the port it was given, as the
+    // agent would (fleetbot used to trust a name in the answer: anyone can write a name).
+    const stranger = createServer((_q, s) => s.end('{"status":"ok","name":"alice"}'));
+    await new Promise<void>((r) => stranger.listen(0, '127.0.0.1', r));
+    const port = (stranger.address() as AddressInfo).port;
+    try {
+      const idle = agentProcess(dir);
+      const status = () => fleet.provider.status(recordOf(dir, idle.pid!, port));
+      // Until the child has exec'd, its environment is still this test's.
+      await until(async () => (await status()).state !== 'stopped');
+      const health = await status();
+      expect(health).toEqual({
+        state: 'unhealthy',
+        detail: `port ${port} is held by a process that is not alice's; /restart alice starts it on a free port`,
+      });
+    } finally {
+      stranger.close();
+      fleet.close();
+    }
+  });
+
+  it('counts the answer of the agent’s own process on its port', async () => {
+    const fleet = localFleet({ dataDir: fresh(), isolation: { kind: 'unsandboxed' } });
+    const dir = fresh();
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    try {
+      const own = agentProcess(dir, port);
+      const health = async () => (await fleet.provider.status(recordOf(dir, own.pid!, port))).state;
+      await until(async () => (await health()) === 'healthy');
+    } finally {
+      fleet.close();
+    }
+  });
+});
+
+async function until(holds: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  for (const end = Date.now() + timeoutMs; Date.now() < end;) {
+    if (await holds()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the condition never held');
+}

@@ -4,7 +4,9 @@ import type { JobWording } from '../jobs/card.js';
 import type { JobService } from '../jobs/service.js';
 import type { Logger } from '../runtime/logging.js';
 import type { AgentChannels, AgentHealth, DeployOptions, Provider } from './provider.js';
-import type { Role } from './roles.js';
+import { daemonOf, type Role } from './roles.js';
+import type { ChatProbe } from './chatProbe.js';
+import { checkHealth } from './healthCheck.js';
 import type { Agent } from '../store/agents.js';
 import type { Store } from '../store/index.js';
 import type { Job } from '../store/jobs.js';
@@ -31,13 +33,44 @@ export function createFleet(deps: {
   /** FLEETBOT_MAX_AGENTS_PER_PERSON: live agents one person may own at once; no limit when undefined. */
   maxAgentsPerPerson?: number | undefined;
   agentEnv: (name: string) => string | undefined;
+  /** Whether an agent without a daemon starts and answers when spoken to. */
+  probeChat: ChatProbe;
   clock: Clock;
   log: Logger;
 }) {
   const { store, jobs, providers, roles } = deps;
   const lookups = createLookups(deps);
   const { providerOf, roleOf, imageProvider } = lookups;
-  const launcher = createJobLauncher({ store, jobs, jobDeps: { ...lookups, store }, log: deps.log });
+
+  const probe = (agent: Agent, role: Role): Promise<AgentHealth> => {
+    const provider = providerOf(agent.provider);
+    if (!provider.channels)
+      return Promise.resolve({
+        state: 'unhealthy',
+        detail: `has no daemon, and agents on ${provider.name} cannot be started when spoken to`,
+      });
+    return deps.probeChat(agent, role, provider.channels(agent, role));
+  };
+
+  /** An agent without a daemon is healthy when its place is there (provider) and it answers (probe). */
+  const daemonlessHealth = async (agent: Agent, role: Role): Promise<AgentHealth> => {
+    const there = await providerOf(agent.provider).status(agent);
+    return there.state === 'healthy' ? probe(agent, role) : there;
+  };
+
+  const launcher = createJobLauncher({
+    store,
+    jobs,
+    jobDeps: { ...lookups, store, probe },
+    log: deps.log,
+  });
+
+  /** The URL the monitor checks for an agent with a daemon, if it has one yet. */
+  const healthUrl = (agent: Agent): string | undefined => {
+    const provider = providers.get(agent.provider);
+    if (provider?.healthUrl) return provider.healthUrl(agent);
+    return agent.url ? `${agent.url}/health` : undefined;
+  };
 
   const find = (name: string): Agent => {
     const agent = store.agents.live(name);
@@ -130,15 +163,32 @@ export function createFleet(deps: {
       if (agent.status !== 'running' && agent.status !== 'stopped') {
         return { state: 'stopped', detail: `agent is ${agent.status}` };
       }
-      const health = await providerOf(agent.provider).status(agent);
+      const role = lookups.findRole(agent.role);
+      const health =
+        role && !daemonOf(role)
+          ? await daemonlessHealth(agent, role)
+          : await providerOf(agent.provider).status(agent);
       return { ...health, detail: agentText(health.detail, maxDetailChars) };
     },
 
-    /** The URL the monitor checks for this agent, if it has one yet. */
-    healthUrl(agent: Agent): string | undefined {
+    /**
+     * The monitor's check of one agent: its daemon's health (the provider's own check, or an HTTP
+     * check of its health URL), or for an agent without one whether it starts and answers, which
+     * costs a process start and so is `slow`: run on a longer interval.
+     */
+    check(agent: Agent, timeoutMs: number): { slow: boolean; run: () => Promise<AgentHealth> } {
+      const role = lookups.findRole(agent.role);
+      if (role && !daemonOf(role)) return { slow: true, run: () => daemonlessHealth(agent, role) };
       const provider = providers.get(agent.provider);
-      if (provider?.healthUrl) return provider.healthUrl(agent);
-      return agent.url ? `${agent.url}/health` : undefined;
+      if (provider?.check) return { slow: false, run: () => provider.check!(agent, timeoutMs) };
+      const url = healthUrl(agent);
+      return {
+        slow: false,
+        run: async () =>
+          url
+            ? checkHealth(url, { timeoutMs })
+            : { state: 'unhealthy', detail: 'the agent has no health URL yet' },
+      };
     },
 
     /** The ways into a running agent that conversations use (`/ask`), with its role. */

@@ -104,6 +104,12 @@ export interface Provider {
   status(agent: Agent): Promise<AgentHealth>;
   /** Where the monitor checks the agent (its public HTTPS URL for cloud agents); defaults to url + /health. */
   healthUrl?(agent: Agent): string | undefined;
+  /**
+   * The monitor's frequent check of an agent's daemon, where an HTTP check of `healthUrl` is not
+   * enough (the local provider also tells its agent from a stranger holding the port). Cheap: it
+   * runs every health interval.
+   */
+  check?(agent: Agent, timeoutMs: number): Promise<AgentHealth>;
   logs(agent: Agent, lines: number): Promise<string[]>;
   /**
    * What exists that fleetbot made, matched against the given agents' records: resources no record

@@ -1,5 +1,6 @@
 import type { Clock } from '../runtime/clock.js';
-import { checkHealth } from '../fleet/healthCheck.js';
+import type { AgentHealth } from '../fleet/provider.js';
+import { errorMessage } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logging.js';
 import type { Agent } from '../store/agents.js';
 import { unknownHealth, type HealthRecord } from '../store/health.js';
@@ -10,9 +11,10 @@ export type MonitorOptions = {
   store: Store;
   clock: Clock;
   log: Logger;
-  healthUrl: (agent: Agent) => string | undefined;
+  /** How to check one agent; a `slow` check (one that starts a process) runs every `slowIntervalMs`. */
+  check: (agent: Agent) => { slow: boolean; run: () => Promise<AgentHealth> };
   intervalMs: number;
-  timeoutMs: number;
+  slowIntervalMs: number;
   /** Checks in flight at once; a slow agent holds one slot, never the cycle. */
   concurrency: number;
   thresholds: Thresholds;
@@ -39,6 +41,7 @@ export function createMonitor(opts: MonitorOptions) {
   const { store, clock, log } = opts;
   let timer: unknown;
   let running: Promise<unknown> | undefined;
+  const slowCheckedAt = new Map<number, number>();
 
   async function cycle(): Promise<{ checked: number; durationMs: number }> {
     const started = clock.now();
@@ -46,12 +49,14 @@ export function createMonitor(opts: MonitorOptions) {
     const previous = store.health.all();
     const checks = new Map<number, Check>();
     await eachLimited(agents, opts.concurrency, async (agent) => {
-      const url = opts.healthUrl(agent);
-      if (!url) {
-        checks.set(agent.id, { ok: false, at: clock.now(), error: 'the agent has no health URL' });
-        return;
+      const check = opts.check(agent);
+      if (check.slow) {
+        if (started - (slowCheckedAt.get(agent.id) ?? -Infinity) < opts.slowIntervalMs) return;
+        slowCheckedAt.set(agent.id, started);
       }
-      const health = await checkHealth(url, { timeoutMs: opts.timeoutMs, expectName: agent.name });
+      const health = await check
+        .run()
+        .catch((err: unknown): AgentHealth => ({ state: 'unhealthy', detail: errorMessage(err) }));
       checks.set(agent.id, {
         ok: health.state === 'healthy',
         at: clock.now(),
@@ -60,14 +65,17 @@ export function createMonitor(opts: MonitorOptions) {
       });
     });
     const changes: { agent: Agent; record: HealthRecord; transition: Transition }[] = [];
-    const records = agents.map((agent) => {
+    // A slow check not due this cycle leaves its agent's record as it was.
+    const records = agents.flatMap((agent) => {
+      const check = checks.get(agent.id);
+      if (!check) return [];
       const { next, transition } = applyCheck(
         previous.get(agent.id) ?? unknownHealth(agent.id),
-        checks.get(agent.id)!,
+        check,
         opts.thresholds,
       );
       if (transition !== 'none') changes.push({ agent, record: next, transition });
-      return next;
+      return [next];
     });
     store.health.saveAll(records);
     for (const change of changes) {
@@ -78,7 +86,7 @@ export function createMonitor(opts: MonitorOptions) {
         );
     }
     opts.afterCycle?.();
-    return { checked: agents.length, durationMs: clock.now() - started };
+    return { checked: checks.size, durationMs: clock.now() - started };
   }
 
   const schedule = (): void => {

@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { access, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { sleep, type Clock } from '../../core/runtime/clock.js';
@@ -12,6 +12,7 @@ import { daemonOf, type Role } from '../../core/fleet/roles.js';
 import type { Agent } from '../../core/store/agents.js';
 import { readEnvFile, tailLines, writeEnvFile } from './files.js';
 import { localChannels } from './channels.js';
+import { listenerOwner } from './listener.js';
 import { exitOf, isAgentProcess, processesIn, spawnAgent, stopAgent } from './process.js';
 import { sandboxedCommand, sandboxInfoFd } from './sandbox.js';
 
@@ -19,8 +20,9 @@ import { sandboxedCommand, sandboxInfoFd } from './sandbox.js';
 const resourcesSchema = z.object({
   dir: z.string(),
   logFile: z.string(),
-  command: z.array(z.string()),
-  healthPath: z.string(),
+  /** The daemon's argv and health path; a role without a daemon has neither. */
+  command: z.array(z.string()).optional(),
+  healthPath: z.string().optional(),
   env: z.record(z.string(), z.string()),
   pid: z.number().int().optional(),
   port: z.number().int().optional(),
@@ -127,6 +129,7 @@ export function createLocalProvider(opts: LocalOptions): Provider {
     title: 'Start agent process',
     run: async (ctx) => {
       const r = current(ctx, agent);
+      if (!r.command) throw new Error(`${agent.name} has no daemon to start`);
       const command = launch(r.dir, r.command);
       const port = await freePort(preferPort ? r.port : undefined);
       const env = { ...(await environmentOf(r)), HOST: host, PORT: String(port), HOME: r.dir };
@@ -160,11 +163,7 @@ export function createLocalProvider(opts: LocalOptions): Provider {
         const exited = exitOf(r.pid);
         if (exited)
           throw new Error(`the agent process ${exited} before answering.${await lastLog(r.logFile)}`);
-        last = await checkHealth(`${r.url}${r.healthPath}`, {
-          timeoutMs: 2_000,
-          expectName: agent.name,
-          signal: ctx.signal,
-        });
+        last = await daemonHealth(agent, r, 2_000, ctx.signal);
         if (last.state === 'healthy') return { url: r.url };
         await sleep(clock, pollIntervalMs, ctx.signal);
       }
@@ -176,21 +175,58 @@ export function createLocalProvider(opts: LocalOptions): Provider {
 
   const stopStep = (agent: Agent): Step => ({
     key: 'stop',
-    title: 'Stop agent process',
+    title: resourcesOf(agent).command ? 'Stop agent process' : 'Stop its conversations',
     rerunnable: true,
     run: async () => {
       const r = resourcesOf(agent);
-      if (r.pid !== undefined) await stopAgent(r.pid, r.dir, { clock, graceMs: stopGraceMs });
+      // Conversations' processes carry the folder's marker too: stopping the agent ends them all.
+      for (const pid of r.pid === undefined ? processesIn(r.dir) : [r.pid])
+        await stopAgent(pid, r.dir, { clock, graceMs: stopGraceMs });
       return { pid: undefined };
     },
   });
+
+  /** The daemon's HTTP health; an answer from a stranger holding the agent's port does not count. */
+  const daemonHealth = async (
+    agent: Agent,
+    r: Resources,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<AgentHealth> => {
+    const health = await checkHealth(`${r.url}${r.healthPath ?? '/health'}`, {
+      timeoutMs,
+      ...(signal ? { signal } : {}),
+    });
+    if (health.state !== 'healthy' || r.port === undefined) return health;
+    if (listenerOwner(r.port, processesIn(r.dir)) !== 'stranger') return health;
+    return {
+      state: 'unhealthy',
+      detail: `port ${r.port} is held by a process that is not ${agent.name}'s; /restart ${agent.name} starts it on a free port`,
+    };
+  };
+
+  /** An agent without a daemon is there while its folder is: it runs when spoken to. */
+  const folderHealth = async (r: Resources): Promise<AgentHealth> =>
+    access(r.dir).then(
+      (): AgentHealth => ({ state: 'healthy', detail: 'no daemon; it runs when spoken to' }),
+      (): AgentHealth => ({ state: 'stopped', detail: `its folder ${r.dir} is gone` }),
+    );
+
+  const status = async (agent: Agent, timeoutMs = 3_000): Promise<AgentHealth> => {
+    const parsed = resourcesSchema.safeParse(agent.resources);
+    if (!parsed.success) return { state: 'stopped', detail: 'no process recorded' };
+    const r = parsed.data;
+    if (!r.command) return folderHealth(r);
+    if (r.pid === undefined || !isAgentProcess(r.pid, r.dir))
+      return { state: 'stopped', detail: 'the agent process is not running' };
+    return daemonHealth(agent, r, timeoutMs);
+  };
 
   return {
     name: 'local',
 
     deployPlan({ agent, role, secrets }): Plan {
       const daemon = daemonOf(role);
-      if (!daemon) throw new UserError(`role ${role.name} has no daemon (agent.command) to run`);
       // Agent ids restart at 1 in a new store on the same data folder (a restored backup, a reset):
       // the creation time keeps this agent's folder apart from the one an older alice-1 still runs in.
       const dir = path.join(
@@ -213,19 +249,18 @@ export function createLocalProvider(opts: LocalOptions): Provider {
             return {
               dir,
               logFile: path.join(dir, 'agent.log'),
-              command: daemon.command,
-              healthPath: daemon.healthPath,
+              ...(daemon ? { command: daemon.command, healthPath: daemon.healthPath } : {}),
               env: { ...role.agent.env, AGENT_NAME: agent.name, AGENT_ROLE: role.name },
             };
           },
           undo: async () => rm(dir, { recursive: true, force: true }),
         },
-        startStep(agent, false),
-        healthStep(agent),
+        ...(daemon ? [startStep(agent, false), healthStep(agent)] : []),
       ];
     },
 
     restartPlan(agent: Agent, _role: Role | undefined): Plan {
+      if (!resourcesOf(agent).command) return [stopStep(agent)];
       return [stopStep(agent), startStep(agent, true), healthStep(agent)];
     },
 
@@ -244,18 +279,13 @@ export function createLocalProvider(opts: LocalOptions): Provider {
       ];
     },
 
-    async status(agent) {
-      const parsed = resourcesSchema.safeParse(agent.resources);
-      if (!parsed.success) return { state: 'stopped', detail: 'no process recorded' };
-      const r = parsed.data;
-      if (r.pid === undefined || !isAgentProcess(r.pid, r.dir))
-        return { state: 'stopped', detail: 'the agent process is not running' };
-      return checkHealth(`${r.url}${r.healthPath}`, { timeoutMs: 3_000, expectName: agent.name });
-    },
+    status: (agent) => status(agent),
+    // As cheap as an HTTP check, and it also catches a dead process or a stranger on the port.
+    check: status,
 
     healthUrl(agent) {
       const r = resourcesSchema.safeParse(agent.resources);
-      return r.success && r.data.url ? `${r.data.url}${r.data.healthPath}` : undefined;
+      return r.success && r.data.url ? `${r.data.url}${r.data.healthPath ?? '/health'}` : undefined;
     },
 
     async logs(agent, lines) {
@@ -314,15 +344,16 @@ export function createLocalProvider(opts: LocalOptions): Provider {
       return Promise.all(
         agents.map(async (agent) => {
           const parsed = resourcesSchema.safeParse(agent.resources);
+          if (parsed.success && !parsed.data.command) {
+            const there = await folderHealth(parsed.data);
+            return { agent, running: there.state === 'healthy', detail: there.detail };
+          }
           if (!parsed.success || parsed.data.pid === undefined)
             return { agent, running: false, detail: 'no process recorded' };
           const r = parsed.data;
           if (!isAgentProcess(r.pid!, r.dir))
             return { agent, running: false, detail: `process ${r.pid} is gone` };
-          const health = await checkHealth(`${r.url}${r.healthPath}`, {
-            timeoutMs: 3_000,
-            expectName: agent.name,
-          });
+          const health = await daemonHealth(agent, r, 3_000);
           return { agent, running: true, detail: `process ${r.pid}, ${health.state}: ${health.detail}` };
         }),
       );

@@ -38,8 +38,9 @@ const agentWording = (store: Store, agent: Agent, title: string, retryHint: stri
   onSuccess: () => {
     const now = store.agents.byId(agent.id) ?? agent;
     if (now.status === 'destroyed') return [[`${now.name} is gone; its name is free again.`]];
+    // An agent without a daemon has no address: what there is to do with it is talk to it.
     return [
-      ['URL: ', link(now.url ?? '(none)', now.url ?? '')],
+      now.url ? ['URL: ', link(now.url, now.url)] : ['Talk to it: ', code(`/ask ${now.name} <prompt>`)],
       ['Next: ', code(`/status ${now.name}`), ' · ', code(`/logs ${now.name}`)],
     ];
   },

@@ -1,10 +1,16 @@
 import type { z } from 'zod';
 import type { JobRequest } from '../../jobs/service.js';
 import type { Store } from '../../store/index.js';
+import type { Agent } from '../../store/agents.js';
 import type { Lookups } from '../lookups.js';
+import type { AgentHealth } from '../provider.js';
+import type { Role } from '../roles.js';
 
-/** What a job kind builds its job from besides its params: the store, and providers and roles by name. */
-export type JobDeps = Lookups & { store: Store };
+/**
+ * What a job kind builds its job from besides its params: the store, providers and roles by name, and
+ * the check that an agent without a daemon answers when spoken to.
+ */
+export type JobDeps = Lookups & { store: Store; probe: (agent: Agent, role: Role) => Promise<AgentHealth> };
 
 /** A job as its kind builds it: the same on submit and when taken up again after a restart. */
 export type BuiltJob = Pick<JobRequest, 'subject' | 'agent' | 'plan' | 'wording' | 'settle'>;
