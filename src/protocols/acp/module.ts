@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import { defineProtocol } from '../../core/conversations/protocol.js';
 import { silenceSchema } from '../limits.js';
-import { connectAcp } from './connection.js';
-import { acpSession } from './session.js';
+
+/**
+ * The SDK and the session machinery, loaded on the first conversation: a fleetbot nobody talks
+ * through keeps them out of its memory (B7's idle RSS), as the Slack bridge does with Bolt.
+ */
+const machinery = async () => ({ ...(await import('./connection.js')), ...(await import('./session.js')) });
 
 const chatSchema = z.object({
   protocol: z.literal('acp'),
@@ -22,6 +26,7 @@ export const acpProtocol = defineProtocol({
   name: 'acp',
   chatSchema,
   async open(req) {
+    const { connectAcp, acpSession } = await machinery();
     const acp = await connectAcp({ ...req, command: req.chat.command });
     return acpSession(acp, {
       agent: req.agent,
@@ -32,6 +37,7 @@ export const acpProtocol = defineProtocol({
     });
   },
   async probe(req) {
+    const { connectAcp } = await machinery();
     const acp = await connectAcp({ ...req, command: req.chat.command });
     acp.close();
   },
