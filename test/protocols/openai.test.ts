@@ -30,7 +30,11 @@ async function setUp(
   const connected: number[] = [];
   const session = await openaiProtocol.open({
     agent,
-    role: { name: 'chatbot', agent: { port: server.port } } as Role,
+    role: {
+      name: 'chatbot',
+      file: '/roles/chatbot.yaml',
+      agent: { command: ['agent'], port: server.port },
+    } as Role,
     chat: {
       protocol: 'openai',
       path: '/v1/chat/completions',
