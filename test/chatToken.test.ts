@@ -7,7 +7,12 @@ import { systemClock } from '../src/core/runtime/clock.js';
 import { openStore } from '../src/core/store/index.js';
 
 const role = (name: string, chat: Record<string, unknown>): Role =>
-  ({ name, chat: { level: 'operator', idle: 60_000, ...chat } }) as unknown as Role;
+  ({
+    name,
+    file: '/roles/x.yaml',
+    agent: { command: ['agent'], port: 3100, healthPath: '/health', env: {}, secrets: [] },
+    chat: { level: 'operator', idle: 60_000, ...chat },
+  }) as unknown as Role;
 const withToken = role('api', { protocol: 'openai', token: true });
 const withoutToken = role('swe', { protocol: 'acp' });
 

@@ -173,9 +173,15 @@ export function createLocalProvider(opts: LocalOptions): Provider {
     },
   });
 
+  /** Whether the agent has a daemon, as its record says; a record too broken to read is taken to have one. */
+  const hasDaemon = (agent: Agent): boolean => {
+    const r = resourcesSchema.safeParse(agent.resources);
+    return !r.success || r.data.command !== undefined;
+  };
+
   const stopStep = (agent: Agent): Step => ({
     key: 'stop',
-    title: resourcesOf(agent).command ? 'Stop agent process' : 'Stop its conversations',
+    title: hasDaemon(agent) ? 'Stop agent process' : 'Stop its conversations',
     rerunnable: true,
     run: async () => {
       const r = resourcesOf(agent);
@@ -260,7 +266,7 @@ export function createLocalProvider(opts: LocalOptions): Provider {
     },
 
     restartPlan(agent: Agent, _role: Role | undefined): Plan {
-      if (!resourcesOf(agent).command) return [stopStep(agent)];
+      if (!hasDaemon(agent)) return [stopStep(agent)];
       return [stopStep(agent), startStep(agent, true), healthStep(agent)];
     },
 
