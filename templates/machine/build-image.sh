@@ -21,6 +21,11 @@ systemctl disable caddy
 # Stopping needs systemd running: a build in a chroot (the VM lab's image) has none, and nothing runs.
 if [ -d /run/systemd/system ]; then systemctl stop caddy; fi
 
+{{#npmPackages}}
+# The role's own programs (install.npm in its role file), such as the coding CLI it talks to.
+apt-get install -yq --no-install-recommends npm
+npm install --global --no-fund --no-audit --no-update-notifier {{npmPackages}}
+{{/npmPackages}}
 node --version
 caddy version
 

@@ -96,6 +96,12 @@ describe.skipIf(skip)('real validators accept the rendered machine files', () =>
 
   it('bash -n: the golden-image build script parses', () => {
     ok(runTool('bash', ['-n', write('build-image.sh', renderBuildScript())]));
+    ok(
+      runTool('bash', [
+        '-n',
+        write('build-image-cli.sh', renderBuildScript(['@google/gemini-cli', 'opencode-ai@1.18.33'])),
+      ]),
+    );
   });
 });
 

@@ -164,6 +164,19 @@ describe('rendered machine files keep the invariants that broke earlier deploys'
     expect(script).toMatch(/^install -m 0644 "\$placeholder" \/etc\/caddy\/Caddyfile$/m);
   });
 
+  it('the golden image installs the role’s own programs, and nothing of npm for a role without any', () => {
+    expect(renderBuildScript()).not.toMatch(/npm/);
+    const script = renderBuildScript(['@zed-industries/claude-agent-acp', 'opencode-ai@1.18.33']);
+    expect(script).toMatch(/^apt-get install -yq --no-install-recommends npm$/m);
+    expect(script).toMatch(
+      /^npm install --global --no-fund --no-audit --no-update-notifier '@zed-industries\/claude-agent-acp' 'opencode-ai@1\.18\.33'$/m,
+    );
+    const lines = script.split('\n');
+    expect(lines.findIndex((l) => l.startsWith('npm install'))).toBeLessThan(
+      lines.indexOf('cloud-init clean --logs'),
+    );
+  });
+
   it('the image build syncs as its last step, after cloud-init is cleaned', () => {
     const commands = renderBuildScript()
       .split('\n')

@@ -7,6 +7,14 @@ import { duration } from '../runtime/duration.js';
 
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'environment variable names are UPPER_SNAKE_CASE');
 
+/** An npm package as `npm install` takes it: a (scoped) name and an optional version or range. */
+const npmPackage = z
+  .string()
+  .regex(
+    /^(@[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*(@[A-Za-z0-9._^~<>=*|-]+)?$/,
+    'an npm package such as @zed-industries/claude-agent-acp or opencode-ai@1.18.33',
+  );
+
 /** What every `chat` section has, whichever protocol it names. */
 const chatCommon = {
   /** Who may talk to the agent. */
@@ -66,6 +74,14 @@ const roleSchemaWith = (providerSections: Record<string, z.ZodType>, chatSection
         .strict()
         .default({}),
       chat: chatSchemaWith(chatSections).optional(),
+      /**
+       * What the role's agents need installed where they run, besides Node: a golden image built for
+       * the role installs it (hetzner); on other hosts an admin does, as the role file's comment says.
+       */
+      install: z
+        .object({ npm: z.array(npmPackage).max(20).default([]) })
+        .strict()
+        .default({ npm: [] }),
     })
     .strict()
     .superRefine((role, ctx) => {

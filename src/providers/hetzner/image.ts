@@ -80,7 +80,7 @@ export function imageBuilder(
               async (ssh) => {
                 await ssh.upload(placeholderPath, templateText('Caddyfile.placeholder'), 0o644);
                 await run(deps.machine, ssh, remote.buildImage(), 'The build script', {
-                  input: renderBuildScript(),
+                  input: renderBuildScript(role.install.npm),
                   timeoutMs: 25 * 60_000,
                   signal: ctx.signal,
                 });

@@ -205,8 +205,13 @@ export const renderUserData = (v: {
     loginKeys: v.loginKeys,
   });
 
-export const renderBuildScript = (): string =>
-  renderTemplate('build-image.sh', { agentsRoot, placeholder: placeholderPath });
+/** The golden image's build script; `npmPackages` are the role's own programs (its `install.npm`). */
+export const renderBuildScript = (npmPackages: string[] = []): string =>
+  renderTemplate('build-image.sh', {
+    agentsRoot,
+    placeholder: placeholderPath,
+    npmPackages: npmPackages.length > 0 ? npmPackages : undefined,
+  });
 
 /** The local files of an agent, read for upload. */
 export const readAgentFiles = (layout: AgentLayout): [string, Buffer][] =>
