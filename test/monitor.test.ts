@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,6 +6,7 @@ import type { Fleetbot } from '../src/main.js';
 import type { FakeChat, FakeUser } from './fakes/telegram/index.js';
 import { useCleanups } from './support/cleanups.js';
 import { startFakeAgent } from './support/fakeAgent.js';
+import { agentFolderProcess, localResources } from './support/localAgents.js';
 import { manualClock } from './support/manualClock.js';
 import { ann, annDm, telegramSessions, type TelegramSession } from './support/telegramSession.js';
 
@@ -21,24 +21,13 @@ const viewer: FakeUser = { id: 4004, firstName: 'Vic' };
 function seedAgent(bot: Fleetbot, name: string, url: string, defer: (fn: () => void) => void) {
   const dir = mkdtempSync(path.join(tmpdir(), `agent-${name}-`));
   writeFileSync(path.join(dir, 'agent.log'), `started\n<b>not bold</b> & "quoted"\nGET /health 200\n`);
-  const daemon = spawn(process.execPath, ['-e', 'setInterval(() => {}, 60_000)'], {
-    env: { FLEETBOT_AGENT_DIR: dir },
-    stdio: 'ignore',
-  });
+  const daemon = agentFolderProcess(dir);
   defer(() => daemon.kill('SIGKILL'));
   const agent = bot.store.agents.create({ name, role: 'swe', provider: 'local', owner: 'telegram:1001' });
   bot.store.agents.update(agent.id, {
     status: 'running',
     url,
-    resources: {
-      dir,
-      logFile: path.join(dir, 'agent.log'),
-      command: ['node'],
-      healthPath: '/health',
-      env: {},
-      pid: daemon.pid,
-      url,
-    },
+    resources: localResources(dir, daemon.pid!, url),
   });
   return agent;
 }

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,7 +6,14 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../../src/core/store/agents.js';
 import { tempDir } from '../support/env.js';
-import { hostileAgentScript, localFleet, processesWith, writeRole } from '../support/localAgents.js';
+import {
+  agentFolderProcess,
+  hostileAgentScript,
+  localFleet,
+  localResources,
+  processesWith,
+  writeRole,
+} from '../support/localAgents.js';
 
 const tmp = tempDir('fleetbot-local-');
 afterAll(() => tmp.cleanup());
@@ -124,37 +131,20 @@ describe('destroying an unsandboxed local agent', () => {
 });
 
 describe('a local agent’s health', () => {
-  /** A process of the agent's folder (its marker in the environment), serving health on `port` if given. */
-  function agentProcess(dir: string, port?: number): ChildProcess {
-    const serve = `require('http').createServer((q, s) => s.end('{"status":"ok"}')).listen(${port}, '127.0.0.1')`;
-    const child = spawn(
-      process.execPath,
-      ['-e', port === undefined ? 'setInterval(() => {}, 60_000)' : serve],
-      {
-        env: { FLEETBOT_AGENT_DIR: dir },
-        stdio: 'ignore',
-      },
-    );
-    children.push(child);
-    return child;
-  }
   const children: ChildProcess[] = [];
   afterAll(() => children.forEach((c) => c.kill('SIGKILL')));
-
+  /** A process of the agent's folder, serving health on `port` if given. */
+  const agentProcess = (dir: string, port?: number): ChildProcess => {
+    const serve = `require('http').createServer((q, s) => s.end('{"status":"ok"}')).listen(${port}, '127.0.0.1')`;
+    const child = agentFolderProcess(dir, port === undefined ? undefined : serve);
+    children.push(child);
+    return child;
+  };
   const recordOf = (dir: string, pid: number, port: number) =>
     ({
       id: 1,
       name: 'alice',
-      resources: {
-        dir,
-        logFile: path.join(dir, 'agent.log'),
-        command: ['node'],
-        healthPath: '/health',
-        env: {},
-        pid,
-        port,
-        url: `http://127.0.0.1:${port}`,
-      },
+      resources: { ...localResources(dir, pid, `http://127.0.0.1:${port}`), port },
     }) as unknown as Agent;
 
   it('does not count an answer from a stranger holding the agent’s port, whatever it says', async () => {

@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { systemClock } from '../../src/core/runtime/clock.js';
@@ -103,3 +104,22 @@ export function processesWith(token: string): number[] {
     })
     .map(Number);
 }
+
+/** A live process of an agent folder (its marker in the environment), as a deploy starts one. */
+export function agentFolderProcess(dir: string, script = 'setInterval(() => {}, 60_000)'): ChildProcess {
+  return spawn(process.execPath, ['-e', script], { env: { FLEETBOT_AGENT_DIR: dir }, stdio: 'ignore' });
+}
+
+/**
+ * The local provider's record of an agent whose daemon runs as `pid` in `dir` and answers at `url`;
+ * with no port on record, whoever answers there counts (the fake agent of a test runs in the test).
+ */
+export const localResources = (dir: string, pid: number, url: string): Record<string, unknown> => ({
+  dir,
+  logFile: path.join(dir, 'agent.log'),
+  command: ['node'],
+  healthPath: '/health',
+  env: {},
+  pid,
+  url,
+});
