@@ -25,7 +25,12 @@ describe('roles', () => {
     expect(chatOf('claude-code')).toEqual({ command: ['claude-agent-acp'], secrets: ['ANTHROPIC_API_KEY'] });
     expect(chatOf('codex')).toEqual({ command: ['codex-acp'], secrets: ['OPENAI_API_KEY'] });
     expect(chatOf('gemini')).toEqual({ command: ['gemini', '--acp'], secrets: ['GEMINI_API_KEY'] });
-    expect(chatOf('opencode')).toMatchObject({ command: ['opencode', 'acp'] });
+    // OpenCode's own HTTP API gets a fresh password per process (no other process may drive it).
+    expect(chatOf('opencode').command).toEqual([
+      'sh',
+      '-c',
+      'export OPENCODE_SERVER_PASSWORD="$(head -c 24 /dev/urandom | base64)"; exec opencode acp',
+    ]);
     // The coding CLIs run only when spoken to: nothing to keep running, no port.
     for (const name of ['claude-code', 'codex', 'gemini', 'opencode'])
       expect(daemonOf(roles.get(name)!), name).toBeUndefined();
