@@ -301,8 +301,14 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOpti
     switch (cmd) {
       case 'true':
         return { code: 0 };
-      case 'test':
-        return rest.join(' ') === '-x /usr/sbin/nft' ? { code: 0 } : { code: 1 };
+      case 'test': {
+        // `test [!] -x /usr/sbin/nft` and `test [!] -d <folder>`, against the stand-in's disk.
+        const negated = rest[0] === '!';
+        const [flag, file] = negated ? rest.slice(1) : rest;
+        const holds =
+          (flag === '-x' && file === '/usr/sbin/nft') || (flag === '-d' && existsSync(local(m, file!)));
+        return { code: holds !== negated ? 0 : 1 };
+      }
       case '/usr/sbin/nft':
         // The port guard: only its file is checked here; the lab and the VM lab load it for real.
         return existsSync(local(m, rest.at(-1)!)) ? { code: 0 } : { code: 1, stderr: 'no such file' };
@@ -322,7 +328,7 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOpti
         writeFileSync(local(m, rest[0]!), stdin);
         return { code: 0 };
       case 'timeout':
-        // Only removeAgent's wait for the agent user's processes, which the stand-in never has.
+        // Only the wait for the agent user's processes to end, which the stand-in never has.
         return { code: 0 };
       case 'install': {
         if (rest[0] === '-d') {
@@ -399,6 +405,8 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOpti
       events: [],
       users: new Set(),
     };
+    // A systemd host, as fleetbot checks for one.
+    mkdirSync(local(m, '/run/systemd/system'), { recursive: true });
     machines.set(ip, m);
     opts.onChange?.(directory());
     setTimeout(() => {

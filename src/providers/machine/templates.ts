@@ -43,7 +43,7 @@ export const templateText = (name: TemplateName): string =>
 
 /**
  * Fills `{{key}}` with each value escaped for the template's format. `{{#key}}…{{/key}}` keeps its
- * lines only when the value is a non-empty string. A missing or unused value is an error, so a
+ * lines only when the value is given and not an empty string. A missing or unused value is an error, so a
  * template and its caller cannot drift apart silently.
  */
 export function renderTemplate(
