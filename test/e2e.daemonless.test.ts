@@ -109,6 +109,18 @@ describe('an agent without a daemon on Hetzner Cloud (fakes)', () => {
     expect(cloud.cloudflare.records()).toEqual([]);
     await expect.poll(() => existsSync(machine.root)).toBe(false);
   });
+  it('rolls back to nothing when its upload fails', async () => {
+    const { s, cloud } = await startHetznerBot(defer, {}, { FLEETBOT_ROLES_DIR: rolesDir() });
+    await s.type('/image build swe');
+    cloud.machines.inject('folder-fails');
+    await s.type('/deploy scribe bob --provider hetzner');
+    const card = s.find(/Deploy bob/)!.versions.at(-1)!;
+    expect(card).toMatch(/^❌ Failed, rolled back: Deploy bob/);
+    expect(card).toMatch(/❌ Upload agent, config and secrets: Creating the agent user and folder failed/);
+    expect(card).toContain('↩️ Create server: cleaned up');
+    expect(cloud.hetzner.servers()).toEqual([]);
+    expect(cloud.cloudflare.records()).toEqual([]);
+  });
 });
 
 describe('an agent without a daemon on a host you have (ssh, fake machine)', () => {
