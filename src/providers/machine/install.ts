@@ -193,7 +193,7 @@ const noNftables =
  * What the upload step records for an agent without a daemon. Records without it (every one from
  * before daemons were optional) are of agents with one.
  */
-export const noDaemonRecord = { daemon: false } as const;
+const noDaemonRecord = { daemon: false } as const;
 
 /** Whether a stored agent's record says it has no daemon: it runs only when spoken to. */
 export const recordedWithoutDaemon = (resources: Record<string, unknown>): boolean =>
