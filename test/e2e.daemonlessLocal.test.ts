@@ -56,7 +56,9 @@ describe('an agent without a daemon', () => {
     expect(bob.resources.pid).toBeUndefined();
 
     await s.type('/status bob');
-    expect(s.lastText()).toMatch(/no daemon; its acp command starts and answers/);
+    expect(s.lastText()).toMatch(
+      /Talk to it: \/ask bob <prompt>\n✅ healthy: no daemon; it runs when spoken to; its acp command starts and answers/,
+    );
 
     await s.type('/ask bob list');
     await until('the answer lists the folder', () => /\. holds:\n- home/.test(s.output()));

@@ -42,7 +42,11 @@ export const status = defineCommand({
     const health = await fleet.status(agent);
     return message(
       [bold(agent.name), ` · ${agent.role} on ${agent.provider} · ${agent.status}`],
-      ['URL: ', agent.url ? link(agent.url, agent.url) : '(none yet)'],
+      agent.url
+        ? ['URL: ', link(agent.url, agent.url)]
+        : agent.status === 'running'
+          ? ['Talk to it: ', code(`/ask ${agent.name} <prompt>`)]
+          : ['URL: (none yet)'],
       [
         `${healthIcon[health.state]} ${health.state}: ${health.detail}${health.latencyMs === undefined ? '' : ` (${health.latencyMs} ms)`}`,
       ],

@@ -12,7 +12,7 @@ import { turnRecorder } from '../support/acp/turnRecorder.js';
 import { silentLog } from '../support/env.js';
 import { shellWord } from '../../src/providers/machine/escape.js';
 import { installSteps, reachSteps, type MachineRef } from '../../src/providers/machine/install.js';
-import { agentLayout, type AgentLayout } from '../../src/providers/machine/layout.js';
+import { agentLayout, atPort, type AgentLayout } from '../../src/providers/machine/layout.js';
 import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
 import { createSshPool } from '../../src/providers/ssh/pool.js';
 import { connectSsh, type SshSession } from '../../src/providers/ssh/session.js';
@@ -78,11 +78,10 @@ beforeAll(async () => {
   machine = { address: host.address, login: 'root', hostKey: host.hostKey.publicKey };
   // The child goes up with the agent's files, as a role's chat command file would.
   const base = agentLayout(name, swe!);
-  layout = {
-    ...base,
-    files: { ...base.files, 'conversationChild.mjs': conversationChild },
-    port: listenerPort,
-  };
+  layout = atPort(
+    { ...base, files: { ...base.files, 'conversationChild.mjs': conversationChild } },
+    listenerPort,
+  );
   for (const step of reachSteps(deps, machine)) await step.run(labStepContext());
   upload = installSteps({
     deps,

@@ -138,8 +138,8 @@ describe.skipIf(skip)('the machine install steps against sshd', () => {
     expect(err.message).toMatch(/Starting fleetbot-alice\.service failed on the machine \(exit 1\)/);
     expect(await stat(`/etc/systemd/system/${layout.unit}`)).toBe('644 root');
 
-    // The undo removes the folders, the unit and the user; only its closing daemon-reload fails here.
-    await failureOf(upload!.undo!(ctx(), {}));
+    // The undo removes the folders, the unit and the user, and reloads systemd only where it runs.
+    await upload!.undo!(ctx(), {});
     const left = await ssh.exec(
       `ls ${layout.appDir} ${layout.configDir} /etc/systemd/system/${layout.unit}`,
       {

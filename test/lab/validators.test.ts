@@ -5,7 +5,6 @@ import { loadRoles } from '../../src/core/fleet/roles.js';
 import { roleSections } from '../../src/providers/index.js';
 import { chatSections } from '../../src/protocols/index.js';
 import {
-  agentLayout,
   renderBuildScript,
   caddySitePath,
   renderCaddyfile,
@@ -16,6 +15,7 @@ import {
 import { templateText } from '../../src/providers/machine/templates.js';
 import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
 import { tempDir } from '../support/env.js';
+import { daemonLayout } from '../support/machineLayout.js';
 import { labUnavailable, runTool, type Ran } from './tools.js';
 
 const skip = labUnavailable(['systemd-analyze', 'cloud-init', 'caddy', 'bash', 'nft']);
@@ -36,12 +36,19 @@ const ok = (r: Ran): void => {
 
 describe.skipIf(skip)('real validators accept the rendered machine files', () => {
   it('systemd-analyze verify: the agent unit, plain and with hostile values', () => {
-    const layout = agentLayout('alice', swe);
+    const layout = daemonLayout('alice', swe);
     const plain = write('fleetbot-alice.service', renderUnit(layout, 'swe'));
     ok(runTool('systemd-analyze', ['verify', plain]));
     const odd = write(
       'fleetbot-bob.service',
-      renderUnit({ ...layout, name: 'bob', argv: ['/usr/bin/env', 'node', hostile, '--x=%i'] }, hostile),
+      renderUnit(
+        {
+          ...layout,
+          name: 'bob',
+          daemon: { ...layout.daemon, argv: ['/usr/bin/env', 'node', hostile, '--x=%i'] },
+        },
+        hostile,
+      ),
     );
     ok(runTool('systemd-analyze', ['verify', odd]));
   });

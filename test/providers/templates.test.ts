@@ -27,12 +27,13 @@ import {
 } from '../../src/providers/machine/layout.js';
 import { templateText } from '../../src/providers/machine/templates.js';
 import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
+import { daemonLayout } from '../support/machineLayout.js';
 
 const swe = loadRoles('templates/roles', roleSections, chatSections).get('swe')!;
 const hostile = `it's "odd" $HOME %h \`id\` \\ ; rm -rf / #`;
 
 describe('rendered machine files keep the invariants that broke earlier deploys', () => {
-  const layout = agentLayout('alice', swe);
+  const layout = daemonLayout('alice', swe);
 
   it('the unit protects the system and lets the agent write its whole app folder', () => {
     const unit = renderUnit(layout, 'swe');
@@ -95,7 +96,7 @@ describe('rendered machine files keep the invariants that broke earlier deploys'
   });
 
   it('only root, the agent, Caddy and a non-root login reach the agent’s port over loopback; the unit reloads that rule at every start', () => {
-    const guard = renderPortGuard({ ...layout, port: 3101 }, ['caddy', 'deploy', 'root']);
+    const guard = renderPortGuard(daemonLayout('alice', swe, 3101), ['caddy', 'deploy', 'root']);
     const rules = guard.split('\n').filter((l) => l.trim() && !l.startsWith('#'));
     // Declared, deleted and declared again: loading it twice leaves one copy of the rule.
     expect(rules.slice(0, 3)).toEqual([

@@ -5,7 +5,7 @@ import { loadRoles } from '../../src/core/fleet/roles.js';
 import { roleSections } from '../../src/providers/index.js';
 import { chatSections } from '../../src/protocols/index.js';
 import { installSteps, reachSteps } from '../../src/providers/machine/install.js';
-import { agentLayout, caddySitePath, type AgentLayout } from '../../src/providers/machine/layout.js';
+import { caddySitePath, type DaemonLayout } from '../../src/providers/machine/layout.js';
 import { shellWord } from '../../src/providers/machine/escape.js';
 import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
 import { createSshPool } from '../../src/providers/ssh/pool.js';
@@ -14,6 +14,7 @@ import { startLabHost, type LabHost } from '../lab/labHost.js';
 import { labMachineDeps, labStepContext } from '../lab/labMachine.js';
 import { labUnavailable, runTool } from '../lab/tools.js';
 import { attempted } from './tally.js';
+import { daemonLayout } from '../support/machineLayout.js';
 
 // Hostile agents on an ssh host: the lab's real OpenSSH sshd in a network namespace, where fleetbot
 // logs in as root. Each agent's "code" is run as the agent's own Unix user, as its unit would run it.
@@ -42,14 +43,14 @@ let root: SshSession | undefined;
 const deps = labMachineDeps(auth, pool, 20_000);
 const ctx = labStepContext;
 
-type Deployed = { layout: AgentLayout; steps: Map<string, Step>; secret: string };
+type Deployed = { layout: DaemonLayout; steps: Map<string, Step>; secret: string };
 const deployed: Deployed[] = [];
 
 /** Uploads an agent as a deploy does; the steps that need systemd are run by the attacks that need them. */
 async function deploy(name: string): Promise<Deployed> {
   const machine = { address: host!.address, login: 'root', hostKey: host!.hostKey.publicKey };
   // Each its own port, as the ssh provider gives agents that share a host.
-  const layout = { ...agentLayout(name, swe!), port: swe!.agent.port! + deployed.length };
+  const layout = daemonLayout(name, swe!, swe!.agent.port! + deployed.length);
   const secret = `sk-${name}-only-${Math.random().toString(36).slice(2)}`;
   const steps = installSteps({
     deps,
@@ -178,18 +179,18 @@ describe.skipIf(skip)('a hostile agent on an ssh host (lab sshd)', () => {
     ];
     await runUpToSystemd(bob.steps.get('start')!);
     // Bob's agent as its unit would run it: systemd is not here, so its user starts a listener.
-    const listener = `require('http').createServer((q, s) => s.end('bob answers')).listen(${bob.layout.port}, '127.0.0.1')`;
+    const listener = `require('http').createServer((q, s) => s.end('bob answers')).listen(${bob.layout.daemon.port}, '127.0.0.1')`;
     await asAgent(
       bob,
       `setsid -f ${shellWord(process.execPath)} -e ${shellWord(listener)} </dev/null >/dev/null 2>&1`,
     );
-    const call = `for i in 1 2 3 4 5 6 7 8 9 10; do curl -sS --max-time 3 http://127.0.0.1:${bob.layout.port}/ && break; sleep 0.5; done`;
+    const call = `for i in 1 2 3 4 5 6 7 8 9 10; do curl -sS --max-time 3 http://127.0.0.1:${bob.layout.daemon.port}/ && break; sleep 0.5; done`;
     // Controls: root (fleetbot's health check) and bob itself reach it.
     expect(await asRoot(call)).toContain('bob answers');
     expect(await asAgent(bob, call)).toContain('bob answers');
     attempted(
       'ssh: agent calls another agent’s port on 127.0.0.1 on the same host',
-      (await asAgent(alice, `curl -sS --max-time 3 http://127.0.0.1:${bob.layout.port}/`)).includes(
+      (await asAgent(alice, `curl -sS --max-time 3 http://127.0.0.1:${bob.layout.daemon.port}/`)).includes(
         'bob answers',
       ),
     );

@@ -8,15 +8,11 @@ import { roleSections } from '../../src/providers/index.js';
 import { chatSections } from '../../src/protocols/index.js';
 import { probeCommand } from '../../src/providers/local/sandbox.js';
 import { installSteps, type MachineRef } from '../../src/providers/machine/install.js';
-import {
-  agentLayout,
-  caddySitePath,
-  portGuardTable,
-  type AgentLayout,
-} from '../../src/providers/machine/layout.js';
+import { caddySitePath, portGuardTable, type DaemonLayout } from '../../src/providers/machine/layout.js';
 import { shellWord } from '../../src/providers/machine/escape.js';
 import { connectSsh, type SshSession } from '../../src/providers/ssh/session.js';
 import { approvedDestroy } from '../support/destroy.js';
+import { daemonLayout } from '../support/machineLayout.js';
 import { labStepContext } from '../lab/labMachine.js';
 import { vmLabUnavailable } from '../vm/lab.js';
 import { startLabBot, type LabBot } from '../vm/labBot.js';
@@ -39,7 +35,7 @@ const cleanups: (() => Promise<void> | void)[] = [];
 let bot: LabBot;
 let root: SshSession;
 let machine: MachineRef;
-type Agent = { layout: AgentLayout; steps: Map<string, Step>; secret: string };
+type Agent = { layout: DaemonLayout; steps: Map<string, Step>; secret: string };
 let alice: Agent;
 let bob: Agent;
 
@@ -84,7 +80,7 @@ async function deployAlice(): Promise<void> {
 
 /** The install steps of an agent on the VM, as the ssh provider builds them for a second agent. */
 function installOn(name: string, port: number, secret: string): Agent {
-  const layout = { ...agentLayout(name, swe!), port };
+  const layout = daemonLayout(name, swe!, port);
   const steps = installSteps({
     deps: bot.machine,
     layout,
@@ -167,16 +163,16 @@ describe.skipIf(unavailable !== undefined)(
       const health = (port: number) => `curl -sS --max-time 5 http://127.0.0.1:${port}/health`;
       const bobName = /"name":"bob"/;
       // Controls: bob answers root (the health check), and itself.
-      expect(await asRoot(health(bob.layout.port))).toMatch(bobName);
-      expect(await inUnit(bob, health(bob.layout.port))).toMatch(bobName);
+      expect(await asRoot(health(bob.layout.daemon.port))).toMatch(bobName);
+      expect(await inUnit(bob, health(bob.layout.daemon.port))).toMatch(bobName);
 
       attempted(
         'hetzner: agent calls another agent’s port on 127.0.0.1',
-        bobName.test(await asAgent(alice, health(bob.layout.port))),
+        bobName.test(await asAgent(alice, health(bob.layout.daemon.port))),
       );
       attempted(
         'hetzner: agent’s own code, inside its unit, calls another agent’s port on 127.0.0.1',
-        bobName.test(await inUnit(alice, health(bob.layout.port))),
+        bobName.test(await inUnit(alice, health(bob.layout.daemon.port))),
       );
       await asAgent(alice, `nft delete table inet ${portGuardTable('bob')}`);
       attempted(
@@ -190,7 +186,7 @@ describe.skipIf(unavailable !== undefined)(
       expect(rules.match(/reject with tcp reset/g)).toHaveLength(1);
       attempted(
         'hetzner: agent calls another agent’s port after that agent’s unit started again without its rule',
-        bobName.test(await asAgent(alice, health(bob.layout.port))),
+        bobName.test(await asAgent(alice, health(bob.layout.daemon.port))),
       );
     });
 

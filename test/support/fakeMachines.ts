@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { ServerChannel } from 'ssh2';
 import {
   closeSync,
   chmodSync,
@@ -126,6 +127,50 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOpti
   const selfLogged: JournalEntry[] = [];
 
   const local = (m: Machine, remote: string): string => path.join(m.root, path.resolve('/', remote));
+
+  /** Conversations' processes by their tag (`fleetbot-conversation-…`), each killed by its tag. */
+  const conversations = new Map<string, ChildProcess>();
+
+  /**
+   * A conversation's process, as fleetbot starts it over SSH (`… sh -c <script> <tag> <argv…>`): its
+   * argv runs here with the machine's paths mapped onto its folder, in the agent's folder, with the
+   * agent's env and secrets files, its stdio the SSH channel's.
+   */
+  const converse = (m: Machine, command: string, channel: ServerChannel): boolean => {
+    const words = shellWords(command);
+    const at = words.findIndex((w) => w.startsWith('fleetbot-conversation-'));
+    if (at === -1) return false;
+    const script = words[at - 1]!;
+    const appDir = /^cd (\S+) &&/.exec(script)?.[1] ?? '/';
+    const envFiles = [...script.matchAll(/\. (\S+\.env)/g)].map((x) => x[1]!);
+    const env: Record<string, string> = { PATH: '/usr/bin:/bin', HOME: `${local(m, appDir)}/home` };
+    for (const file of envFiles)
+      if (existsSync(local(m, file))) Object.assign(env, parseEnv(readFileSync(local(m, file), 'utf8')));
+    const [program, ...args] = words.slice(at + 1).map((a) => (a.startsWith('/') ? local(m, a) : a));
+    mkdirSync(env.HOME!, { recursive: true });
+    const child = spawn(program === 'node' ? process.execPath : program!, args, {
+      cwd: local(m, appDir),
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    conversations.set(words[at]!, child);
+    channel.pipe(child.stdin);
+    child.stdout.pipe(channel, { end: false });
+    child.stderr.on('data', (chunk: Buffer) => channel.stderr.write(chunk));
+    child.stdin.on('error', () => undefined);
+    channel.on('close', () => child.kill('SIGKILL'));
+    child.on('exit', (code, signal) => {
+      conversations.delete(words[at]!);
+      channel.exit(code ?? (signal ? 128 + 9 : 1));
+      channel.end();
+    });
+    child.on('error', (err) => {
+      channel.stderr.write(`${err.message}\n`);
+      channel.exit(127);
+      channel.end();
+    });
+    return true;
+  };
 
   const stopAgent = (m: Machine, unit: string): void => {
     m.agents.get(unit)?.stop();
@@ -301,8 +346,14 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOpti
     switch (cmd) {
       case 'true':
         return { code: 0 };
-      case 'test':
-        return rest.join(' ') === '-x /usr/sbin/nft' ? { code: 0 } : { code: 1 };
+      case 'test': {
+        // `test [!] -x /usr/sbin/nft` and `test [!] -d <folder>`, against the stand-in's disk.
+        const negated = rest[0] === '!';
+        const [flag, file] = negated ? rest.slice(1) : rest;
+        const holds =
+          (flag === '-x' && file === '/usr/sbin/nft') || (flag === '-d' && existsSync(local(m, file!)));
+        return { code: holds !== negated ? 0 : 1 };
+      }
       case '/usr/sbin/nft':
         // The port guard: only its file is checked here; the lab and the VM lab load it for real.
         return existsSync(local(m, rest.at(-1)!)) ? { code: 0 } : { code: 1, stderr: 'no such file' };
@@ -322,7 +373,7 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOpti
         writeFileSync(local(m, rest[0]!), stdin);
         return { code: 0 };
       case 'timeout':
-        // Only removeAgent's wait for the agent user's processes, which the stand-in never has.
+        // Only the wait for the agent user's processes to end, which the stand-in never has.
         return { code: 0 };
       case 'install': {
         if (rest[0] === '-d') {
@@ -342,6 +393,10 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOpti
         rmSync(local(m, rest.at(-1)!), { recursive: true, force: true });
         return { code: 0 };
       case 'systemctl':
+        if (rest[0] === 'kill' && rest.at(-1)?.startsWith('fleetbot-conversation-')) {
+          conversations.get(rest.at(-1)!.replace(/\.service$/, ''))?.kill('SIGKILL');
+          return { code: 0 };
+        }
         if (joined === 'daemon-reload' || joined === 'enable caddy') return { code: 0 };
         if (joined === 'reload-or-restart caddy') return startCaddy(m).then(() => ({ code: 0 }));
         if (joined === 'try-reload-or-restart caddy')
@@ -399,6 +454,8 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOpti
       events: [],
       users: new Set(),
     };
+    // A systemd host, as fleetbot checks for one.
+    mkdirSync(local(m, '/run/systemd/system'), { recursive: true });
     machines.set(ip, m);
     opts.onChange?.(directory());
     setTimeout(() => {
@@ -410,6 +467,7 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOpti
         root: dir.dir,
         port: m.sshPort,
         onExec: (line, stdin) => exec(m, line, stdin),
+        onStream: (line, channel) => converse(m, line, channel),
         onForward: (port) => agentOn(m, port)?.localPort,
       }).then((ssh) => (m.ssh = ssh));
     }, delayMs);

@@ -22,6 +22,11 @@ export async function startSshServer(opts: {
   /** Listen here instead of on any free port. */
   port?: number;
   onExec: (command: string, stdin: string) => Promise<ExecReply> | ExecReply;
+  /**
+   * A command whose stdin and stdout stay open while it runs (a conversation's process): true when it
+   * was taken, and the channel is then the handler's to pipe, exit and end.
+   */
+  onStream?: (command: string, channel: ssh2.ServerChannel) => boolean;
   /** Where a forwarded connection to a port on the machine's loopback lands here, if anywhere. */
   onForward?: (port: number) => number | undefined;
 }) {
@@ -64,6 +69,7 @@ export async function startSshServer(opts: {
       session.on('exec', (accept, _reject, info) => {
         const stream = accept();
         commands.push(info.command);
+        if (opts.onStream?.(info.command, stream)) return;
         let stdin = '';
         stream.on('data', (chunk: Buffer) => (stdin += chunk.toString('utf8')));
         stream.on('end', () => {

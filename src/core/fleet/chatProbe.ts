@@ -39,7 +39,7 @@ export function createChatProbe(deps: {
       });
       return {
         state: 'healthy',
-        detail: `no daemon; its ${chat.protocol} command starts and answers`,
+        detail: `its ${chat.protocol} command starts and answers`,
         latencyMs: deps.clock.now() - started,
       };
     } catch (err) {

@@ -55,7 +55,11 @@ export function createFleet(deps: {
   /** An agent without a daemon is healthy when its place is there (provider) and it answers (probe). */
   const daemonlessHealth = async (agent: Agent, role: Role): Promise<AgentHealth> => {
     const there = await providerOf(agent.provider).status(agent);
-    return there.state === 'healthy' ? probe(agent, role) : there;
+    if (there.state !== 'healthy') return there;
+    const answers = await probe(agent, role);
+    return answers.state === 'healthy'
+      ? { ...answers, detail: `${there.detail}; ${answers.detail}` }
+      : answers;
   };
 
   const launcher = createJobLauncher({

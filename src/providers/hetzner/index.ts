@@ -1,17 +1,17 @@
 import { z } from 'zod';
 import { agentNameSchema } from '../../core/fleet/agentName.js';
 import { UserError } from '../../core/runtime/errors.js';
-import type { Plan } from '../../core/jobs/plan.js';
+import type { Plan, Step } from '../../core/jobs/plan.js';
 import type { Logger } from '../../core/runtime/logging.js';
 import type { Found, Provider } from '../../core/fleet/provider.js';
 import type { Server } from './schemas.js';
 import type { Role } from '../../core/fleet/roles.js';
 import type { Agent } from '../../core/store/agents.js';
 import type { CloudflareClient, DnsRecord } from '../cloudflare/client.js';
-import { installSteps, reachSteps, type MachineRef } from '../machine/install.js';
+import { installSteps, reachSteps, recordedWithoutDaemon, type MachineRef } from '../machine/install.js';
 import { machineChannels } from '../machine/channels.js';
-import { agentLayout } from '../machine/layout.js';
-import { layoutFor, machineLogs, restartSteps } from '../machine/operate.js';
+import { agentLayout, installedLayout } from '../machine/layout.js';
+import { layoutFor, machineLogs, presence, restartSteps } from '../machine/operate.js';
 import { catalogue } from './catalogue.js';
 import { imageBuilder, newestSnapshot, snapshotName } from './image.js';
 import { commentPrefix, ownership } from './ownership.js';
@@ -120,9 +120,32 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
       await imageFor(role);
     },
 
+    /** An agent without a daemon gets the server and its files, but no DNS name: it has no public URL. */
     deployPlan({ agent, role, secrets, options }): Plan {
       const h = settings(role);
       const name = fqdn(agent.name);
+      const layout = agentLayout(agent.name, role);
+      const dnsStep: Step = {
+        key: 'dns',
+        rerunnable: true,
+        title: `Create DNS record ${name}`,
+        needs: ['server'],
+        run: async (ctx) => {
+          const ip = z.string().parse(ctx.outputs.server?.ip);
+          // A record of that name is replaced only if this fleetbot made it for this agent (a rerun).
+          const record = await dns.upsertA(name, ip, {
+            ttl: opts.dnsTtl ?? 300,
+            comment: own.comment(agent.name),
+            mayReplace: (r) => own.ownsRecord(r, false, agent.name),
+            signal: ctx.signal,
+          });
+          return { dnsRecordId: record.id, fqdn: name };
+        },
+        undo: async (_ctx, output) => {
+          const id = z.string().optional().parse(output.dnsRecordId);
+          if (id) await deleteOwnRecord(id, agent.name, true);
+        },
+      };
       return [
         ...serverSteps(opts, {
           name: agent.name,
@@ -131,36 +154,9 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
           labels: own.agentLabels(agent.name, role.name),
           image: (signal) => imageFor(role, signal),
         }),
-        {
-          key: 'dns',
-          rerunnable: true,
-          title: `Create DNS record ${name}`,
-          needs: ['server'],
-          run: async (ctx) => {
-            const ip = z.string().parse(ctx.outputs.server?.ip);
-            // A record of that name is replaced only if this fleetbot made it for this agent (a rerun).
-            const record = await dns.upsertA(name, ip, {
-              ttl: opts.dnsTtl ?? 300,
-              comment: own.comment(agent.name),
-              mayReplace: (r) => own.ownsRecord(r, false, agent.name),
-              signal: ctx.signal,
-            });
-            return { dnsRecordId: record.id, fqdn: name };
-          },
-          undo: async (_ctx, output) => {
-            const id = z.string().optional().parse(output.dnsRecordId);
-            if (id) await deleteOwnRecord(id, agent.name, true);
-          },
-        },
+        ...(layout.daemon ? [dnsStep] : []),
         ...reachSteps(machine, undefined, ['boot']),
-        ...installSteps({
-          deps: machine,
-          layout: agentLayout(agent.name, role),
-          role,
-          secrets,
-          fqdn: name,
-          caddyNeeds: ['dns'],
-        }),
+        ...installSteps({ deps: machine, layout, role, secrets, fqdn: name, caddyNeeds: ['dns'] }),
       ];
     },
 
@@ -171,36 +167,36 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
     destroyPlan(agent): Plan {
       const r = resourcesSchema.partial().safeParse(agent.resources);
       const res = r.success ? r.data : {};
-      return [
-        {
-          key: 'dns',
-          rerunnable: true,
-          title: 'Delete DNS record',
-          run: async (ctx) => {
-            if (res.dnsRecordId)
-              await deleteOwnRecord(res.dnsRecordId, res.agentLabel ?? agent.name, true, ctx.signal);
-            return { dnsRecordId: undefined };
-          },
+      const dnsStep: Step = {
+        key: 'dns',
+        rerunnable: true,
+        title: 'Delete DNS record',
+        run: async (ctx) => {
+          if (res.dnsRecordId)
+            await deleteOwnRecord(res.dnsRecordId, res.agentLabel ?? agent.name, true, ctx.signal);
+          return { dnsRecordId: undefined };
         },
-        {
-          key: 'server',
-          rerunnable: true,
-          title: 'Delete server',
-          run: async (ctx) => {
-            if (res.serverId === undefined) return;
-            const server = await hetzner.getServer(res.serverId, ctx.signal);
-            if (!server) return { serverId: undefined };
-            const owner = res.agentLabel ?? agent.name;
-            if (!own.ownsServer(server, true) || server.labels.agent !== owner) {
-              throw new UserError(
-                `Server ${server.name} (${res.serverId}) is not labelled as this fleetbot's ${owner} (managed-by=fleetbot, fleetbot-instance=${opts.instance}, agent=${owner}), so fleetbot left it alone. Check it in the Hetzner Console.`,
-              );
-            }
-            await deleteServer(hetzner, res.serverId, ctx.signal);
-            return { serverId: undefined };
-          },
+      };
+      const serverStep: Step = {
+        key: 'server',
+        rerunnable: true,
+        title: 'Delete server',
+        run: async (ctx) => {
+          if (res.serverId === undefined) return;
+          const server = await hetzner.getServer(res.serverId, ctx.signal);
+          if (!server) return { serverId: undefined };
+          const owner = res.agentLabel ?? agent.name;
+          if (!own.ownsServer(server, true) || server.labels.agent !== owner) {
+            throw new UserError(
+              `Server ${server.name} (${res.serverId}) is not labelled as this fleetbot's ${owner} (managed-by=fleetbot, fleetbot-instance=${opts.instance}, agent=${owner}), so fleetbot left it alone. Check it in the Hetzner Console.`,
+            );
+          }
+          await deleteServer(hetzner, res.serverId, ctx.signal);
+          return { serverId: undefined };
         },
-      ];
+      };
+      // An agent without a daemon never had a DNS record; its files go with its server.
+      return recordedWithoutDaemon(agent.resources) ? [serverStep] : [dnsStep, serverStep];
     },
 
     async status(agent) {
@@ -209,12 +205,17 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
       const server = await hetzner.getServer(m.data.serverId);
       if (!server) return { state: 'stopped', detail: `server ${m.data.serverId} no longer exists` };
       if (server.status !== 'running') return { state: 'stopped', detail: `server is ${server.status}` };
+      const where = `server ${server.server_type.name} in ${server.location.name}`;
+      if (recordedWithoutDaemon(agent.resources)) {
+        const health = await presence(machine, machineOf(agent), installedLayout(agent.name));
+        return { ...health, detail: `${health.detail} (${where})` };
+      }
       if (!m.data.healthUrl)
         return { state: 'unhealthy', detail: 'the server runs, but the agent never answered' };
       const health = await machine.publicHealth(m.data.healthUrl, AbortSignal.timeout(10_000));
       return {
         ...health,
-        detail: `${health.detail} (server ${server.server_type.name} in ${server.location.name})`,
+        detail: `${health.detail} (${where})`,
       };
     },
 
@@ -331,6 +332,10 @@ export function createHetznerProvider(opts: HetznerProviderOptions): Provider {
           const server = await hetzner.getServer(parsed.data.serverId);
           if (!server || server.labels.agent !== agent.name)
             return { agent, running: false, detail: `server ${parsed.data.serverId} is gone` };
+          if (server.status === 'running' && recordedWithoutDaemon(agent.resources)) {
+            const health = await presence(machine, machineOf(agent), installedLayout(agent.name));
+            return { agent, running: health.state === 'healthy', detail: health.detail };
+          }
           return {
             agent,
             running: server.status === 'running',

@@ -78,7 +78,7 @@ export function machineChannels(
 
     // The role's port is where the agent listens unless its host gave it another (a shared ssh host).
     connect: (port) => {
-      const target = portSchema.parse(port === role.agent.port ? layout.port : port);
+      const target = portSchema.parse(layout.daemon && port === role.agent.port ? layout.daemon.port : port);
       return holdMachine(deps, m, async (ssh) => {
         const stream = await ssh.forward(target, { timeoutMs: openTimeoutMs }).catch((err: Error) => {
           throw new UserError(

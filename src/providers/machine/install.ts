@@ -15,6 +15,7 @@ import {
 } from '../ssh/session.js';
 import {
   caddyUser,
+  hasDaemon,
   readAgentFiles,
   renderAgentEnv,
   renderCaddyfile,
@@ -23,6 +24,7 @@ import {
   renderSecretsEnv,
   renderUnit,
   type AgentLayout,
+  type DaemonLayout,
 } from './layout.js';
 import { remote } from './remote.js';
 
@@ -94,7 +96,7 @@ export async function run(
 export async function localHealth(
   deps: MachineDeps,
   ssh: SshSession,
-  layout: AgentLayout,
+  layout: DaemonLayout,
   signal?: AbortSignal,
 ): Promise<AgentHealth> {
   const result = await ssh
@@ -188,10 +190,16 @@ const noNftables =
   'nftables is not installed on the machine (no /usr/sbin/nft); fleetbot needs it to keep other agents off this one’s port. Install it (apt-get install nftables) and deploy again.';
 
 /**
- * Upload, start, local health, then (with a domain) Caddy and the public HTTPS check: the part of a
- * deploy that is the same on a new cloud server and on a host someone already has.
+ * What the upload step records for an agent without a daemon. Records without it (every one from
+ * before daemons were optional) are of agents with one.
  */
-export function installSteps(opts: {
+const noDaemonRecord = { daemon: false } as const;
+
+/** Whether a stored agent's record says it has no daemon: it runs only when spoken to. */
+export const recordedWithoutDaemon = (resources: Record<string, unknown>): boolean =>
+  resources['daemon'] === noDaemonRecord.daemon;
+
+type InstallOptions = {
   deps: MachineDeps;
   layout: AgentLayout;
   role: Role;
@@ -200,47 +208,70 @@ export function installSteps(opts: {
   fallback?: MachineRef;
   /** Extra steps the Caddy step waits for (the DNS record). */
   caddyNeeds?: string[];
-}): Step[] {
+};
+
+/**
+ * The part of a deploy that is the same on a new cloud server and on a host someone already has: the
+ * agent's user, folder, files, env and secrets; then, for an agent with a daemon, its unit behind
+ * its port guard, its local health and (with a domain) Caddy and the public HTTPS check. An agent
+ * without a daemon is done once its files are there: it runs when spoken to.
+ */
+export function installSteps(opts: InstallOptions): Step[] {
+  const { layout } = opts;
+  const upload = uploadStep(opts);
+  return hasDaemon(layout) ? [upload, ...daemonSteps({ ...opts, layout })] : [upload];
+}
+
+function uploadStep(opts: InstallOptions): Step {
+  const { deps, layout, role } = opts;
+  const machine = (ctx: StepContext): MachineRef => machineOf(ctx, opts.fallback);
+  return {
+    key: 'upload',
+    rerunnable: true,
+    title:
+      Object.keys(layout.files).length > 0
+        ? 'Upload agent, config and secrets'
+        : 'Create agent user, config and secrets',
+    run: async (ctx) =>
+      withMachine(
+        deps,
+        machine(ctx),
+        async (ssh) => {
+          const login = machine(ctx).login;
+          const write = (command: string, input: string | Buffer, what: string) =>
+            run(deps, ssh, command, what, { input, signal: ctx.signal });
+          await run(deps, ssh, remote.prepareAgent(layout, login), 'Creating the agent user and folder', {
+            signal: ctx.signal,
+          });
+          for (const [name, content] of readAgentFiles(layout))
+            await write(remote.writeAgentFile(layout, login, name), content, `Writing ${name}`);
+          await write(
+            remote.writeConfigFile(layout, login, 'agent.env'),
+            renderAgentEnv(layout, role),
+            'Writing agent.env',
+          );
+          await write(
+            remote.writeConfigFile(layout, login, 'secrets.env'),
+            renderSecretsEnv(opts.secrets),
+            'Writing secrets.env',
+          );
+          return { appDir: layout.appDir, ...(layout.daemon ? { unit: layout.unit } : noDaemonRecord) };
+        },
+        ctx.signal,
+      ),
+    undo: async (ctx) => {
+      await withMachine(deps, machine(ctx), (ssh) =>
+        run(deps, ssh, remote.removeAgent(layout, machine(ctx).login), 'Removing the agent'),
+      );
+    },
+  };
+}
+
+/** Start, local health, then (with a domain) Caddy and the public HTTPS check. */
+function daemonSteps(opts: InstallOptions & { layout: DaemonLayout }): Step[] {
   const { deps, layout, role, fqdn } = opts;
   const machine = (ctx: StepContext): MachineRef => machineOf(ctx, opts.fallback);
   const steps: Step[] = [
-    {
-      key: 'upload',
-      rerunnable: true,
-      title: 'Upload agent, config and secrets',
-      run: async (ctx) =>
-        withMachine(
-          deps,
-          machine(ctx),
-          async (ssh) => {
-            const login = machine(ctx).login;
-            const write = (command: string, input: string | Buffer, what: string) =>
-              run(deps, ssh, command, what, { input, signal: ctx.signal });
-            await run(deps, ssh, remote.prepareAgent(layout, login), 'Creating the agent user and folder', {
-              signal: ctx.signal,
-            });
-            for (const [name, content] of readAgentFiles(layout))
-              await write(remote.writeAgentFile(layout, login, name), content, `Writing ${name}`);
-            await write(
-              remote.writeConfigFile(layout, login, 'agent.env'),
-              renderAgentEnv(layout, role),
-              'Writing agent.env',
-            );
-            await write(
-              remote.writeConfigFile(layout, login, 'secrets.env'),
-              renderSecretsEnv(opts.secrets),
-              'Writing secrets.env',
-            );
-            return { appDir: layout.appDir, unit: layout.unit };
-          },
-          ctx.signal,
-        ),
-      undo: async (ctx) => {
-        await withMachine(deps, machine(ctx), (ssh) =>
-          run(deps, ssh, remote.removeAgent(layout, machine(ctx).login), 'Removing the agent'),
-        );
-      },
-    },
     {
       key: 'start',
       rerunnable: true,
@@ -261,7 +292,7 @@ export function installSteps(opts: {
               signal: ctx.signal,
             });
             if (nft.code !== 0) throw new UserError(noNftables);
-            await run(deps, ssh, remote.guardPort(layout, login), `Guarding port ${layout.port}`, {
+            await run(deps, ssh, remote.guardPort(layout, login), `Guarding port ${layout.daemon.port}`, {
               ...opts,
               input: renderPortGuard(layout, [...(fqdn ? [caddyUser] : []), login]),
             });
@@ -279,6 +310,7 @@ export function installSteps(opts: {
   ];
   if (!fqdn) return steps;
   const url = `https://${fqdn}`;
+  const healthUrl = `${url}${layout.daemon.healthPath}`;
   return [
     ...steps,
     {
@@ -300,7 +332,7 @@ export function installSteps(opts: {
             // Rendered here from the agent's own name: a site serves no other host.
             await run(deps, ssh, remote.writeCaddySite(layout, login), 'Writing the Caddy site', {
               ...opts,
-              input: renderCaddySite(fqdn, layout.port),
+              input: renderCaddySite(fqdn, layout.daemon.port),
             });
             await run(deps, ssh, remote.startCaddy(login), 'Starting Caddy', opts);
           },
@@ -310,17 +342,17 @@ export function installSteps(opts: {
     {
       key: 'https',
       rerunnable: true,
-      title: `Check ${url}${layout.healthPath}`,
+      title: `Check ${healthUrl}`,
       timeoutMs: deps.timings.tlsDeadlineMs + 10_000,
       run: async (ctx) => {
         await pollHealthy(
           deps,
           deps.timings.tlsDeadlineMs,
-          () => deps.publicHealth(`${url}${layout.healthPath}`, ctx.signal),
+          () => deps.publicHealth(healthUrl, ctx.signal),
           ctx.signal,
-          `${url}${layout.healthPath}`,
+          healthUrl,
         );
-        return { url, healthUrl: `${url}${layout.healthPath}` };
+        return { url, healthUrl };
       },
     },
   ];
@@ -329,7 +361,7 @@ export function installSteps(opts: {
 /** Polls the agent's health through SSH about every pollMs up to the bound. */
 export function healthStep(
   deps: MachineDeps,
-  layout: AgentLayout,
+  layout: DaemonLayout,
   machine: (ctx: StepContext) => MachineRef,
 ): Step {
   return {

@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { resolveArgv, daemonOf, type Role } from '../../core/fleet/roles.js';
-import { UserError } from '../../core/runtime/errors.js';
 import { envFile } from './escape.js';
 import { renderTemplate } from './templates.js';
 
@@ -33,14 +32,30 @@ export type AgentLayout = {
   appDir: string;
   /** Root-owned (0700): the env files systemd reads for the unit. */
   configDir: string;
+  /** Where the daemon's unit is, or would be: destroying removes whatever is there. */
   unit: string;
   /** Files to upload into appDir: remote name → local path. */
   files: Record<string, string>;
+  /** Absent for an agent that runs only when spoken to: no unit, no port, no port guard, no Caddy site. */
+  daemon?: MachineDaemon;
+};
+
+/** The agent's long-running process on the machine, run by its unit. */
+export type MachineDaemon = {
   /** argv on the machine, with role files pointing into appDir. */
   argv: string[];
   port: number;
   healthPath: string;
 };
+
+/** The layout of an agent that has a daemon: what its unit, port guard, health check and Caddy site need. */
+export type DaemonLayout = AgentLayout & { daemon: MachineDaemon };
+
+export const hasDaemon = (layout: AgentLayout): layout is DaemonLayout => layout.daemon !== undefined;
+
+/** The same agent with its daemon on another port (a shared ssh host gives each agent its own). */
+export const atPort = (layout: AgentLayout, port: number | undefined): AgentLayout =>
+  layout.daemon && port !== undefined ? { ...layout, daemon: { ...layout.daemon, port } } : layout;
 
 export const unitName = (agentName: string): string => `fleetbot-${agentName}.service`;
 export const appDirOf = (agentName: string): string => `${agentsRoot}/${hostName.parse(agentName)}`;
@@ -65,66 +80,80 @@ const placesOf = (agentName: string) => ({
   unit: unitName(agentName),
 });
 
-/** An installed agent's layout from what was recorded at deploy, for removing and checking it. */
-export const installedLayout = (agentName: string, port: number, healthPath: string): AgentLayout => ({
+/**
+ * An installed agent's layout from what was recorded at deploy, for removing and checking it: its
+ * daemon's port and health path when it has one.
+ */
+export const installedLayout = (
+  agentName: string,
+  daemon?: { port: number; healthPath: string },
+): AgentLayout => ({
   ...placesOf(agentName),
   files: {},
-  argv: [],
-  port,
-  healthPath,
+  ...(daemon ? { daemon: { argv: [], ...daemon } } : {}),
 });
 
-/** The role's command as it runs on a machine: files it names relative to the role go into the app folder. */
+/**
+ * The role's agent as it runs on a machine: files its commands name relative to the role (the
+ * daemon's, and the chat command's, such as the reference agent's acp.mjs) go into the app folder.
+ */
 export function agentLayout(agentName: string, role: Role): AgentLayout {
-  const daemon = daemonOf(role);
-  if (!daemon)
-    throw new UserError(
-      `role ${role.name} has no daemon (agent.command), and machines cannot run such agents yet; use the local provider`,
-    );
   const appDir = appDirOf(agentName);
   const files: Record<string, string> = {};
   const relative = (arg: string): boolean => arg.startsWith('./') || arg.startsWith('../');
-  const argv = daemon.command.map((arg, i) => {
-    const original = role.agent.command?.[i] ?? arg;
-    if (!relative(original)) return arg;
-    const base = path.basename(arg);
-    files[base] = arg;
-    return `${appDir}/${base}`;
-  });
-  // The files the chat command names (the reference agent's acp.mjs) go up beside the agent's own.
-  const chatCommand = z.array(z.string()).safeParse(role.chat?.['command']);
-  if (chatCommand.success)
-    resolveArgv(role, chatCommand.data).forEach((arg, i) => {
-      if (relative(chatCommand.data[i]!)) files[path.basename(arg)] = arg;
+  /** argv resolved against the role file, with the files it names relative to the role moved into appDir. */
+  const upload = (resolved: string[], original: readonly string[]): string[] =>
+    resolved.map((arg, i) => {
+      if (!relative(original[i] ?? arg)) return arg;
+      const base = path.basename(arg);
+      files[base] = arg;
+      return `${appDir}/${base}`;
     });
-  const [program, ...rest] = argv;
+  const chatCommand = z.array(z.string()).safeParse(role.chat?.['command']);
+  if (chatCommand.success) upload(resolveArgv(role, chatCommand.data), chatCommand.data);
+  const daemon = daemonOf(role);
   return {
     ...placesOf(agentName),
     files,
-    // systemd wants an absolute program; /usr/bin/env finds node, python3 and the like on PATH.
-    argv: program?.startsWith('/') ? argv : ['/usr/bin/env', ...(program ? [program] : []), ...rest],
-    port: daemon.port,
-    healthPath: daemon.healthPath,
+    ...(daemon
+      ? {
+          daemon: {
+            argv: absoluteProgram(upload(daemon.command, role.agent.command ?? [])),
+            port: daemon.port,
+            healthPath: daemon.healthPath,
+          },
+        }
+      : {}),
   };
 }
 
-export const renderUnit = (layout: AgentLayout, role: string): string =>
+/** systemd wants an absolute program; /usr/bin/env finds node, python3 and the like on PATH. */
+const absoluteProgram = ([program, ...rest]: string[]): string[] =>
+  program?.startsWith('/') ? [program, ...rest] : ['/usr/bin/env', ...(program ? [program] : []), ...rest];
+
+/**
+ * The agent's unit as systemd reads it: its daemon's start and lifecycle around its walls. Without a
+ * daemon only the walls and the lifecycle settings that name no process remain, which is all
+ * `unitWalls` reads; such a text is never installed.
+ */
+const renderService = (layout: AgentLayout, role: string, daemon: MachineDaemon | undefined): string =>
   renderTemplate('agent.service', {
     name: layout.name,
     role,
     user: userName.parse(layout.user),
     appDir: safePath.parse(layout.appDir),
     configDir: safePath.parse(layout.configDir),
-    nft: nftPath,
-    portGuard: safePath.parse(portGuardPath(layout)),
-    execStart: layout.argv,
+    ...(daemon
+      ? { nft: nftPath, portGuard: safePath.parse(portGuardPath(layout)), execStart: daemon.argv }
+      : {}),
   });
+
+export const renderUnit = (layout: DaemonLayout, role: string): string =>
+  renderService(layout, role, layout.daemon);
 
 /** Settings of the agent's unit about how it starts, restarts and logs: not its walls. */
 const notWalls = new Set([
   'Type',
-  'ExecStartPre',
-  'ExecStart',
   'Restart',
   'RestartSec',
   'StandardOutput',
@@ -135,10 +164,11 @@ const notWalls = new Set([
 /**
  * The walls of the agent's unit as `Key=Value` settings: its user, env files, folder, sandboxing and
  * limits. A conversation's process on a systemd host runs in a transient unit with exactly these, so
- * a wall added to the unit's template reaches conversations too.
+ * a wall added to the unit's template reaches conversations too, whether the agent has a daemon or not.
  */
 export function unitWalls(layout: AgentLayout, role: string): string[] {
-  const service = /^\[Service\]\n([\s\S]*?)(?=^\[|(?![\s\S]))/m.exec(renderUnit(layout, role))?.[1] ?? '';
+  const service =
+    /^\[Service\]\n([\s\S]*?)(?=^\[|(?![\s\S]))/m.exec(renderService(layout, role, undefined))?.[1] ?? '';
   return service
     .split('\n')
     .filter((line) => /^[A-Za-z]+=/.test(line) && !notWalls.has(line.slice(0, line.indexOf('='))));
@@ -160,22 +190,22 @@ export const portGuardPath = (layout: AgentLayout): string => `${layout.configDi
  * The rule that lets only root, the agent itself and `others` (Caddy, a login that is not root)
  * connect to the agent's port over loopback: another agent on the machine gets a reset.
  */
-export const renderPortGuard = (layout: AgentLayout, others: string[]): string =>
+export const renderPortGuard = (layout: DaemonLayout, others: string[]): string =>
   renderTemplate('agent-port.nft', {
     name: layout.name,
     table: portGuardTable(layout.name),
-    port: String(z.number().int().min(1).max(65535).parse(layout.port)),
+    port: String(z.number().int().min(1).max(65535).parse(layout.daemon.port)),
     // A login may be any name its host allows (john.doe); the nft escaper refuses what is not plain.
     users: [...new Set(['root', userName.parse(layout.user), ...others])],
   });
 
+/** The agent's environment: its role's, its name and role, and where its daemon listens if it has one. */
 export const renderAgentEnv = (layout: AgentLayout, role: Role): string =>
   envFile({
     ...role.agent.env,
     AGENT_NAME: layout.name,
     AGENT_ROLE: role.name,
-    HOST: '127.0.0.1',
-    PORT: String(layout.port),
+    ...(layout.daemon ? { HOST: '127.0.0.1', PORT: String(layout.daemon.port) } : {}),
   });
 
 export const renderSecretsEnv = (secrets: Record<string, string>): string => envFile(secrets);

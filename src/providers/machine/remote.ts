@@ -1,5 +1,12 @@
 import { shellWord } from './escape.js';
-import { caddySitePath, nftPath, portGuardPath, portGuardTable, type AgentLayout } from './layout.js';
+import {
+  caddySitePath,
+  nftPath,
+  portGuardPath,
+  portGuardTable,
+  type AgentLayout,
+  type DaemonLayout,
+} from './layout.js';
 import { journalFields } from './journal.js';
 
 // The commands fleetbot runs on a machine, one function each, so what runs there is listed in one
@@ -20,6 +27,10 @@ const servicePath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 
 /** What names a conversation's processes on the machine: the transient unit, and $0 of its root shell. */
 export const conversationTag = (id: string): string => `fleetbot-conversation-${id}`;
+
+/** Kills whatever the agent's user runs anywhere (until nothing is left, or 10 s), a process that left its session included. */
+const killAgentProcesses = (l: AgentLayout, login: string): string =>
+  `${asRoot(login)}timeout 10 sh -c ${shellWord('while pgrep -u "$1" >/dev/null;do pkill -KILL -u "$1";sleep 0.2;done')} sh ${shellWord(l.user)} || true`;
 
 /** Runs a command as the agent's own user, without a PAM session and unable to gain privileges. */
 const asAgentUser = (l: AgentLayout): string =>
@@ -43,7 +54,7 @@ export const remote = {
     writeRootFile(`${l.configDir}/${name}`, '0600', login),
   writeUnit: (l: AgentLayout, login: string) => writeRootFile(`/etc/systemd/system/${l.unit}`, '0644', login),
   /** Writes the port guard rendered by fleetbot (stdin) and loads it, before the agent listens. */
-  guardPort: (l: AgentLayout, login: string) =>
+  guardPort: (l: DaemonLayout, login: string) =>
     `${writeRootFile(portGuardPath(l), '0600', login)} && ${asRoot(login)}${nftPath} -f ${shellWord(portGuardPath(l))}`,
   /**
    * Exits 0 when nftables is installed where the unit's ExecStartPre runs it. A path, not a PATH
@@ -61,11 +72,13 @@ export const remote = {
   /**
    * Stops the unit (its whole cgroup), then kills whatever the agent's user still runs anywhere, so
    * nothing it started outlives it or races the removal of its folder; then its files and its user.
+   * Every part a deploy may not have made (the unit, port guard and Caddy site of an agent without a
+   * daemon; systemd itself on a host without it) is skipped when absent, so one removal fits all.
    */
   removeAgent: (l: AgentLayout, login: string) =>
     [
       `${asRoot(login)}systemctl disable --now ${shellWord(l.unit)} || true`,
-      `${asRoot(login)}timeout 10 sh -c ${shellWord('while pgrep -u "$1" >/dev/null;do pkill -KILL -u "$1";sleep 0.2;done')} sh ${shellWord(l.user)} || true`,
+      killAgentProcesses(l, login),
       `${asRoot(login)}rm -f ${shellWord(`/etc/systemd/system/${l.unit}`)}`,
       `${asRoot(login)}rm -rf ${shellWord(l.appDir)}`,
       `${asRoot(login)}rm -rf ${shellWord(l.configDir)}`,
@@ -74,8 +87,14 @@ export const remote = {
       // Other agents on the host keep their sites; a Caddy that is not running stays stopped.
       `${asRoot(login)}rm -f ${shellWord(caddySitePath(l.name))}`,
       `${asRoot(login)}systemctl try-reload-or-restart caddy || true`,
-      `${asRoot(login)}systemctl daemon-reload`,
+      `test ! -d /run/systemd/system || ${asRoot(login)}systemctl daemon-reload`,
     ].join('; '),
+  /** Ends every conversation process of an agent without a daemon: all its user runs. */
+  stopConversations: (l: AgentLayout, login: string) => killAgentProcesses(l, login),
+  /** Exits 0 when the agent's user exists. */
+  hasUser: (l: AgentLayout) => `id -u ${shellWord(l.user)} >/dev/null 2>&1`,
+  /** Exits 0 when the agent's folder exists (its parent is readable by anyone; the folder is the agent's). */
+  hasFolder: (l: AgentLayout) => `test -d ${shellWord(l.appDir)}`,
   /**
    * Starts argv for a conversation as the agent's user in its folder, with HOME its own sub-folder,
    * stdin and stdout the SSH channel's. As root, in a clean environment; nothing secret is on any
@@ -107,11 +126,11 @@ export const remote = {
     ].join('; ');
   },
   unitState: (l: AgentLayout) => `systemctl is-active ${shellWord(l.unit)}`,
-  localHealth: (l: AgentLayout) =>
-    `curl -sS --max-time 3 ${shellWord(`http://127.0.0.1:${l.port}${l.healthPath}`)}`,
+  localHealth: (l: DaemonLayout) =>
+    `curl -sS --max-time 3 ${shellWord(`http://127.0.0.1:${l.daemon.port}${l.daemon.healthPath}`)}`,
   /** Caddy's files are rendered by fleetbot and written here as root, never copied from the agent's folder. */
   writeCaddyfile: (login: string) => writeRootFile('/etc/caddy/Caddyfile', '0644', login),
-  writeCaddySite: (l: AgentLayout, login: string) => writeRootFile(caddySitePath(l.name), '0644', login),
+  writeCaddySite: (l: DaemonLayout, login: string) => writeRootFile(caddySitePath(l.name), '0644', login),
   startCaddy: (login: string) =>
     [
       `${asRoot(login)}systemctl enable caddy`,

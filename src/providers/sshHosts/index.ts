@@ -15,8 +15,8 @@ import {
   type MachineRef,
 } from '../machine/install.js';
 import { machineChannels } from '../machine/channels.js';
-import { agentLayout, installedLayout, unitName } from '../machine/layout.js';
-import { layoutFor, machineLogs, restartSteps } from '../machine/operate.js';
+import { agentLayout, atPort, hasDaemon, installedLayout, unitName } from '../machine/layout.js';
+import { layoutFor, machineLogs, presence, restartSteps } from '../machine/operate.js';
 import { remote } from '../machine/remote.js';
 import { missingPinHelp, type KnownHosts } from '../ssh/knownHosts.js';
 import { sshSection } from './roleSettings.js';
@@ -36,13 +36,20 @@ const resourcesSchema = z.object({
   ip: z.string(),
   login: z.string(),
   hostKey: z.string(),
-  port: z.number().int(),
-  healthPath: z.string(),
+  /** Where the agent's daemon listens and answers health: recorded by the first step, only for a daemon. */
+  port: z.number().int().optional(),
+  healthPath: z.string().optional(),
   healthUrl: z.string().optional(),
 });
 type Resources = z.output<typeof resourcesSchema>;
 
-const installed = (agent: Agent, r: Resources) => installedLayout(agent.name, r.port, r.healthPath);
+const installed = (agent: Agent, r: Resources) =>
+  installedLayout(
+    agent.name,
+    r.port === undefined || r.healthPath === undefined
+      ? undefined
+      : { port: r.port, healthPath: r.healthPath },
+  );
 const refOf = (r: Resources): MachineRef => ({ address: r.ip, login: r.login, hostKey: r.hostKey });
 
 /** Where SSH answers, as recorded: host:port, an IPv6 address in brackets. */
@@ -116,14 +123,14 @@ export function createSshHostsProvider(opts: SshHostsProviderOptions): Provider 
 
     deployPlan({ agent, role, secrets, options, neighbours }): Plan {
       const t = target(role, options);
-      const port = portFor(agent, t.host.name, agentLayout(agent.name, role).port, neighbours);
+      const base = agentLayout(agent.name, role);
+      const layout = atPort(base, base.daemon && portFor(agent, t.host.name, base.daemon.port, neighbours));
       const host: Resources = {
         host: t.host.name,
         ip: t.address,
         login: t.login,
         hostKey: t.hostKey,
-        port,
-        healthPath: role.agent.healthPath,
+        ...(layout.daemon ? { port: layout.daemon.port, healthPath: layout.daemon.healthPath } : {}),
       };
       return [
         {
@@ -135,7 +142,7 @@ export function createSshHostsProvider(opts: SshHostsProviderOptions): Provider 
         ...reachSteps(machine),
         ...installSteps({
           deps: machine,
-          layout: { ...agentLayout(agent.name, role), port },
+          layout,
           role,
           secrets,
           ...(opts.domain ? { fqdn: `${agent.name}.${opts.domain}` } : {}),
@@ -144,7 +151,8 @@ export function createSshHostsProvider(opts: SshHostsProviderOptions): Provider 
     },
 
     restartPlan(agent, role): Plan {
-      return restartSteps(machine, layoutFor(agent, role), refOf(recorded(agent)));
+      const r = recorded(agent);
+      return restartSteps(machine, atPort(layoutFor(agent, role), r.port), refOf(r));
     },
 
     destroyPlan(agent): Plan {
@@ -172,11 +180,14 @@ export function createSshHostsProvider(opts: SshHostsProviderOptions): Provider 
 
     async status(agent) {
       const r = recorded(agent);
+      const layout = installed(agent, r);
+      if (!hasDaemon(layout)) {
+        const health = await presence(machine, refOf(r), layout);
+        return { ...health, detail: `${health.detail} (on host ${r.host})` };
+      }
       if (r.healthUrl) return machine.publicHealth(r.healthUrl, AbortSignal.timeout(10_000));
       try {
-        const health = await withMachine(machine, refOf(r), (ssh) =>
-          localHealth(machine, ssh, installed(agent, r)),
-        );
+        const health = await withMachine(machine, refOf(r), (ssh) => localHealth(machine, ssh, layout));
         return { ...health, detail: `${health.detail} (on host ${r.host})` };
       } catch (err) {
         return { state: 'unhealthy', detail: `cannot reach host ${r.host}: ${errorMessage(err)}` };
@@ -189,7 +200,7 @@ export function createSshHostsProvider(opts: SshHostsProviderOptions): Provider 
 
     channels(agent, role) {
       const r = recorded(agent);
-      return machineChannels(machine, refOf(r), { ...layoutFor(agent, role), port: r.port }, role);
+      return machineChannels(machine, refOf(r), atPort(layoutFor(agent, role), r.port), role);
     },
 
     async findRunning(agents) {
@@ -197,9 +208,14 @@ export function createSshHostsProvider(opts: SshHostsProviderOptions): Provider 
         agents.map(async (agent) => {
           const parsed = resourcesSchema.safeParse(agent.resources);
           if (!parsed.success) return { agent, running: false, detail: 'no host recorded' };
+          const layout = installed(agent, parsed.data);
+          if (!hasDaemon(layout)) {
+            const health = await presence(machine, refOf(parsed.data), layout);
+            return { agent, running: health.state === 'healthy', detail: health.detail };
+          }
           try {
             const state = await withMachine(machine, refOf(parsed.data), (ssh) =>
-              ssh.exec(remote.unitState(installed(agent, parsed.data)), { timeoutMs: 10_000 }),
+              ssh.exec(remote.unitState(layout), { timeoutMs: 10_000 }),
             );
             return {
               agent,
