@@ -57,7 +57,7 @@ const agentSaid = (s: Session): string[] => {
 describe('/ask through the Slack bridge', () => {
   const defer = useCleanups();
 
-  it('answers in a channel, asks before writing, and streams the reply in the answer’s thread', async () => {
+  it('answers in a channel, asks before writing, streams replies in the answer’s thread, and stops', async () => {
     const tmp = tempDir();
     defer(tmp.cleanup);
     const s = await startSlackBot(tmp.dir, { env: { FLEETBOT_CHATS: `slack:${ops}` } });
@@ -123,10 +123,25 @@ describe('/ask through the Slack bridge', () => {
         .trimEnd(),
     ).toBe(agentSaid(s).at(-1)!.replace(/^```$/gm, '').trimEnd());
 
+    // A command that runs puts Stop on the answer in the thread, beside the permission card.
+    await connected(s);
+    s.fake.say({ user: ann, channel: ops, text: 'run sleep 30', threadTs: answer.ts });
+    const asked = await shown(s, /^alice asks permission/, (m) => m.threadTs === answer.ts);
+    const running = await shown(s, /^⚙️ 1 step/, (m) => m.threadTs === answer.ts);
+    await s.fake.waitFor(() => running.buttons.some((b) => b.text.text === '⏹ Stop'));
+    expect(await press(s, ann, asked, /^Allow once$/)).toBe('Allowed once');
+    expect(await press(s, bob, running, /Stop/)).toBe(
+      'Only slack:UANN, who asked, or an operator can stop alice.',
+    );
+    expect(await press(s, ann, running, /Stop/)).toBe('Stopping alice…');
+    await turnsEnded(s, 4);
+    expect(running.shown).toMatch(/⏹ Stopped by slack:UANN\.$/);
+    expect(running.buttons).toEqual([]);
+
     const turns = s.bot.store.db
       .prepare<[], { conversation_id: number; status: string }>('SELECT conversation_id, status FROM turns')
       .all();
-    expect(turns.map((t) => t.status)).toEqual(['answered', 'answered', 'answered']);
+    expect(turns.map((t) => t.status)).toEqual(['answered', 'answered', 'answered', 'cancelled']);
     expect(new Set(turns.map((t) => t.conversation_id)).size).toBe(1);
     expect(s.fake.calls.filter((c) => c.status === 429)).toEqual([]);
     s.fake.assertNoViolations();
