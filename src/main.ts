@@ -1,6 +1,14 @@
 import type { Config, ProviderSettings } from './config/index.js';
 import { commands } from './commands/index.js';
-import { alertPrompt, destroyPrompt, orphanPrompt, permissionPrompt, prompts } from './prompts/index.js';
+import {
+  alertPrompt,
+  destroyPrompt,
+  orphanPrompt,
+  permissionPrompt,
+  prompts,
+  stopPrompt,
+} from './prompts/index.js';
+import { stopButtonTtlMs } from './prompts/stop.js';
 import { createBridgeHost } from './core/chat/bridgeHost.js';
 import { systemClock, type Clock } from './core/runtime/clock.js';
 import { createFleet } from './core/fleet/fleet.js';
@@ -236,6 +244,20 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
         });
       },
       sweep: () => approvals.sweep(),
+    },
+    stopButtons: {
+      issue: ({ turnId, agent, asker, chat }) => {
+        const { promptId, drawn } = approvals.issue(stopPrompt, {
+          payload: { turnId, agent, asker },
+          view: undefined,
+          chat,
+          ttlMs: stopButtonTtlMs,
+          requestedBy: asker,
+        });
+        return { promptId, row: drawn.buttons?.[0] ?? [] };
+      },
+      attach: (promptId, ref) => approvals.attach(promptId, ref),
+      close: (promptId) => approvals.close(promptId, 'ended'),
     },
     permissionTtlMs: config.ask.permissionTtlMs,
     auditPrompts: config.ask.auditPrompts,

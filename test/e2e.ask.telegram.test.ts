@@ -23,6 +23,13 @@ const press = async (s: Session, chat: FakeChat, from: FakeUser, messageId: numb
   return s.fake.callbackAnswers.find((a) => a.callbackQueryId === p.callbackQueryId)!.text;
 };
 
+const labels = (s: Session, chatId: number, messageId: number): string[] =>
+  s.fake
+    .messages(chatId)
+    .find((m) => m.messageId === messageId)!
+    .replyMarkup?.inline_keyboard.flat()
+    .map((b) => b.text) ?? [];
+
 describe('/ask through the Telegram bridge', () => {
   const sessions = telegramSessions();
 
@@ -100,6 +107,49 @@ describe('/ask through the Telegram bridge', () => {
         .filter((c) => c.method === 'sendMessage')
         .map((c) => c.params.text),
     ).toEqual([]);
+    expect(s.fake.stats.tooManyRequests).toBe(0);
+    s.fake.assertNoViolations();
+  });
+
+  it('puts Stop on a running answer beside a permission card; a viewer’s press is refused, the asker’s cancels', async () => {
+    const group: FakeChat = { id: -300, type: 'group', title: 'Ops' };
+    const s = await sessions({ env: { FLEETBOT_CHATS: 'telegram:-300' } });
+    await s.say(annDm, ann, '/deploy swe alice');
+    // A quick answer never shows Stop.
+    s.fake.sendText({ chat: group, from: ann, text: '/ask alice list' });
+    const quick = await message(s, group.id, /^\. holds:/);
+    expect(labels(s, group.id, quick.messageId)).toEqual([]);
+    expect(s.fake.calls.some((c) => JSON.stringify(c.params).includes('⏹ Stop'))).toBe(false);
+
+    s.fake.sendText({ chat: group, from: ann, text: '/ask alice run sleep 30' });
+    const card = await message(s, group.id, /^alice asks permission/);
+    const answer = await message(s, group.id, /^⚙️ 1 step/);
+    await s.fake.waitFor(() => labels(s, group.id, answer.messageId).includes('⏹ Stop'));
+    expect(await press(s, group, ann, card.messageId, /^Allow once$/)).toBe('Allowed once');
+    expect(await press(s, group, bob, answer.messageId, /Stop/)).toBe(
+      'Only telegram:1001, who asked, or an operator can stop alice.',
+    );
+    const pressed = Date.now();
+    expect(await press(s, group, ann, answer.messageId, /Stop/)).toBe('Stopping alice…');
+    const stopped = await message(s, group.id, /⏹ Stopped by telegram:1001\.$/);
+    // The agent was told (session/cancel) and ended the turn itself, well inside the 10 s fleetbot
+    // would give it before stopping its process.
+    expect(Date.now() - pressed).toBeLessThan(5_000);
+    expect(stopped.messageId).toBe(answer.messageId);
+    expect(labels(s, group.id, answer.messageId)).toEqual([]);
+    expect(await press(s, group, ann, answer.messageId, /Stop/).catch((err: Error) => err.message)).toBe(
+      'no button /Stop/',
+    );
+    const statuses = () =>
+      s.bot.store.db
+        .prepare<[], { status: string }>('SELECT status FROM turns ORDER BY id')
+        .all()
+        .map((t) => t.status);
+    await s.fake.waitFor(() => statuses().at(-1) !== 'running');
+    expect(statuses()).toEqual(['answered', 'cancelled']);
+    const audit = s.bot.store.audit.recent(50).map((e) => `${e.action} ${e.outcome} ${e.detail ?? ''}`);
+    expect(audit).toContain('stop refused Only telegram:1001, who asked, or an operator can stop alice.');
+    expect(audit).toContain('stop approved ');
     expect(s.fake.stats.tooManyRequests).toBe(0);
     s.fake.assertNoViolations();
   });

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { levelRank } from '../core/access/levels.js';
 import { clockTime } from '../core/chat/format.js';
 import { bold, code, message } from '../core/chat/outbound.js';
 import { agentText } from '../core/chat/text.js';
+import { actsForAsker } from '../core/conversations/actsForAsker.js';
 import type { PermissionChoice } from '../core/conversations/protocol.js';
 import { definePrompt } from '../core/prompts/definePrompt.js';
 import { UserError } from '../core/runtime/errors.js';
@@ -36,9 +36,7 @@ export const permissionPrompt = definePrompt({
   permission: 'viewer',
   choices: ['allow_once', 'allow_always', 'reject'],
   mayPress: (caller, { asker }) =>
-    caller.principal === asker || levelRank(caller.level) >= levelRank('operator')
-      ? undefined
-      : `Only ${asker}, who asked, or an operator can answer this.`,
+    actsForAsker(caller, asker) ? undefined : `Only ${asker}, who asked, or an operator can answer this.`,
   draw: (view: PermissionView & { agent: string }, { buttons, expiresAt }) => ({
     ...message(
       bold(`${view.agent} asks permission`),

@@ -14,9 +14,10 @@ import {
   type AnswerFactory,
   type AnswerPlace,
   type PermissionCards,
+  type StopButtons,
 } from '../../src/core/conversations/service.js';
 import type { Role } from '../../src/core/fleet/roles.js';
-import type { MessageRef } from '../../src/core/chat/types.js';
+import type { Button, MessageRef } from '../../src/core/chat/types.js';
 import type { AgentChannels } from '../../src/core/fleet/provider.js';
 import { manualClock } from '../support/manualClock.js';
 import { silentLog, tempDir } from '../support/env.js';
@@ -30,6 +31,9 @@ export type RecordedAnswer = {
   status: string[] | undefined;
   statuses: (string[] | undefined)[];
   files: { name: string; content: string }[];
+  /** The buttons on the answer now, and each change of them. */
+  buttons: Button[][] | undefined;
+  buttonChanges: (Button[][] | undefined)[];
   ended?: { footer?: string; failed?: string };
   refs: MessageRef[];
 };
@@ -97,6 +101,8 @@ export function conversationsHarness(opts: { auditPrompts?: boolean; level?: Cal
       status: undefined,
       statuses: [],
       files: [],
+      buttons: undefined,
+      buttonChanges: [],
       refs: [],
     };
     answers.push(a);
@@ -112,7 +118,10 @@ export function conversationsHarness(opts: { auditPrompts?: boolean; level?: Cal
         a.statuses.push(lines);
       },
       attach: (file) => a.files.push(file),
-      buttons: () => undefined,
+      buttons: (rows) => {
+        a.buttons = rows;
+        a.buttonChanges.push(rows);
+      },
       finish: (footer) => end(footer === undefined ? {} : { footer }),
       fail: (reason) => end({ failed: reason }),
     };
@@ -128,6 +137,20 @@ export function conversationsHarness(opts: { auditPrompts?: boolean; level?: Cal
     },
   };
 
+  const stopButtons: StopButtons & { issued: { promptId: string; turnId: number; asker: string }[] } & {
+    closed: string[];
+  } = {
+    issued: [],
+    closed: [],
+    issue(p) {
+      const promptId = `stop-${stopButtons.issued.length + 1}`;
+      stopButtons.issued.push({ promptId, turnId: p.turnId, asker: p.asker });
+      return { promptId, row: [{ id: promptId, label: '⏹ Stop', style: 'danger' }] };
+    },
+    attach: () => undefined,
+    close: (promptId) => void stopButtons.closed.push(promptId),
+  };
+
   const role = {
     name: 'swe',
     chat: { protocol: 'scripted', level: opts.level ?? 'operator', idle: 60_000 },
@@ -139,6 +162,7 @@ export function conversationsHarness(opts: { auditPrompts?: boolean; level?: Cal
     reach: () => ({ role, channels }),
     answers: answerFactory,
     permissions,
+    stopButtons,
     permissionTtlMs: 600_000,
     auditPrompts: opts.auditPrompts ?? false,
     clock,
@@ -164,6 +188,7 @@ export function conversationsHarness(opts: { auditPrompts?: boolean; level?: Cal
     opened,
     closed,
     permissions,
+    stopButtons,
     agent: () => store.agents.byId(agent.id)!,
     caller,
     script: (s: Script) => (script = s),

@@ -122,6 +122,71 @@ describe('conversations', () => {
     expect(h.conversations.stop(h.caller('1', 'viewer'), h.agent())).toBe(0);
   });
 
+  it('puts Stop on an answer that runs 10 s, never on a quicker one, and takes it off when the turn ends', async () => {
+    h = conversationsHarness();
+    const slow = gate();
+    h.script(async (prompt, events, signal) => {
+      events.text(`on ${prompt}`);
+      if (prompt === 'slow')
+        await Promise.race([slow.promise, new Promise((r) => signal.addEventListener('abort', r))]);
+      return { stop: signal.aborted ? 'cancelled' : 'end_turn' };
+    });
+    h.conversations.ask(h.caller('1'), { agent: h.agent(), text: 'quick', direct: false });
+    await h.settle();
+    await h.clock.advance(60_000);
+    expect(h.answers[0]).toMatchObject({ text: 'on quick', ended: {}, buttonChanges: [] });
+
+    h.conversations.ask(h.caller('1'), { agent: h.agent(), text: 'slow', direct: false });
+    await h.clock.advance(9_999);
+    expect(h.answers[1]!.buttonChanges).toEqual([]);
+    await h.clock.advance(1);
+    expect(h.answers[1]!.buttons).toEqual([[{ id: 'stop-1', label: '⏹ Stop', style: 'danger' }]]);
+    const [stop] = h.stopButtons.issued;
+    expect(stop).toMatchObject({ asker: 'telegram:1' });
+    // The answer's card let an operator press it; the turn ends saying who.
+    expect(h.conversations.stopTurn(h.caller('2', 'operator'), stop!.turnId)).toBe(true);
+    await h.settle();
+    expect(h.answers[1]).toMatchObject({ ended: { footer: '⏹ Stopped by telegram:2.' }, buttons: undefined });
+    expect(h.stopButtons.closed).toEqual(['stop-1']);
+    expect(h.conversations.stopTurn(h.caller('2', 'operator'), stop!.turnId)).toBe(false);
+    const turns = h.store.db.prepare<[], { status: string }>('SELECT status FROM turns ORDER BY id').all();
+    expect(turns.map((t) => t.status)).toEqual(['answered', 'cancelled']);
+  });
+
+  it('puts Stop on an answer at once when a tool step runs or the agent asks permission', async () => {
+    h = conversationsHarness();
+    const done = gate();
+    h.script(async (_prompt, events) => {
+      events.step({ id: 't1', title: 'Run npm test', status: 'in_progress' });
+      await done.promise;
+      return { stop: 'end_turn' };
+    });
+    h.conversations.ask(h.caller('1'), { agent: h.agent(), text: 'step', direct: false });
+    await h.settle();
+    expect(h.answers[0]!.buttons?.[0]?.map((b) => b.label)).toEqual(['⏹ Stop']);
+    done.open();
+    await h.settle();
+    expect(h.answers[0]!.buttons).toBeUndefined();
+    expect(h.stopButtons.closed).toEqual(['stop-1']);
+
+    const asked = gate();
+    h.script(async (_prompt, events) => {
+      const choice = events.permission({ title: 'Write a.txt', offered: ['allow_once', 'reject'] });
+      asked.open();
+      events.text(`chose ${await choice}`);
+      return { stop: 'end_turn' };
+    });
+    h.conversations.ask(h.caller('1'), { agent: h.agent(), text: 'ask', direct: false });
+    await asked.promise;
+    await h.settle();
+    // Both wait at once: the permission's card and Stop on the answer.
+    expect(h.posted).toHaveLength(1);
+    expect(h.answers[1]!.buttons?.[0]?.map((b) => b.label)).toEqual(['⏹ Stop']);
+    h.conversations.answerPermission(h.posted[0]!.requestId, 'allow_once');
+    await h.settle();
+    expect(h.answers[1]).toMatchObject({ text: 'chose allow_once', buttons: undefined });
+  });
+
   it('turns a permission request into a card; the answer reaches the agent; no answer in time rejects', async () => {
     h = conversationsHarness();
     const choices: PermissionChoice[] = [];

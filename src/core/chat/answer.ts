@@ -35,6 +35,11 @@ export type AnswerOptions = {
   replyTo?: MessageRef;
   /** Who asked: a stream in a channel is addressed to them. */
   recipient: UserRef;
+  /**
+   * Each message the running answer comes to be shown on (sent, a stream become a message, sent anew
+   * when its edit failed), as soon as it exists: a reply to it, or a press on its buttons, finds it.
+   */
+  onMessage?: (ref: MessageRef) => void;
   clock: Clock;
   log: Logger;
 };
@@ -111,6 +116,7 @@ export function createAnswer(opts: AnswerOptions): Answer {
       log,
       sendOptions: reply,
       ...(existing ? { existing } : {}),
+      ...(opts.onMessage ? { onMoved: opts.onMessage } : {}),
     });
 
   const show = (): void => {
@@ -136,6 +142,7 @@ export function createAnswer(opts: AnswerOptions): Answer {
       try {
         // Not silent: buttons ask something of people (a permission, a way to stop).
         const ref = await ending.finish(render(firstPart(), statusLine, buttonRows));
+        opts.onMessage?.(ref);
         live = liveMessage(ref);
       } catch (err) {
         log.warn({ err, chat }, 'could not end an answer stream; the answer goes on as a new message');

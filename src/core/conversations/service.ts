@@ -1,7 +1,14 @@
 import type { Caller } from '../access/access.js';
 import { auditLog, userOfKey } from '../access/auditLog.js';
 import { levelRank } from '../access/levels.js';
-import { chatKey, type ChatRef, type Inbound, type MessageRef, type UserRef } from '../chat/types.js';
+import {
+  chatKey,
+  type Button,
+  type ChatRef,
+  type Inbound,
+  type MessageRef,
+  type UserRef,
+} from '../chat/types.js';
 import type { Clock } from '../runtime/clock.js';
 import { errorMessage, UserError } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logging.js';
@@ -11,6 +18,7 @@ import type { Store } from '../store/index.js';
 import type { AgentChannels } from '../fleet/provider.js';
 import type { Role, RoleChat } from '../fleet/roles.js';
 import type { Answer } from '../chat/answer.js';
+import { actsForAsker } from './actsForAsker.js';
 import { createPermissionWaits } from './permissions.js';
 import type { AgentSession, PermissionChoice, PermissionRequest, ProtocolModule } from './protocol.js';
 import { createSessionPool } from './sessions.js';
@@ -22,7 +30,14 @@ export const maxPromptChars = 20_000;
 const auditedPromptChars = 2_000;
 
 /** Where a turn's answer goes: the chat side's answer message (src/core/chat/answer.ts). */
-export type AnswerPlace = { chat: ChatRef; direct: boolean; replyTo?: MessageRef; recipient: UserRef };
+export type AnswerPlace = {
+  chat: ChatRef;
+  direct: boolean;
+  replyTo?: MessageRef;
+  recipient: UserRef;
+  /** Each message the running answer comes to be shown on, as soon as it exists. */
+  onMessage(ref: MessageRef): void;
+};
 export type AnswerFactory = (place: AnswerPlace) => Answer;
 
 /** How to reach an agent to talk to it: its role and its provider's ways in. */
@@ -42,6 +57,19 @@ export type PermissionCards = {
   sweep(): Promise<unknown>;
 };
 
+/** The Stop button on a running answer: approvals issue it (the stop card), the answer shows it. */
+export type StopButtons = {
+  /** A fresh single-use Stop button for this turn: its prompt id, and the row the answer shows. */
+  issue(p: { turnId: number; agent: string; asker: string; chat: ChatRef }): {
+    promptId: string;
+    row: Button[];
+  };
+  /** The message the answer is on, so a press is checked against the message it came from. */
+  attach(promptId: string, ref: MessageRef): void;
+  /** The turn ended: the button is spent. */
+  close(promptId: string): void;
+};
+
 type Running = {
   turnId: number;
   conversationId: number;
@@ -49,6 +77,9 @@ type Running = {
   chatKey: string;
   requester: string;
   abort: AbortController;
+  /** The message the answer is on now, once it is one (a draft or stream is not, yet). */
+  shownAt?: MessageRef;
+  stopPromptId?: string;
 };
 
 /**
@@ -63,6 +94,7 @@ export function createConversations(deps: {
   reach(agent: Agent): Reach;
   answers: AnswerFactory;
   permissions: PermissionCards;
+  stopButtons: StopButtons;
   permissionTtlMs: number;
   /** FLEETBOT_AUDIT_PROMPTS: the audit keeps prompts' words, not only their size. */
   auditPrompts: boolean;
@@ -171,7 +203,7 @@ export function createConversations(deps: {
     agent: Agent,
     conversationOf: () => Conversation,
     text: string,
-    where: Omit<AnswerPlace, 'chat' | 'recipient'>,
+    where: Omit<AnswerPlace, 'chat' | 'recipient' | 'onMessage'>,
   ): void => {
     const { chat, protocol } = settingsFor(agent);
     mayTalk(caller, agent, chat);
@@ -188,7 +220,6 @@ export function createConversations(deps: {
     audit(caller, 'ask', 'queued', `${agent.name}: ${text.length} characters`);
     if (deps.auditPrompts) audit(caller, 'ask prompt', agent.name, text.slice(0, auditedPromptChars));
 
-    const answer = deps.answers({ ...where, chat: caller.chat, recipient: caller.user });
     const entry: Running = {
       turnId: turn.id,
       conversationId: conversation.id,
@@ -197,6 +228,19 @@ export function createConversations(deps: {
       requester: caller.principal,
       abort: new AbortController(),
     };
+    const answer = deps.answers({
+      ...where,
+      chat: caller.chat,
+      recipient: caller.user,
+      // Known at once, so a reply to a running answer joins its conversation (queued), and a press on
+      // its Stop button is checked against the message it is on.
+      onMessage: (ref) => {
+        remember(conversation.id, [ref]);
+        store.conversations.attachTurnMessage(turn.id, ref.messageId);
+        entry.shownAt = ref;
+        if (entry.stopPromptId) deps.stopButtons.attach(entry.stopPromptId, ref);
+      },
+    });
     const busy = queues.has(conversation.id);
     if (busy) {
       queued.set(turn.id, entry);
@@ -246,6 +290,7 @@ export function createConversations(deps: {
           verbose: store.conversations.verbose(caller.chat),
           ...(notice ? { notice } : {}),
           askPermission: askPermission(entry, caller.chat),
+          stopButton: stopButtonOf(entry, answer, caller.chat),
           clock,
           log: log.child({ agent: agent.name, turn: turn.id }),
         });
@@ -271,6 +316,24 @@ export function createConversations(deps: {
       if (queues.get(conversation.id) === settled) queues.delete(conversation.id);
     });
   };
+
+  const stopButtonOf = (entry: Running, answer: Answer, chatOfTurn: ChatRef) => ({
+    offer: (): void => {
+      const { promptId, row } = deps.stopButtons.issue({
+        turnId: entry.turnId,
+        agent: entry.agent.name,
+        asker: entry.requester,
+        chat: chatOfTurn,
+      });
+      entry.stopPromptId = promptId;
+      if (entry.shownAt) deps.stopButtons.attach(promptId, entry.shownAt);
+      answer.buttons([row]);
+    },
+    withdraw: (): void => {
+      if (entry.stopPromptId) deps.stopButtons.close(entry.stopPromptId);
+      answer.buttons(undefined);
+    },
+  });
 
   const remember = (conversationId: number, refs: MessageRef[]): void => {
     for (const ref of refs) store.conversations.rememberMessage(conversationId, ref);
@@ -336,13 +399,22 @@ export function createConversations(deps: {
       const mine = [...running.values(), ...queued.values()].filter(
         (t) => t.agent.id === agent.id && t.chatKey === here,
       );
-      const allowed = mine.filter(
-        (t) => t.requester === caller.principal || levelRank(caller.level) >= levelRank('operator'),
-      );
+      const allowed = mine.filter((t) => actsForAsker(caller, t.requester));
       if (mine.length > 0 && allowed.length === 0)
         throw new UserError(`Only the person who asked, or an operator, can stop ${agent.name}’s answer.`);
       for (const t of allowed) t.abort.abort({ by: caller.principal } satisfies AbortReason);
       return allowed.length;
+    },
+
+    /**
+     * The Stop button on a running answer (its card checked who may press): cancels that turn; false
+     * when it had already ended.
+     */
+    stopTurn(caller: Caller, turnId: number): boolean {
+      const t = running.get(turnId);
+      if (!t || t.abort.signal.aborted) return false;
+      t.abort.abort({ by: caller.principal } satisfies AbortReason);
+      return true;
     },
 
     answerPermission: (requestId: string, choice: PermissionChoice): boolean =>

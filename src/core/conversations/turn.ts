@@ -11,6 +11,11 @@ import { recordStep, stepStatus } from './steps.js';
 const maxStderrChars = 1_000;
 /** How often the elapsed time on a status line moves on while nothing else changes. */
 const statusTickMs = 5_000;
+/**
+ * A turn that runs this long gets a Stop button, sooner once a tool step is under way or the agent
+ * asks permission: a quick answer never shows one, since buttons end a Telegram draft or Slack stream.
+ */
+export const stopButtonAfterMs = 10_000;
 
 export type TurnOutcome = {
   status: 'answered' | 'cancelled' | 'failed' | 'interrupted';
@@ -42,6 +47,8 @@ export async function runTurn(p: {
   /** A line to show first, e.g. that the earlier session could not be continued. */
   notice?: string;
   askPermission(request: PermissionRequest, signal: AbortSignal): Promise<PermissionChoice>;
+  /** The Stop button on the answer: offered at most once, withdrawn before the answer ends. */
+  stopButton: { offer(): void; withdraw(): void };
   clock: Clock;
   log: Logger;
 }): Promise<TurnOutcome> {
@@ -62,6 +69,13 @@ export async function runTurn(p: {
   };
   drawStatus();
   ticking();
+  let stopOffered = false;
+  const offerStop = (): void => {
+    if (stopOffered || p.signal.aborted) return;
+    stopOffered = true;
+    p.stopButton.offer();
+  };
+  const stopTimer = clock.setTimeout(offerStop, stopButtonAfterMs);
 
   let end: TurnEnd;
   try {
@@ -74,9 +88,14 @@ export async function runTurn(p: {
         },
         step: (step) => {
           steps = recordStep(steps, step);
+          // A step the agent only announced (pending) may take no time at all: only one under way counts.
+          if (step.status === 'in_progress') offerStop();
           drawStatus();
         },
-        permission: (request) => p.askPermission(request, p.signal),
+        permission: (request) => {
+          offerStop();
+          return p.askPermission(request, p.signal);
+        },
         file: (file) => answer.attach(file),
         skipped: (what) => p.log.warn({ what: agentText(what, 200) }, 'skipped something the agent sent'),
       },
@@ -87,7 +106,9 @@ export async function runTurn(p: {
     end = { stop: 'failed', reason: errorMessage(err) };
   } finally {
     clock.clearTimeout(tick);
+    clock.clearTimeout(stopTimer);
   }
+  if (stopOffered) p.stopButton.withdraw();
   if (steps.length > 0 && !p.verbose) answer.status(p.notice ? [p.notice] : undefined);
 
   if (end.stop === 'failed') {

@@ -43,8 +43,9 @@ export function createApprovals(deps: {
     if (cards.get(card.kind) !== card) throw new Error(`the ${card.kind} card is not in the prompt registry`);
   };
 
-  const editCard = async (prompt: Prompt, out: Outbound): Promise<void> => {
-    if (prompt.messageId) await messenger.edit({ chat: prompt.chat, messageId: prompt.messageId }, out);
+  const editCard = async (card: AnyPrompt, prompt: Prompt, out: Outbound): Promise<void> => {
+    if (prompt.messageId && !card.onAnswer)
+      await messenger.edit({ chat: prompt.chat, messageId: prompt.messageId }, out);
   };
   const expiredCard = (card: AnyPrompt, prompt: Prompt): Outbound =>
     card.expired(card.payload.parse(prompt.payload));
@@ -64,6 +65,28 @@ export function createApprovals(deps: {
     assertRegistered(card);
     const { prompt, buttonIds } = store.prompts.create({ ...p, kind: card.kind, choices: [...card.choices] });
     return { prompt, buttons: buttonIds as Buttons<Choices[number]> };
+  };
+
+  /** A fresh card under the `self` policy, drawn with its buttons, for the caller to show. */
+  const issue = <Choices extends readonly [string, ...string[]], Payload, View>(
+    card: PromptDefinition<Choices, Payload, View>,
+    p: { payload: Payload; view: View; chat: ChatRef; ttlMs: number; requestedBy: string },
+  ): { promptId: string; drawn: Outbound } => {
+    const { prompt, buttons } = create(card, {
+      payload: p.payload,
+      chat: p.chat,
+      requestedBy: p.requestedBy,
+      ttlMs: p.ttlMs,
+      policy: 'self',
+      approveChoice: card.approveChoice,
+    });
+    const drawn = card.draw(p.view, {
+      buttons,
+      expiresAt: prompt.expiresAt,
+      policy: 'self',
+      requestedBy: p.requestedBy,
+    });
+    return { promptId: prompt.id, drawn };
   };
 
   return {
@@ -111,7 +134,7 @@ export function createApprovals(deps: {
             return { text: `Already resolved (${prompt.decision} by ${prompt.decidedBy}).` };
           case 'expired':
             if (store.prompts.decide(prompt.id, 'fleetbot', 'expired'))
-              await editCard(prompt, expiredCard(card, prompt));
+              await editCard(card, prompt, expiredCard(card, prompt));
             audit(caller, prompt.kind, 'rejected: expired');
             return { text: 'This request expired. Run the command again for a fresh card.', alert: true };
           case 'refused':
@@ -129,19 +152,24 @@ export function createApprovals(deps: {
           { ...caller, services: deps.services(), reply },
           { payload, choice, prompt },
         );
+        // A card that approves nothing (a permission's Allow or Reject) is audited with the choice itself.
         audit(
           caller,
           prompt.kind,
-          card.multiUse ? choice : choice === prompt.approveChoice ? 'approved' : 'declined',
+          card.multiUse || !prompt.approveChoice
+            ? choice
+            : choice === prompt.approveChoice
+              ? 'approved'
+              : 'declined',
         );
-        if (result.card) await editCard(prompt, result.card);
+        if (result.card) await editCard(card, prompt, result.card);
         return { text: result.toast };
       } catch (err) {
         const text =
           err instanceof UserError ? err.message : 'Something went wrong; the bot’s log has the details.';
         if (!(err instanceof UserError)) log.error({ err, prompt: prompt.id }, 'button handler failed');
         audit(caller, prompt.kind, 'error', text);
-        await editCard(prompt, message(text));
+        await editCard(card, prompt, message(text));
         return { text, alert: true };
       }
     },
@@ -154,19 +182,19 @@ export function createApprovals(deps: {
       card: PromptDefinition<Choices, Payload, View>,
       p: { payload: Payload; view: View; chat: ChatRef; ttlMs: number },
     ): Promise<{ promptId: string; ref: MessageRef }> {
-      const { prompt, buttons } = create(card, {
-        payload: p.payload,
-        chat: p.chat,
-        requestedBy: 'fleetbot',
-        ttlMs: p.ttlMs,
-        policy: 'self',
-      });
-      const ref = await messenger.send(
-        p.chat,
-        card.draw(p.view, { buttons, expiresAt: prompt.expiresAt, policy: 'self', requestedBy: 'fleetbot' }),
-      );
-      store.prompts.attachMessage(prompt.id, ref.messageId);
-      return { promptId: prompt.id, ref };
+      const { promptId, drawn } = issue(card, { ...p, requestedBy: 'fleetbot' });
+      const ref = await messenger.send(p.chat, drawn);
+      store.prompts.attachMessage(promptId, ref.messageId);
+      return { promptId, ref };
+    },
+
+    /**
+     * A card's buttons for a message someone else shows (Stop on an agent's answer): stored and drawn,
+     * not sent. Presses count once attach() names the message they are on.
+     */
+    issue,
+    attach(promptId: string, ref: MessageRef): void {
+      store.prompts.attachMessage(promptId, ref.messageId);
     },
 
     /** A posted card drawn afresh from a newer view, with the buttons it was posted with. */
@@ -204,7 +232,7 @@ export function createApprovals(deps: {
         count++;
         audit({ user: userOfKey(prompt.requestedBy), chat: prompt.chat }, prompt.kind, 'expired');
         if (!audience.mayTellAsker(prompt.chat, prompt.requestedBy)) continue;
-        await editCard(prompt, expiredCard(card, prompt)).catch((err: unknown) =>
+        await editCard(card, prompt, expiredCard(card, prompt)).catch((err: unknown) =>
           log.warn({ err, prompt: prompt.id }, 'could not mark an expired card'),
         );
       }

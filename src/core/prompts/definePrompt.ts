@@ -45,6 +45,11 @@ export type PromptDefinition<
    */
   multiUse?: boolean;
   /**
+   * Its buttons sit on an agent's answer (Stop), which the turn draws: approvals never redraw that
+   * message, whether the press is decided, refused as expired or fails.
+   */
+  onAnswer?: boolean;
+  /**
    * Who may press, from what the card is about (the person who asked, say), in place of the approval
    * policy: a refusal to show, or undefined. Asked after the level check and before a single-use
    * card's decision is recorded.
