@@ -5,7 +5,7 @@ import { useCleanups } from './support/cleanups.js';
 import { startConsoleBot } from './support/consoleSession.js';
 import { tempDir } from './support/env.js';
 
-/** Waits until a condition holds (an answer ends in its own time, not a job's). */
+/** Waits until a condition holds (a turn ends in its own time, not a job's). */
 async function until(what: () => string, holds: () => boolean, timeoutMs = 20_000): Promise<void> {
   for (const end = Date.now() + timeoutMs; Date.now() < end;) {
     if (holds()) return;
@@ -13,12 +13,6 @@ async function until(what: () => string, holds: () => boolean, timeoutMs = 20_00
   }
   throw new Error(`never: ${what()}`);
 }
-
-const shows = (s: { output(): string }, pattern: RegExp): Promise<void> =>
-  until(
-    () => `the console shows ${pattern}:\n${s.output().slice(-2000)}`,
-    () => pattern.test(s.output()),
-  );
 
 describe('talking to an agent from the console', () => {
   const defer = useCleanups();
@@ -34,20 +28,20 @@ describe('talking to an agent from the console', () => {
     const dir = s.bot.store.agents.live('alice')!.resources.dir as string;
 
     await s.type('/ask alice write notes.txt hello from chat');
-    await shows(s, /alice asks permission/);
+    await s.shows(/alice asks permission/);
     const card = s.find(/alice asks permission/)!.versions.at(-1)!;
     expect(card).toContain('Write notes.txt');
     expect(existsSync(path.join(dir, 'notes.txt'))).toBe(false);
     const allow = /\[(\d+)\] Allow once/.exec(card)![1]!;
     await s.type(allow);
-    await shows(s, /Wrote 16 bytes to notes\.txt\./);
+    await s.shows(/Wrote 16 bytes to notes\.txt\./);
     expect(readFileSync(path.join(dir, 'notes.txt'), 'utf8')).toBe('hello from chat\n');
     expect(s.find(/alice asked: Write notes.txt/)!.versions.at(-1)).toMatch(/Allowed once by console:local/);
 
     await s.type('/chat alice');
     expect(s.lastText()).toMatch(/Your messages here now go to alice/);
     await s.type('list');
-    await shows(s, /\. holds:\n- agent\.log[\s\S]*- notes\.txt/);
+    await s.shows(/\. holds:\n- agent\.log[\s\S]*- notes\.txt/);
     // The same conversation, on the same kept process: one session so far.
     const turns = () =>
       s.bot.store.db

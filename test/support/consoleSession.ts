@@ -53,6 +53,14 @@ export async function startConsoleBot(
     find: (pattern: RegExp): ConsoleMessage | undefined =>
       messages().findLast((m) => m.versions.some((v) => pattern.test(v))),
     output: () => text,
+    /** Waits until the output shows `pattern`: an answer ends in its own time, not a job's. */
+    async shows(pattern: RegExp, timeoutMs = 20_000): Promise<void> {
+      for (const end = Date.now() + timeoutMs; Date.now() < end;) {
+        if (pattern.test(text)) return;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new Error(`the console never showed ${pattern}:\n${text.slice(-2000)}`);
+    },
     async stop(): Promise<void> {
       input.end();
       await bot.idle();

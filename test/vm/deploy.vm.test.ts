@@ -1,5 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shellWord } from '../../src/providers/machine/escape.js';
+import { agentUserOf, appDirOf, configDirOf } from '../../src/providers/machine/layout.js';
 import { connectSsh } from '../../src/providers/ssh/session.js';
 import { approvedDestroy } from '../support/destroy.js';
 import { deployPhases } from '../support/hetznerDeploy.js';
@@ -106,9 +108,98 @@ describe.skipIf(unavailable !== undefined)('hetzner deploy on real VMs (VM lab)'
     }
   });
 
+  it('/ask alice answers from the VM, writes in its folder once allowed, and chats on inside its walls', async () => {
+    const { s, hetzner, login, machine } = bot;
+    const [server] = hetzner.servers();
+    const hostKey = String(s.bot.store.agents.live('alice')!.resources.hostKey);
+    const ssh = await connectSsh(
+      { host: server!.ipv4!, port: 22, username: 'root', hostKey },
+      { privateKey: login.privateKey },
+      { clock: machine.clock, deadlineMs: 30_000 },
+    );
+    const asRoot = async (command: string): Promise<string> =>
+      (await ssh.exec(command, { timeoutMs: 30_000 })).stdout;
+    const user = agentUserOf('alice');
+    const notes = shellWord(`${appDirOf('alice')}/notes.txt`);
+    // A turn's process starts over SSH and node under emulation: seconds, not milliseconds.
+    const turnMs = 90_000;
+    const conversations = () =>
+      s.bot.store.db
+        .prepare<[], { conversation_id: number; status: string }>(
+          'SELECT conversation_id, status FROM turns ORDER BY id',
+        )
+        .all();
+    /** Waits until every turn so far has ended with its answer in full (its last edit printed). */
+    const answered = (count: number) =>
+      expect
+        .poll(() => conversations().map((t) => t.status), { timeout: turnMs, interval: 100 })
+        .toEqual(Array<string>(count).fill('answered'));
+    /** What a person sees of an answer: the final version of the message that matched. */
+    const answer = (pattern: RegExp): string => s.find(pattern)!.versions.at(-1)!;
+    try {
+      const asked = Date.now();
+      await s.type('/ask alice hello');
+      await s.shows(/I am the reference agent, running without a model/, turnMs);
+      results.firstAnswerSeconds = Math.round((Date.now() - asked) / 100) / 10;
+
+      await s.type('/ask alice write notes.txt hello from the VM lab');
+      await s.shows(/alice asks permission/, turnMs);
+      const card = answer(/alice asks permission/);
+      expect(card).toContain('Write notes.txt');
+      expect(await asRoot(`test -e ${notes} && echo there || echo absent`)).toBe('absent\n');
+      await s.type(/\[(\d+)\] Allow once/.exec(card)![1]!);
+      await s.shows(/Wrote 22 bytes to notes\.txt\./, turnMs);
+      expect(answer(/alice asked: Write notes\.txt/)).toMatch(/Allowed once by console:local/);
+      expect(await asRoot(`stat -c %U ${notes} && cat ${notes}`)).toBe(`${user}\nhello from the VM lab\n`);
+
+      // A follow-up in /chat carries on the same conversation, on the process kept since the write.
+      await s.type('/chat alice');
+      expect(s.lastText()).toMatch(/Your messages here now go to alice/);
+      await s.type('read notes.txt');
+      await s.shows(/notes\.txt:\n```\nhello from the VM lab\n/, turnMs);
+      await answered(3);
+      const turns = conversations();
+      expect(turns[2]!.conversation_id).toBe(turns[1]!.conversation_id);
+      expect(turns[1]!.conversation_id).not.toBe(turns[0]!.conversation_id);
+
+      // That process is the agent's user in a unit of its own with the agent unit's walls.
+      const processes = await asRoot('ps -o user:32=,unit:80=,args= -C node');
+      const conversation = processes.split('\n').find((l) => l.includes('acp.mjs'));
+      expect(conversation, processes).toMatch(
+        new RegExp(
+          `^${user} +(fleetbot-conversation-[0-9a-f]+\\.service) +\\S*node /srv/fleetbot/alice/acp\\.mjs$`,
+        ),
+      );
+      const unit = / (\S+\.service) /.exec(conversation!)![1]!;
+      const walls = await asRoot(`systemctl show ${unit} -p User -p ProtectSystem -p ReadWritePaths`);
+      expect(walls.split('\n').filter(Boolean).sort()).toEqual([
+        'ProtectSystem=strict',
+        'ReadWritePaths=/srv/fleetbot/alice',
+        `User=${user}`,
+      ]);
+
+      // Asked to show its secrets file, the agent cannot read it: the person sees the refusal.
+      await s.type(`run cat ${configDirOf('alice')}/secrets.env`);
+      await s.shows(/alice asks permission\nRun cat /, turnMs);
+      await s.type(/\[(\d+)\] Allow once/.exec(answer(/alice asks permission\nRun cat /))![1]!);
+      await s.shows(/secrets\.env: Permission denied/, turnMs);
+      await answered(4);
+      await s.type('/chat off');
+      // No answer carries the secret the agent's environment holds.
+      expect(s.output()).not.toContain('sk-ant-very-secret');
+      expect(await asRoot(`cat /proc/$(pgrep -n -u ${user} -f acp.mjs)/environ | tr '\\0' '\\n'`)).toContain(
+        'ANTHROPIC_API_KEY=sk-ant-very-secret',
+      );
+    } finally {
+      ssh.close();
+    }
+  });
+
   it('/logs shows the journal, /restart restarts the unit, /destroy removes the VM and the record', async () => {
     const { s, hetzner, cloudflare } = bot;
     await s.type('/logs alice -n 5');
+    // The conversations above hold their SSH connections: /logs may have to open a new one first.
+    await s.shows(/Last \d+ log lines of alice/, 30_000);
     expect(s.lastText()).toMatch(/Last \d+ log lines of alice/);
     expect(s.lastText()).toContain('GET /health 200');
 
