@@ -26,14 +26,6 @@ function rolesDir(): string {
   return roles;
 }
 
-async function until(what: string, holds: () => boolean, timeoutMs = 20_000): Promise<void> {
-  for (const end = Date.now() + timeoutMs; Date.now() < end;) {
-    if (holds()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`never: ${what}`);
-}
-
 describe('an agent without a daemon', () => {
   const defer = useCleanups();
 
@@ -61,7 +53,7 @@ describe('an agent without a daemon', () => {
     );
 
     await s.type('/ask bob list');
-    await until('the answer lists the folder', () => /\. holds:\n- home/.test(s.output()));
+    await s.shows(/\. holds:\n- home/);
 
     // The monitor starts the command only every FLEETBOT_PROBE_INTERVAL, not every health cycle.
     expect((await s.bot.monitor.cycle()).checked).toBe(1);

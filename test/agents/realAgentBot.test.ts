@@ -62,23 +62,11 @@ function listeningPorts(pids: number[]): number[] {
   );
 }
 
-async function until(what: () => string, holds: () => boolean, timeoutMs = 90_000): Promise<void> {
-  for (const end = Date.now() + timeoutMs; Date.now() < end;) {
-    if (holds()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`never: ${what()}`);
-}
-
 describe.skipIf(unavailable !== undefined)('OpenCode deployed and talked to through the whole bot', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
   let model: FakeModel;
   let s: Awaited<ReturnType<typeof startConsoleBot>>;
-  const shows = (pattern: RegExp): Promise<void> =>
-    until(
-      () => `the console shows ${pattern}:\n${s.output().slice(-3000)}`,
-      () => pattern.test(s.output()),
-    );
+  const shows = (pattern: RegExp): Promise<void> => s.shows(pattern, 90_000);
 
   beforeAll(async () => {
     if ('unavailable' in openCode) return;
