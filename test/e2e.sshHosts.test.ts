@@ -132,6 +132,21 @@ describe('the ssh provider on hosts you already have (ssh2 server in-process)', 
     expect(portOf('carol')).toBe(3100);
   });
 
+  it('does not count an answer on an agent’s port from a process of another user', async () => {
+    const { s, machines } = await setup();
+    await s.type('/deploy swe alice --provider ssh --host lab1');
+    await s.type('/deploy swe bob --provider ssh --host lab1');
+    await s.type('/status alice');
+    expect(s.lastText()).toMatch(/✅ healthy: status ok.*\(on host lab1\)/);
+    // What listens on alice's port now runs as bob's user (alice's process died, bob's took the port).
+    const unit = machines.file('lab1', '/etc/systemd/system/fleetbot-alice.service');
+    writeFileSync(unit, readFileSync(unit, 'utf8').replace(/^User=fb-alice$/m, 'User=fb-bob'));
+    await s.type('/status alice');
+    expect(s.lastText()).toMatch(
+      /⚠️ unhealthy: port 3100 is held by a process that is not alice's \(uid 1001\); \/restart alice/,
+    );
+  });
+
   it('refuses a host whose key is not pinned, saying how to pin it, before touching it', async () => {
     const { s } = await setup();
     await s.type('/deploy swe alice --provider ssh --host lab2');

@@ -40,11 +40,13 @@ export const status = defineCommand({
       );
     }
     const health = await fleet.status(agent);
+    const talks = fleet.roles().some((r) => r.name === agent.role && r.chat);
     return message(
       [bold(agent.name), ` · ${agent.role} on ${agent.provider} · ${agent.status}`],
       agent.url
         ? ['URL: ', link(agent.url, agent.url)]
-        : agent.status === 'running'
+        : // Without a public address, what there is to do with it is talk to it.
+          talks && agent.status === 'running'
           ? ['Talk to it: ', code(`/ask ${agent.name} <prompt>`)]
           : ['URL: (none yet)'],
       [

@@ -31,6 +31,7 @@ export function shellWords(line: string): string[] {
     const c = line[i]!;
     if (c === "'") {
       const end = line.indexOf("'", i + 1);
+      if (end === -1) throw new Error(`unterminated quote in ${line}`);
       current = (current ?? '') + line.slice(i + 1, end);
       i = end;
     } else if (c === '\\') {
@@ -171,6 +172,9 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOpti
     });
     return true;
   };
+
+  /** A user's uid on the machine: in the order useradd made them, from 1000. */
+  const uidOf = (m: Machine, user: string): number => 1000 + [...m.users].indexOf(user);
 
   const stopAgent = (m: Machine, unit: string): void => {
     m.agents.get(unit)?.stop();
@@ -358,7 +362,19 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOpti
         // The port guard: only its file is checked here; the lab and the VM lab load it for real.
         return existsSync(local(m, rest.at(-1)!)) ? { code: 0 } : { code: 1, stderr: 'no such file' };
       case 'id':
-        return m.users.has(rest.at(-1)!) ? { code: 0 } : { code: 1, stderr: 'no such user' };
+        return m.users.has(rest.at(-1)!)
+          ? { code: 0, stdout: `${uidOf(m, rest.at(-1)!)}\n` }
+          : { code: 1, stderr: 'no such user' };
+      case 'awk': {
+        // The owner of the socket listening on a port (`-v port=<hex>` over /proc/net/tcp): the
+        // user its unit runs as.
+        const port = parseInt(rest[rest.indexOf('-v') + 1]!.slice('port='.length), 16);
+        const unit = [...m.agents].find(([, a]) => a.port === port)?.[0];
+        const unitFile = unit && local(m, `/etc/systemd/system/${unit}`);
+        const user =
+          unitFile && existsSync(unitFile) && /^User=(.*)$/m.exec(readFileSync(unitFile, 'utf8'))?.[1];
+        return { code: 0, stdout: user ? `${uidOf(m, user)}\n` : '' };
+      }
       case 'useradd':
         m.users.add(rest.at(-1)!);
         return { code: 0 };
@@ -428,15 +444,17 @@ export function fakeMachines(hetzner: FakeHetzner | undefined, opts: MachineOpti
   };
 
   const exec = async (m: Machine, line: string, stdin: string): Promise<ExecReply> => {
+    let stdout = '';
     for (const part of line.split(/ && |; /)) {
       const [command, fallback] = part.split(' || ');
       let reply = await one(m, shellWords(command!), stdin);
       if (reply.code !== 0 && fallback !== undefined && fallback !== 'true')
         reply = await one(m, shellWords(fallback), stdin);
-      if (reply.code !== 0 && fallback !== 'true') return reply;
+      if (reply.code !== 0 && fallback !== 'true') return { ...reply, stdout: stdout + (reply.stdout ?? '') };
       if (command === line) return reply;
+      stdout += reply.stdout ?? '';
     }
-    return { code: 0 };
+    return { code: 0, stdout };
   };
 
   /** A machine at ip whose SSH comes up after delayMs with hostKey, letting in authorizedKey as username. */

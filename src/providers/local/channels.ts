@@ -15,8 +15,8 @@ import { sandboxInfoFd } from './sandbox.js';
 /** How long a connection to the agent's own port may take on loopback, a busy host included. */
 const connectTimeoutMs = 10_000;
 
-/** How long the end of a conversation's stderr may take to arrive after it exited. */
-const stderrDrainMs = 1_000;
+/** How long the end of a conversation's stderr may take to arrive after it exited, on a busy host too. */
+const stderrDrainMs = 5_000;
 
 const portSchema = z.number().int().min(1).max(65_535);
 
@@ -101,7 +101,7 @@ export function localChannels(walls: LocalAgentWalls): AgentChannels {
           endAll();
           const why = killed ? 'killed by SIGKILL' : signal ? `killed by ${signal}` : exitReason(code);
           // What it wrote last may still be in the pipe: the tail is read to its end (everything that
-          // held it is gone now), or for at most a second, before anyone asks for it.
+          // held it is gone now), or for at most a few seconds, before anyone asks for it.
           if (child.stderr!.closed) {
             resolve(why);
             return;

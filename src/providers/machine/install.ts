@@ -117,8 +117,18 @@ export async function localHealth(
   } catch {
     return { state: 'unhealthy', detail: 'health answered, but not with the expected JSON' };
   }
-  if (body.name !== layout.name)
-    return { state: 'unhealthy', detail: `health answered for "${body.name ?? '?'}", not ${layout.name}` };
+  // Any process may take the port once the agent's is gone: the answer counts only from the agent's user.
+  const owner = await ssh.exec(remote.portOwner(layout), {
+    timeoutMs: 10_000,
+    ...(signal ? { signal } : {}),
+  });
+  const [agentUid, ...listeners] = owner.stdout.trim().split('\n');
+  const strangers = listeners.filter((uid) => uid !== agentUid);
+  if (owner.code !== 0 || !agentUid || listeners.length === 0 || strangers.length > 0)
+    return {
+      state: 'unhealthy',
+      detail: `port ${layout.daemon.port} is held by a process that is not ${layout.name}'s (uid ${strangers.join(', ') || 'unknown'}); /restart ${layout.name}`,
+    };
   return {
     state: 'healthy',
     detail: `status ${body.status}${body.version ? `, version ${body.version}` : ''}`,

@@ -128,6 +128,12 @@ export const remote = {
   unitState: (l: AgentLayout) => `systemctl is-active ${shellWord(l.unit)}`,
   localHealth: (l: DaemonLayout) =>
     `curl -sS --max-time 3 ${shellWord(`http://127.0.0.1:${l.daemon.port}${l.daemon.healthPath}`)}`,
+  /**
+   * Prints the agent user's uid, then the uid of each socket listening on the agent's port (from the
+   * kernel's tables; none when nothing listens): whose answer the health check got.
+   */
+  portOwner: (l: DaemonLayout) =>
+    `id -u ${shellWord(l.user)}; awk -v port=${l.daemon.port.toString(16).toUpperCase().padStart(4, '0')} '$4 == "0A" { if (substr($2, index($2, ":") + 1) == port) print $8 }' /proc/net/tcp /proc/net/tcp6`,
   /** Caddy's files are rendered by fleetbot and written here as root, never copied from the agent's folder. */
   writeCaddyfile: (login: string) => writeRootFile('/etc/caddy/Caddyfile', '0644', login),
   writeCaddySite: (l: DaemonLayout, login: string) => writeRootFile(caddySitePath(l.name), '0644', login),
