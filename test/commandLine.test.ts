@@ -72,6 +72,22 @@ describe('bindArgs', () => {
     expect(bindArgs(['--', '--weird'], spec)).toEqual({ ok: true, values: { name: '--weird' } });
   });
 
+  it('binds the remaining words to a last name... as a list, and leaves it out when there are none', () => {
+    const listing = {
+      positional: ['action?', 'name?', 'scopes...'],
+      flags: { ttl: { type: 'value' as const } },
+    };
+    expect(bindArgs(['create', 'ci', 'agents:read', '--ttl', '90d', 'admin'], listing)).toEqual({
+      ok: true,
+      values: { action: 'create', name: 'ci', scopes: ['agents:read', 'admin'], ttl: '90d' },
+    });
+    expect(bindArgs(['revoke', 'ci'], listing)).toEqual({
+      ok: true,
+      values: { action: 'revoke', name: 'ci' },
+    });
+    expect(bindArgs([], listing)).toEqual({ ok: true, values: {} });
+  });
+
   it('names what is wrong', () => {
     expect(bindArgs([], spec)).toEqual({ ok: false, error: 'Missing <name>.' });
     expect(bindArgs(['a', 'b', 'c'], spec)).toEqual({ ok: false, error: 'Too many arguments: c.' });

@@ -40,4 +40,32 @@ describe('one command from the shell', () => {
     expect(refused.status).toBe(0);
     expect(refused.stdout).toContain('There is no role \\"nope\\"');
   });
+
+  it('creates an API key as the console admin and prints it on the terminal, storing only its hash', () => {
+    const tmp = tempDir();
+    defer(tmp.cleanup);
+    const created = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli.ts', 'keys', 'create', 'nightly', 'agents:read', '--ttl', '30d'],
+      { encoding: 'utf8', env: { PATH: process.env.PATH, FLEETBOT_DATA_DIR: tmp.dir, LOG_LEVEL: 'trace' } },
+    );
+    expect(created.status).toBe(0);
+    expect(created.stdout).toMatch(
+      /Key nightly made with agents:read: it acts as api:nightly with viewer rights/,
+    );
+    const key = /fbk_[A-Za-z0-9_-]{43}/.exec(created.stdout)?.[0];
+    expect(key).toBeDefined();
+    // The log goes to stderr at every level; the key only to the terminal's stdout.
+    expect(created.stderr).toContain('"msg"');
+    expect(created.stderr).not.toContain(key);
+    const db = new Database(path.join(tmp.dir, 'fleetbot.db'), { readonly: true });
+    const row = db
+      .prepare<[], { created_by: string; hash: string }>(
+        "SELECT created_by, hash FROM api_keys WHERE name = 'nightly'",
+      )
+      .get()!;
+    db.close();
+    expect(row.created_by).toBe('console:local');
+    expect(row.hash).toMatch(/^[0-9a-f]{64}$/);
+  });
 });

@@ -10,6 +10,7 @@ import { destroy } from './destroy.js';
 import { makeHelp } from './help.js';
 import { image } from './image.js';
 import { jobs } from './jobs.js';
+import { keys } from './keys.js';
 import { list } from './list.js';
 import { logs } from './logs.js';
 import { pair } from './pair.js';
@@ -40,6 +41,7 @@ export const commands: CommandSpec[] = [
   allow,
   revoke,
   users,
+  keys,
   audit,
   pair,
   makeHelp(() => commands),

@@ -23,7 +23,7 @@ export function parseConsoleOutput(text: string): ConsoleMessage[] {
 export async function startConsoleBot(
   dataDir: string,
   env: Record<string, string> = {},
-  extra: Pick<FleetbotDeps, 'providers'> = {},
+  extra: Pick<FleetbotDeps, 'providers'> & Partial<Pick<FleetbotDeps, 'log'>> = {},
 ) {
   const input = new PassThrough();
   const output = new PassThrough();
@@ -32,9 +32,9 @@ export async function startConsoleBot(
   const bridge = createConsoleBridge({ input, output, tty: false });
   const bot: Fleetbot = await createFleetbot(testConfig(dataDir, env), {
     bridges: [bridge],
-    log: silentLog,
     providerSettings: { local: { healthDeadlineMs: 10_000, stopGraceMs: 2_000, pollIntervalMs: 50 } },
     ...extra,
+    log: extra.log ?? silentLog,
   });
   const messages = (): ConsoleMessage[] => parseConsoleOutput(text);
   return {

@@ -33,21 +33,27 @@ export const reservedNames = new Set([
 export const nameRule =
   '3-32 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen';
 
-/** An agent's name becomes a DNS label (alice.example.com), so it follows the DNS label rules. */
-export const agentNameSchema = z
-  .string()
-  .transform((s) => s.trim())
-  .superRefine((name, ctx) => {
-    if (!/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/.test(name)) {
-      const hint =
-        /[A-Z]/.test(name) && /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/.test(name.toLowerCase())
-          ? ` Try ${name.toLowerCase()}.`
-          : '';
-      ctx.addIssue({
-        code: 'custom',
-        message: `"${name.slice(0, 40)}" is not a valid agent name: use ${nameRule}.${hint}`,
-      });
-    } else if (reservedNames.has(name)) {
-      ctx.addIssue({ code: 'custom', message: `"${name}" is reserved; pick another agent name.` });
-    }
-  });
+/**
+ * A name that becomes a DNS label (alice.example.com) or is read beside one (the API key ci acts as
+ * api:ci), so it follows the DNS label rules; `what` names it in the error ("agent name", "key name").
+ */
+export const dnsNameSchema = (what: string) =>
+  z
+    .string()
+    .transform((s) => s.trim())
+    .superRefine((name, ctx) => {
+      if (!/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/.test(name)) {
+        const hint =
+          /[A-Z]/.test(name) && /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/.test(name.toLowerCase())
+            ? ` Try ${name.toLowerCase()}.`
+            : '';
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${name.slice(0, 40)}" is not a valid ${what}: use ${nameRule}.${hint}`,
+        });
+      } else if (reservedNames.has(name)) {
+        ctx.addIssue({ code: 'custom', message: `"${name}" is reserved; pick another ${what}.` });
+      }
+    });
+
+export const agentNameSchema = dnsNameSchema('agent name');

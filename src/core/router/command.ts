@@ -56,7 +56,10 @@ export type CommandSpec<S extends z.ZodType = z.ZodType> = {
   permissionFor?: (args: z.output<S>) => Level;
   /** Usable by people not (yet) on the allowlist, in a private chat only: pairing. */
   public?: boolean;
-  /** Names that positional arguments bind to, in order; a trailing ? marks an optional one. */
+  /**
+   * Names that positional arguments bind to, in order; a trailing ? marks an optional one, and a last
+   * name ending in ... takes the remaining words as a list (`/keys create ci agents:read agents:deploy`).
+   */
   positional: string[];
   /**
    * The last positional is free text (a prompt): the rest of the line as typed, never split or read

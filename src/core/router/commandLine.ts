@@ -90,7 +90,10 @@ function splitText(args: string, words: number): string[] {
   return rest === '' ? tokens : [...tokens, '--', rest];
 }
 
-/** Binds tokens to a command's positional names (`name?` is optional) and flags; the command's zod schema then checks values. */
+/**
+ * Binds tokens to a command's positional names (`name?` is optional; a last `name...` takes the rest
+ * as a list, absent when there is none) and flags; the command's zod schema then checks values.
+ */
 export function bindArgs(
   tokens: string[],
   spec: { positional: string[]; flags?: Record<string, FlagSpec> },
@@ -136,12 +139,17 @@ export function bindArgs(
       i++;
     }
   }
-  if (positionals.length > spec.positional.length) {
-    const extra = positionals.slice(spec.positional.length).join(' ');
+  const last = spec.positional.at(-1);
+  const rest = last?.endsWith('...') ? last.slice(0, -3) : undefined;
+  const single = rest === undefined ? spec.positional : spec.positional.slice(0, -1);
+  if (rest === undefined && positionals.length > single.length) {
+    const extra = positionals.slice(single.length).join(' ');
     return { ok: false, error: `Too many arguments: ${extra.slice(0, 60)}${extra.length > 60 ? '…' : ''}.` };
   }
-  const missing = spec.positional.slice(positionals.length).filter((name) => !name.endsWith('?'));
+  const missing = single.slice(positionals.length).filter((name) => !name.endsWith('?'));
   if (missing.length > 0) return { ok: false, error: `Missing ${missing.map((m) => `<${m}>`).join(' ')}.` };
-  positionals.forEach((value, i) => (values[spec.positional[i]!.replace(/\?$/, '')] = value));
+  positionals.slice(0, single.length).forEach((value, i) => (values[single[i]!.replace(/\?$/, '')] = value));
+  if (rest !== undefined && positionals.length > single.length)
+    values[rest] = positionals.slice(single.length);
   return { ok: true, values };
 }

@@ -1,5 +1,6 @@
 import type { Clock } from '../runtime/clock.js';
 import { agentsRepo } from './agents.js';
+import { apiKeysRepo } from './apiKeys.js';
 import { auditRepo } from './audit.js';
 import { chatsRepo } from './chats.js';
 import { conversationsRepo } from './conversations.js';
@@ -31,6 +32,7 @@ export function createStore(db: Db, clock: Clock) {
     incidents: incidentsRepo(db, clock),
     subscriptions: subscriptionsRepo(db, clock),
     conversations: conversationsRepo(db, clock),
+    apiKeys: apiKeysRepo(db, clock),
     /** Runs fn in one transaction: writes that belong together land together or not at all. */
     transaction<T>(fn: () => T): T {
       return db.transaction(fn)();

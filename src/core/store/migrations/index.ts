@@ -377,4 +377,24 @@ CREATE TABLE ask_settings (
 );
 `,
   },
+  {
+    version: 12,
+    name: 'API keys: hashed, scoped, revocable, with an optional expiry',
+    sql: `
+-- Only a key's hash is kept: the key itself is shown once and never stored.
+CREATE TABLE api_keys (
+  id           INTEGER PRIMARY KEY,
+  name         TEXT NOT NULL,
+  scopes       TEXT NOT NULL,
+  hash         TEXT NOT NULL UNIQUE,
+  created_by   TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  last_used_at INTEGER,
+  expires_at   INTEGER,
+  revoked_at   INTEGER
+);
+-- A name is the principal api:<name>, so two keys that may still be used never share one.
+CREATE UNIQUE INDEX api_keys_live_name ON api_keys(name) WHERE revoked_at IS NULL;
+`,
+  },
 ];
