@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import type { ScriptedReply } from './fakeModel.js';
 
 /**
  * OpenCode (npm `opencode-ai`, a devDependency) as an ACP agent: `opencode acp` speaks ACP v1 over stdio.
@@ -24,6 +25,17 @@ import type { Readable, Writable } from 'node:stream';
  */
 
 export const openCodePackage = 'opencode-ai';
+
+/** The model's replies for a turn that runs a command needing permission: notes.txt, then a word on it. */
+export const makeNotes: ScriptedReply[] = [
+  {
+    kind: 'toolCall',
+    id: 'call_notes',
+    name: 'bash',
+    arguments: { command: "printf 'written by the agent\\n' > notes.txt", description: 'Create notes.txt' },
+  },
+  { kind: 'text', chunks: ['Created ', 'notes.txt.'] },
+];
 
 export interface OpenCodeModel {
   /** An OpenAI-compatible base URL, e.g. `http://127.0.0.1:PORT/v1`. */

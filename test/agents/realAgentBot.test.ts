@@ -7,7 +7,7 @@ import { processesWithEnv } from '../../src/providers/local/process.js';
 import { startConsoleBot } from '../support/consoleSession.js';
 import { tempDir } from '../support/env.js';
 import { startFakeModel, type FakeModel } from './fakeModel.js';
-import { findOpenCode, openCodeConfig } from './realAgent.js';
+import { findOpenCode, makeNotes, openCodeConfig } from './realAgent.js';
 
 // The whole bot with a real coding agent from npm (OpenCode) under the shipped `opencode` role: a role
 // without a daemon, deployed by the local provider into its sandbox, checked by starting `opencode acp`
@@ -107,18 +107,7 @@ describe.skipIf(unavailable !== undefined)('OpenCode deployed and talked to thro
 
   it('asks before running a command, runs it once allowed, and keeps its own HTTP API locked to others', async () => {
     const dir = String(s.bot.store.agents.live('carol')!.resources.dir);
-    model.script(
-      {
-        kind: 'toolCall',
-        id: 'call_notes',
-        name: 'bash',
-        arguments: {
-          command: "printf 'written by the agent\\n' > notes.txt",
-          description: 'Create notes.txt',
-        },
-      },
-      { kind: 'text', chunks: ['Created ', 'notes.txt.'] },
-    );
+    model.script(...makeNotes);
     await s.type('/ask carol Make notes.');
     await shows(/carol asks permission/);
     expect(existsSync(path.join(dir, 'notes.txt'))).toBe(false);

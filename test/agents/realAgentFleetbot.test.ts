@@ -12,7 +12,7 @@ import { testChannels } from '../support/acp/channels.js';
 import { turnRecorder } from '../support/acp/turnRecorder.js';
 import { silentLog } from '../support/env.js';
 import { startFakeModel, type FakeModel } from './fakeModel.js';
-import { findOpenCode, openCodeLaunch } from './realAgent.js';
+import { findOpenCode, makeNotes, openCodeLaunch } from './realAgent.js';
 
 // The same real coding agent (OpenCode) as realAgent.test.ts, this time driven by fleetbot's own ACP
 // client (src/protocols/acp), as /ask drives it: streamed text, a tool step, a permission request
@@ -69,18 +69,7 @@ describe.skipIf(unavailable !== undefined)('OpenCode through fleetbot’s ACP cl
     });
     expect(first.seen.text).toBe('Hello from the scripted model.');
 
-    model.script(
-      {
-        kind: 'toolCall',
-        id: 'call_notes',
-        name: 'bash',
-        arguments: {
-          command: "printf 'written by the agent\\n' > notes.txt",
-          description: 'Create notes.txt',
-        },
-      },
-      { kind: 'text', chunks: ['Created ', 'notes.txt.'] },
-    );
+    model.script(...makeNotes);
     const second = turnRecorder(() => Promise.resolve('allow_once'));
     expect(await session.prompt('Make notes.', second.events, new AbortController().signal)).toEqual({
       stop: 'end_turn',
