@@ -8,7 +8,6 @@ import { chatSections } from '../../src/protocols/index.js';
 import { machineChannels } from '../../src/providers/machine/channels.js';
 import { acpProtocol, type AcpChat } from '../../src/protocols/acp/module.js';
 import type { Agent } from '../../src/core/store/agents.js';
-import { turnRecorder } from '../support/acp/turnRecorder.js';
 import { silentLog } from '../support/env.js';
 import { shellWord } from '../../src/providers/machine/escape.js';
 import { installSteps, reachSteps, type MachineRef } from '../../src/providers/machine/install.js';
@@ -24,6 +23,7 @@ import {
 } from '../support/conversationClient.js';
 import { startLabHost, type LabHost } from './labHost.js';
 import { labMachineDeps, labStepContext } from './labMachine.js';
+import { expectNotesWritten } from './notesOverAcp.js';
 import { labUnavailable, runTool } from './tools.js';
 
 // A conversation with an agent on a machine, over the lab's real OpenSSH sshd (no systemd there, so
@@ -216,16 +216,7 @@ describe.skipIf(skip)('a conversation with an agent on a machine (lab sshd)', ()
       clock: systemClock,
       log: silentLog,
     });
-    const turn = turnRecorder(() => Promise.resolve('allow_once'));
-    expect(
-      await session.prompt('write notes.txt over ssh', turn.events, new AbortController().signal),
-    ).toEqual({
-      stop: 'end_turn',
-    });
-    expect(turn.seen.permissions.map((p) => p.title)).toEqual(['Write notes.txt']);
-    expect(turn.seen.text).toBe('Wrote 9 bytes to notes.txt.\n');
-    expect(await asRoot(`stat -c %U ${shellWord(`${layout.appDir}/notes.txt`)}`)).toBe(`${layout.user}\n`);
-    expect(await asRoot(`cat ${shellWord(`${layout.appDir}/notes.txt`)}`)).toBe('over ssh\n');
+    await expectNotesWritten(session, 'over ssh', { appDir: layout.appDir, user: layout.user, asRoot });
     await session.close();
     await expect
       .poll(() => asRoot(`pgrep -u ${shellWord(layout.user)} || true`), { timeout: 5_000 })

@@ -13,11 +13,11 @@ import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
 import { createSshPool } from '../../src/providers/ssh/pool.js';
 import { connectSsh, type SshSession } from '../../src/providers/ssh/session.js';
 import { createSshHostsProvider, splitEndpoint } from '../../src/providers/sshHosts/index.js';
-import { turnRecorder } from '../support/acp/turnRecorder.js';
 import { rolesWithScribe } from '../support/daemonlessRole.js';
 import { silentLog, tempDir } from '../support/env.js';
 import { startLabHost, type LabHost } from './labHost.js';
 import { labMachineDeps, labStepContext } from './labMachine.js';
+import { expectNotesWritten } from './notesOverAcp.js';
 import { labUnavailable, runTool } from './tools.js';
 
 // An agent whose role has no daemon, deployed by the ssh provider over the lab's real OpenSSH sshd (no
@@ -158,16 +158,11 @@ describe.skipIf(skip)('an agent without a daemon on a machine (lab sshd)', () =>
       clock: systemClock,
       log: silentLog,
     });
-    const turn = turnRecorder(() => Promise.resolve('allow_once'));
-    expect(
-      await session.prompt('write notes.txt from chat', turn.events, new AbortController().signal),
-    ).toEqual({
-      stop: 'end_turn',
+    await expectNotesWritten(session, 'from chat', {
+      appDir,
+      user,
+      asRoot: async (command) => (await asRoot(command)).stdout,
     });
-    expect(turn.seen.permissions.map((p) => p.title)).toEqual(['Write notes.txt']);
-    expect(turn.seen.text).toBe('Wrote 10 bytes to notes.txt.\n');
-    expect((await asRoot(`stat -c %U ${shellWord(`${appDir}/notes.txt`)}`)).stdout).toBe(`${user}\n`);
-    expect((await asRoot(`cat ${shellWord(`${appDir}/notes.txt`)}`)).stdout).toBe('from chat\n');
     // Its process lives on between turns, as the agent's user.
     expect(await userProcesses()).not.toBe('');
 
