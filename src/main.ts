@@ -306,7 +306,7 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
   });
 
   const recovered = await fleet.recover();
-  const host = createBridgeHost(store, log);
+  const host = createBridgeHost(store, log, router);
   for (const bridge of deps.bridges) await bridge.start((inbound) => router.handle(inbound), host);
   const unfinished = fleet.resumeUnfinished();
   // In the background, like the redraw below: answers cut off by the last stop say so.

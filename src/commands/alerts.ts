@@ -16,6 +16,7 @@ export const alerts = defineCommand({
   summary: 'What this chat is alerted about; /alerts on|off all, role R, agent NAME, or mine',
   usage: '/alerts [on|off] [all | role <role> | agent <name> | mine]',
   permission: 'viewer',
+  scope: 'admin',
   // Following your own agents is personal; deciding what a chat receives is an admin's call.
   permissionFor: (args) => (args.action === undefined || args.scope === 'mine' ? 'viewer' : 'admin'),
   positional: ['action?', 'scope?', 'value?'],

@@ -9,6 +9,7 @@ export const allow = defineCommand({
   summary: 'Grant a person a level, or let a chat use fleetbot',
   usage: '/allow user <platform:id> <viewer|operator|admin> · /allow chat <platform:id>',
   permission: 'admin',
+  scope: 'admin',
   positional: ['what', 'id', 'level?'],
   args: z.discriminatedUnion(
     'what',
@@ -37,6 +38,7 @@ export const revoke = defineCommand({
   summary: 'Take a person’s access away, or stop a chat from using fleetbot',
   usage: '/revoke user <platform:id> · /revoke chat <platform:id>',
   permission: 'admin',
+  scope: 'admin',
   positional: ['what', 'id'],
   args: z.discriminatedUnion(
     'what',

@@ -10,6 +10,7 @@ export const ask = defineCommand({
   usage: '/ask <name> <prompt>  ·  /ask verbose on|off',
   // Who may talk to an agent is its role's `chat.level`, checked by conversations.
   permission: 'viewer',
+  scope: 'agents:chat',
   positional: ['name', 'prompt'],
   freeText: true,
   args: z.object({ name: agentNameSchema.or(z.literal('verbose')), prompt: z.string().min(1) }).strict(),
@@ -26,6 +27,9 @@ export const ask = defineCommand({
           : 'Answers in this chat now show one status line for the agent’s tool steps.',
       );
     }
-    conversations.ask(ctx, { agent: ctx.services.fleet.find(name), text: prompt, direct: ctx.direct });
+    const agent = ctx.services.fleet.find(name);
+    const events = conversations.ask(ctx, { agent, text: prompt, direct: ctx.direct });
+    // A chat sees the answer stream in; a program follows its events.
+    return events ? { record: { agent: agent.name }, accepted: true, events } : undefined;
   },
 });

@@ -8,6 +8,7 @@ export const audit = defineCommand({
   summary: 'Show the latest audit entries (who did what, when)',
   usage: '/audit [n]',
   permission: 'admin',
+  scope: 'admin',
   positional: ['n?'],
   args: z
     .object({

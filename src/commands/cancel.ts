@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { defineCommand } from '../core/router/command.js';
+import { jobAccepted } from '../core/jobs/accepted.js';
+import { jobNumberSchema } from '../core/jobs/jobNumber.js';
 import { message } from '../core/chat/outbound.js';
 
 export const cancel = defineCommand({
@@ -7,25 +9,19 @@ export const cancel = defineCommand({
   summary: 'Cancel a queued or running job (a running one is rolled back)',
   usage: '/cancel <job>',
   permission: 'operator',
+  scope: 'agents:deploy',
   positional: ['job'],
   args: z
     .object({
-      job: z
-        .string()
-        .regex(/^#?\d{1,12}$/, 'Give the job number, e.g. /cancel 12 (see /jobs).')
-        .transform((s) => Number(s.replace('#', ''))),
+      job: jobNumberSchema('/cancel 12'),
     })
     .strict(),
   run: async (ctx, { job }) => {
-    switch (ctx.services.jobs.cancel(job, ctx)) {
-      case 'cancelled':
-        return message(`Job #${job} was cancelled before it started.`);
-      case 'stopping':
-        return message(
-          `Stopping job #${job}; whatever it created is being removed. Its card shows the result.`,
-        );
-      case 'not-active':
-        return message(`Job #${job} has already finished; there is nothing to cancel.`);
-    }
+    const said = {
+      cancelled: `Job #${job} was cancelled before it started.`,
+      stopping: `Stopping job #${job}; whatever it created is being removed. Its card shows the result.`,
+      'not-active': `Job #${job} has already finished; there is nothing to cancel.`,
+    }[ctx.services.jobs.cancel(job, ctx)];
+    return { ...jobAccepted(ctx.services, job), text: message(said) };
   },
 });

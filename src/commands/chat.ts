@@ -9,6 +9,7 @@ export const chat = defineCommand({
   summary: 'In a private chat: send your plain messages to an agent until /chat off',
   usage: '/chat <name>  ·  /chat off',
   permission: 'viewer',
+  scope: 'agents:chat',
   positional: ['name'],
   args: z.object({ name: agentNameSchema.or(z.literal('off')) }).strict(),
   run: async (ctx, { name }) => {

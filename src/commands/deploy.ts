@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { agentNameSchema } from '../core/fleet/agentName.js';
 import { defineCommand, type FlagSpec } from '../core/router/command.js';
+import { jobAccepted } from '../core/jobs/accepted.js';
 import { allProviders } from '../providers/index.js';
 
 /** Every provider's /deploy flags, in registry order; two providers may not claim one flag. */
@@ -17,6 +18,7 @@ export const deploy = defineCommand({
     ...providerFlags.map(([n, f]) => `[--${n} ${f.placeholder}]`),
   ].join(' '),
   permission: 'operator',
+  scope: 'agents:deploy',
   positional: ['role', 'name'],
   flags: Object.fromEntries(
     ['provider', ...flagNames].map((name): [string, FlagSpec] => [name, { type: 'value' }]),
@@ -30,7 +32,7 @@ export const deploy = defineCommand({
     })
     .strict(),
   run: async (ctx, { role, name, provider, ...flags }) => {
-    await ctx.services.fleet.deploy({
+    const job = await ctx.services.fleet.deploy({
       role,
       name,
       ...(provider ? { provider } : {}),
@@ -40,5 +42,7 @@ export const deploy = defineCommand({
       requester: ctx.principal,
       chat: ctx.chat,
     });
+    // The job's card tells the chat; programs get the job to follow.
+    return jobAccepted(ctx.services, job.id);
   },
 });

@@ -8,6 +8,7 @@ export const destroy = defineCommand({
   summary: 'Delete an agent and everything it runs on (asks for approval)',
   usage: '/destroy <name>',
   permission: 'operator',
+  scope: 'agents:destroy',
   positional: ['name'],
   args: z.object({ name: agentNameSchema }).strict(),
   run: async (ctx, { name }) => {
@@ -16,10 +17,12 @@ export const destroy = defineCommand({
     fleet.assertIdle(agent);
     const steps = fleet.destroyPreview(agent);
     const health = await fleet.status(agent);
-    await ctx.ask(
+    const approval = await ctx.ask(
       destroyPrompt,
       { agentId: agent.id, name: agent.name },
       { agent, health, steps, now: now() },
     );
+    // Nothing is destroyed yet: the card waits for an approving press.
+    return { record: { approval }, pending: true };
   },
 });

@@ -10,6 +10,7 @@ export const makeHelp = (all: () => CommandSpec[]): CommandSpec =>
     summary: 'Show the commands you can use',
     usage: '/help',
     permission: 'viewer',
+    scope: 'agents:read',
     positional: [],
     args: z.object({}).strict(),
     run: async (ctx) => {

@@ -7,6 +7,7 @@ export const image = defineCommand({
   summary: 'Build or list golden images (build <role> | list)',
   usage: '/image build <role> [--provider P] · /image list [--provider P]',
   permission: 'admin',
+  scope: 'admin',
   positional: ['action', 'role?'],
   flags: { provider: { type: 'value' } },
   args: z

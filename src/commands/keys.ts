@@ -43,6 +43,7 @@ export const keys = defineCommand({
   summary: 'API keys for scripts and programs: list, create (shown once, private chat only), revoke',
   usage: '/keys · /keys create <name> <scope>… [--ttl 90d] · /keys revoke <name>',
   permission: 'admin',
+  scope: 'admin',
   positional: ['action?', 'name?', 'scopes...'],
   flags: { ttl: { type: 'value' } },
   args: z.preprocess(

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { agentNameSchema } from '../core/fleet/agentName.js';
-import { defineCommand } from '../core/router/command.js';
+import { defineCommand, withRecord } from '../core/router/command.js';
 import { bold, code, message } from '../core/chat/outbound.js';
 
 export const logs = defineCommand({
@@ -8,6 +8,7 @@ export const logs = defineCommand({
   summary: 'Show the last lines of an agent’s log',
   usage: '/logs <name> [-n N]',
   permission: 'viewer',
+  scope: 'agents:read',
   positional: ['name'],
   flags: { n: { type: 'value', short: 'n' } },
   args: z
@@ -24,7 +25,11 @@ export const logs = defineCommand({
   run: async (ctx, { name, n }) => {
     const agent = ctx.services.fleet.find(name);
     const lines = await ctx.services.fleet.logs(agent, n);
-    if (lines.length === 0) return message(`${name} has not logged anything yet.`);
-    return message(bold(`Last ${lines.length} log lines of ${name}`), ...lines.map((l) => code(l)));
+    const record = { agent: agent.name, lines };
+    if (lines.length === 0) return withRecord(record, message(`${name} has not logged anything yet.`));
+    return withRecord(
+      record,
+      message(bold(`Last ${lines.length} log lines of ${name}`), ...lines.map((l) => code(l))),
+    );
   },
 });

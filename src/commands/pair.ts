@@ -9,6 +9,7 @@ export const pair = defineCommand({
   summary: 'Become admin with the one-time code from the bot’s log (private chat only)',
   usage: '/pair <code>',
   permission: 'viewer',
+  scope: 'admin',
   public: true,
   positional: ['code'],
   args: z.object({ code: z.string().max(32) }).strict(),

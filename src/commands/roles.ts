@@ -7,6 +7,7 @@ export const roles = defineCommand({
   summary: 'List the roles an agent can be deployed as',
   usage: '/roles',
   permission: 'viewer',
+  scope: 'agents:read',
   positional: [],
   args: z.object({}).strict(),
   run: async (ctx) =>

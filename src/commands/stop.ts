@@ -8,6 +8,7 @@ export const stop = defineCommand({
   summary: 'Cancel an agent’s answer in progress (and prompts queued behind it) in this chat',
   usage: '/stop <name>',
   permission: 'viewer',
+  scope: 'agents:chat',
   positional: ['name'],
   args: z.object({ name: agentNameSchema }).strict(),
   run: async (ctx, { name }) => {

@@ -8,6 +8,7 @@ export const users = defineCommand({
   summary: 'Who has which level, since when and from whom; and the allowed chats',
   usage: '/users',
   permission: 'admin',
+  scope: 'admin',
   positional: [],
   args: z.object({}).strict(),
   run: async (ctx) => {

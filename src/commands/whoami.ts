@@ -7,6 +7,7 @@ export const whoami = defineCommand({
   summary: 'Show your id, this chat’s id and your access level',
   usage: '/whoami',
   permission: 'viewer',
+  scope: 'agents:read',
   positional: [],
   args: z.object({}).strict(),
   run: async (ctx) =>

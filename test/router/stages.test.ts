@@ -163,21 +163,21 @@ describe('rateLimit', () => {
   it('tells the first command over the limit when to retry, and only audits the next ones', () => {
     const deps = limits();
     const inbound = said('/list');
-    expect(value(rateLimit(inbound, listed, request(inbound), deps))).toEqual(listed.caller);
-    expect(value(rateLimit(inbound, listed, request(inbound), deps))).toEqual(listed.caller);
+    expect(value(rateLimit(inbound.kind, listed, request(inbound), deps))).toEqual(listed.caller);
+    expect(value(rateLimit(inbound.kind, listed, request(inbound), deps))).toEqual(listed.caller);
     const audit = { action: 'command', outcome: 'refused: rate limit', detail: '/list' };
-    expect(ended(rateLimit(inbound, listed, request(inbound), deps))).toEqual({
+    expect(ended(rateLimit(inbound.kind, listed, request(inbound), deps))).toEqual({
       audit,
       toSender: 'Easy: that is more than 2 commands a minute. Try again in 60 s.',
     });
-    expect(ended(rateLimit(inbound, listed, request(inbound), deps))).toEqual({ audit });
+    expect(ended(rateLimit(inbound.kind, listed, request(inbound), deps))).toEqual({ audit });
   });
 
   it('answers presses over the limit without an audit row', () => {
     const deps = limits();
-    rateLimit(pressed(ann), listed, undefined, deps);
-    rateLimit(pressed(ann), listed, undefined, deps);
-    expect(ended(rateLimit(pressed(ann), listed, undefined, deps))).toEqual({
+    rateLimit(pressed(ann).kind, listed, undefined, deps);
+    rateLimit(pressed(ann).kind, listed, undefined, deps);
+    expect(ended(rateLimit(pressed(ann).kind, listed, undefined, deps))).toEqual({
       audit: undefined,
       answer: { text: 'Too many presses; wait a moment.', alert: true },
     });
@@ -187,9 +187,9 @@ describe('rateLimit', () => {
     const deps = limits();
     const stranger = { caller: caller(mallory, 'viewer'), listed: false };
     const inbound = said('/pair 1', mallory);
-    expect(rateLimit(inbound, stranger, request(inbound), deps).ok).toBe(true);
-    expect(rateLimit(inbound, stranger, request(inbound), deps).ok).toBe(true);
-    expect(ended(rateLimit(inbound, stranger, request(inbound), deps))).toEqual({
+    expect(rateLimit(inbound.kind, stranger, request(inbound), deps).ok).toBe(true);
+    expect(rateLimit(inbound.kind, stranger, request(inbound), deps).ok).toBe(true);
+    expect(ended(rateLimit(inbound.kind, stranger, request(inbound), deps))).toEqual({
       audit: { action: 'command', outcome: 'refused: rate limit', detail: '/pair …' },
       toSender: 'Easy: that is more than 2 commands a minute. Try again in 60 s.',
     });
@@ -286,6 +286,7 @@ describe('run', () => {
       summary: 'a command for this test',
       usage: '/try',
       permission: 'viewer',
+      scope: 'agents:read',
       positional: [],
       args: z.object({}),
       run: async () => {
@@ -306,11 +307,13 @@ describe('run', () => {
     expect(await run(ctx, spec(new UserError('Not like that.')), {}, '/try', { log: silentLog })).toEqual({
       audit: { action: 'try', outcome: 'refused', detail: 'Not like that.' },
       toSender: message('Not like that.'),
+      problem: 'refused',
     });
     const failed = await run(ctx, spec(new Error('disk full')), {}, '/try', { log: silentLog });
     const ref = /^ref ([0-9a-f]{6})$/.exec(failed.audit?.detail ?? '')?.[1];
     expect(ref).toBeDefined();
     expect(failed.audit?.outcome).toBe('error');
+    expect(failed.problem).toBe('error');
     expect(plainText(failed.toSender!)).toBe(
       `Something went wrong running /try (ref ${ref}). The bot’s log has the details; try again in a moment.`,
     );

@@ -9,6 +9,8 @@ export function memoryHost() {
     saveCursor: (key, value) => void cursors.set(key, value),
     chatMigrated: (from, to) => void events.push(`migrated ${from.chatId} -> ${to.chatId}`),
     chatUnreachable: (chat, reason) => void events.push(`unreachable ${chat.chatId}: ${reason}`),
+    // Chat bridges never call commands for programs; a bridge that did would be caught here.
+    call: () => Promise.reject(new Error('a chat bridge called a command as a program')),
   };
   return { host, cursors, events };
 }

@@ -3,6 +3,7 @@ import { UserError } from '../runtime/errors.js';
 import { code, message } from '../chat/outbound.js';
 import type { Store } from '../store/index.js';
 import { levelRank, type Level } from './levels.js';
+import type { ApiScope } from './apiScopes.js';
 import {
   platformIdPattern,
   principalKey,
@@ -14,7 +15,17 @@ import {
   type UserRef,
 } from '../chat/types.js';
 
-export type Caller = { user: UserRef; chat: ChatRef; level: Level; principal: string };
+/**
+ * Who is asking, at what level. `scopes` only for a program with an API key: what the key allows
+ * narrows what its level would (a key with `agents:deploy` is an operator who may not destroy).
+ */
+export type Caller = {
+  user: UserRef;
+  chat: ChatRef;
+  level: Level;
+  principal: string;
+  scopes?: readonly ApiScope[];
+};
 
 const platformId = platformIdPattern('-?[A-Za-z0-9_.]{1,64}');
 
@@ -27,6 +38,13 @@ export const idRefSchema = z.string().transform((s, ctx) => {
       message: s.startsWith('@')
         ? `Use the numeric id, not the username ${s.slice(0, 40)}: ask them to send /whoami, or read it from the refusal they got.`
         : `"${s.slice(0, 40)}" is not an id like telegram:123456789 or slack:U0123ABCD.`,
+    });
+    return z.NEVER;
+  }
+  if (m[1] === 'api') {
+    ctx.addIssue({
+      code: 'custom',
+      message: `${s.slice(0, 40)} is an API key: its scopes give its level. /keys lists them; make a new key for other scopes.`,
     });
     return z.NEVER;
   }

@@ -1,9 +1,11 @@
 import type { Logger } from '../runtime/logging.js';
 import type { Store } from '../store/index.js';
 import type { BridgeHost } from './types.js';
+import type { Router } from '../router/router.js';
 
-export function createBridgeHost(store: Store, log: Logger): BridgeHost {
+export function createBridgeHost(store: Store, log: Logger, router: Pick<Router, 'call'>): BridgeHost {
   return {
+    call: (request) => router.call(request),
     loadCursor: (key) => store.cursors.get(key),
     saveCursor: (key, value) => store.cursors.set(key, value),
     chatMigrated(from, to) {

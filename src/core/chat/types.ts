@@ -1,7 +1,11 @@
 // Platform-neutral contracts shared by bridges, the router, commands and core services.
+import type { ApiCall, CallResult } from '../api/call.js';
 
-/** Every chat platform a bridge serves; a new bridge adds its name here and a row in src/bridges/index.ts. */
-export const platforms = ['telegram', 'slack', 'console'] as const;
+/**
+ * Every platform a bridge serves; a new bridge adds its name here and a row in src/bridges/index.ts.
+ * `api` is programs with a key (the HTTP API, MCP): its principals are `api:<key name>`.
+ */
+export const platforms = ['telegram', 'slack', 'console', 'api'] as const;
 export type Platform = (typeof platforms)[number];
 
 /** `platform:id`, as config and /allow name people and chats. */
@@ -90,6 +94,8 @@ export interface BridgeHost {
   saveCursor(key: string, value: string): void;
   chatMigrated(from: ChatRef, to: ChatRef): void;
   chatUnreachable(chat: ChatRef, reason: string): void;
+  /** Calls a command for a program with a key (the HTTP API, MCP): the router's `call`. */
+  call(request: ApiCall): Promise<CallResult>;
 }
 
 export interface Bridge {

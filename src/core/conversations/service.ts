@@ -20,6 +20,8 @@ import type { Role, RoleChat } from '../fleet/roles.js';
 import type { Answer } from '../chat/answer.js';
 import { actsForAsker } from './actsForAsker.js';
 import { createPermissionWaits } from './permissions.js';
+import { createFeedAnswer } from './feedAnswer.js';
+import type { StreamEvent } from '../router/command.js';
 import type { AgentSession, PermissionChoice, PermissionRequest, ProtocolModule } from './protocol.js';
 import { createSessionPool } from './sessions.js';
 import { runTurn, type AbortReason } from './turn.js';
@@ -39,6 +41,9 @@ export type AnswerPlace = {
   onMessage(ref: MessageRef): void;
 };
 export type AnswerFactory = (place: AnswerPlace) => Answer;
+
+/** A turn's answer as events, for a program: resumable by id within the turn. */
+export type FeedEvents = (after: string | undefined, signal: AbortSignal) => AsyncIterable<StreamEvent>;
 
 /** How to reach an agent to talk to it: its role and its provider's ways in. */
 export type Reach = { role: Role; channels: AgentChannels; token?: string };
@@ -197,6 +202,19 @@ export function createConversations(deps: {
       return choice;
     };
 
+  /** A program cannot press Allow: what the agent asks for is declined at once, and audited. */
+  const declinePermission =
+    (turn: Running, chatOfTurn: Caller['chat']) =>
+    (request: PermissionRequest): Promise<PermissionChoice> => {
+      audit(
+        { user: userOfKey(turn.requester), chat: chatOfTurn },
+        'permission',
+        'reject',
+        `${turn.agent.name}: ${request.title} (asked over the API, which cannot answer)`,
+      );
+      return Promise.resolve('reject');
+    };
+
   /** Queues a prompt on a conversation; the answer appears at once (queued, if a turn is running). */
   const submit = (
     caller: Caller,
@@ -204,7 +222,7 @@ export function createConversations(deps: {
     conversationOf: () => Conversation,
     text: string,
     where: Omit<AnswerPlace, 'chat' | 'recipient' | 'onMessage'>,
-  ): void => {
+  ): FeedEvents | undefined => {
     const { chat, protocol } = settingsFor(agent);
     mayTalk(caller, agent, chat);
     if (text.length > maxPromptChars)
@@ -228,19 +246,23 @@ export function createConversations(deps: {
       requester: caller.principal,
       abort: new AbortController(),
     };
-    const answer = deps.answers({
-      ...where,
-      chat: caller.chat,
-      recipient: caller.user,
-      // Known at once, so a reply to a running answer joins its conversation (queued), and a press on
-      // its Stop button is checked against the message it is on.
-      onMessage: (ref) => {
-        remember(conversation.id, [ref]);
-        store.conversations.attachTurnMessage(turn.id, ref.messageId);
-        entry.shownAt = ref;
-        if (entry.stopPromptId) deps.stopButtons.attach(entry.stopPromptId, ref);
-      },
-    });
+    // A program (an API key) gets the answer as events; nobody could see, stop or answer cards there.
+    const feed = caller.scopes ? createFeedAnswer() : undefined;
+    const answer =
+      feed ??
+      deps.answers({
+        ...where,
+        chat: caller.chat,
+        recipient: caller.user,
+        // Known at once, so a reply to a running answer joins its conversation (queued), and a press on
+        // its Stop button is checked against the message it is on.
+        onMessage: (ref) => {
+          remember(conversation.id, [ref]);
+          store.conversations.attachTurnMessage(turn.id, ref.messageId);
+          entry.shownAt = ref;
+          if (entry.stopPromptId) deps.stopButtons.attach(entry.stopPromptId, ref);
+        },
+      });
     const busy = queues.has(conversation.id);
     if (busy) {
       queued.set(turn.id, entry);
@@ -289,7 +311,7 @@ export function createConversations(deps: {
           signal: entry.abort.signal,
           verbose: store.conversations.verbose(caller.chat),
           ...(notice ? { notice } : {}),
-          askPermission: askPermission(entry, caller.chat),
+          askPermission: feed ? declinePermission(entry, caller.chat) : askPermission(entry, caller.chat),
           stopButton: stopButtonOf(entry, answer, caller.chat),
           clock,
           log: log.child({ agent: agent.name, turn: turn.id }),
@@ -315,6 +337,7 @@ export function createConversations(deps: {
     void settled.then(() => {
       if (queues.get(conversation.id) === settled) queues.delete(conversation.id);
     });
+    return feed?.events;
   };
 
   const stopButtonOf = (entry: Running, answer: Answer, chatOfTurn: ChatRef) => ({
@@ -350,10 +373,11 @@ export function createConversations(deps: {
 
   return {
     /** `/ask <agent> <prompt>`: a new conversation in this chat. */
-    ask(caller: Caller, p: { agent: Agent; text: string; direct: boolean }): void {
+    /** `/ask <agent> <prompt>`: a new conversation in this chat; a program gets the answer's events. */
+    ask(caller: Caller, p: { agent: Agent; text: string; direct: boolean }): FeedEvents | undefined {
       const start = () =>
         store.conversations.create({ agentId: p.agent.id, chat: caller.chat, startedBy: caller.principal });
-      submit(caller, p.agent, start, p.text, { direct: p.direct });
+      return submit(caller, p.agent, start, p.text, { direct: p.direct });
     },
 
     /**

@@ -78,7 +78,7 @@ export function createFleet(deps: {
 
   const find = (name: string): Agent => {
     const agent = store.agents.live(name);
-    if (!agent) throw new UserError(`There is no agent named ${name}. /list shows the agents.`);
+    if (!agent) throw new UserError(`There is no agent named ${name}. /list shows the agents.`, 'not_found');
     return agent;
   };
 
@@ -104,6 +104,7 @@ export function createFleet(deps: {
           busy
             ? `${req.name} is already being deployed by job #${busy.id} (${busy.status}). Follow its card, or /cancel ${busy.id}.`
             : `An agent named ${req.name} already exists (${existing.status}). Pick another name, or /destroy ${req.name} first.`,
+          'conflict',
         );
       };
       const refuseOverQuota = (): void => {

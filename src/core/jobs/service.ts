@@ -51,7 +51,9 @@ export function createJobService(deps: {
   const pause = new AbortController();
   const executions = new Set<Promise<void>>();
 
+  const watchers = new Map<number, Set<() => void>>();
   const refresh = (jobId: number): void => {
+    for (const watcher of watchers.get(jobId) ?? []) watcher();
     const entry = active.get(jobId);
     const job = store.jobs.byId(jobId);
     if (!entry || !job) return;
@@ -152,6 +154,7 @@ export function createJobService(deps: {
     if (busy) {
       throw new UserError(
         `${subject} is busy with job #${busy.id} (${busy.kind}, ${busy.status}). Wait for it to finish or /cancel ${busy.id}.`,
+        'conflict',
       );
     }
   };
@@ -162,6 +165,19 @@ export function createJobService(deps: {
     /** Jobs queued or running right now. */
     depth: (): number => active.size,
 
+    /**
+     * Calls onChange whenever the job's record or one of its steps changes (the same moments its card
+     * is redrawn); the returned function stops it.
+     */
+    watch(jobId: number, onChange: () => void): () => void {
+      const set = watchers.get(jobId) ?? new Set();
+      watchers.set(jobId, set.add(onChange));
+      return () => {
+        set.delete(onChange);
+        if (set.size === 0) watchers.delete(jobId);
+      };
+    },
+
     /** Tells fn about every job that ends (alerts route failures to the chats that follow them). */
     onFinished(fn: (job: Job, outcome: RunOutcome) => Promise<void>): void {
       listeners.push(fn);
@@ -170,7 +186,7 @@ export function createJobService(deps: {
     /** Records the job, posts its card and queues it. Refuses while another job holds the agent. */
     submit(request: JobRequest): Job {
       if (pause.signal.aborted)
-        throw new UserError('fleetbot is restarting; send the command again in a minute.');
+        throw new UserError('fleetbot is restarting; send the command again in a minute.', 'unavailable');
       assertIdle(request.subject);
       const job = store.transaction(() => {
         const created = store.jobs.create({
@@ -213,7 +229,7 @@ export function createJobService(deps: {
     /** Cancels a queued job at once, or asks a running one to stop and roll back. */
     cancel(jobId: number, by: { principal: string; level: string }): 'cancelled' | 'stopping' | 'not-active' {
       const job = store.jobs.byId(jobId);
-      if (!job) throw new UserError(`There is no job #${jobId}. /jobs lists recent jobs.`);
+      if (!job) throw new UserError(`There is no job #${jobId}. /jobs lists recent jobs.`, 'not_found');
       // Operators cancel their own jobs; admins anyone's.
       if (job.requester !== by.principal && by.level !== 'admin') {
         throw new UserError(

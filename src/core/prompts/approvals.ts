@@ -13,6 +13,7 @@ import type { ApprovalPolicy, Prompt } from '../store/prompts.js';
 import type { ActionAnswer, ChatRef, Inbound, MessageRef, Outbound } from '../chat/types.js';
 import type { AnyPrompt, Buttons, PromptDefinition } from './definePrompt.js';
 import { mayDecide } from './mayDecide.js';
+import type { ApprovalRecord } from '../api/records.js';
 
 const buttonIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
@@ -96,7 +97,7 @@ export function createApprovals(deps: {
       card: PromptDefinition<Choices, Payload, View>,
       payload: Payload,
       view: View,
-    ): Promise<void> {
+    ): Promise<ApprovalRecord> {
       const policy = deps.policyFor(card);
       const { prompt, buttons } = create(card, {
         payload,
@@ -112,6 +113,14 @@ export function createApprovals(deps: {
       );
       store.prompts.attachMessage(prompt.id, ref.messageId);
       audit(caller, card.kind, 'requested');
+      return {
+        status: 'pending_approval',
+        id: prompt.id,
+        kind: card.kind,
+        requestedBy: caller.principal,
+        expiresAt: new Date(prompt.expiresAt).toISOString(),
+        shownIn: 1,
+      };
     },
 
     async press(caller: Caller, inbound: Extract<Inbound, { kind: 'action' }>): Promise<ActionAnswer> {

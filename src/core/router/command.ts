@@ -11,6 +11,8 @@ import type { Store } from '../store/index.js';
 import type { Level } from '../access/levels.js';
 import type { PromptDefinition } from '../prompts/definePrompt.js';
 import type { MessageRef, Outbound } from '../chat/types.js';
+import type { ApiScope } from '../access/apiScopes.js';
+import type { ApprovalRecord } from '../api/records.js';
 
 export type { Caller };
 
@@ -42,8 +44,33 @@ export type CommandContext = Caller & {
     card: PromptDefinition<Choices, Payload, View>,
     payload: Payload,
     view: View,
-  ): Promise<void>;
+  ): Promise<ApprovalRecord>;
 };
+
+/** One server-sent event of a command's stream: its resumable id, its type and its JSON data. */
+export type StreamEvent = { id?: string; event: string; data: unknown };
+
+/**
+ * What a command hands back when programs call it too: the chat's text, and the same facts as a record
+ * (`src/core/api/records.ts`) for the HTTP API, the MCP server and `--json`. `pending` marks a request
+ * that waits for someone's decision (a destroy's approval): accepted, not done. `events` is a live
+ * stream a program may follow (a job's steps); chats never read it.
+ */
+export type CommandResult = {
+  text?: Outbound;
+  record: Record<string, unknown>;
+  pending?: boolean;
+  accepted?: boolean;
+  events?: (after: string | undefined, signal: AbortSignal) => AsyncIterable<StreamEvent>;
+};
+
+/** The chat's text with the record programs get. */
+export const withRecord = (record: Record<string, unknown>, text?: Outbound): CommandResult => ({
+  record,
+  ...(text ? { text } : {}),
+});
+
+export const isCommandResult = (out: Outbound | CommandResult): out is CommandResult => 'record' in out;
 
 export type FlagSpec = { type: 'value' | 'boolean'; short?: string };
 
@@ -52,6 +79,12 @@ export type CommandSpec<S extends z.ZodType = z.ZodType> = {
   summary: string;
   usage: string;
   permission: Level;
+  /**
+   * What an API key needs to use it (through the HTTP API, MCP or a key's CLI): reading is
+   * `agents:read`, changing agents `agents:deploy`, destroying `agents:destroy`, talking to them
+   * `agents:chat`, and everything about fleetbot itself (people, keys, alerts) `admin`.
+   */
+  scope: ApiScope;
   /** A higher level some arguments need (`/alerts` lists for viewers; `/alerts on all` is for admins). */
   permissionFor?: (args: z.output<S>) => Level;
   /** Usable by people not (yet) on the allowlist, in a private chat only: pairing. */
@@ -68,7 +101,7 @@ export type CommandSpec<S extends z.ZodType = z.ZodType> = {
   freeText?: boolean;
   flags?: Record<string, FlagSpec>;
   args: S;
-  run(ctx: CommandContext, args: z.output<S>): Promise<Outbound | void>;
+  run(ctx: CommandContext, args: z.output<S>): Promise<Outbound | CommandResult | void>;
 };
 
 /** Keeps the args schema and the handler's argument type tied together. */

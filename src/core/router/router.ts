@@ -1,10 +1,12 @@
 import type { Access, Caller } from '../access/access.js';
-import { message } from '../chat/outbound.js';
+import { message, plainText } from '../chat/outbound.js';
+import type { ApiCall, CallResult } from '../api/call.js';
+import { authenticate, bindRecord, scoped, shownCall } from './callStages.js';
 import { UserError } from '../runtime/errors.js';
 import { auditLog } from '../access/auditLog.js';
 import { createRateLimiter } from '../access/rateLimit.js';
 import type { Messenger } from '../chat/messenger.js';
-import { principalKey, type ActionAnswer, type Inbound } from '../chat/types.js';
+import { principalKey, type ActionAnswer, type Inbound, type Outbound } from '../chat/types.js';
 import type { Approvals } from '../prompts/approvals.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Logger } from '../runtime/logging.js';
@@ -28,7 +30,11 @@ const notACommand = message(
   'Commands start with a slash: try /help. To talk to an agent here, send /chat <name> first.',
 );
 
-export type Router = { handle(inbound: Inbound): Promise<ActionAnswer | void> };
+export type Router = {
+  handle(inbound: Inbound): Promise<ActionAnswer | void>;
+  /** A command called by a program with an API key: the same stages, audit and limits as a chat's. */
+  call(request: ApiCall): Promise<CallResult>;
+};
 
 /**
  * Every inbound event passes here, through stages that each hand on a value or end the event:
@@ -58,11 +64,16 @@ export function createRouter(deps: {
     perMinute: deps.commandsPerMinute,
   };
 
-  const contextFor = (caller: Caller, direct: boolean): CommandContext => ({
+  const unknownKeys = createStrangerAudit(clock);
+  const contextFor = (
+    caller: Caller,
+    direct: boolean,
+    reply: CommandContext['reply'] = (out) => messenger.send(caller.chat, out),
+  ): CommandContext => ({
     ...caller,
     direct,
     services: deps.services,
-    reply: (out) => messenger.send(caller.chat, out),
+    reply,
     ask: (card, payload, view) => deps.approvals.ask(caller, card, payload, view),
   });
 
@@ -72,7 +83,7 @@ export function createRouter(deps: {
     const { shown } = request.value;
     const who = identify(inbound, request.value, { access, refusals });
     if (!who.ok) return who.outcome;
-    const caller = rateLimit(inbound, who.value, request.value, limits);
+    const caller = rateLimit(inbound.kind, who.value, request.value, limits);
     if (!caller.ok) return caller.outcome;
     const resolved = resolve(inbound, request.value);
     if (!resolved.ok) return resolved.outcome;
@@ -105,7 +116,7 @@ export function createRouter(deps: {
     const who = access.identify(inbound);
     // A stranger replying to an answer is told nothing: no refusal to farm, no row per message.
     if (!who.ok) return {};
-    const caller = rateLimit(inbound, { caller: who.caller, listed: true }, undefined, limits);
+    const caller = rateLimit(inbound.kind, { caller: who.caller, listed: true }, undefined, limits);
     if (!caller.ok) return caller.outcome;
     try {
       deps.services.conversations.message(caller.value, inbound);
@@ -122,10 +133,62 @@ export function createRouter(deps: {
   const action = async (inbound: Extract<Inbound, { kind: 'action' }>): Promise<Outcome> => {
     const who = identify(inbound, undefined, { access, refusals });
     if (!who.ok) return who.outcome;
-    const caller = rateLimit(inbound, who.value, undefined, limits);
+    const caller = rateLimit(inbound.kind, who.value, undefined, limits);
     if (!caller.ok) return caller.outcome;
     // A press is audited by approvals, which alone knows what the button was.
     return { answer: await deps.approvals.press(caller.value, inbound) };
+  };
+
+  /**
+   * authenticate → rate-limit → resolve → scope → authorize → bind → run: what the command replied is
+   * collected for the program rather than sent; a stop says why as a problem kind.
+   */
+  const call = async (
+    request: ApiCall,
+  ): Promise<{ outcome: Outcome; caller?: Caller; replies: Outbound[] }> => {
+    const replies: Outbound[] = [];
+    const spec = commands.get(request.command);
+    const shown = shownCall(spec, request);
+    const ended = (outcome: Outcome, caller?: Caller) => ({
+      outcome,
+      replies,
+      ...(caller ? { caller } : {}),
+    });
+    const who = authenticate(request, { store, now: clock.now, unknownKeys });
+    if (!who.ok) return ended(who.outcome);
+    const caller = rateLimit('call', who.value, { shown }, limits);
+    if (!caller.ok) return ended(caller.outcome, who.value.caller);
+    if (!spec || spec.public) {
+      return ended(
+        {
+          audit: { action: 'api', outcome: 'rejected: unknown command', detail: shown },
+          problem: 'not_found',
+          toSender: message(`There is no command ${request.command.slice(0, 40)} for programs.`),
+        },
+        caller.value,
+      );
+    }
+    const inScope = scoped(caller.value, spec, shown);
+    if (!inScope.ok) return ended(inScope.outcome, caller.value);
+    const permitted = authorize(
+      caller.value,
+      { level: spec.permission, what: `/${spec.name}`, action: spec.name, shown },
+      { access },
+    );
+    if (!permitted.ok) return ended(permitted.outcome, caller.value);
+    const args = bindRecord(spec, request.args, shown);
+    if (!args.ok) return ended(args.outcome, caller.value);
+    const permittedArgs = authorize(
+      caller.value,
+      { level: spec.permissionFor?.(args.value), what: `/${spec.name}`, action: spec.name, shown },
+      { access },
+    );
+    if (!permittedArgs.ok) return ended(permittedArgs.outcome, caller.value);
+    const ctx = contextFor(caller.value, true, async (out) => {
+      replies.push(out);
+      return { chat: caller.value.chat, messageId: `reply-${replies.length}` };
+    });
+    return ended(await run(ctx, spec, args.value, shown, { log }), caller.value);
   };
 
   const finish = async (inbound: Inbound, outcome: Outcome): Promise<ActionAnswer | void> => {
@@ -142,6 +205,33 @@ export function createRouter(deps: {
   };
 
   return {
+    async call(request) {
+      const { outcome, caller, replies } = await call(request);
+      if (outcome.audit && caller)
+        audit(caller, outcome.audit.action, outcome.audit.outcome, outcome.audit.detail);
+      else if (outcome.audit)
+        audit(
+          { user: { platform: 'api', userId: 'unknown' }, chat: { chatId: 'unknown' } },
+          outcome.audit.action,
+          outcome.audit.outcome,
+          outcome.audit.detail,
+        );
+      if (outcome.problem || !caller) {
+        return {
+          ok: false,
+          problem: outcome.problem ?? 'error',
+          detail: outcome.toSender ? plainText(outcome.toSender) : 'The call was refused.',
+          ...(outcome.retryAfterMs === undefined ? {} : { retryAfterMs: outcome.retryAfterMs }),
+        };
+      }
+      return {
+        ok: true,
+        principal: caller.principal,
+        result: outcome.result,
+        text: [...replies, ...(outcome.toChat ? [outcome.toChat] : [])],
+      };
+    },
+
     async handle(inbound) {
       try {
         // Someone wrote from this chat, so it is reachable again (e.g. the bot was unblocked).

@@ -8,7 +8,8 @@ import { chatKey, principalKey, type ActionAnswer, type Inbound, type Outbound }
 import type { Clock } from '../runtime/clock.js';
 import { UserError } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logging.js';
-import type { CommandContext, CommandSpec } from './command.js';
+import { isCommandResult, type CommandContext, type CommandResult, type CommandSpec } from './command.js';
+import type { ProblemKind } from '../api/call.js';
 import { bindArgs, parseCommandLine, type ParseResult } from './commandLine.js';
 
 type CommandInbound = Extract<Inbound, { kind: 'command' }>;
@@ -20,6 +21,12 @@ export type Outcome = {
   toSender?: Outbound;
   /** A command's result, for the whole chat. */
   toChat?: Outbound;
+  /** What the command handed back for programs (the API, MCP, --json). */
+  result?: CommandResult;
+  /** Why a command did not run, for programs: the UserError's kind, or how the router stopped it. */
+  problem?: ProblemKind;
+  /** When a rate-limited caller may try again. */
+  retryAfterMs?: number;
   /** The answer to a button press. */
   answer?: ActionAnswer;
   /** The sender is not on the allowlist: their audit rows are coalesced (one per cool-down). */
@@ -29,8 +36,8 @@ export type Outcome = {
 /** A stage either hands the next stage its value or ends the event with an outcome. */
 export type Stage<T> = { ok: true; value: T } | { ok: false; outcome: Outcome };
 
-const next = <T>(value: T): Stage<T> => ({ ok: true, value });
-const stop = (outcome: Outcome): Stage<never> => ({ ok: false, outcome });
+export const next = <T>(value: T): Stage<T> => ({ ok: true, value });
+export const stop = (outcome: Outcome): Stage<never> => ({ ok: false, outcome });
 
 /** A command line as read, before anyone is identified. */
 export type Request = {
@@ -140,21 +147,22 @@ export function identify(
  * crowd out the people on the allowlist.
  */
 export function rateLimit(
-  inbound: Inbound,
+  kind: Inbound['kind'] | 'call',
   who: Identified,
-  request: Request | undefined,
+  request: Pick<Request, 'shown'> | undefined,
   deps: { limiter: RateLimiter; strangers: RateLimiter; perMinute: number },
 ): Stage<Caller> {
   const allowed = (who.listed ? deps.limiter : deps.strangers).take(who.caller.principal);
   if (allowed.ok) return next(who.caller);
   const fromStranger = !who.listed;
-  if (inbound.kind === 'action')
-    return stop({ answer: { text: 'Too many presses; wait a moment.', alert: true } });
+  if (kind === 'action') return stop({ answer: { text: 'Too many presses; wait a moment.', alert: true } });
   const audit = { action: 'command', outcome: 'refused: rate limit', detail: request?.shown };
-  if (!allowed.tell) return stop({ audit, fromStranger });
+  const problem = { problem: 'rate_limited', retryAfterMs: allowed.retryInMs } as const;
+  if (!allowed.tell) return stop({ audit, fromStranger, ...problem });
   return stop({
     audit,
     fromStranger,
+    ...problem,
     toSender: message(
       `Easy: that is more than ${deps.perMinute} commands a minute. Try again in ${Math.ceil(allowed.retryInMs / 1000)} s.`,
     ),
@@ -200,6 +208,7 @@ export function authorize(
   return stop({
     audit: { action: need.action, outcome: `refused: needs ${need.level}`, detail: need.shown },
     toSender: refusal,
+    problem: 'forbidden',
   });
 }
 
@@ -212,6 +221,7 @@ export function bind(spec: CommandSpec, tokens: string[], shown: string): Stage<
   return stop({
     audit: { action: spec.name, outcome: 'rejected: bad arguments', detail: shown },
     toSender: message(problem, ['Usage: ', code(spec.usage)]),
+    problem: 'invalid',
   });
 }
 
@@ -225,17 +235,22 @@ export async function run(
 ): Promise<Outcome> {
   try {
     const out = await spec.run(ctx, args);
-    return { audit: { action: spec.name, outcome: 'ok', detail: shown }, ...(out ? { toChat: out } : {}) };
+    const audit = { action: spec.name, outcome: 'ok', detail: shown };
+    if (!out) return { audit };
+    if (!isCommandResult(out)) return { audit, toChat: out };
+    return { audit, result: out, ...(out.text ? { toChat: out.text } : {}) };
   } catch (err) {
     if (err instanceof UserError) {
       return {
         audit: { action: spec.name, outcome: 'refused', detail: err.message },
         toSender: message(err.message),
+        problem: err.kind,
       };
     }
     const ref = randomBytes(3).toString('hex');
     deps.log.error({ err, ref, command: spec.name }, 'command failed');
     return {
+      problem: 'error',
       audit: { action: spec.name, outcome: 'error', detail: `ref ${ref}` },
       toSender: message(
         `Something went wrong running /${spec.name} (ref ${ref}). The bot’s log has the details; try again in a moment.`,
