@@ -337,7 +337,7 @@ export function createConversations(deps: {
     void settled.then(() => {
       if (queues.get(conversation.id) === settled) queues.delete(conversation.id);
     });
-    return feed?.events;
+    return feed ? (after, signal) => feed.events(after, signal) : undefined;
   };
 
   const stopButtonOf = (entry: Running, answer: Answer, chatOfTurn: ChatRef) => ({

@@ -10,6 +10,7 @@ export function jobAccepted(services: Pick<Services, 'store' | 'jobs'>, jobId: n
   return {
     record: { job: currentJobRecord(store, jobId) },
     accepted: true,
-    events: (after, signal) => followJob({ store, watch: jobs.watch }, jobId, after, signal),
+    events: (after, signal) =>
+      followJob({ store, watch: (id, onChange) => jobs.watch(id, onChange) }, jobId, after, signal),
   };
 }

@@ -154,7 +154,7 @@ export function createRouter(deps: {
       replies,
       ...(caller ? { caller } : {}),
     });
-    const who = authenticate(request, { store, now: clock.now, unknownKeys });
+    const who = authenticate(request, { store, now: () => clock.now(), unknownKeys });
     if (!who.ok) return ended(who.outcome);
     const caller = rateLimit('call', who.value, { shown }, limits);
     if (!caller.ok) return ended(caller.outcome, who.value.caller);
