@@ -86,7 +86,7 @@ export async function* followJob(
         if (Number(event.id) <= afterId || sent.has(event.id!)) continue;
         sent.add(event.id!);
         yield event;
-        if (event.event === 'end') return;
+        if (event.event === 'end' || signal.aborted) return;
       }
       // A job that ended before the client asked, and whose end it has already seen, has nothing more.
       if (jobEnded(record.status)) return;
