@@ -10,4 +10,5 @@ export const benchmarks: Record<string, () => Promise<Benchmark>> = {
   B6: async () => (await import('./b6-monitorCycle.js')).monitorCycle,
   B7: async () => (await import('./b7-startup.js')).startup,
   B8: async () => (await import('./b8-answerStreaming.js')).answerStreaming,
+  B9: async () => (await import('./b9-api.js')).apiLatency,
 };

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { runDoctor } from './cli/doctor.js';
-import { runOneShot } from './cli/oneShot.js';
+import { printOutcome, runOneShot } from './cli/oneShot.js';
+import { problemOutcome, statusTable } from './cli/outcome.js';
 import { start } from './cli/start.js';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
 import { systemClock } from './core/runtime/clock.js';
@@ -18,8 +19,14 @@ const usage = `Usage: fleetbot <command>
   pair                  print a one-time code that makes whoever sends it to the bot an admin
   backup <file>         copy the store to <file> while the bot runs (SQLite online backup)
   --env-file <file>     read settings from <file> instead of ./.env (e.g. /etc/fleetbot/env)
-  <command> [args]      run one chat command and exit, e.g. fleetbot deploy swe alice --json
-                        --yes approves the command's confirmation card; --json prints the result
+  <command> [args]      run one chat command as the console admin and exit, e.g.
+                        fleetbot deploy swe alice --provider local --json
+                        --yes approves the command's own card (destroy); --json prints one JSON
+                        document {status, record, problem?}: the record the HTTP API gives, and for
+                        a job the command started, the job as it ended
+
+Exit codes and --json statuses of a chat command:
+${statusTable()}
 `;
 
 /** The config, with its data folder made: every command opens the store or the lock file in it. */
@@ -76,10 +83,8 @@ async function backup(config: Config, file: string | undefined): Promise<number>
 async function oneShot(config: Config, argv: string[]): Promise<number> {
   const lock = acquireInstanceLock(config.dataDir);
   if ('heldBy' in lock) {
-    process.stderr.write(
-      `fleetbot: the bot is running (pid ${lock.heldBy}) and owns ${config.dataDir}; send the command in chat instead, or stop the bot first.\n`,
-    );
-    return 1;
+    const detail = `The bot is running (pid ${lock.heldBy}) and owns ${config.dataDir}; send the command in chat or through the HTTP API instead, or stop the bot first.`;
+    return printOutcome(problemOutcome('unavailable', detail), argv.includes('--json'));
   }
   try {
     return await runOneShot(

@@ -1,10 +1,17 @@
 import { PassThrough, Writable } from 'node:stream';
 import { createConsoleBridge } from '../bridges/console/index.js';
+import { commands } from '../commands/index.js';
 import type { Config } from '../config/index.js';
 import { plainText } from '../core/chat/outbound.js';
 import type { Logger } from '../core/runtime/logging.js';
-import type { Bridge, Inbound, InboundHandler, Outbound } from '../core/chat/types.js';
-import { createFleetbot } from '../main.js';
+import type { Bridge, ChatRef, Inbound, InboundHandler, Outbound } from '../core/chat/types.js';
+import type { CommandResult } from '../core/router/command.js';
+import { jobAccepted } from '../core/jobs/accepted.js';
+import { createFleetbot, type Fleetbot } from '../main.js';
+import { callOfWords } from './commandWords.js';
+import { exitCodeOf, problemOutcome, type CliOutcome } from './outcome.js';
+
+const consoleChat: ChatRef = { platform: 'console', chatId: 'local' };
 
 /** The approving button of a card: the dangerous one if any (Approve destroy), else the first. */
 const approveButton = (out: Outbound) =>
@@ -48,81 +55,105 @@ function autoApproving(inner: Bridge, approve: boolean): Bridge & { presses: Pro
 }
 
 /**
- * `fleetbot deploy swe alice [--yes] [--json]`: one command through the same router as chat, as the
- * console user (admin). Prints the cards as the console does, or with --json one JSON document with
- * every job the command started and how it ended. Exit code 0 only if all those jobs succeeded.
+ * The stream a command's result leads to: its own (a deploy's job), or, for a request approved on
+ * the spot (`destroy --yes`), the job the approving press started. Undefined while it still waits.
+ */
+function streamOf(
+  bot: Fleetbot,
+  result: CommandResult,
+  lastJobBefore: number,
+): CommandResult['events'] | undefined {
+  if (result.accepted) return result.events;
+  if (!result.pending) return undefined;
+  const approval = (result.record as { approval?: { id?: unknown } }).approval;
+  const card = typeof approval?.id === 'string' ? bot.store.prompts.byId(approval.id) : undefined;
+  if (!card?.decision || card.decision !== card.approveChoice) return undefined;
+  // One command runs in this process: the job after the ones that were there is the one it started.
+  const started = bot.store.jobs.recent(1)[0];
+  return started && started.id > lastJobBefore ? jobAccepted(bot, started.id).events : undefined;
+}
+
+/** Follows a job's (or an answer's) events to their end: its final record and whether it succeeded. */
+async function finalOf(events: NonNullable<CommandResult['events']>): Promise<CliOutcome | undefined> {
+  for await (const event of events(undefined, new AbortController().signal)) {
+    if (event.event !== 'end') continue;
+    const data = event.data as { status?: unknown; id?: unknown };
+    const ok = data.status === 'succeeded' || data.status === 'answered';
+    return { status: ok ? 'ok' : 'failed', record: typeof data.id === 'number' ? { job: data } : data };
+  }
+  return undefined;
+}
+
+/** What a command that ran hands back: its record, or what it said when it has none. */
+function recordOutcome(result: CommandResult | undefined, text: readonly Outbound[]): CliOutcome {
+  if (result?.pending) return { status: 'pending_approval', record: result.record };
+  if (result) return { status: 'ok', record: result.record };
+  return { status: 'ok', record: null, text: text.map(plainText).join('\n\n') };
+}
+
+/** Prints how the command ended: one JSON document, or (as chat text is already out) a problem on stderr. */
+export function printOutcome(outcome: CliOutcome, json: boolean): number {
+  if (json) process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
+  else if (outcome.problem) process.stderr.write(`fleetbot: ${outcome.problem.detail}\n`);
+  else if (outcome.status === 'pending_approval')
+    process.stderr.write(
+      'fleetbot: nothing was done yet: the request waits for approval (--yes approves it here).\n',
+    );
+  return exitCodeOf(outcome);
+}
+
+/**
+ * `fleetbot deploy swe alice [--yes] [--json]`: one command called through `Router.call` as the console
+ * admin, its words read by the chat's own command-line parser. Without --json the cards and replies
+ * print as the console shows them; with it, one JSON document (`CliOutcome`) with the command's record,
+ * and for a job it started the job's final record. The exit code tells scripts how it ended
+ * (`cliStatuses`): a pending approval is not success.
  */
 export async function runOneShot(config: Config, log: Logger, argv: string[]): Promise<number> {
   const json = argv.includes('--json');
   const yes = argv.includes('--yes');
-  const words = argv.filter((a) => a !== '--json' && a !== '--yes');
-  const input = new PassThrough();
-  const texts = new Map<string, string>();
-  const sink = new Writable({ write: (_chunk, _enc, done) => done() });
-  const consoleBridge = createConsoleBridge({ input, output: json ? sink : process.stdout, tty: false });
-  const bridge = autoApproving(
-    {
-      ...consoleBridge,
-      send: async (chat, message) => {
-        const ref = await consoleBridge.send(chat, message);
-        texts.set(ref.messageId, plainText(message));
-        return ref;
-      },
-      edit: async (ref, message) => {
-        texts.set(ref.messageId, plainText(message));
-        return consoleBridge.edit(ref, message);
-      },
-    },
-    yes,
+  const call = callOfWords(
+    argv.filter((a) => a !== '--json' && a !== '--yes'),
+    commands,
   );
+  if (!call.ok) {
+    const kind = call.status === 'unknown_command' ? 'not_found' : 'invalid';
+    return printOutcome(problemOutcome(kind, call.detail, call.status), json);
+  }
+  const sink = new Writable({ write: (_chunk, _enc, done) => done() });
+  const consoleBridge = createConsoleBridge({
+    input: new PassThrough(),
+    output: json ? sink : process.stdout,
+    tty: false,
+  });
+  const bridge = autoApproving(consoleBridge, yes);
   const bot = await createFleetbot(
     { ...config, bridges: { ...config.bridges, console: { mode: 'on' } } },
     { bridges: [bridge], log },
   );
-  const firstJob = (bot.store.jobs.recent(1)[0]?.id ?? 0) + 1;
-  input.end(`/${words.join(' ')}\n`);
-  await consoleBridge.inputClosed;
-  // A press can start a job, and a job's card can ask for another press: wait until both are quiet.
-  for (let seen = -1; seen !== bridge.presses.length;) {
-    seen = bridge.presses.length;
-    await Promise.all(bridge.presses);
-    await bot.idle();
+  try {
+    const lastJobBefore = bot.store.jobs.recent(1)[0]?.id ?? 0;
+    const called = await bot.router.call({
+      who: { console: true },
+      command: call.spec.name,
+      args: call.args,
+    });
+    if (!called.ok) {
+      const detail =
+        called.problem === 'invalid' ? `${called.detail} Usage: ${call.spec.usage}` : called.detail;
+      return printOutcome(problemOutcome(called.problem, detail), json);
+    }
+    for (const said of called.text) await bridge.send(consoleChat, said);
+    // A press can start a job, and a job's card can ask for another press: wait until both are quiet.
+    for (let seen = -1; seen !== bridge.presses.length;) {
+      seen = bridge.presses.length;
+      await Promise.all(bridge.presses);
+      await bot.idle();
+    }
+    const events = called.result && streamOf(bot, called.result, lastJobBefore);
+    const outcome = (events && (await finalOf(events))) ?? recordOutcome(called.result, called.text);
+    return printOutcome(outcome, json);
+  } finally {
+    await bot.stop();
   }
-  const jobs = bot.store.jobs
-    .recent(100)
-    .filter((j) => j.id >= firstJob)
-    .reverse();
-  const report = {
-    ok: jobs.every((j) => j.status === 'succeeded'),
-    command: `/${words.join(' ')}`,
-    jobs: jobs.map((j) => {
-      const agent = j.agentId === null ? undefined : bot.store.agents.byId(j.agentId);
-      return {
-        id: j.id,
-        kind: j.kind,
-        subject: j.subject,
-        status: j.status,
-        error: j.error,
-        durationMs: j.startedAt !== null && j.finishedAt !== null ? j.finishedAt - j.startedAt : null,
-        steps: bot.store.steps
-          .forJob(j.id)
-          .map((s) => ({ key: s.key, title: s.title, status: s.status, error: s.error })),
-        ...(agent
-          ? {
-              agent: {
-                name: agent.name,
-                role: agent.role,
-                provider: agent.provider,
-                status: agent.status,
-                url: agent.url,
-              },
-            }
-          : {}),
-      };
-    }),
-    messages: [...texts.values()],
-  };
-  await bot.stop();
-  if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  return report.ok ? 0 : 1;
 }

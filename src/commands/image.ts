@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineCommand } from '../core/router/command.js';
+import { jobAccepted } from '../core/jobs/accepted.js';
 import { bold, code, message } from '../core/chat/outbound.js';
 
 export const image = defineCommand({
@@ -23,13 +24,14 @@ export const image = defineCommand({
   run: async (ctx, args) => {
     const provider = args.provider ? { provider: args.provider } : {};
     if (args.action === 'build') {
-      ctx.services.fleet.buildImage({
+      const job = ctx.services.fleet.buildImage({
         role: args.role!,
         requester: ctx.principal,
         chat: ctx.chat,
         ...provider,
       });
-      return;
+      // The job's card tells the chat; `fleetbot image build swe --json` follows the job to its end.
+      return jobAccepted(ctx.services, job.id);
     }
     const images = await ctx.services.fleet.images(args.provider);
     if (images.length === 0)
