@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { runDoctor } from './cli/doctor.js';
 import { runOneShot } from './cli/oneShot.js';
+import { runMcp } from './cli/mcp.js';
 import { start } from './cli/start.js';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
 import { systemClock } from './core/runtime/clock.js';
@@ -17,6 +18,8 @@ const usage = `Usage: fleetbot <command>
   doctor                check every configured credential and the store; exit 1 if anything is wrong
   pair                  print a one-time code that makes whoever sends it to the bot an admin
   backup <file>         copy the store to <file> while the bot runs (SQLite online backup)
+  mcp [--read-only]     an MCP server on stdin/stdout for an MCP client to start; acts as
+                        FLEETBOT_API_KEY, or without it as the console's admin
   --env-file <file>     read settings from <file> instead of ./.env (e.g. /etc/fleetbot/env)
   <command> [args]      run one chat command and exit, e.g. fleetbot deploy swe alice --json
                         --yes approves the command's confirmation card; --json prints the result
@@ -113,6 +116,8 @@ if (command === 'help' || command === '--help' || command === '-h') {
     : 1;
 } else if (command === 'backup') {
   process.exitCode = await backup(readConfig(), rest[0]);
+} else if (command === 'mcp') {
+  process.exitCode = await runMcp(readConfig(), rest);
 } else if (/^[a-z]{2,32}$/.test(command)) {
   process.exitCode = await oneShot(readConfig(), [command, ...rest]);
 } else {
