@@ -105,6 +105,10 @@ describe('the MCP server', () => {
       agent: { name: 'mcpone', role: 'swe', status: 'running', health: { state: 'healthy' } },
     });
 
+    const asked = await callTool(client, 'ask_agent', { name: 'mcpone', prompt: 'hello' });
+    expect(asked.structuredContent).toMatchObject({ status: 'answered' });
+    expect(textOf(asked)).toMatch(/^I am the reference agent, running without a model\./);
+
     const destroy = await callTool(client, 'destroy_agent', { name: 'mcpone' });
     expect(destroy.structuredContent).toMatchObject({
       approval: { status: 'pending_approval', kind: 'destroy', requestedBy: 'console:local' },
