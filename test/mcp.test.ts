@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -124,6 +124,50 @@ describe('the MCP server', () => {
     await client.close();
     expect(destroyOnce().status).toBe(0);
     destroyed = true;
+  });
+
+  it('over stdio writes nothing but protocol messages to stdout, and leaves when its input ends', async () => {
+    const tmp = tempDir();
+    defer(tmp.cleanup);
+    const lines = [
+      {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+      },
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      {
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'destroy_agent', arguments: { name: 'x1' } },
+      },
+    ];
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'mcp'], {
+      env: { PATH: process.env.PATH, FLEETBOT_DATA_DIR: tmp.dir, LOG_LEVEL: 'debug' },
+    });
+    defer(() => void child.kill());
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.stdin.write(lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    for (const end = Date.now() + 30_000; stdout.split('\n').length < 3 && Date.now() < end;)
+      await new Promise((r) => setTimeout(r, 25));
+    child.stdin.end();
+    expect(await exited).toBe(0);
+    const out = stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: number; result: unknown });
+    expect(out.map((m) => m.id)).toEqual([1, 2]);
+    expect(out[1]!.result).toEqual({
+      content: [{ type: 'text', text: expect.stringMatching(/x1/) as unknown }],
+      isError: true,
+    });
+    expect(stderr).toContain('MCP server on stdio');
   });
 
   it('over stdio with --read-only serves only the tools that change nothing', async () => {
