@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { runDoctor } from './cli/doctor.js';
 import { printOutcome, runOneShot } from './cli/oneShot.js';
 import { problemOutcome, statusTable } from './cli/outcome.js';
+import { runMcp } from './cli/mcp.js';
 import { start } from './cli/start.js';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
 import { systemClock } from './core/runtime/clock.js';
@@ -18,6 +19,8 @@ const usage = `Usage: fleetbot <command>
   doctor                check every configured credential and the store; exit 1 if anything is wrong
   pair                  print a one-time code that makes whoever sends it to the bot an admin
   backup <file>         copy the store to <file> while the bot runs (SQLite online backup)
+  mcp [--read-only]     an MCP server on stdin/stdout for an MCP client to start; acts as
+                        FLEETBOT_API_KEY, or without it as the console's admin
   --env-file <file>     read settings from <file> instead of ./.env (e.g. /etc/fleetbot/env)
   <command> [args]      run one chat command as the console admin and exit, e.g.
                         fleetbot deploy swe alice --provider local --json
@@ -118,6 +121,8 @@ if (command === 'help' || command === '--help' || command === '-h') {
     : 1;
 } else if (command === 'backup') {
   process.exitCode = await backup(readConfig(), rest[0]);
+} else if (command === 'mcp') {
+  process.exitCode = await runMcp(readConfig(), rest);
 } else if (/^[a-z]{2,32}$/.test(command)) {
   process.exitCode = await oneShot(readConfig(), [command, ...rest]);
 } else {

@@ -10,6 +10,7 @@ import {
 } from './prompts/index.js';
 import { stopButtonTtlMs } from './prompts/stop.js';
 import { createBridgeHost } from './core/chat/bridgeHost.js';
+import { serveMcp } from './bridges/mcp/http.js';
 import { systemClock, type Clock } from './core/runtime/clock.js';
 import { createFleet } from './core/fleet/fleet.js';
 import { createChatProbe } from './core/fleet/chatProbe.js';
@@ -306,7 +307,8 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
   });
 
   const recovered = await fleet.recover();
-  const host = createBridgeHost(store, log, router);
+  const host = createBridgeHost(store, log, router, () => clock.now());
+  if (deps.http) serveMcp(deps.http, { host, log: log.child({ bridge: 'mcp' }) });
   for (const bridge of deps.bridges) await bridge.start((inbound) => router.handle(inbound), host);
   const unfinished = fleet.resumeUnfinished();
   // In the background, like the redraw below: answers cut off by the last stop say so.
@@ -355,6 +357,8 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
 
   return {
     router,
+    /** The bridges' way in: `fleetbot mcp` serves its stdio MCP server through it. */
+    host,
     approvals,
     pairing,
     monitor,

@@ -178,6 +178,12 @@ const generalVariables = {
     help: 'When set, GET /metrics needs the header "Authorization: Bearer <token>".',
     secret: true,
   },
+  FLEETBOT_API_KEY: {
+    schema: z.string().startsWith('fbk_', 'an API key from /keys create (fbk_…)').optional(),
+    example: 'fbk_…',
+    help: 'The API key `fleetbot mcp` acts as, with its scopes; without it `fleetbot mcp` acts as the console’s admin.',
+    secret: true,
+  },
   LOG_LEVEL: {
     schema: z.enum(logLevels).default('info'),
     example: 'info',
@@ -245,6 +251,8 @@ export type Config = {
   };
   reconcile: { intervalMs: number; orphanAgeMs: number; autoDelete: boolean };
   http: { port: number | undefined; host: string; metricsToken: string | undefined };
+  /** FLEETBOT_API_KEY: who `fleetbot mcp` is; undefined means the console's admin. */
+  apiKey: string | undefined;
   /** FLEETBOT_INSTANCE; when unset, the id kept in the store (src/core/fleet/instance.ts). */
   instance: string | undefined;
   maxAgentsPerPerson: number | undefined;
@@ -330,6 +338,7 @@ export function parseConfig(given: Env): Config {
       autoDelete: v.FLEETBOT_RECONCILE_AUTODELETE,
     },
     http: { port: v.FLEETBOT_HTTP_PORT, host: v.FLEETBOT_HTTP_HOST, metricsToken: v.FLEETBOT_METRICS_TOKEN },
+    apiKey: v.FLEETBOT_API_KEY,
     instance: v.FLEETBOT_INSTANCE,
     maxAgentsPerPerson: v.FLEETBOT_MAX_AGENTS_PER_PERSON,
     ssh: {

@@ -23,7 +23,7 @@ export function parseConsoleOutput(text: string): ConsoleMessage[] {
 export async function startConsoleBot(
   dataDir: string,
   env: Record<string, string> = {},
-  extra: Pick<FleetbotDeps, 'providers'> & Partial<Pick<FleetbotDeps, 'log'>> = {},
+  extra: Pick<FleetbotDeps, 'providers' | 'http'> & Partial<Pick<FleetbotDeps, 'log'>> = {},
 ) {
   const input = new PassThrough();
   const output = new PassThrough();

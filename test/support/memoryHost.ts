@@ -11,6 +11,9 @@ export function memoryHost() {
     chatUnreachable: (chat, reason) => void events.push(`unreachable ${chat.chatId}: ${reason}`),
     // Chat bridges never call commands for programs; a bridge that did would be caught here.
     call: () => Promise.reject(new Error('a chat bridge called a command as a program')),
+    checkKey: () => {
+      throw new Error('a chat bridge checked an API key');
+    },
   };
   return { host, cursors, events };
 }

@@ -16,8 +16,9 @@ import {
 } from '../chat/types.js';
 
 /**
- * Who is asking, at what level. `scopes` only for a program with an API key: what the key allows
- * narrows what its level would (a key with `agents:deploy` is an operator who may not destroy).
+ * Who is asking, at what level. `scopes` only for a program (an API key, or `fleetbot mcp` as the
+ * console's admin with `admin`): what the key allows narrows what its level would (a key with
+ * `agents:deploy` is an operator who may not destroy).
  */
 export type Caller = {
   user: UserRef;

@@ -17,8 +17,8 @@ export type Operation = {
   command: string;
   input: z.ZodObject;
   toArgs(input: Record<string, unknown>): Record<string, unknown>;
-  /** The record in a successful answer. */
-  output: z.ZodType;
+  /** The record in a successful answer: an object, as MCP wants a tool's structured content. */
+  output: z.ZodObject;
   /** Where the HTTP API serves it; absent for tools only MCP has. */
   http?: {
     method: 'GET' | 'POST' | 'DELETE';

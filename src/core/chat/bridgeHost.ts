@@ -2,10 +2,17 @@ import type { Logger } from '../runtime/logging.js';
 import type { Store } from '../store/index.js';
 import type { BridgeHost } from './types.js';
 import type { Router } from '../router/router.js';
+import { authenticateApiKey } from '../access/apiKeys.js';
 
-export function createBridgeHost(store: Store, log: Logger, router: Pick<Router, 'call'>): BridgeHost {
+export function createBridgeHost(
+  store: Store,
+  log: Logger,
+  router: Pick<Router, 'call'>,
+  now: () => number,
+): BridgeHost {
   return {
     call: (request) => router.call(request),
+    checkKey: (key) => authenticateApiKey(store, now, key).ok,
     loadCursor: (key) => store.cursors.get(key),
     saveCursor: (key, value) => store.cursors.set(key, value),
     chatMigrated(from, to) {

@@ -10,6 +10,7 @@ import {
   type StreamOptions,
 } from './types.js';
 import { cleanOutbound, stripControls } from './text.js';
+import { createProgramChats } from './programChats.js';
 
 /**
  * Core's single way out to chats: routes each message to the bridge of its platform, and stops writing
@@ -20,7 +21,11 @@ export function createMessenger(
   bridges: Bridge[],
   opts: { isUnreachable?: (chat: ChatRef) => boolean } = {},
 ) {
-  const byPlatform = new Map<Platform, Bridge>(bridges.map((b) => [b.platform, b]));
+  // Programs' chats have no bridge of their own: what is posted there is dropped (programChats.ts).
+  const byPlatform = new Map<Platform, Bridge>([
+    ['api', createProgramChats()],
+    ...bridges.map((b): [Platform, Bridge] => [b.platform, b]),
+  ]);
   const bridgeFor = (platform: Platform): Bridge => {
     const bridge = byPlatform.get(platform);
     if (!bridge) throw new Error(`no bridge is running for ${platform}`);

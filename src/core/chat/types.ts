@@ -96,6 +96,11 @@ export interface BridgeHost {
   chatUnreachable(chat: ChatRef, reason: string): void;
   /** Calls a command for a program with a key (the HTTP API, MCP): the router's `call`. */
   call(request: ApiCall): Promise<CallResult>;
+  /**
+   * Whether a presented key is live, for a transport that must turn a stranger away before anything
+   * else (MCP over HTTP answers 401 to its `initialize`). No command runs; `call` checks it again.
+   */
+  checkKey(key: string): boolean;
 }
 
 export interface Bridge {

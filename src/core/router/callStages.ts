@@ -22,11 +22,13 @@ export function authenticate(
 ): Stage<Identified> {
   if ('console' in call.who) {
     const user = { platform: 'console', userId: 'local' } as const;
+    // Every scope, so the rest of core treats it as the program it is (an answer comes as events).
     const caller: Caller = {
       user,
       chat: { platform: 'console', chatId: 'local' },
       level: 'admin',
       principal: 'console:local',
+      scopes: ['admin'],
     };
     return next({ caller, listed: true });
   }
