@@ -19,6 +19,9 @@ export const apiKeyNameSchema = dnsNameSchema('key name');
 /** The principal a key acts as, in audit rows and job requesters. */
 export const apiPrincipal = (name: string): string => `api:${name}`;
 
+/** Whether a principal is a program (a key) rather than a person. */
+export const isProgram = (principal: string): boolean => principal.startsWith('api:');
+
 /**
  * SHA-256 is enough here, with neither salt nor a slow hash: a key carries 256 random bits, so there
  * is nothing to guess from a stolen hash, and every API request must check one cheaply.

@@ -71,6 +71,8 @@ export function createMessenger(
     },
     limits: (platform: Platform) => bridgeFor(platform).limits,
     username: (platform: Platform): string | undefined => byPlatform.get(platform)?.username,
+    /** Whether a bridge for this platform runs, so its chats can be written to at all. */
+    runs: (platform: Platform): boolean => byPlatform.has(platform),
   };
 }
 export type Messenger = ReturnType<typeof createMessenger>;

@@ -74,7 +74,7 @@ export function createRouter(deps: {
     direct,
     services: deps.services,
     reply,
-    ask: (card, payload, view) => deps.approvals.ask(caller, card, payload, view),
+    ask: (card, payload, view, about) => deps.approvals.ask(caller, card, payload, view, about),
   });
 
   const command = async (inbound: Extract<Inbound, { kind: 'command' }>): Promise<Outcome> => {
