@@ -52,7 +52,9 @@ export function createApiKey(
 
 export type ApiAuthentication =
   | { ok: true; principal: string; name: string; scopes: ApiScope[]; level: Level }
-  | { ok: false; reason: 'unknown' | 'revoked' | 'expired'; message: string };
+  | { ok: false; reason: 'unknown'; message: string }
+  /** A key that was ours: its name, for the audit row of the refusal. */
+  | { ok: false; reason: 'revoked' | 'expired'; name: string; message: string };
 
 /**
  * Who a presented key acts for: the principal api:<name> with its scopes and the level they give,
@@ -82,6 +84,7 @@ export function authenticateApiKey(
     return {
       ok: false,
       reason: 'revoked',
+      name: found.name,
       message: `The API key ${found.name} was revoked on ${new Date(found.revokedAt).toISOString()}. Ask an admin for a new one.`,
     };
   }
@@ -89,6 +92,7 @@ export function authenticateApiKey(
     return {
       ok: false,
       reason: 'expired',
+      name: found.name,
       message: `The API key ${found.name} expired on ${new Date(found.expiresAt).toISOString()}. Ask an admin for a new one.`,
     };
   }

@@ -36,7 +36,10 @@ export function createLiveMessage(opts: {
   sendOptions?: SendOptions;
 }): LiveMessage {
   const { messenger, clock, log } = opts;
-  const minInterval = messenger.limits(opts.chat.platform).minEditIntervalMs;
+  // A program's chat (platform api) has no bridge: the card's first send is refused as unreachable.
+  const minInterval = messenger.runs(opts.chat.platform)
+    ? messenger.limits(opts.chat.platform).minEditIntervalMs
+    : 0;
   let ref = opts.existing;
   let pending: Outbound | undefined;
   let lastSentAt = -Infinity;

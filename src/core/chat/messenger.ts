@@ -23,7 +23,8 @@ export function createMessenger(
   const byPlatform = new Map<Platform, Bridge>(bridges.map((b) => [b.platform, b]));
   const bridgeFor = (platform: Platform): Bridge => {
     const bridge = byPlatform.get(platform);
-    if (!bridge) throw new Error(`no bridge is running for ${platform}`);
+    // Nothing can reach such a chat (a program's own): callers treat it like a chat that blocked the bot.
+    if (!bridge) throw new ChatUnreachableError(`no bridge is running for ${platform}`);
     return bridge;
   };
   const reachable = (chat: ChatRef): void => {

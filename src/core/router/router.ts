@@ -207,15 +207,9 @@ export function createRouter(deps: {
   return {
     async call(request) {
       const { outcome, caller, replies } = await call(request);
-      if (outcome.audit && caller)
-        audit(caller, outcome.audit.action, outcome.audit.outcome, outcome.audit.detail);
-      else if (outcome.audit)
-        audit(
-          { user: { platform: 'api', userId: 'unknown' }, chat: { chatId: 'unknown' } },
-          outcome.audit.action,
-          outcome.audit.outcome,
-          outcome.audit.detail,
-        );
+      const subject = caller ?? outcome.auditAs;
+      if (outcome.audit && subject)
+        audit(subject, outcome.audit.action, outcome.audit.outcome, outcome.audit.detail);
       if (outcome.problem || !caller) {
         return {
           ok: false,
