@@ -234,6 +234,30 @@ describe('a program’s approval card', () => {
     expect(destroyed).toEqual([]);
   });
 
+  it('goes to the admins too when asked from a chat no bridge here serves (the console admin over MCP)', async () => {
+    const { approvals, alice, mem, clock } = start();
+    const consoleAdmin: Caller = {
+      user: { platform: 'console', userId: 'local' },
+      chat: { platform: 'console', chatId: 'local' },
+      level: 'admin',
+      principal: 'console:local',
+    };
+    const record = await approvals.ask(
+      consoleAdmin,
+      destroyPrompt,
+      { agentId: alice.id, name: 'alice' },
+      {
+        agent: alice,
+        health: { state: 'healthy', detail: 'ok' },
+        steps: ['stop the agent'],
+        now: clock.now(),
+      },
+      alice,
+    );
+    expect(record).toMatchObject({ requestedBy: 'console:local', shownIn: 2 });
+    expect(mem.sent.map((s) => s.ref.chat.chatId).sort()).toEqual(['1', '2']);
+  });
+
   it('is refused, saying what to set up, when no chat could be shown it', async () => {
     const { store, ask, mem, alice } = start();
     for (const id of ['1', '2']) store.principals.remove('telegram', id);

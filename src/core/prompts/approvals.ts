@@ -199,7 +199,8 @@ export function createApprovals(deps: {
         requestedBy: caller.principal,
       });
       let shownIn = 1;
-      if (caller.scopes === undefined && caller.chat.platform !== 'api') {
+      // A program's chat shows no buttons (nor does a chat no bridge here serves, as for `fleetbot mcp`).
+      if (caller.scopes === undefined && messenger.runs(caller.chat.platform)) {
         const ref = await messenger.send(caller.chat, drawn);
         store.prompts.attachMessage(prompt.id, ref.messageId);
       } else {
