@@ -80,6 +80,7 @@ describe('API keys', () => {
     expect(authenticate(key)).toEqual({
       ok: false,
       reason: 'revoked',
+      name: 'deployer',
       message: 'The API key deployer was revoked on 2023-11-14T22:13:20.000Z. Ask an admin for a new one.',
     });
     expect(store.apiKeys.revoke('deployer')).toBe(false);
@@ -97,6 +98,7 @@ describe('API keys', () => {
     expect(authenticate(key)).toEqual({
       ok: false,
       reason: 'expired',
+      name: 'deployer',
       message: 'The API key deployer expired on 2024-02-12T22:13:20.000Z. Ask an admin for a new one.',
     });
   });

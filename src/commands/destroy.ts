@@ -21,6 +21,7 @@ export const destroy = defineCommand({
       destroyPrompt,
       { agentId: agent.id, name: agent.name },
       { agent, health, steps, now: now() },
+      agent,
     );
     // Nothing is destroyed yet: the card waits for an approving press.
     return { record: { approval }, pending: true };

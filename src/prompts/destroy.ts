@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { clockTime, duration } from '../core/chat/format.js';
 import { bold, code, message } from '../core/chat/outbound.js';
 import { definePrompt } from '../core/prompts/definePrompt.js';
+import { isProgram } from '../core/access/apiKeys.js';
 import { UserError } from '../core/runtime/errors.js';
 import type { AgentHealth } from '../core/fleet/provider.js';
 import type { Agent } from '../core/store/agents.js';
@@ -29,7 +30,9 @@ export const destroyPrompt = definePrompt({
       `This will: ${steps.join('; ')}.`,
       policy === 'two-person'
         ? `Needs an admin other than ${requestedBy} to approve, by ${clockTime(expiresAt)}.`
-        : `Approve by ${clockTime(expiresAt)}; the buttons work once.`,
+        : isProgram(requestedBy)
+          ? `Asked by ${requestedBy}, a program: an admin approves or cancels, by ${clockTime(expiresAt)}; the buttons work once.`
+          : `Approve by ${clockTime(expiresAt)}; the buttons work once.`,
     ),
     buttons: [
       [

@@ -19,6 +19,7 @@ const destroyCard = (policy: ApprovalPolicy, patch: Partial<Prompt> = {}): Promp
   payload: { agentId: 1, name: 'alice' },
   chat: team,
   messageId: '42',
+  shownOn: [cardMessage],
   requestedBy: 'telegram:1',
   createdAt: now - 60_000,
   expiresAt: now + 60_000,
@@ -102,12 +103,52 @@ describe('who may press which card', () => {
   it('treats an id pressed in another chat or on another message as forged', () => {
     const elsewhere = person('1', 'operator', { platform: 'telegram', chatId: '1' });
     expect(press(destroyCard('self'), 'approve', elsewhere)).toEqual({ ok: false, reason: 'unknown button' });
-    expect(press(destroyCard('self', { messageId: '41' }), 'approve', requester)).toEqual({
+    const otherMessage = { messageId: '41', shownOn: [{ chat: team, messageId: '41' }] };
+    expect(press(destroyCard('self', otherMessage), 'approve', requester)).toEqual({
       ok: false,
       reason: 'unknown button',
     });
     const onSlack = person('1', 'operator', { platform: 'slack', chatId: '-100' });
     expect(press(destroyCard('self'), 'approve', onSlack)).toEqual({ ok: false, reason: 'unknown button' });
+  });
+
+  it('takes a press on any message showing a program’s card, from an admin only, under either policy', () => {
+    const adminDm: ChatRef = { platform: 'telegram', chatId: '2' };
+    const fromProgram = (policy: ApprovalPolicy) =>
+      destroyCard(policy, {
+        chat: { platform: 'api', chatId: 'ci' },
+        messageId: null,
+        requestedBy: 'api:ci',
+        shownOn: [cardMessage, { chat: adminDm, messageId: '7' }],
+      });
+    const pressOn = (prompt: Prompt, choice: string, caller: Caller, messageId: string) =>
+      mayDecide({
+        found: { prompt, choice },
+        card: destroyPrompt,
+        caller,
+        message: { chat: caller.chat, messageId },
+        now,
+      });
+    for (const policy of ['self', 'two-person'] as const) {
+      expect(pressOn(fromProgram(policy), 'approve', otherAdmin, '42')).toEqual({ ok: true });
+      expect(pressOn(fromProgram(policy), 'approve', person('2', 'admin', adminDm), '7')).toEqual({
+        ok: true,
+      });
+      expect(pressOn(fromProgram(policy), 'cancel', otherOperator, '42')).toEqual({
+        ok: false,
+        reason: 'refused',
+        refusal: 'api:ci is a program with an API key: only an admin can decide what it asked for.',
+      });
+    }
+    // A message the card is not on, even in a chat it was shown in, is forged.
+    expect(pressOn(fromProgram('self'), 'approve', person('2', 'admin', adminDm), '42')).toEqual({
+      ok: false,
+      reason: 'unknown button',
+    });
+    expect(pressOn(fromProgram('self'), 'approve', otherAdmin, '7')).toEqual({
+      ok: false,
+      reason: 'unknown button',
+    });
   });
 
   it('treats an id we never issued, or of a kind no card is registered for, as forged', () => {

@@ -108,6 +108,12 @@ export function createAccess(store: Store) {
     /** undefined when the caller has the level; otherwise the refusal naming the level and whom to ask. */
     refuseBelow(caller: Caller, needed: Level, what: string): Outbound | undefined {
       if (levelRank(caller.level) >= levelRank(needed)) return undefined;
+      // A key's level comes from its scopes, never from /allow.
+      if (caller.scopes)
+        return message(
+          `${what} needs the ${needed} level; the key ${caller.user.userId} has ${caller.level} (scopes ${caller.scopes.join(', ')}).`,
+          ['Ask an admin for a key with a scope that gives it (', code('/keys create'), ').'],
+        );
       return message(`${what} needs the ${needed} level; you are ${caller.level}.`, [
         `Ask ${adminsToAsk()} to send `,
         code(`/allow user ${caller.principal} ${needed}`),

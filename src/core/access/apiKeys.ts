@@ -19,6 +19,9 @@ export const apiKeyNameSchema = dnsNameSchema('key name');
 /** The principal a key acts as, in audit rows and job requesters. */
 export const apiPrincipal = (name: string): string => `api:${name}`;
 
+/** Whether a principal is a program (a key) rather than a person. */
+export const isProgram = (principal: string): boolean => principal.startsWith('api:');
+
 /**
  * SHA-256 is enough here, with neither salt nor a slow hash: a key carries 256 random bits, so there
  * is nothing to guess from a stolen hash, and every API request must check one cheaply.
@@ -49,7 +52,9 @@ export function createApiKey(
 
 export type ApiAuthentication =
   | { ok: true; principal: string; name: string; scopes: ApiScope[]; level: Level }
-  | { ok: false; reason: 'unknown' | 'revoked' | 'expired'; message: string };
+  | { ok: false; reason: 'unknown'; message: string }
+  /** A key that was ours: its name, for the audit row of the refusal. */
+  | { ok: false; reason: 'revoked' | 'expired'; name: string; message: string };
 
 /**
  * Who a presented key acts for: the principal api:<name> with its scopes and the level they give,
@@ -79,6 +84,7 @@ export function authenticateApiKey(
     return {
       ok: false,
       reason: 'revoked',
+      name: found.name,
       message: `The API key ${found.name} was revoked on ${new Date(found.revokedAt).toISOString()}. Ask an admin for a new one.`,
     };
   }
@@ -86,6 +92,7 @@ export function authenticateApiKey(
     return {
       ok: false,
       reason: 'expired',
+      name: found.name,
       message: `The API key ${found.name} expired on ${new Date(found.expiresAt).toISOString()}. Ask an admin for a new one.`,
     };
   }

@@ -1,7 +1,8 @@
 import type { Messenger } from '../chat/messenger.js';
-import { ChatUnreachableError, chatKey, type ChatRef } from '../chat/types.js';
+import { ChatUnreachableError, chatKey, type ChatRef, type UserRef } from '../chat/types.js';
 import type { Agent } from '../store/agents.js';
 import type { Store } from '../store/index.js';
+import { isProgram } from './apiKeys.js';
 import { userOfKey } from './auditLog.js';
 
 /**
@@ -39,14 +40,20 @@ export function createAudience(store: Store) {
     /**
      * Whether the chat `asker` asked from may still be told about it: an allowed group or channel, or
      * a private chat (one never on the allowlist) while the asker still has access. What fleetbot
-     * posted on its own (`fleetbot` asked) goes by the chat's subscriptions instead.
+     * posted on its own (`fleetbot` asked) goes by the chat's subscriptions instead; what a program
+     * asked for, by the chat's subscriptions or its own person's access.
      */
     mayTellAsker(chat: ChatRef, asker: string): boolean {
       const record = store.chats.get(chat.platform, chat.chatId);
       if (record?.allowed) return true;
       if (asker === 'fleetbot') return mayReceive(chat);
-      const person = userOfKey(asker);
-      return !record?.source && store.principals.get(person.platform, person.userId) !== undefined;
+      const privateChatOf = (person: Pick<UserRef, 'platform' | 'userId'>): boolean =>
+        !record?.source && store.principals.get(person.platform, person.userId) !== undefined;
+      // A program has no chat of its own: what it asked for went to followers and to admins' private
+      // chats (whose id is the person's), each told while it may receive or its person has access.
+      if (isProgram(asker))
+        return mayReceive(chat) || privateChatOf({ platform: chat.platform, userId: chat.chatId });
+      return privateChatOf(userOfKey(asker));
     },
   };
 }

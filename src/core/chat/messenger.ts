@@ -28,7 +28,9 @@ export function createMessenger(
   ]);
   const bridgeFor = (platform: Platform): Bridge => {
     const bridge = byPlatform.get(platform);
-    if (!bridge) throw new Error(`no bridge is running for ${platform}`);
+    // A platform with no bridge in this process (Telegram under `fleetbot mcp`): callers treat its chats
+    // like a chat that blocked the bot.
+    if (!bridge) throw new ChatUnreachableError(`no bridge is running for ${platform}`);
     return bridge;
   };
   const reachable = (chat: ChatRef): void => {
@@ -76,6 +78,8 @@ export function createMessenger(
     },
     limits: (platform: Platform) => bridgeFor(platform).limits,
     username: (platform: Platform): string | undefined => byPlatform.get(platform)?.username,
+    /** Whether a bridge for this platform runs, so its chats can be written to at all. */
+    runs: (platform: Platform): boolean => byPlatform.has(platform),
   };
 }
 export type Messenger = ReturnType<typeof createMessenger>;

@@ -10,12 +10,30 @@ import type { Messenger } from '../chat/messenger.js';
 import { message } from '../chat/outbound.js';
 import type { Store } from '../store/index.js';
 import type { ApprovalPolicy, Prompt } from '../store/prompts.js';
-import type { ActionAnswer, ChatRef, Inbound, MessageRef, Outbound } from '../chat/types.js';
+import {
+  chatKey,
+  type ActionAnswer,
+  type ChatRef,
+  type Inbound,
+  type MessageRef,
+  type Outbound,
+} from '../chat/types.js';
+import type { Agent } from '../store/agents.js';
 import type { AnyPrompt, Buttons, PromptDefinition } from './definePrompt.js';
 import { mayDecide } from './mayDecide.js';
 import type { ApprovalRecord } from '../api/records.js';
 
 const buttonIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+
+/** Why a program's request was refused when no chat could show its card, and what to set up first. */
+const unshown = (kind: string, about: Agent | undefined): string =>
+  [
+    `No chat could be shown the ${kind} approval card`,
+    about ? ` for ${about.name}: no chat follows it` : '',
+    ' and no admin’s private chat with the bot could be reached, so nothing was asked and nothing changed. ',
+    about ? `Have a chat follow it (/alerts on agent ${about.name}, or /alerts on all), or have` : 'Have',
+    ' an admin open a private chat with the bot (Telegram) or run the console, then ask again.',
+  ].join('');
 
 /**
  * Cards that ask for a decision. Any command can ask; this module alone decides whether a press counts
@@ -44,9 +62,31 @@ export function createApprovals(deps: {
     if (cards.get(card.kind) !== card) throw new Error(`the ${card.kind} card is not in the prompt registry`);
   };
 
-  const editCard = async (card: AnyPrompt, prompt: Prompt, out: Outbound): Promise<void> => {
-    if (prompt.messageId && !card.onAnswer)
-      await messenger.edit({ chat: prompt.chat, messageId: prompt.messageId }, out);
+  /**
+   * Brings every message showing the card to its outcome: the one pressed on, and each other one in a
+   * chat that may still be told. One chat failing (the bot was removed) leaves the others edited.
+   */
+  const editCard = async (
+    card: AnyPrompt,
+    prompt: Prompt,
+    out: Outbound,
+    pressedIn?: ChatRef,
+  ): Promise<void> => {
+    if (card.onAnswer) return;
+    const shown = prompt.shownOn.filter(
+      (m) =>
+        (pressedIn && chatKey(m.chat) === chatKey(pressedIn)) ||
+        audience.mayTellAsker(m.chat, prompt.requestedBy),
+    );
+    await Promise.all(
+      shown.map((m) =>
+        messenger
+          .edit(m, out)
+          .catch((err: unknown) =>
+            log.warn({ err, prompt: prompt.id, chat: m.chat }, 'could not edit a card'),
+          ),
+      ),
+    );
   };
   const expiredCard = (card: AnyPrompt, prompt: Prompt): Outbound =>
     card.expired(card.payload.parse(prompt.payload));
@@ -66,6 +106,46 @@ export function createApprovals(deps: {
     assertRegistered(card);
     const { prompt, buttonIds } = store.prompts.create({ ...p, kind: card.kind, choices: [...card.choices] });
     return { prompt, buttons: buttonIds as Buttons<Choices[number]> };
+  };
+
+  /**
+   * Where a program's request is shown: the chats that follow the agent, and each admin's private
+   * chat on Telegram and the console, where that chat's id is the person's. Slack admins are reached
+   * through their followed chats only: a post to a Slack user id lands in a DM channel of another id,
+   * which the bridge does not report, so a press there could not be matched to the card.
+   */
+  const decidersOf = (about: Agent | undefined): ChatRef[] => {
+    const admins = store.principals
+      .admins()
+      .filter((a) => a.platform === 'telegram' || a.platform === 'console')
+      .map((a): ChatRef => ({ platform: a.platform, chatId: a.userId }));
+    const chats = [...(about ? audience.followers(about) : []), ...admins].filter((c) =>
+      messenger.runs(c.platform),
+    );
+    return [...new Map(chats.map((c) => [chatKey(c), c])).values()];
+  };
+
+  /** Posts the card to everyone who may decide; how many chats show it (a chat that fails is skipped). */
+  const showToDeciders = async (
+    prompt: Prompt,
+    drawn: Outbound,
+    about: Agent | undefined,
+  ): Promise<number> => {
+    const posted = await Promise.all(
+      decidersOf(about).map((chat) =>
+        messenger.send(chat, drawn).then(
+          (ref) => {
+            store.prompts.showOn(prompt.id, ref);
+            return 1;
+          },
+          (err: unknown) => {
+            log.warn({ err, prompt: prompt.id, chat }, 'could not show an approval card');
+            return 0;
+          },
+        ),
+      ),
+    );
+    return posted.reduce<number>((sum, n) => sum + n, 0);
   };
 
   /** A fresh card under the `self` policy, drawn with its buttons, for the caller to show. */
@@ -91,12 +171,17 @@ export function createApprovals(deps: {
   };
 
   return {
-    /** Posts a card asking for a decision on the caller's request, under the card kind's approval policy. */
+    /**
+     * Posts a card asking for a decision on the caller's request, under the card kind's approval policy:
+     * in the caller's chat, or, for a program (whose chat shows no buttons), in every chat that follows
+     * the agent the card is about and in each admin's private chat, where a press on any card decides.
+     */
     async ask<Choices extends readonly [string, ...string[]], Payload, View>(
       caller: Caller,
       card: PromptDefinition<Choices, Payload, View>,
       payload: Payload,
       view: View,
+      about?: Agent,
     ): Promise<ApprovalRecord> {
       const policy = deps.policyFor(card);
       const { prompt, buttons } = create(card, {
@@ -107,19 +192,32 @@ export function createApprovals(deps: {
         policy,
         approveChoice: card.approveChoice,
       });
-      const ref = await messenger.send(
-        caller.chat,
-        card.draw(view, { buttons, expiresAt: prompt.expiresAt, policy, requestedBy: caller.principal }),
-      );
-      store.prompts.attachMessage(prompt.id, ref.messageId);
-      audit(caller, card.kind, 'requested');
+      const drawn = card.draw(view, {
+        buttons,
+        expiresAt: prompt.expiresAt,
+        policy,
+        requestedBy: caller.principal,
+      });
+      let shownIn = 1;
+      // A program's chat shows no buttons (nor does a chat no bridge here serves, as for `fleetbot mcp`).
+      if (caller.scopes === undefined && messenger.runs(caller.chat.platform)) {
+        const ref = await messenger.send(caller.chat, drawn);
+        store.prompts.attachMessage(prompt.id, ref.messageId);
+      } else {
+        shownIn = await showToDeciders(prompt, drawn, about);
+        if (shownIn === 0) {
+          store.prompts.decide(prompt.id, 'fleetbot', 'not shown');
+          throw new UserError(unshown(card.kind, about));
+        }
+      }
+      audit(caller, card.kind, 'requested', shownIn > 1 ? `shown in ${shownIn} chats` : undefined);
       return {
         status: 'pending_approval',
         id: prompt.id,
         kind: card.kind,
         requestedBy: caller.principal,
         expiresAt: new Date(prompt.expiresAt).toISOString(),
-        shownIn: 1,
+        shownIn,
       };
     },
 
@@ -143,7 +241,7 @@ export function createApprovals(deps: {
             return { text: `Already resolved (${prompt.decision} by ${prompt.decidedBy}).` };
           case 'expired':
             if (store.prompts.decide(prompt.id, 'fleetbot', 'expired'))
-              await editCard(card, prompt, expiredCard(card, prompt));
+              await editCard(card, prompt, expiredCard(card, prompt), caller.chat);
             audit(caller, prompt.kind, 'rejected: expired');
             return { text: 'This request expired. Run the command again for a fresh card.', alert: true };
           case 'refused':
@@ -171,14 +269,14 @@ export function createApprovals(deps: {
               ? 'approved'
               : 'declined',
         );
-        if (result.card) await editCard(card, prompt, result.card);
+        if (result.card) await editCard(card, prompt, result.card, caller.chat);
         return { text: result.toast };
       } catch (err) {
         const text =
           err instanceof UserError ? err.message : 'Something went wrong; the bot’s log has the details.';
         if (!(err instanceof UserError)) log.error({ err, prompt: prompt.id }, 'button handler failed');
         audit(caller, prompt.kind, 'error', text);
-        await editCard(card, prompt, message(text));
+        await editCard(card, prompt, message(text), caller.chat);
         return { text, alert: true };
       }
     },
@@ -240,10 +338,7 @@ export function createApprovals(deps: {
         if (!card || !store.prompts.decide(prompt.id, 'fleetbot', 'expired')) continue;
         count++;
         audit({ user: userOfKey(prompt.requestedBy), chat: prompt.chat }, prompt.kind, 'expired');
-        if (!audience.mayTellAsker(prompt.chat, prompt.requestedBy)) continue;
-        await editCard(card, prompt, expiredCard(card, prompt)).catch((err: unknown) =>
-          log.warn({ err, prompt: prompt.id }, 'could not mark an expired card'),
-        );
+        await editCard(card, prompt, expiredCard(card, prompt));
       }
       return count;
     },

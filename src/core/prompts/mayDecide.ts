@@ -1,4 +1,5 @@
 import type { Caller } from '../access/access.js';
+import { isProgram } from '../access/apiKeys.js';
 import { levelRank } from '../access/levels.js';
 import type { MessageRef } from '../chat/types.js';
 import type { ApprovalPolicy, Prompt } from '../store/prompts.js';
@@ -12,7 +13,7 @@ export type PressVerdict =
   | { ok: false; reason: 'refused'; refusal: string };
 
 /**
- * Whether a press counts: the button must be one we issued, on that very card in that chat, not
+ * Whether a press counts: the button must be one we issued, on one of the messages showing its card, not
  * expired, not decided, and the presser must have the card's level and pass its approval policy.
  * Decides only; recording and answering are the caller's.
  */
@@ -27,12 +28,15 @@ export function mayDecide(press: {
   now: number;
 }): PressVerdict {
   const { found, card, caller } = press;
-  // Ids are only valid on the card and in the chat they were shown on: anything else is forged.
+  // Ids are only valid on the cards and in the chats they were shown on: anything else is forged.
   const sameCard =
     found !== undefined &&
-    found.prompt.chat.platform === caller.chat.platform &&
-    found.prompt.chat.chatId === caller.chat.chatId &&
-    found.prompt.messageId === press.message.messageId;
+    found.prompt.shownOn.some(
+      (m) =>
+        m.chat.platform === caller.chat.platform &&
+        m.chat.chatId === caller.chat.chatId &&
+        m.messageId === press.message.messageId,
+    );
   if (!found || !sameCard || !card) return { ok: false, reason: 'unknown button' };
   const { prompt, choice } = found;
   if (prompt.decidedAt !== null) return { ok: false, reason: 'already decided' };
@@ -53,6 +57,9 @@ export function mayDecide(press: {
 function policyRefusal(prompt: Prompt, caller: Caller, choice: string): string | undefined {
   const isRequester = caller.principal === prompt.requestedBy;
   const isAdmin = caller.level === 'admin';
+  // A program cannot press a button: what it asked for is an admin's to decide, either way.
+  if (isProgram(prompt.requestedBy) && !isAdmin)
+    return `${prompt.requestedBy} is a program with an API key: only an admin can decide what it asked for.`;
   if (choice !== prompt.approveChoice) {
     return isRequester || isAdmin
       ? undefined

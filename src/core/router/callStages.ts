@@ -10,6 +10,12 @@ import { next, stop, type Identified, type Stage } from './stages.js';
 /** A program's own conversation with an agent, within its key: letters, digits, - and _. */
 const conversationPattern = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** A program as the audit and chats name it: the key's name, in a chat of its own per conversation. */
+const programIn = (name: string, conversation?: string): Pick<Caller, 'user' | 'chat'> => ({
+  user: { platform: 'api', userId: name },
+  chat: { platform: 'api', chatId: conversation === undefined ? name : `${name}/${conversation}` },
+});
+
 /**
  * Who a program is: the principal `api:<name>` of the key it presents, at the level its scopes give,
  * in a chat of its own (`api:<name>`, or `api:<name>/<conversation>` to keep talking to an agent).
@@ -34,14 +40,20 @@ export function authenticate(
   }
   const auth = authenticateApiKey(deps.store, deps.now, call.who.key);
   if (!auth.ok) {
-    const audit = { action: 'api', outcome: `refused: ${auth.reason} key`, detail: `/${call.command}` };
-    const logged = auth.reason !== 'unknown' || deps.unknownKeys.admit('api:unknown');
-    return stop({
-      ...(logged ? { audit } : {}),
+    const audit = {
+      action: 'api',
+      outcome: `refused: ${auth.reason} key`,
+      detail: `/${call.command.slice(0, 40)}`,
+    };
+    const refused = {
       fromStranger: true,
       problem: 'unauthenticated',
       toSender: message(auth.message),
-    });
+    } as const;
+    if (auth.reason !== 'unknown') return stop({ ...refused, audit, auditAs: programIn(auth.name) });
+    return stop(
+      deps.unknownKeys.admit('api:unknown') ? { ...refused, audit, auditAs: programIn('unknown') } : refused,
+    );
   }
   if (call.conversation !== undefined && !conversationPattern.test(call.conversation)) {
     return stop({
@@ -50,10 +62,8 @@ export function authenticate(
       toSender: message('A conversation id is 1 to 64 letters, digits, - or _.'),
     });
   }
-  const chatId = call.conversation === undefined ? auth.name : `${auth.name}/${call.conversation}`;
   const caller: Caller = {
-    user: { platform: 'api', userId: auth.name },
-    chat: { platform: 'api', chatId },
+    ...programIn(auth.name, call.conversation),
     level: auth.level,
     principal: auth.principal,
     scopes: auth.scopes,
@@ -95,7 +105,7 @@ export function shownCall(spec: CommandSpec | undefined, call: ApiCall): string 
   const parts = Object.entries(call.args).map(([k, v]) =>
     k === freeText
       ? `${k}=(${String(v).length} characters)`
-      : `${k.slice(0, 40)}=${JSON.stringify(v).slice(0, 60)}`,
+      : `${k.slice(0, 40)}=${String(JSON.stringify(v)).slice(0, 60)}`,
   );
   return [`/${spec.name}`, ...parts].join(' ').slice(0, 300);
 }

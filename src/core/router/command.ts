@@ -13,6 +13,7 @@ import type { PromptDefinition } from '../prompts/definePrompt.js';
 import type { MessageRef, Outbound } from '../chat/types.js';
 import type { ApiScope } from '../access/apiScopes.js';
 import type { ApprovalRecord } from '../api/records.js';
+import type { Agent } from '../store/agents.js';
 
 export type { Caller };
 
@@ -37,13 +38,14 @@ export type CommandContext = Caller & {
   reply(message: Outbound): Promise<MessageRef>;
   /**
    * Posts the card, drawn from the view, whose buttons decide a prompt with this payload. Core makes the
-   * buttons single use, bound to this chat and card, expiring, and enforces the configured approval
-   * policy on each press.
+   * buttons single use, bound to the card's messages, expiring, and enforces the configured approval
+   * policy on each press. A program's request goes to the chats that follow `about` and to the admins.
    */
   ask<Choices extends readonly [string, ...string[]], Payload, View>(
     card: PromptDefinition<Choices, Payload, View>,
     payload: Payload,
     view: View,
+    about?: Agent,
   ): Promise<ApprovalRecord>;
 };
 

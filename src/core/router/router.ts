@@ -74,7 +74,7 @@ export function createRouter(deps: {
     direct,
     services: deps.services,
     reply,
-    ask: (card, payload, view) => deps.approvals.ask(caller, card, payload, view),
+    ask: (card, payload, view, about) => deps.approvals.ask(caller, card, payload, view, about),
   });
 
   const command = async (inbound: Extract<Inbound, { kind: 'command' }>): Promise<Outcome> => {
@@ -207,15 +207,9 @@ export function createRouter(deps: {
   return {
     async call(request) {
       const { outcome, caller, replies } = await call(request);
-      if (outcome.audit && caller)
-        audit(caller, outcome.audit.action, outcome.audit.outcome, outcome.audit.detail);
-      else if (outcome.audit)
-        audit(
-          { user: { platform: 'api', userId: 'unknown' }, chat: { chatId: 'unknown' } },
-          outcome.audit.action,
-          outcome.audit.outcome,
-          outcome.audit.detail,
-        );
+      const subject = caller ?? outcome.auditAs;
+      if (outcome.audit && subject)
+        audit(subject, outcome.audit.action, outcome.audit.outcome, outcome.audit.detail);
       if (outcome.problem || !caller) {
         return {
           ok: false,

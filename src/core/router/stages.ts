@@ -31,6 +31,8 @@ export type Outcome = {
   answer?: ActionAnswer;
   /** The sender is not on the allowlist: their audit rows are coalesced (one per cool-down). */
   fromStranger?: boolean;
+  /** Whom the audit row names when nobody was identified: a refused key, by its name. */
+  auditAs?: Pick<Caller, 'user' | 'chat'>;
 };
 
 /** A stage either hands the next stage its value or ends the event with an outcome. */
@@ -158,7 +160,8 @@ export function rateLimit(
   if (kind === 'action') return stop({ answer: { text: 'Too many presses; wait a moment.', alert: true } });
   const audit = { action: 'command', outcome: 'refused: rate limit', detail: request?.shown };
   const problem = { problem: 'rate_limited', retryAfterMs: allowed.retryInMs } as const;
-  if (!allowed.tell) return stop({ audit, fromStranger, ...problem });
+  // A program is told every time (its answer is its only way to know); a chat once per cool-down.
+  if (!allowed.tell && kind !== 'call') return stop({ audit, fromStranger, ...problem });
   return stop({
     audit,
     fromStranger,

@@ -72,6 +72,11 @@ export function chatsRepo(db: Db, clock: Clock) {
           platform,
           fromId,
         );
+        db.prepare('UPDATE prompt_messages SET chat_id = ? WHERE chat_platform = ? AND chat_id = ?').run(
+          toId,
+          platform,
+          fromId,
+        );
       })();
     },
     disallow(platform: Platform, chatId: string): boolean {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../runtime/clock.js';
-import type { ChatRef, Platform } from '../chat/types.js';
+import type { ChatRef, MessageRef, Platform } from '../chat/types.js';
 import type { Db } from './db.js';
 
 /**
@@ -17,8 +17,14 @@ export type Prompt = {
   id: string;
   kind: string;
   payload: unknown;
+  /** The chat it was asked from, and the card's message there once posted. */
   chat: ChatRef;
   messageId: string | null;
+  /**
+   * Every message that shows the card with its buttons: the one in the chat it was asked from, or,
+   * for what a program asked, one in each chat it was shown to. A press on any of them decides.
+   */
+  shownOn: MessageRef[];
   requestedBy: string;
   createdAt: number;
   expiresAt: number;
@@ -44,7 +50,7 @@ type Row = {
   decision: string | null;
 };
 
-const toPrompt = (r: Row): Prompt => ({
+const toPrompt = (r: Row, elsewhere: MessageRef[]): Prompt => ({
   policy: r.policy,
   approveChoice: r.approve_choice,
   id: r.id,
@@ -52,6 +58,12 @@ const toPrompt = (r: Row): Prompt => ({
   payload: JSON.parse(r.payload) as unknown,
   chat: { platform: r.chat_platform, chatId: r.chat_id },
   messageId: r.message_id,
+  shownOn: [
+    ...(r.message_id === null
+      ? []
+      : [{ chat: { platform: r.chat_platform, chatId: r.chat_id }, messageId: r.message_id }]),
+    ...elsewhere,
+  ],
   requestedBy: r.requested_by,
   createdAt: r.created_at,
   expiresAt: r.expires_at,
@@ -65,6 +77,16 @@ export const newOpaqueId = (): string => randomBytes(9).toString('base64url');
 
 export function promptsRepo(db: Db, clock: Clock) {
   const byIdStmt = db.prepare<[string], Row>('SELECT * FROM prompts WHERE id = ?');
+  const messagesStmt = db.prepare<[string], { chat_platform: Platform; chat_id: string; message_id: string }>(
+    'SELECT chat_platform, chat_id, message_id FROM prompt_messages WHERE prompt_id = ? ORDER BY rowid',
+  );
+  const withMessages = (r: Row): Prompt =>
+    toPrompt(
+      r,
+      messagesStmt
+        .all(r.id)
+        .map((m) => ({ chat: { platform: m.chat_platform, chatId: m.chat_id }, messageId: m.message_id })),
+    );
   return {
     create(p: {
       kind: string;
@@ -101,14 +123,20 @@ export function promptsRepo(db: Db, clock: Clock) {
           insert.run(buttonIds[choice], id, choice);
         }
       })();
-      return { prompt: toPrompt(byIdStmt.get(id)!), buttonIds };
+      return { prompt: withMessages(byIdStmt.get(id)!), buttonIds };
     },
     attachMessage(id: string, messageId: string): void {
       db.prepare('UPDATE prompts SET message_id = ? WHERE id = ?').run(messageId, id);
     },
+    /** Records one more message showing the card, in a chat other than the one it was asked from. */
+    showOn(id: string, ref: MessageRef): void {
+      db.prepare(
+        'INSERT INTO prompt_messages (prompt_id, chat_platform, chat_id, message_id) VALUES (?, ?, ?, ?)',
+      ).run(id, ref.chat.platform, ref.chat.chatId, ref.messageId);
+    },
     byId(id: string): Prompt | undefined {
       const row = byIdStmt.get(id);
-      return row && toPrompt(row);
+      return row && withMessages(row);
     },
     /** The prompt and choice behind a pressed button id, if the id is one we issued. */
     resolveButton(buttonId: string): { prompt: Prompt; choice: string } | undefined {
@@ -118,7 +146,7 @@ export function promptsRepo(db: Db, clock: Clock) {
         )
         .get(buttonId);
       const prompt = row && byIdStmt.get(row.prompt_id);
-      return row && prompt ? { prompt: toPrompt(prompt), choice: row.choice } : undefined;
+      return row && prompt ? { prompt: withMessages(prompt), choice: row.choice } : undefined;
     },
     /** The button ids of a prompt by choice, so a redrawn card keeps the same buttons. */
     buttonsOf(promptId: string): Record<string, string> {
@@ -134,7 +162,7 @@ export function promptsRepo(db: Db, clock: Clock) {
       return db
         .prepare<[number], Row>('SELECT * FROM prompts WHERE decided_at IS NULL AND expires_at <= ?')
         .all(now)
-        .map(toPrompt);
+        .map(withMessages);
     },
     /** Records the decision once; false when someone else decided first. */
     decide(id: string, decidedBy: string, decision: string): boolean {

@@ -397,4 +397,19 @@ CREATE TABLE api_keys (
 CREATE UNIQUE INDEX api_keys_live_name ON api_keys(name) WHERE revoked_at IS NULL;
 `,
   },
+  {
+    version: 14,
+    name: 'one approval card shown in several chats',
+    sql: `
+-- What a program asks for is shown to the chats that follow the agent and to admins: one prompt on
+-- several messages, any of which decides it.
+CREATE TABLE prompt_messages (
+  prompt_id     TEXT NOT NULL REFERENCES prompts(id),
+  chat_platform TEXT NOT NULL,
+  chat_id       TEXT NOT NULL,
+  message_id    TEXT NOT NULL,
+  PRIMARY KEY (prompt_id, chat_platform, chat_id)
+);
+`,
+  },
 ];
