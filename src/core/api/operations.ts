@@ -33,6 +33,8 @@ export type Operation = {
   hints: { readOnly: boolean; destructive: boolean; idempotent: boolean };
   /** MCP waits for the command's `events` to end (a job, an answer), reporting progress on the way. */
   waits?: boolean;
+  /** `input.conversation`, when given, names the key's own conversation (`ApiCall.conversation`). */
+  conversation?: boolean;
 };
 
 const name = agentNameSchema.describe('The agent’s name, e.g. carol');
@@ -174,9 +176,17 @@ export const operations: readonly Operation[] = [
       .object({
         name,
         prompt: z.string().min(1).max(20_000).describe('What to ask'),
+        conversation: z
+          .string()
+          .max(64)
+          .optional()
+          .describe(
+            'Keep talking in this conversation of the key’s own (1 to 64 letters, digits, - or _); a new one each time when absent',
+          ),
       })
       .strict(),
-    toArgs: same,
+    toArgs: ({ conversation: _conversation, ...rest }) => rest,
+    conversation: true,
     output: z.object({
       status: z.enum(['answered', 'failed']),
       text: z.string(),
