@@ -115,6 +115,16 @@ export async function startApiBot(dataDir: string, env: Record<string, string> =
         );
       return { status: res.statusCode, headers: res.headers, body: parsed, text };
     },
+    /** A stream's `end` event must match the record the document gives it. */
+    expectEndEvent(method: string, template: string, data: unknown): void {
+      const pointer = template.replaceAll('~', '~0').replaceAll('/', '~1');
+      const route = document.paths[template]![method.toLowerCase()]!;
+      const status = Object.keys(route.responses).find((k) => k.startsWith('2'))!;
+      const ref = `openapi#/paths/${pointer}/${method.toLowerCase()}/responses/${status}/x-end-event`;
+      const validate = ajv.getSchema(ref) ?? ajv.compile({ $ref: ref });
+      if (!validate(data))
+        throw new Error(`the end event does not match: ${ajv.errorsText(validate.errors)}`);
+    },
     async stop(): Promise<void> {
       await bot.idle();
       await bot.stop();

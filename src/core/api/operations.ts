@@ -17,7 +17,7 @@ export type Operation = {
   command: string;
   input: z.ZodObject;
   toArgs(input: Record<string, unknown>): Record<string, unknown>;
-  /** The record in a successful answer. */
+  /** The record in a successful answer; for a stream (`http.sse`), the data of its last event, `end`. */
   output: z.ZodType;
   /** Where the HTTP API serves it; absent for tools only MCP has. */
   http?: {
@@ -144,7 +144,7 @@ export const operations: readonly Operation[] = [
     command: 'jobs',
     input: z.object({ job }).strict(),
     toArgs: same,
-    output: jobOut,
+    output: jobRecordSchema,
     http: { method: 'GET', path: '/v1/jobs/{job}/events', status: 200, sse: true },
     hints: read,
   },
