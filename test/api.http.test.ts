@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { operations } from '../src/core/api/operations.js';
-import { startApiBot } from './support/apiBot.js';
+import { startApiBot, type ApiResponse } from './support/apiBot.js';
 import { useCleanups } from './support/cleanups.js';
 import { tempDir } from './support/env.js';
 import { parseSse } from './support/sse.js';
@@ -215,12 +215,14 @@ describe('the HTTP API', () => {
     expect(wrong.headers.allow).toBe('GET, POST');
     expect(await wrong.body.json()).toMatchObject({ status: 405 });
 
-    let limited;
-    for (let i = 0; i < 20 && !limited; i++) {
+    const statuses: number[] = [];
+    let limited: ApiResponse | undefined;
+    while (!limited && statuses.length < 20) {
       const res = await s.call('GET', '/v1/agents', { template: '/v1/agents', key: reader });
+      statuses.push(res.status);
       if (res.status === 429) limited = res;
     }
-    expect(limited).toBeDefined();
+    if (!limited) throw new Error(`never limited: ${statuses.join(' ')}`);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(problemOf(limited.body).title).toBe('Too many requests');
   });

@@ -64,9 +64,40 @@ export async function startApiBot(dataDir: string, env: Record<string, string> =
     };
   };
 
+  /**
+   * Throws unless the answer is what the document promises for the route (`template`, as the document
+   * names it; undefined for a path it does not have, which only a problem may answer) and the status.
+   */
+  const check = (
+    method: string,
+    template: string | undefined,
+    status: number,
+    contentType: string,
+    text: string,
+  ): unknown => {
+    const { type, ref } =
+      template === undefined || !document.paths[template]?.[method.toLowerCase()]
+        ? { type: 'application/problem+json', ref: 'openapi#/components/schemas/Problem' }
+        : schemaOf(method, template, status);
+    if (contentType.split(';')[0] !== type)
+      throw new Error(
+        `${method} ${template} answered ${status} as ${contentType}, not ${type}: ${text.slice(0, 300)}`,
+      );
+    const parsed: unknown = type === 'text/event-stream' ? text : JSON.parse(text);
+    const validate = ajv.getSchema(ref) ?? ajv.compile({ $ref: ref });
+    if (!validate(parsed))
+      throw new Error(
+        `${method} ${template} ${status} does not match its schema: ${ajv.errorsText(validate.errors)}\n${text.slice(0, 500)}`,
+      );
+    if (type === 'application/problem+json' && (parsed as { status: number }).status !== status)
+      throw new Error(`a problem says ${(parsed as { status: number }).status} in a ${status} answer`);
+    return parsed;
+  };
+
   return {
     bot,
     base,
+    check,
     document,
     key(name: string, scopes: ApiScope[]): string {
       return createApiKey(bot.store, { name, scopes, createdBy: 'console:local', expiresAt: null }).key;
@@ -101,18 +132,13 @@ export async function startApiBot(dataDir: string, env: Record<string, string> =
         bodyTimeout: 60_000,
       });
       const text = await res.body.text();
-      const { type, ref } = schemaOf(method, opts.template, res.statusCode);
-      const given = String(res.headers['content-type'] ?? '');
-      if (given.split(';')[0] !== type)
-        throw new Error(
-          `${method} ${path} answered ${res.statusCode} as ${given}, not ${type}: ${text.slice(0, 300)}`,
-        );
-      const parsed: unknown = type === 'text/event-stream' ? text : JSON.parse(text);
-      const validate = ajv.getSchema(ref) ?? ajv.compile({ $ref: ref });
-      if (!validate(parsed))
-        throw new Error(
-          `${method} ${path} ${res.statusCode} does not match its schema: ${ajv.errorsText(validate.errors)}\n${text.slice(0, 500)}`,
-        );
+      const parsed = check(
+        method,
+        opts.template,
+        res.statusCode,
+        String(res.headers['content-type'] ?? ''),
+        text,
+      );
       return { status: res.statusCode, headers: res.headers, body: parsed, text };
     },
     /** A stream's `end` event must match the record the document gives it. */
