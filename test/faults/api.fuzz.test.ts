@@ -88,46 +88,50 @@ describe('the HTTP API under hostile requests', () => {
   const tmp = tempDir();
   afterAll(tmp.cleanup);
 
-  it(`answers ${inputs} random requests with a problem or a valid record, and keeps serving`, async () => {
-    const rng = fuzzRng('api');
-    const s = await startApiBot(tmp.dir, { FLEETBOT_HTTP_PORT: '1', FLEETBOT_RATE_LIMIT: '10000' });
-    try {
-      // No key may deploy: whatever the fuzzer writes, nothing starts.
-      const keys = [
-        s.key('reader', ['agents:read']),
-        s.key('destroyer', ['agents:read', 'agents:destroy', 'agents:chat']),
-        'fbk_' + 'A'.repeat(43),
-        '',
-      ];
-      const statuses = new Map<number, number>();
-      for (let i = 0; i < inputs; i++) {
-        const method = rng.pick(['GET', 'GET', 'POST', 'POST', 'DELETE', 'PUT', 'PATCH', 'OPTIONS']);
-        const { path, template } = hostilePath(rng);
-        const body = method === 'GET' ? undefined : hostileBody(rng);
-        const res = await request(`${s.base}${path}`, {
-          method: method as 'GET',
-          headers: hostileHeaders(rng, keys),
-          ...(body === undefined ? {} : { body }),
-          headersTimeout: 10_000,
-          bodyTimeout: 10_000,
-        });
-        const text = await res.body.text();
-        expect(res.statusCode, `${method} ${path}`).toBeLessThan(500);
-        // Node's parser turns away oversized heads (431) before there is a request to route; and a
-        // path of dots may climb out of /v1 (the client resolves it), where the API makes no promise.
-        const parserRefused = res.statusCode === 431 && res.headers['content-type'] === undefined;
-        if (!parserRefused && new URL(`${s.base}${path}`).pathname.startsWith('/v1/'))
-          s.check(method, template, res.statusCode, String(res.headers['content-type'] ?? ''), text);
-        for (const key of keys.slice(0, 2)) expect(text).not.toContain(key);
-        statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
-        count('inputs');
+  it(
+    `answers ${inputs} random requests with a problem or a valid record, and keeps serving`,
+    { timeout: 180_000 },
+    async () => {
+      const rng = fuzzRng('api');
+      const s = await startApiBot(tmp.dir, { FLEETBOT_HTTP_PORT: '1', FLEETBOT_RATE_LIMIT: '10000' });
+      try {
+        // No key may deploy: whatever the fuzzer writes, nothing starts.
+        const keys = [
+          s.key('reader', ['agents:read']),
+          s.key('destroyer', ['agents:read', 'agents:destroy', 'agents:chat']),
+          'fbk_' + 'A'.repeat(43),
+          '',
+        ];
+        const statuses = new Map<number, number>();
+        for (let i = 0; i < inputs; i++) {
+          const method = rng.pick(['GET', 'GET', 'POST', 'POST', 'DELETE', 'PUT', 'PATCH', 'OPTIONS']);
+          const { path, template } = hostilePath(rng);
+          const body = method === 'GET' ? undefined : hostileBody(rng);
+          const res = await request(`${s.base}${path}`, {
+            method: method as 'GET',
+            headers: hostileHeaders(rng, keys),
+            ...(body === undefined ? {} : { body }),
+            headersTimeout: 10_000,
+            bodyTimeout: 10_000,
+          });
+          const text = await res.body.text();
+          expect(res.statusCode, `${method} ${path}`).toBeLessThan(500);
+          // Node's parser turns away oversized heads (431) before there is a request to route; and a
+          // path of dots may climb out of /v1 (the client resolves it), where the API makes no promise.
+          const parserRefused = res.statusCode === 431 && res.headers['content-type'] === undefined;
+          if (!parserRefused && new URL(`${s.base}${path}`).pathname.startsWith('/v1/'))
+            s.check(method, template, res.statusCode, String(res.headers['content-type'] ?? ''), text);
+          for (const key of keys.slice(0, 2)) expect(text).not.toContain(key);
+          statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
+          count('inputs');
+        }
+        console.log('api fuzz statuses', Object.fromEntries(statuses));
+        const alive = await s.call('GET', '/v1/agents', { template: '/v1/agents', key: keys[0] });
+        expect(alive.body).toEqual({ agents: [] });
+        expect(s.bot.store.jobs.recent(10)).toEqual([]);
+      } finally {
+        await s.stop();
       }
-      console.log('api fuzz statuses', Object.fromEntries(statuses));
-      const alive = await s.call('GET', '/v1/agents', { template: '/v1/agents', key: keys[0] });
-      expect(alive.body).toEqual({ agents: [] });
-      expect(s.bot.store.jobs.recent(10)).toEqual([]);
-    } finally {
-      await s.stop();
-    }
-  });
+    },
+  );
 });
