@@ -80,11 +80,29 @@ describe('the HTTP API', () => {
     });
     expect(other.status).toBe(422);
     expect(problemOf(other.body).detail).toMatch(/Idempotency-Key was used for a different request/);
+    // Two copies at once: one deploys, the other gets its answer or is told to ask again; never two jobs.
+    const twins = await Promise.all(
+      [1, 2].map(() =>
+        s.call('POST', '/v1/agents', {
+          template: '/v1/agents',
+          key,
+          body: { role: 'swe', name: 'erin' },
+          headers: { 'idempotency-key': 'deploy-erin' },
+        }),
+      ),
+    );
+    expect(twins.map((t) => t.status).sort()).toEqual(expect.arrayContaining([202]));
+    for (const twin of twins) expect([202, 409]).toContain(twin.status);
+    expect(s.bot.store.jobs.recent(10).filter((j) => j.subject === 'erin')).toHaveLength(1);
+    await s.bot.idle();
 
     const shown = await s.call('GET', '/v1/agents/alice', { template: '/v1/agents/{name}', key });
     expect(shown.body).toMatchObject({ agent: { name: 'alice', status: 'running', owner: 'api:ci' } });
     const listed = await s.call('GET', '/v1/agents?all=true', { template: '/v1/agents', key });
-    expect((listed.body as { agents: unknown[] }).agents).toHaveLength(1);
+    expect((listed.body as { agents: { name: string }[] }).agents.map((a) => a.name).sort()).toEqual([
+      'alice',
+      'erin',
+    ]);
     const got = await s.call('GET', `/v1/jobs/${job.id}`, { template: '/v1/jobs/{job}', key });
     expect(jobOf(got.body).status).toBe('succeeded');
 

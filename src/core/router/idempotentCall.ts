@@ -61,6 +61,14 @@ export function recall(
         'This Idempotency-Key was used for a different request in the last 24 hours. Use a new key for a new request.',
       ),
     });
+  if (earlier?.response === null || (!earlier && !store.idempotency.reserve(principal, key, hash)))
+    return stop({
+      audit: { action: 'api', outcome: 'refused: idempotency key in use', detail: shown },
+      problem: 'conflict',
+      toSender: message(
+        'The first request with this Idempotency-Key is still running. Ask again in a moment for its answer.',
+      ),
+    });
   if (earlier) {
     const first = remembered.parse(JSON.parse(earlier.response));
     return stop({
@@ -70,9 +78,9 @@ export function recall(
   }
   return next({
     remember(outcome) {
-      if (!outcome.result || outcome.problem) return;
+      if (!outcome.result || outcome.problem) return store.idempotency.release(principal, key);
       const { record, pending, accepted } = outcome.result;
-      store.idempotency.remember(principal, key, hash, JSON.stringify({ record, pending, accepted }));
+      store.idempotency.answered(principal, key, JSON.stringify({ record, pending, accepted }));
     },
   });
 }

@@ -402,12 +402,12 @@ CREATE UNIQUE INDEX api_keys_live_name ON api_keys(name) WHERE revoked_at IS NUL
     name: 'Idempotency keys: a program’s retried request answered with its first response',
     sql: `
 -- One row per principal and key: what the request was (a hash of its command and arguments) and
--- what it answered, kept 24 hours.
+-- what it answered (NULL while it runs), kept 24 hours.
 CREATE TABLE idempotency_keys (
   principal    TEXT NOT NULL,
   key          TEXT NOT NULL,
   request_hash TEXT NOT NULL,
-  response     TEXT NOT NULL,
+  response     TEXT,
   created_at   INTEGER NOT NULL,
   PRIMARY KEY (principal, key)
 );
