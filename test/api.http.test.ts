@@ -178,7 +178,11 @@ describe('the HTTP API', () => {
       body: { role: 'swe', name: 'dave' },
     });
     expect(scope.status).toBe(403);
-    expect(problemOf(scope.body)).toMatchObject({ title: 'Forbidden', status: 403 });
+    expect(problemOf(scope.body)).toMatchObject({
+      type: 'urn:fleetbot:problem:forbidden',
+      title: 'Forbidden',
+      status: 403,
+    });
     expect(problemOf(scope.body).detail).toMatch(/needs agents:deploy/);
     expect(s.bot.store.agents.list({ includeGone: true })).toEqual([]);
 

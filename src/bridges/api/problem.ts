@@ -42,8 +42,9 @@ export const problemStatuses = [
   ...new Set([...Object.values(kinds).map((k) => k.status), ...Object.keys(httpTitles).map(Number)]),
 ].sort((a, b) => a - b);
 
+/** A problem of a kind programs branch on; its type names the kind and is not meant to be fetched. */
 export const problemOf = (kind: ProblemKind, detail: string): Problem => ({
-  type: `https://fleetbot.dev/problems/${kind.replace('_', '-')}`,
+  type: `urn:fleetbot:problem:${kind.replace('_', '-')}`,
   ...kinds[kind],
   detail,
 });
