@@ -307,6 +307,7 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
   });
 
   const recovered = await fleet.recover();
+  store.idempotency.releaseUnanswered();
   const host = createBridgeHost(store, log, router, () => clock.now());
   if (deps.http) serveMcp(deps.http, { host, log: log.child({ bridge: 'mcp' }) });
   for (const bridge of deps.bridges) await bridge.start((inbound) => router.handle(inbound), host);

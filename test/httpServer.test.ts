@@ -63,6 +63,54 @@ describe('the HTTP server', () => {
     expect(await guarded.body.text()).toBe('5');
   });
 
+  it('routes {param} segments, says which methods a path takes, and refuses a wrong media type unread', async () => {
+    const http = createHttpServer({ port: 0, log: silentLog });
+    http.route('GET', '/v1/agents/{name}/logs', (_req, _body, res, params) => {
+      res.writeHead(200).end(JSON.stringify(params));
+    });
+    const read: number[] = [];
+    http.route(
+      'POST',
+      '/v1/agents/{name}/logs',
+      (_req, body, res) => void res.writeHead(200).end(String(read.push(body.length))),
+      {
+        contentTypes: ['application/json'],
+      },
+    );
+    http.area('/v1', (res, { status, detail, headers }) =>
+      res
+        .writeHead(status, { 'content-type': 'application/problem+json', ...headers })
+        .end(JSON.stringify({ status, detail })),
+    );
+    const port = await http.listen();
+    defer(() => http.close());
+    const base = `http://127.0.0.1:${port}`;
+
+    const got = await request(`${base}/v1/agents/al%20ice/logs?n=3`);
+    expect(await got.body.json()).toEqual({ name: 'al ice' });
+    const wrong = await request(`${base}/v1/agents/alice/logs`, { method: 'DELETE' });
+    expect(wrong.statusCode).toBe(405);
+    expect(wrong.headers.allow).toBe('GET, POST');
+    expect(await wrong.body.json()).toEqual({
+      status: 405,
+      detail: 'DELETE is not served here; use GET or POST.',
+    });
+    const missing = await request(`${base}/v1/agents/alice`);
+    expect(missing.statusCode).toBe(404);
+    expect(missing.headers['content-type']).toBe('application/problem+json');
+    const outside = await request(`${base}/elsewhere`);
+    expect(outside.headers['content-type']).toBe('text/plain');
+    expect(
+      await answerBeforeBody(port, 'POST /v1/agents/alice/logs HTTP/1.1', 1000, {
+        'Content-Type': 'text/plain',
+      }),
+    ).toBe('HTTP/1.1 415 Unsupported Media Type');
+    expect(await answerBeforeBody(port, 'GET /v1/agents/%E0%A4%A/logs HTTP/1.1', 0)).toBe(
+      'HTTP/1.1 404 Not Found',
+    );
+    expect(read).toEqual([]);
+  });
+
   it('turns away connections over its cap', async () => {
     const http = createHttpServer({ port: 0, log: silentLog, maxConnections: 2 });
     const port = await http.listen();

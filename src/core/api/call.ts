@@ -15,6 +15,12 @@ export type ApiCall = {
   command: string;
   args: Record<string, unknown>;
   conversation?: string;
+  /**
+   * The program's name for this request (HTTP's Idempotency-Key): repeated by the same principal
+   * within 24 hours with the same command and arguments, it gets the first answer again and nothing
+   * runs twice; with different ones it is refused.
+   */
+  idempotencyKey?: string;
 };
 
 /**

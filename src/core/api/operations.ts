@@ -17,7 +17,10 @@ export type Operation = {
   command: string;
   input: z.ZodObject;
   toArgs(input: Record<string, unknown>): Record<string, unknown>;
-  /** The record in a successful answer: an object, as MCP wants a tool's structured content. */
+  /**
+   * The record in a successful answer (an object, as MCP wants a tool's structured content); for a
+   * stream (`http.sse`), the data of its last event, `end`.
+   */
   output: z.ZodObject;
   /** Where the HTTP API serves it; absent for tools only MCP has. */
   http?: {
@@ -33,6 +36,8 @@ export type Operation = {
   hints: { readOnly: boolean; destructive: boolean; idempotent: boolean };
   /** MCP waits for the command's `events` to end (a job, an answer), reporting progress on the way. */
   waits?: boolean;
+  /** `input.conversation`, when given, names the key's own conversation (`ApiCall.conversation`). */
+  conversation?: boolean;
 };
 
 const name = agentNameSchema.describe('The agent’s name, e.g. carol');
@@ -142,7 +147,7 @@ export const operations: readonly Operation[] = [
     command: 'jobs',
     input: z.object({ job }).strict(),
     toArgs: same,
-    output: jobOut,
+    output: jobRecordSchema,
     http: { method: 'GET', path: '/v1/jobs/{job}/events', status: 200, sse: true },
     hints: read,
   },
@@ -174,9 +179,17 @@ export const operations: readonly Operation[] = [
       .object({
         name,
         prompt: z.string().min(1).max(20_000).describe('What to ask'),
+        conversation: z
+          .string()
+          .max(64)
+          .optional()
+          .describe(
+            'Keep talking in this conversation of the key’s own (1 to 64 letters, digits, - or _); a new one each time when absent',
+          ),
       })
       .strict(),
-    toArgs: same,
+    toArgs: ({ conversation: _conversation, ...rest }) => rest,
+    conversation: true,
     output: z.object({
       status: z.enum(['answered', 'failed']),
       text: z.string(),

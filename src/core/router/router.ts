@@ -2,6 +2,7 @@ import type { Access, Caller } from '../access/access.js';
 import { message, plainText } from '../chat/outbound.js';
 import type { ApiCall, CallResult } from '../api/call.js';
 import { authenticate, bindRecord, scoped, shownCall } from './callStages.js';
+import { recall } from './idempotentCall.js';
 import { UserError } from '../runtime/errors.js';
 import { auditLog } from '../access/auditLog.js';
 import { createRateLimiter } from '../access/rateLimit.js';
@@ -184,11 +185,15 @@ export function createRouter(deps: {
       { access },
     );
     if (!permittedArgs.ok) return ended(permittedArgs.outcome, caller.value);
+    const fresh = recall(store, caller.value.principal, request, shown);
+    if (!fresh.ok) return ended(fresh.outcome, caller.value);
     const ctx = contextFor(caller.value, true, async (out) => {
       replies.push(out);
       return { chat: caller.value.chat, messageId: `reply-${replies.length}` };
     });
-    return ended(await run(ctx, spec, args.value, shown, { log }), caller.value);
+    const outcome = await run(ctx, spec, args.value, shown, { log });
+    fresh.value.remember(outcome);
+    return ended(outcome, caller.value);
   };
 
   const finish = async (inbound: Inbound, outcome: Outcome): Promise<ActionAnswer | void> => {

@@ -8,6 +8,7 @@ import { cursorsRepo } from './cursors.js';
 import { openDb, type Db } from './db.js';
 import { jobsRepo } from './jobs.js';
 import { healthRepo } from './health.js';
+import { idempotencyRepo } from './idempotency.js';
 import { incidentsRepo } from './incidents.js';
 import { pairingRepo } from './pairing.js';
 import { principalsRepo } from './principals.js';
@@ -33,6 +34,7 @@ export function createStore(db: Db, clock: Clock) {
     subscriptions: subscriptionsRepo(db, clock),
     conversations: conversationsRepo(db, clock),
     apiKeys: apiKeysRepo(db, clock),
+    idempotency: idempotencyRepo(db, clock),
     /** Runs fn in one transaction: writes that belong together land together or not at all. */
     transaction<T>(fn: () => T): T {
       return db.transaction(fn)();

@@ -398,6 +398,22 @@ CREATE UNIQUE INDEX api_keys_live_name ON api_keys(name) WHERE revoked_at IS NUL
 `,
   },
   {
+    version: 13,
+    name: 'Idempotency keys: a program’s retried request answered with its first response',
+    sql: `
+-- One row per principal and key: what the request was (a hash of its command and arguments) and
+-- what it answered (NULL while it runs), kept 24 hours.
+CREATE TABLE idempotency_keys (
+  principal    TEXT NOT NULL,
+  key          TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  response     TEXT,
+  created_at   INTEGER NOT NULL,
+  PRIMARY KEY (principal, key)
+);
+`,
+  },
+  {
     version: 14,
     name: 'one approval card shown in several chats',
     sql: `
