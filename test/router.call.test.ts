@@ -67,7 +67,7 @@ async function setup(opts: { clock?: Clock; env?: Record<string, string> } = {})
 const recordOf = (result: CallResult, command: string): Record<string, unknown> => {
   if (!result.ok) throw new Error(`the call failed: ${result.problem}: ${result.detail}`);
   const operation = operations.find((o) => o.command === command)!;
-  return operation.output.parse(result.result!.record) as Record<string, unknown>;
+  return operation.output.parse(result.result!.record);
 };
 
 describe('Router.call', () => {
