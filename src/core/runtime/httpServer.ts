@@ -38,8 +38,12 @@ export const headerEquals =
   };
 
 const defaultMaxBodyBytes = 1024 * 1024;
-/** Enough for Prometheus, a load balancer and webhook deliveries; a flood of idle sockets is turned away. */
-const defaultMaxConnections = 64;
+/**
+ * Enough for programs on the API (a CI burst, open SSE streams, MCP clients) besides Prometheus and
+ * webhook deliveries; a flood of idle sockets is still turned away, and headersTimeout closes the
+ * slow ones.
+ */
+const defaultMaxConnections = 512;
 
 /** A route's path split at `/`; a `{name}` segment matches any one segment of a request's path. */
 type Pattern = readonly string[];
