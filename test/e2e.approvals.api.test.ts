@@ -27,23 +27,25 @@ describe('a destroy asked for by a program', () => {
   const session = telegramSessions();
 
   it('shows its approval card to the admin and to the chat following the agent, and destroys only after an admin approves', async () => {
-    const s = await session();
+    const s = await session({ api: true });
+    const api = s.api!;
     await s.say(annDm, ann, '/deploy swe alice');
     const url = /URL: (http:\/\/127\.0\.0\.1:\d+)/.exec(s.fake.lastText(annDm.id)!)![1]!;
     await s.say(annDm, ann, '/allow chat telegram:-555');
     await s.say(team, ann, '/alerts on agent alice');
-    const key = keyWith(s, 'ci', ['agents:destroy']);
+    const key = keyWith(s, 'ci', ['agents:read', 'agents:destroy']);
 
-    const asked = await s.bot.router.call({ who: { key }, command: 'destroy', args: { name: 'alice' } });
+    const asked = await api.call('DELETE', '/v1/agents/alice', { template: '/v1/agents/{name}', key });
     await s.settle();
-    expect(asked).toMatchObject({
-      ok: true,
-      principal: 'api:ci',
-      result: {
-        pending: true,
-        record: {
-          approval: { status: 'pending_approval', kind: 'destroy', requestedBy: 'api:ci', shownIn: 2 },
-        },
+    expect(asked.status).toBe(202);
+    expect(asked.body).toEqual({
+      approval: {
+        status: 'pending_approval',
+        id: expect.stringMatching(/^[A-Za-z0-9_-]{1,64}$/) as string,
+        kind: 'destroy',
+        requestedBy: 'api:ci',
+        expiresAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/) as string,
+        shownIn: 2,
       },
     });
     const inDm = s.fake.messages(annDm.id).at(-1)!;
@@ -55,7 +57,8 @@ describe('a destroy asked for by a program', () => {
       );
     }
     // Nothing happens until a person decides.
-    expect(s.bot.store.agents.live('alice')?.status).toBe('running');
+    const before = await api.call('GET', '/v1/agents/alice', { template: '/v1/agents/{name}', key });
+    expect(before.body).toMatchObject({ agent: { name: 'alice', status: 'running' } });
     expect(s.bot.store.jobs.recent(10).map((j) => j.kind)).toEqual(['deploy']);
     expect((await request(`${url}/health`)).statusCode).toBe(200);
 
@@ -75,7 +78,8 @@ describe('a destroy asked for by a program', () => {
       requester: 'api:ci',
       status: 'succeeded',
     });
-    expect(s.bot.store.agents.live('alice')).toBeUndefined();
+    const after = await api.call('GET', '/v1/agents/alice', { template: '/v1/agents/{name}', key });
+    expect(after.body).toMatchObject({ agent: { name: 'alice', status: 'destroyed' } });
     await expect(request(`${url}/health`)).rejects.toThrow();
 
     // The card in the private chat is spent too.
@@ -86,25 +90,31 @@ describe('a destroy asked for by a program', () => {
   });
 
   it('refuses a key without agents:destroy, showing no card anywhere', async () => {
-    const s = await session();
+    const s = await session({ api: true });
+    const api = s.api!;
     await s.say(annDm, ann, '/deploy swe alice');
     const shown = s.fake.messages(annDm.id).length;
     const key = keyWith(s, 'deployer', ['agents:read', 'agents:deploy']);
 
-    expect(await s.bot.router.call({ who: { key }, command: 'destroy', args: { name: 'alice' } })).toEqual({
-      ok: false,
-      problem: 'forbidden',
+    const refused = await api.call('DELETE', '/v1/agents/alice', { template: '/v1/agents/{name}', key });
+    expect(refused.status).toBe(403);
+    expect(refused.headers['content-type']).toBe('application/problem+json');
+    expect(refused.body).toEqual({
+      type: 'urn:fleetbot:problem:forbidden',
+      title: 'Forbidden',
+      status: 403,
       detail:
         'The key deployer has the scopes agents:read, agents:deploy; /destroy needs agents:destroy. Ask an admin for a key with that scope (/keys create).',
     });
     await s.settle();
     expect(s.fake.messages(annDm.id)).toHaveLength(shown);
-    expect(s.bot.store.agents.live('alice')?.status).toBe('running');
     expect(s.bot.store.audit.recent(1)[0]).toMatchObject({
       platform: 'api',
       userId: 'deployer',
       action: 'destroy',
       outcome: 'refused: needs scope agents:destroy',
     });
+    const still = await api.call('GET', '/v1/agents/alice', { template: '/v1/agents/{name}', key });
+    expect(still.body).toMatchObject({ agent: { name: 'alice', status: 'running' } });
   });
 });

@@ -7,7 +7,7 @@ import { createConsoleBridge } from '../../src/bridges/console/index.js';
 import { createApiKey } from '../../src/core/access/apiKeys.js';
 import type { ApiScope } from '../../src/core/access/apiScopes.js';
 import { systemClock } from '../../src/core/runtime/clock.js';
-import { createHttpServer } from '../../src/core/runtime/httpServer.js';
+import { createHttpServer, type HttpServer } from '../../src/core/runtime/httpServer.js';
 import { createFleetbot, type Fleetbot } from '../../src/main.js';
 import { silentLog, testConfig } from './env.js';
 
@@ -19,6 +19,10 @@ export type ApiResponse = {
   text: string;
 };
 
+/** The HTTP API's bridge on the shared server, as `fleetbot start` builds it. */
+export const apiBridgeOn = (http: HttpServer) =>
+  createApiBridge({ http, clock: systemClock, log: silentLog, version: '1.0.0' });
+
 /**
  * A whole bot with the console and the HTTP API on a loopback port, as `fleetbot start` runs it with
  * FLEETBOT_HTTP_PORT; keys are made in its store as /keys create would. Every answer is checked
@@ -28,14 +32,31 @@ export async function startApiBot(dataDir: string, env: Record<string, string> =
   const http = createHttpServer({ port: 0, log: silentLog });
   const port = await http.listen();
   const bridge = createConsoleBridge({ input: new PassThrough(), output: new PassThrough(), tty: false });
-  const api = createApiBridge({ http, clock: systemClock, log: silentLog, version: '1.0.0' });
   const bot: Fleetbot = await createFleetbot(testConfig(dataDir, env), {
-    bridges: [bridge, api],
+    bridges: [bridge, apiBridgeOn(http)],
     log: silentLog,
     http,
     providerSettings: { local: { healthDeadlineMs: 10_000, stopGraceMs: 2_000, pollIntervalMs: 50 } },
   });
-  const base = `http://127.0.0.1:${port}`;
+  return {
+    bot,
+    ...(await apiClient(`http://127.0.0.1:${port}`)),
+    key(name: string, scopes: ApiScope[]): string {
+      return createApiKey(bot.store, { name, scopes, createdBy: 'console:local', expiresAt: null }).key;
+    },
+    async stop(): Promise<void> {
+      await bot.idle();
+      await bot.stop();
+      await http.close();
+    },
+  };
+}
+
+/**
+ * A program's view of the HTTP API at `base`: every answer is checked against the schema its route
+ * and status have in the bot's own /v1/openapi.json.
+ */
+export async function apiClient(base: string) {
   const docRes = await request(`${base}/v1/openapi.json`);
   const document = (await docRes.body.json()) as Record<string, unknown> & {
     paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
@@ -95,13 +116,9 @@ export async function startApiBot(dataDir: string, env: Record<string, string> =
   };
 
   return {
-    bot,
     base,
     check,
     document,
-    key(name: string, scopes: ApiScope[]): string {
-      return createApiKey(bot.store, { name, scopes, createdBy: 'console:local', expiresAt: null }).key;
-    },
     /**
      * One request; its answer must match what the document promises for `template` (the route as the
      * document names it) and the status it got, down to the media type.
@@ -150,11 +167,6 @@ export async function startApiBot(dataDir: string, env: Record<string, string> =
       const validate = ajv.getSchema(ref) ?? ajv.compile({ $ref: ref });
       if (!validate(data))
         throw new Error(`the end event does not match: ${ajv.errorsText(validate.errors)}`);
-    },
-    async stop(): Promise<void> {
-      await bot.idle();
-      await bot.stop();
-      await http.close();
     },
   };
 }

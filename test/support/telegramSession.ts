@@ -1,6 +1,6 @@
 import { createTelegramBridge, type TelegramOptions } from '../../src/bridges/telegram/index.js';
 import type { Provider } from '../../src/core/fleet/provider.js';
-import type { HttpServer } from '../../src/core/runtime/httpServer.js';
+import { createHttpServer, type HttpServer } from '../../src/core/runtime/httpServer.js';
 import type { ApiOutcome, Metrics } from '../../src/core/runtime/metrics.js';
 import { commandMenu, type Fleetbot } from '../../src/main.js';
 import {
@@ -9,6 +9,7 @@ import {
   type FakeTelegram,
   type FakeUser,
 } from '../fakes/telegram/index.js';
+import { apiBridgeOn, apiClient } from './apiBot.js';
 import { startChatBot } from './chatBot.js';
 import { useCleanups } from './cleanups.js';
 import { silentLog, tempDir } from './env.js';
@@ -50,6 +51,8 @@ export async function startTelegramBot(
     /** The bot's clock (approvals, expiry); the bridge keeps real time for its pacing. */
     clock?: Clock;
     http?: HttpServer;
+    /** The HTTP API beside the chat on a server of its own on a loopback port, as FLEETBOT_HTTP_PORT serves it. */
+    api?: true;
     metrics?: Metrics;
     /** Providers besides the configured ones (a test double that waits where the test says). */
     providers?: Provider[];
@@ -72,6 +75,9 @@ export async function startTelegramBot(
       : {}),
     ...(opts.webhook ? { webhook: opts.webhook } : {}),
   });
+  const served = opts.api ? createHttpServer({ port: 0, log: silentLog }) : undefined;
+  const port = await served?.listen();
+  const http = served ?? opts.http;
   const { bot, settle } = await startChatBot(
     bridge,
     dataDir,
@@ -79,14 +85,17 @@ export async function startTelegramBot(
     fake.calls,
     {
       ...(opts.clock ? { clock: opts.clock } : {}),
-      ...(opts.http ? { http: opts.http } : {}),
+      ...(http ? { http } : {}),
       ...(opts.metrics ? { metrics: opts.metrics } : {}),
       ...(opts.providers ? { providers: opts.providers } : {}),
+      ...(served ? { alongside: [apiBridgeOn(served)] } : {}),
     },
   );
   return {
     fake,
     bot,
+    /** A program's client of the HTTP API, when the session serves it. */
+    api: port === undefined ? undefined : await apiClient(`http://127.0.0.1:${port}`),
     bridge,
     fatal,
     /** Sends a text as a person would and waits until the bot has answered and its jobs are done. */
@@ -113,6 +122,7 @@ export async function startTelegramBot(
     async stop(closeFake = true): Promise<void> {
       await bot.idle();
       await bot.stop();
+      await served?.close();
       if (closeFake) await fake.close();
     },
   };
