@@ -309,7 +309,8 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
   const recovered = await fleet.recover();
   store.idempotency.releaseUnanswered();
   const host = createBridgeHost(store, log, router, () => clock.now());
-  if (deps.http) serveMcp(deps.http, { host, log: log.child({ bridge: 'mcp' }) });
+  // Programs come in over HTTP only where the API is on: FLEETBOT_API=off closes /mcp too.
+  if (deps.http && config.bridges.api) serveMcp(deps.http, { host, log: log.child({ bridge: 'mcp' }) });
   for (const bridge of deps.bridges) await bridge.start((inbound) => router.handle(inbound), host);
   const unfinished = fleet.resumeUnfinished();
   // In the background, like the redraw below: answers cut off by the last stop say so.

@@ -204,13 +204,13 @@ describe('the MCP server', () => {
   });
 
   describe('over Streamable HTTP', () => {
-    async function httpBot() {
+    async function httpBot(env: Record<string, string> = {}) {
       const tmp = tempDir();
       defer(tmp.cleanup);
       const http = createHttpServer({ port: 0, log: silentLog });
       const port = await http.listen();
       defer(() => http.close());
-      const s = await startConsoleBot(tmp.dir, {}, { http });
+      const s = await startConsoleBot(tmp.dir, { FLEETBOT_HTTP_PORT: String(port), ...env }, { http });
       defer(() => s.stop());
       const bot = s.bot;
       const keyWith = (name: string, scopes: ApiScope[]) =>
@@ -228,6 +228,17 @@ describe('the MCP server', () => {
       };
       return { s, bot, url, keyWith, connect };
     }
+
+    it('is not served where FLEETBOT_API=off turned programs over HTTP away', async () => {
+      const { url, keyWith } = await httpBot({ FLEETBOT_API: 'off' });
+      const res = await request(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${keyWith('ci', ['admin'])}` },
+        body: '{}',
+      });
+      expect(res.statusCode).toBe(404);
+      await res.body.dump();
+    });
 
     it('answers a missing, unknown or revoked key with 401 before anything else', async () => {
       const { bot, url, keyWith } = await httpBot();

@@ -14,7 +14,7 @@ export const apiModule = defineBridgeModule({
     FLEETBOT_API: {
       schema: z.enum(['auto', 'on', 'off']).default('auto'),
       example: 'auto',
-      help: 'The HTTP API for programs (/v1, keys from /keys create): auto (on when FLEETBOT_HTTP_PORT is set), on, off.',
+      help: 'Programs over HTTP (/v1 and the MCP server at /mcp, keys from /keys create): auto (on when FLEETBOT_HTTP_PORT is set), on, off.',
     },
   },
   crossCheck: (v) =>
