@@ -83,4 +83,16 @@ describe('log redaction', () => {
       msg: 'call with [redacted] failed',
     });
   });
+
+  it('censors anything shaped like an API key, though fleetbot knows no key by value', () => {
+    const out = capture();
+    const log = createLogger({ level: 'info', pretty: false, destination: out.sink });
+    const key = `fbk_${'A1_-'.repeat(10)}xyz`;
+    log.warn({ path: `/v1/agents?token=${key}` }, `a program sent ${key} in its body`);
+    expect(out.text()).not.toContain(key);
+    expect(JSON.parse(out.text())).toMatchObject({
+      path: '/v1/agents?token=[redacted]',
+      msg: 'a program sent [redacted] in its body',
+    });
+  });
 });

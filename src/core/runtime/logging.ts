@@ -24,15 +24,24 @@ function redactKeys(value: unknown, seen = new WeakSet<object>()): unknown {
   return copy;
 }
 
-/** Replaces each known secret's value wherever it appears in a finished JSON line (a message, a URL, an error). */
-function redactValues(secrets: readonly string[]): ((line: string) => string) | undefined {
+/**
+ * Anything shaped like a fleetbot API key (`fbk_` and 43 base64url characters): fleetbot keeps no key,
+ * so none is known by value, yet one a program sent where it does not belong must not be logged.
+ */
+const apiKeyShape = /fbk_[A-Za-z0-9_-]{43}/g;
+
+/**
+ * Replaces each known secret's value, and anything shaped like an API key, wherever it appears in a
+ * finished JSON line (a message, a URL, an error).
+ */
+function redactValues(secrets: readonly string[]): (line: string) => string {
   const escaped = secrets
     .filter((s) => s.length >= minSecretLength)
     .map((s) => JSON.stringify(s).slice(1, -1))
     // Longer first, so a secret that contains another is censored whole.
     .sort((a, b) => b.length - a.length);
-  if (escaped.length === 0) return undefined;
-  return (line) => escaped.reduce((out, secret) => out.replaceAll(secret, censor), line);
+  return (line) =>
+    escaped.reduce((out, secret) => out.replaceAll(secret, censor), line).replace(apiKeyShape, censor);
 }
 
 export function createLogger(opts: {
@@ -46,7 +55,7 @@ export function createLogger(opts: {
   const options = {
     level: opts.level,
     formatters: { log: (record: Record<string, unknown>) => redactKeys(record) as Record<string, unknown> },
-    ...(streamWrite ? { hooks: { streamWrite } } : {}),
+    hooks: { streamWrite },
   };
   if (opts.pretty) {
     return pino({
