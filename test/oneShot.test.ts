@@ -71,6 +71,15 @@ describe('one command from the shell', () => {
       agent: { name: 'scripted', status: 'running', health: { state: 'healthy' } },
     });
 
+    // An answer is what `ask` is for: its text on stdout, or its record with --json.
+    const answered = fleetbot('ask', 'scripted', 'hello');
+    expect(answered.exit).toBe(0);
+    expect(answered.stdout).toMatch(/I am the reference agent, running without a model\.[^]*\n$/);
+    const answeredJson = fleetbot('ask', 'scripted', 'hello', '--json').json;
+    expect(answeredJson?.status).toBe('ok');
+    expect(answeredJson?.record).toMatchObject({ status: 'answered' });
+    expect((answeredJson?.record as { text: string }).text).toMatch(/^I am the reference agent/);
+
     const destroyed = fleetbot('destroy', 'scripted', '--yes', '--json');
     expect(destroyed.exit).toBe(0);
     expect(destroyed.json?.status).toBe('ok');

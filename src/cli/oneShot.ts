@@ -91,11 +91,22 @@ function recordOutcome(result: CommandResult | undefined, text: readonly Outboun
   return { status: 'ok', record: null, text: text.map(plainText).join('\n\n') };
 }
 
-/** Prints how the command ended: one JSON document, or (as chat text is already out) a problem on stderr. */
+/** The whole text of an agent's answer, when the record is one (`{status, text}` from an ask). */
+const answerText = (record: unknown): string | undefined =>
+  record && typeof record === 'object' && 'text' in record && typeof record.text === 'string'
+    ? record.text
+    : undefined;
+
+/**
+ * Prints how the command ended: one JSON document; or, as chat text is already out, an agent's answer
+ * (`fleetbot ask` gets it as events, not as console text) on stdout and a problem on stderr.
+ */
 export function printOutcome(outcome: CliOutcome, json: boolean): number {
+  const answer = answerText(outcome.record);
   if (json) process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
-  else if (outcome.problem) process.stderr.write(`fleetbot: ${outcome.problem.detail}\n`);
-  else if (outcome.status === 'pending_approval')
+  else if (answer !== undefined) process.stdout.write(`${answer}\n`);
+  if (!json && outcome.problem) process.stderr.write(`fleetbot: ${outcome.problem.detail}\n`);
+  else if (!json && outcome.status === 'pending_approval')
     process.stderr.write(
       'fleetbot: nothing was done yet: the request waits for approval (--yes approves it here).\n',
     );
