@@ -8,6 +8,7 @@ import { createLogger } from '../core/runtime/logging.js';
 import { createMetrics } from '../core/runtime/metrics.js';
 import { privateDir } from '../core/runtime/privateFiles.js';
 import { createBridges, createFleetbot } from '../main.js';
+import { stopFleetbot } from './stopFleetbot.js';
 
 /**
  * `fleetbot mcp [--read-only]`: fleetbot's core with an MCP server on stdin and stdout, for an MCP
@@ -70,15 +71,7 @@ export async function runMcp(config: Config, argv: string[]): Promise<number> {
       if (stopping) return;
       stopping = true;
       await server.close();
-      if (finishJobs) {
-        await bot.idle();
-        await bot.stop();
-      } else {
-        await bot.shutdown(30_000);
-      }
-      await http?.close();
-      lock.release();
-      log.flush();
+      await stopFleetbot({ bot, http, lock, log }, finishJobs);
       resolve();
     };
     process.stdin.once('end', () => void stop(true));

@@ -6,6 +6,7 @@ import { createLogger } from '../core/runtime/logging.js';
 import { createMetrics } from '../core/runtime/metrics.js';
 import { privateDir, privateFile } from '../core/runtime/privateFiles.js';
 import { createBridges, createFleetbot, type FleetbotDeps } from '../main.js';
+import { stopFleetbot } from './stopFleetbot.js';
 
 /**
  * `fleetbot start`: the long-running bot, as `npm start` and the systemd unit run it. `extra` adds
@@ -75,20 +76,11 @@ export async function start(config: Config, extra: Pick<FleetbotDeps, 'providers
   );
 
   let stopping = false;
-  /** On a signal, jobs pause at their next step and carry on after the restart; a script's end waits for them. */
   const shutdown = async (reason: string, finishJobs: boolean): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log.info({ reason }, 'stopping');
-    if (finishJobs) {
-      await bot.idle();
-      await bot.stop();
-    } else {
-      await bot.shutdown(30_000);
-    }
-    await http?.close();
-    lock.release();
-    log.flush();
+    await stopFleetbot({ bot, http, lock, log }, finishJobs);
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT', false));
