@@ -56,5 +56,7 @@ for await (const line of createInterface({ input: process.stdin })) {
     for (let i = 1; i <= request.stderr; i++) process.stderr.write(`line ${i}\n`);
     answer({ wrote: request.stderr });
   }
-  if ('exit' in request) process.exit(request.exit);
+  // Node may still hold stderr writes in its own queue (a pipe is not always written synchronously);
+  // they are the child's words, so it leaves once they are out, as a program that exits on purpose would.
+  if ('exit' in request) process.stderr.write('', () => process.exit(request.exit));
 }
