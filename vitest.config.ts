@@ -7,6 +7,7 @@ export default defineConfig({
       'test/lab/**',
       'test/agents/realAgent*.test.ts',
       'test/vm/**',
+      'test/docker/**',
       'test/faults/**',
       'test/security/**',
       'node_modules/**',

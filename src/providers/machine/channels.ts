@@ -4,7 +4,7 @@ import type { AgentChannels } from '../../core/fleet/provider.js';
 import type { Role } from '../../core/fleet/roles.js';
 import { UserError } from '../../core/runtime/errors.js';
 import type { SshSession } from '../ssh/session.js';
-import { withMachine, type MachineDeps, type MachineRef } from './install.js';
+import { holdMachine, type MachineDeps, type MachineRef } from './install.js';
 import { unitWalls, type AgentLayout } from './layout.js';
 import { remote } from './remote.js';
 
@@ -13,25 +13,6 @@ const openTimeoutMs = 15_000;
 const portSchema = z.number().int().min(1).max(65_535);
 /** How long stopping a conversation's process may take. */
 const stopTimeoutMs = 15_000;
-
-/**
- * Lends a session to the machine until `released` settles, handing back `value` as soon as it is
- * there: a conversation holds its connection for as long as its process or tunnel lives, so the pool
- * neither lends it to a second user meanwhile nor closes it as idle under it.
- */
-function holdMachine<T>(
-  deps: MachineDeps,
-  m: MachineRef,
-  open: (ssh: SshSession) => Promise<{ value: T; released: Promise<unknown> }>,
-): Promise<T> {
-  return new Promise((resolve, reject) => {
-    withMachine(deps, m, async (ssh) => {
-      const { value, released } = await open(ssh);
-      resolve(value);
-      await released;
-    }).catch(reject);
-  });
-}
 
 /**
  * How conversations reach an agent on a machine, over the pooled SSH connection: its chat command as

@@ -72,6 +72,15 @@ export function withMachine<T>(
   });
 }
 
+/** Lends a session to the machine for as long as a tunnel or process opened on it lives (`SshPool.hold`). */
+export function holdMachine<T>(
+  deps: MachineDeps,
+  m: MachineRef,
+  open: (ssh: SshSession) => Promise<{ value: T; released: Promise<unknown> }>,
+): Promise<T> {
+  return deps.pool.hold(targetOf(deps, m), deps.auth, open, { deadlineMs: 15_000 });
+}
+
 /** Runs a command and fails with its own words (stderr) when it exits non-zero. */
 export async function run(
   deps: MachineDeps,

@@ -76,6 +76,30 @@ export function createSshPool(opts: { clock: Clock; idleMs: number }) {
       }
       return lend(key, await connectSsh(target, auth, { clock, ...connect }), fn);
     },
+    /**
+     * Lends a session until `released` settles, handing back `value` as soon as `open` has it: a
+     * tunnel or a long-running process holds its connection for as long as it lives, so the pool
+     * neither lends that session to a second user meanwhile nor closes it as idle under it.
+     */
+    hold<T>(
+      target: SshTarget,
+      auth: SshAuth,
+      open: (ssh: SshSession) => Promise<{ value: T; released: Promise<unknown> }>,
+      connect: { deadlineMs: number; signal?: AbortSignal },
+    ): Promise<T> {
+      return new Promise((resolve, reject) => {
+        this.use(
+          target,
+          auth,
+          async (ssh) => {
+            const { value, released } = await open(ssh);
+            resolve(value);
+            await released;
+          },
+          connect,
+        ).catch(reject);
+      });
+    },
     /** Closes every kept connection; sessions still lent out are closed when they come back. */
     close(): void {
       closed = true;

@@ -47,6 +47,8 @@ export type SshSession = {
   stream(command: string, opts: { timeoutMs: number }): Promise<Omit<AgentProcess, 'cwd'>>;
   /** A byte stream to a port on the machine's own loopback (a direct-tcpip channel). */
   forward(port: number, opts: { timeoutMs: number }): Promise<Duplex>;
+  /** A byte stream to a Unix socket on the machine (OpenSSH's streamlocal channel), e.g. Docker's. */
+  forwardSocket(socketPath: string, opts: { timeoutMs: number }): Promise<Duplex>;
   /** Writes a file over SFTP with the given mode (0600 for secrets), replacing any previous one. */
   upload(path: string, content: string | Buffer, mode: number): Promise<void>;
   /** False once the connection closed or failed; such a session is never handed out again. */
@@ -264,6 +266,10 @@ function session(conn: Connection): SshSession {
     forward: (port, { timeoutMs }) =>
       opened(`a channel to port ${port}`, timeoutMs, (done) =>
         conn.forwardOut('127.0.0.1', 0, '127.0.0.1', port, done),
+      ),
+    forwardSocket: (socketPath, { timeoutMs }) =>
+      opened(`a channel to ${socketPath}`, timeoutMs, (done) =>
+        conn.openssh_forwardOutStreamLocal(socketPath, done),
       ),
     upload: async (path, content, mode) => {
       const files = await sftp();
