@@ -3,7 +3,6 @@ import { z } from 'zod';
 import type { AgentChannels } from '../../core/fleet/provider.js';
 import type { Role } from '../../core/fleet/roles.js';
 import { UserError } from '../../core/runtime/errors.js';
-import type { SshSession } from '../ssh/session.js';
 import { holdMachine, type MachineDeps, type MachineRef } from './install.js';
 import { unitWalls, type AgentLayout } from './layout.js';
 import { remote } from './remote.js';
