@@ -46,6 +46,12 @@ export function testEngine(): TestEngine {
 /** The uid the test image's agent user has; the provider runs agents as a non-root user of the image. */
 export const testImageUser = { name: 'agent', uid: 10001 };
 
+/** The test image's /etc/passwd and /etc/group: root, the agent user and nobody. */
+export const testImageEtc = {
+  passwd: `root:x:0:0:root:/root:/bin/sh\n${testImageUser.name}:x:${testImageUser.uid}:${testImageUser.uid}::/home/agent:/bin/sh\nnobody:x:65534:65534::/nonexistent:/bin/sh\n`,
+  group: `root:x:0:\n${testImageUser.name}:x:${testImageUser.uid}:\nnogroup:x:65534:\n`,
+};
+
 /**
  * A small image with Node (this host's binary and the libraries it links), a POSIX shell (dash as
  * /bin/sh) and an unprivileged user, made offline by importing a root filesystem tar, as no registry
@@ -75,14 +81,8 @@ export async function testNodeImage(engine: Engine): Promise<string> {
     for (const lib of new Set(libraries.match(/\/\S+\.so[.\d]*/g) ?? [])) put(lib);
     for (const dir of ['tmp', 'home/agent', 'etc', 'proc', 'sys', 'dev'])
       mkdirSync(path.join(root, dir), { recursive: true });
-    writeFileSync(
-      path.join(root, 'etc/passwd'),
-      `root:x:0:0:root:/root:/bin/sh\n${testImageUser.name}:x:${testImageUser.uid}:${testImageUser.uid}::/home/agent:/bin/sh\nnobody:x:65534:65534::/nonexistent:/bin/sh\n`,
-    );
-    writeFileSync(
-      path.join(root, 'etc/group'),
-      `root:x:0:\n${testImageUser.name}:x:${testImageUser.uid}:\nnogroup:x:65534:\n`,
-    );
+    writeFileSync(path.join(root, 'etc/passwd'), testImageEtc.passwd);
+    writeFileSync(path.join(root, 'etc/group'), testImageEtc.group);
     const tar = execFileSync('tar', ['-C', root, '--owner=0', '--group=0', '-c', '.'], {
       maxBuffer: 512 * 1024 * 1024,
     });

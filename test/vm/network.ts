@@ -21,8 +21,16 @@ export const nicOf = (n: number): Nic => ({
   ip: `${prefix}.${firstSlot + n}`,
 });
 
-/** Removes what an earlier run may have left: taps and the bridge. */
+/**
+ * Where dockerd runs on the host it sets iptables' FORWARD policy to DROP, and bridged frames pass
+ * through iptables (br_netfilter): lab VMs could no longer reach each other (a two-node Swarm does).
+ * Traffic from the lab bridge to itself is let through while the lab runs.
+ */
+const betweenVms = ['FORWARD', '-i', bridgeName, '-o', bridgeName, '-j', 'ACCEPT'];
+
+/** Removes what an earlier run may have left: taps, the bridge and its forwarding rule. */
 export function removeLinks(): void {
+  tryRun('iptables', ['-D', ...betweenVms]);
   const links = must('ip', ['-o', 'link', 'show']);
   for (const match of links.matchAll(new RegExp(`^\\d+: (${tapPrefix}\\d+)[@:]`, 'gm')))
     tryRun('ip', ['link', 'delete', match[1]!]);
@@ -33,6 +41,7 @@ export async function startNetwork(dir: string) {
   must('ip', ['link', 'add', bridgeName, 'type', 'bridge']);
   must('ip', ['addr', 'add', `${hostAddress}/24`, 'dev', bridgeName]);
   must('ip', ['link', 'set', bridgeName, 'up']);
+  tryRun('iptables', ['-I', ...betweenVms]);
   const hosts = path.join(dir, 'dhcp-hosts');
   writeFileSync(hosts, Array.from({ length: slots }, (_, n) => `${nicOf(n).mac},${nicOf(n).ip}\n`).join(''));
   const dnsmasq = startChild('dnsmasq', [
