@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { afterAll } from 'vitest';
 import { expect } from 'vitest';
 import { systemClock } from '../../src/core/runtime/clock.js';
@@ -6,27 +5,13 @@ import { createDockerProvider } from '../../src/providers/docker/index.js';
 import { dockerModule } from '../../src/providers/docker/module.js';
 import { localReach } from '../../src/providers/docker/reach.js';
 import { providerContract } from '../contracts/provider.case.js';
-import { dockerUnavailable, testDockerSocket, testEngine, testNodeImage } from '../support/docker.js';
+import { dockerUnavailable, testEngine, testNodeImage } from '../support/docker.js';
+import { labelledLeftovers } from './leftovers.js';
 
 // The docker provider keeps the contract every provider keeps, against the real dockerd, every
 // request checked against the Engine API document.
 
 const instance = 'dk-contract';
-
-/** What carries this test's instance label, by kind and name, as the docker CLI lists it. */
-export const labelledLeftovers = (label: string): string[] => {
-  const list = (args: string[]) =>
-    execFileSync('docker', ['-H', `unix://${testDockerSocket}`, ...args, '--filter', `label=${label}`], {
-      encoding: 'utf8',
-    })
-      .split('\n')
-      .filter(Boolean);
-  return [
-    ...list(['ps', '-a', '--format', 'container {{.Names}}']),
-    ...list(['volume', 'ls', '--format', 'volume {{.Name}}']),
-    ...list(['network', 'ls', '--format', 'network {{.Name}}']),
-  ];
-};
 
 if (!dockerUnavailable()) {
   const t = testEngine();
