@@ -215,7 +215,11 @@ describe.skipIf(skip)('the docker provider through a whole bot', () => {
       query: { name: 'fleetbot-dkorphan' },
       body: { Image: image, Cmd: ['true'], Labels: labels },
     });
-    expect(await s.bot.reconciler.run()).toEqual({ orphans: 1, lost: 0 });
+    // The bot's own first round may be the one that reports it; either way it is reported once.
+    const { orphans } = await s.bot.reconciler.run();
+    expect(orphans).toBeLessThanOrEqual(1);
+    await s.shows(/container fleetbot-dkorphan/);
+    expect(await s.bot.reconciler.run()).toEqual({ orphans: 0, lost: 0 });
     const card = s.find(/dkorphan/)!.versions.at(-1)!;
     expect(card).toContain('container fleetbot-dkorphan, 1 volume of agent dkorphan on the Docker socket');
     await s.type(/\[(\d+)\] Delete/.exec(card)![1]!);
