@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { appendFileSync, openSync, readFileSync, readSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { connect } from 'node:net';
 
 const env = process.env;
 const got = {};
@@ -68,9 +69,78 @@ if (env.ATTACK_SETSID) {
   child.unref();
   got.setsid = { pid: child.pid };
 }
+/**
+ * What connecting to a TCP address (host:port) or a Unix socket got: the first bytes answered to an
+ * HTTP request (a Docker socket answers one), or the error.
+ */
+const tryConnect = (target) =>
+  new Promise((resolve) => {
+    const at = target.lastIndexOf(':');
+    const options = target.startsWith('/')
+      ? { path: target }
+      : { host: target.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(target.slice(at + 1)) };
+    const socket = connect(options);
+    let text = '';
+    const done = (result) => {
+      socket.destroy();
+      resolve(result);
+    };
+    socket.setTimeout(3_000, () => done(text ? { connected: true, text } : { error: 'timeout' }));
+    socket.on('connect', () => socket.write('GET /version HTTP/1.0\r\nHost: x\r\n\r\n'));
+    socket.on('data', (chunk) => {
+      text += chunk.toString('latin1');
+      if (text.length > 2_000) done({ connected: true, text });
+    });
+    socket.on('end', () => done({ connected: true, text }));
+    socket.on('error', (err) => done({ error: err.code ?? String(err) }));
+  });
+/** The default gateway from the kernel's routing table: in a container, its bridge's address on the host. */
+function gateway() {
+  const route = (read('/proc/net/route').text ?? '').split('\n').find((l) => l.split('\t')[1] === '00000000');
+  const hex = route?.split('\t')[2];
+  return hex
+    ? [3, 2, 1, 0]
+        .map((i) => parseInt(hex.slice(i * 2, i * 2 + 2), 16))
+        .reverse()
+        .join('.')
+    : 'none';
+}
+/** Each target (GATEWAY stands for the default gateway's address) tried in turn. */
+async function connectAll(targets) {
+  const results = {};
+  for (const target of targets.filter(Boolean))
+    results[`connect ${target}`] = await tryConnect(target.replace('GATEWAY', gateway()));
+  return results;
+}
+Object.assign(got, await connectAll((env.ATTACK_CONNECT ?? '').split(',')));
+if (env.ATTACK_PRIVILEGE) {
+  // What the kernel says this process may do, and whether it can become root.
+  const status = read('/proc/self/status').text ?? '';
+  const field = (name) => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(status)?.[1];
+  let setuid;
+  try {
+    process.setuid(0);
+    setuid = { ok: true };
+  } catch (err) {
+    setuid = { error: err.code ?? String(err) };
+  }
+  got.privilege = {
+    uid: process.getuid(),
+    capEff: field('CapEff'),
+    capBnd: field('CapBnd'),
+    noNewPrivs: field('NoNewPrivs'),
+    setuid,
+  };
+}
 writeFileSync('report.json', JSON.stringify(got));
 
-const server = createServer((req, res) => {
+const server = createServer(async (req, res) => {
+  // Targets only known once this agent runs (a neighbour's address): /attack?connect=a,b tries them now.
+  const url = new URL(req.url, 'http://agent');
+  if (url.pathname === '/attack') {
+    const body = await connectAll((url.searchParams.get('connect') ?? '').split(','));
+    return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  }
   const body = req.url === '/report' ? got : { status: 'ok', name: env.AGENT_NAME, role: env.AGENT_ROLE };
   res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 });
