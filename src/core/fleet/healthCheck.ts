@@ -1,4 +1,4 @@
-import { Agent as HttpAgent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { agentText } from '../chat/text.js';
 import { errorMessage } from '../runtime/errors.js';
@@ -23,7 +23,7 @@ export const maxHealthBodyBytes = 64 * 1024;
 export const healthBodyTooLarge = `health answered with more than ${maxHealthBodyBytes / 1024} KiB; a health answer is a small JSON object`;
 
 /** One pooled client for every health check, so checks reuse connections instead of opening new ones. */
-const pool = new HttpAgent({ keepAliveTimeout: 10_000, connections: 64 });
+let pool: Dispatcher | undefined;
 
 /**
  * GET the health URL with a hard timeout. Healthy means 200 and a JSON body that parses. The agent's
@@ -39,13 +39,18 @@ export async function checkHealth(
     dispatcher?: Dispatcher;
   },
 ): Promise<AgentHealth> {
+  // undici is loaded with the first check, not at start: about 9 MB of an idle fleetbot's memory and
+  // 150 ms of its start (B7 in BENCHMARKS.md), and a fleet with nothing running never checks.
+  const { Agent: HttpAgent, request } = await import('undici');
+  const dispatcher =
+    opts.dispatcher ?? (pool ??= new HttpAgent({ keepAliveTimeout: 10_000, connections: 64 }));
   const started = performance.now();
   const signal = opts.signal
     ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)])
     : AbortSignal.timeout(opts.timeoutMs);
   try {
     const res = await request(url, {
-      dispatcher: opts.dispatcher ?? pool,
+      dispatcher,
       signal,
       headersTimeout: opts.timeoutMs,
       bodyTimeout: opts.timeoutMs,
