@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import { runDoctor } from './cli/doctor.js';
 import { printOutcome, runOneShot } from './cli/oneShot.js';
 import { problemOutcome, statusTable } from './cli/outcome.js';
-import { runMcp } from './cli/mcp.js';
 import { start } from './cli/start.js';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
 import { systemClock } from './core/runtime/clock.js';
@@ -122,6 +121,8 @@ if (command === 'help' || command === '--help' || command === '-h') {
 } else if (command === 'backup') {
   process.exitCode = await backup(readConfig(), rest[0]);
 } else if (command === 'mcp') {
+  // Loaded here, not above: the MCP SDK is no part of a `fleetbot start` (B7's idle RSS).
+  const { runMcp } = await import('./cli/mcp.js');
   process.exitCode = await runMcp(readConfig(), rest);
 } else if (/^[a-z]{2,32}$/.test(command)) {
   process.exitCode = await oneShot(readConfig(), [command, ...rest]);

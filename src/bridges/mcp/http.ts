@@ -1,9 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { BridgeHost } from '../../core/chat/types.js';
 import type { HttpServer } from '../../core/runtime/httpServer.js';
 import type { Logger } from '../../core/runtime/logging.js';
-import { createMcpServer } from './server.js';
+
+/**
+ * The MCP SDK and the server made from it, loaded on the first /mcp request: the SDK brings its own
+ * HTTP framework and JSON Schema validator, about 7 MB of RSS that a fleetbot no program talks to
+ * over MCP should not carry (B7 in BENCHMARKS.md), as the ACP protocol does with its SDK.
+ */
+const machinery = async () => ({
+  ...(await import('@modelcontextprotocol/sdk/server/streamableHttp.js')),
+  ...(await import('./server.js')),
+});
 
 /** MCP requests served at once; a wait_job holds one open until its job ends. */
 const maxInFlight = 16;
@@ -20,6 +28,7 @@ const bearer = (req: IncomingMessage): string | undefined =>
 export function serveMcp(http: HttpServer, deps: { host: BridgeHost; log: Logger }): void {
   const handle = async (req: IncomingMessage, body: Buffer, res: ServerResponse) => {
     const key = bearer(req)!;
+    const { createMcpServer, StreamableHTTPServerTransport } = await machinery();
     const server = createMcpServer({
       call: (request) => deps.host.call(request),
       who: { key },

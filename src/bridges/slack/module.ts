@@ -1,4 +1,3 @@
-import { request } from 'undici';
 import { z } from 'zod';
 import { errorMessage } from '../../core/runtime/errors.js';
 import { defineBridgeModule } from '../module.js';
@@ -88,6 +87,8 @@ export const slackModule = defineBridgeModule({
       name: 'slack',
       run: async (slack) => {
         try {
+          // Only `fleetbot doctor` asks; a start does not load undici for it (B7 in BENCHMARKS.md).
+          const { request } = await import('undici');
           const res = await request(`${slack.apiUrl}auth.test`, {
             method: 'POST',
             headers: {

@@ -1,4 +1,4 @@
-import { Agent as HttpAgent, request, type Dispatcher } from 'undici';
+import type * as Undici from 'undici';
 import { z } from 'zod';
 import { agentText } from '../chat/text.js';
 import { errorMessage } from '../runtime/errors.js';
@@ -22,8 +22,14 @@ export const maxHealthBodyBytes = 64 * 1024;
 /** What a check says about an answer over the cap, here and over SSH. */
 export const healthBodyTooLarge = `health answered with more than ${maxHealthBodyBytes / 1024} KiB; a health answer is a small JSON object`;
 
+/**
+ * undici, loaded with the first check, not at start: about 9 MB of an idle fleetbot's memory and
+ * 150 ms of its start (B7 in BENCHMARKS.md), and a fleet with nothing running never checks. The
+ * promise is kept: an `import()` per check cost a monitor cycle over 5,000 agents 0.1 s of CPU.
+ */
+let undici: Promise<typeof Undici> | undefined;
 /** One pooled client for every health check, so checks reuse connections instead of opening new ones. */
-const pool = new HttpAgent({ keepAliveTimeout: 10_000, connections: 64 });
+let pool: Undici.Dispatcher | undefined;
 
 /**
  * GET the health URL with a hard timeout. Healthy means 200 and a JSON body that parses. The agent's
@@ -36,16 +42,19 @@ export async function checkHealth(
     timeoutMs: number;
     signal?: AbortSignal;
     /** Another connection pool, e.g. one that trusts a test CA; the shared pool otherwise. */
-    dispatcher?: Dispatcher;
+    dispatcher?: Undici.Dispatcher;
   },
 ): Promise<AgentHealth> {
+  const { Agent: HttpAgent, request } = await (undici ??= import('undici'));
+  const dispatcher =
+    opts.dispatcher ?? (pool ??= new HttpAgent({ keepAliveTimeout: 10_000, connections: 64 }));
   const started = performance.now();
   const signal = opts.signal
     ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)])
     : AbortSignal.timeout(opts.timeoutMs);
   try {
     const res = await request(url, {
-      dispatcher: opts.dispatcher ?? pool,
+      dispatcher,
       signal,
       headersTimeout: opts.timeoutMs,
       bodyTimeout: opts.timeoutMs,
@@ -81,7 +90,7 @@ export async function checkHealth(
 
 /** The body as text, or undefined (the rest unread, the connection dropped) once it passes the cap. */
 async function readCapped(
-  body: Dispatcher.ResponseData['body'],
+  body: Undici.Dispatcher.ResponseData['body'],
   contentLength: string | string[] | undefined,
 ): Promise<string | undefined> {
   if (Number(contentLength) > maxHealthBodyBytes) {

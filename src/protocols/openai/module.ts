@@ -4,7 +4,6 @@ import { defineProtocol } from '../../core/conversations/protocol.js';
 import { UserError } from '../../core/runtime/errors.js';
 import { daemonOf } from '../../core/fleet/roles.js';
 import { silenceSchema } from '../limits.js';
-import { agentApi } from './api.js';
 import { openaiSession } from './session.js';
 
 /**
@@ -23,27 +22,23 @@ export const openaiProtocol = defineProtocol({
     token: z.boolean().default(false),
     silence: silenceSchema,
   }),
-  open(req) {
+  async open(req) {
     if (req.chat.token && !req.token)
-      return Promise.reject(
-        new UserError(
-          `${req.agent.name}'s role asks for a bearer token, but the agent has none; redeploy it so fleetbot generates one.`,
-        ),
+      throw new UserError(
+        `${req.agent.name}'s role asks for a bearer token, but the agent has none; redeploy it so fleetbot generates one.`,
       );
     const daemon = daemonOf(req.role);
-    if (!daemon)
-      return Promise.reject(new UserError(`${req.agent.name}'s role has no daemon to talk to on a port.`));
-    const api = agentApi(req.channels, daemon.port);
-    return Promise.resolve(
-      openaiSession(api, {
-        agent: req.agent,
-        chat: req.chat,
-        sessionId: req.previousSessionId ?? randomUUID(),
-        history: req.history,
-        ...(req.chat.token && req.token ? { token: req.token } : {}),
-        clock: req.clock,
-        log: req.log,
-      }),
-    );
+    if (!daemon) throw new UserError(`${req.agent.name}'s role has no daemon to talk to on a port.`);
+    // The HTTP client (undici) is loaded with the first conversation, as ACP's SDK is (B7's idle RSS).
+    const { agentApi } = await import('./api.js');
+    return openaiSession(agentApi(req.channels, daemon.port), {
+      agent: req.agent,
+      chat: req.chat,
+      sessionId: req.previousSessionId ?? randomUUID(),
+      history: req.history,
+      ...(req.chat.token && req.token ? { token: req.token } : {}),
+      clock: req.clock,
+      log: req.log,
+    });
   },
 });

@@ -1,4 +1,4 @@
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 
 export type JsonReply = {
   status: number;
@@ -34,6 +34,8 @@ export async function sendJson(
     signal?: AbortSignal;
   },
 ): Promise<JsonReply> {
+  // Loaded with the first call, not at start (B7 in BENCHMARKS.md): most starts call no cloud API.
+  const { request } = await import('undici');
   const timeout = AbortSignal.timeout(opts.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
   let reply: JsonReply;
