@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { checkHealth } from '../../core/fleet/healthCheck.js';
 import type { AgentHealth, Found, Provider } from '../../core/fleet/provider.js';
-import type { Role } from '../../core/fleet/roles.js';
+import { daemonOf, type Role } from '../../core/fleet/roles.js';
 import type { Plan, Step, StepContext } from '../../core/jobs/plan.js';
 import { sleep, type Clock } from '../../core/runtime/clock.js';
 import { stripControls } from '../../core/chat/text.js';
@@ -67,6 +67,9 @@ const resourcesSchema = z.object({
   healthUrl: z.string().optional(),
 });
 type Resources = z.output<typeof resourcesSchema>;
+
+const noDaemon = (role: Role): string =>
+  `Role ${role.name} has no daemon (agent.command and agent.port); the docker provider runs agents that have one.`;
 
 /** What the logs call reads at most, whatever the number of lines asked for. */
 const maxLogBytes = 1024 * 1024;
@@ -239,10 +242,7 @@ export function createDockerProvider(opts: DockerProviderOptions): Provider {
     const settings = containerSettings(role, opts.defaultImage);
     const spec = agentContainer(agent.name, role);
     const daemon = spec.daemon;
-    if (!daemon)
-      throw new UserError(
-        `Role ${role.name} has no daemon (agent.command and agent.port); the docker provider runs agents that have one.`,
-      );
+    if (!daemon) throw new UserError(noDaemon(role));
     const labels = containerLabels(instance, agent.name, role.name);
     const user = `${settings.uid}:${settings.gid}`;
     const mounts = (at: { workspace: string; files: string; secrets: string }, readOnly: boolean) => [
@@ -400,10 +400,7 @@ export function createDockerProvider(opts: DockerProviderOptions): Provider {
 
     async prepare({ role }) {
       containerSettings(role, opts.defaultImage);
-      if (!agentContainer('check', role).daemon)
-        throw new UserError(
-          `Role ${role.name} has no daemon (agent.command and agent.port); the docker provider runs agents that have one.`,
-        );
+      if (!daemonOf(role)) throw new UserError(noDaemon(role));
     },
 
     deployPlan: ({ agent, role, secrets, neighbours }) => deploySteps(agent, role, secrets, neighbours),
