@@ -11,4 +11,5 @@ export const benchmarks: Record<string, () => Promise<Benchmark>> = {
   B7: async () => (await import('./b7-startup.js')).startup,
   B8: async () => (await import('./b8-answerStreaming.js')).answerStreaming,
   B9: async () => (await import('./b9-api.js')).apiLatency,
+  B10: async () => (await import('./b10-dockerDeploys.js')).dockerDeploys,
 };

@@ -22,6 +22,8 @@ export type BatchResult = {
   sqliteBusy: number;
   /** Per step of the batches' deploys: the median and the slowest time it took, to show where time goes. */
   stepMs: Record<string, { median: number; max: number }>;
+  /** The same for the deploys made alone. */
+  singleStepMs: Record<string, { median: number; max: number }>;
   /** When the last batch's last job was created, started and finished, from its first job's creation. */
   queuedMs: { lastCreated: number; lastStarted: number; lastFinished: number };
 };
@@ -47,10 +49,14 @@ export async function deployBatches(opts: {
   batches: number;
   provider: string;
   providers?: Provider[];
+  /** More of the bot's environment (FLEETBOT_INSTANCE, …). */
+  env?: Record<string, string>;
+  /** What the agents' names start with (then a number); `bench-` unless said. */
+  namePrefix?: string;
   /** Runs once before the first deploy (a golden image build). */
   prepare?: (send: (text: string) => Promise<void>) => Promise<void>;
   /** Looks at the bot once every deploy is done, before the agents are destroyed. */
-  inspect?: (bot: Fleetbot) => void;
+  inspect?: (bot: Fleetbot) => void | Promise<void>;
 }): Promise<BatchResult> {
   const tmp = tempDir('fleetbot-bench-');
   const busy = countingLog(/SQLITE_BUSY|database is locked/);
@@ -58,9 +64,11 @@ export async function deployBatches(opts: {
   const bot = await createFleetbot(
     testConfig(tmp.dir, {
       FLEETBOT_ADMINS: 'telegram:1001',
-      FLEETBOT_CONCURRENCY: String(Math.max(opts.n, 50)),
+      // At most FLEETBOT_CONCURRENCY's own maximum, 64: beyond it, deploys queue.
+      FLEETBOT_CONCURRENCY: String(Math.min(Math.max(opts.n, 50), 64)),
       FLEETBOT_RATE_LIMIT: '10000',
       ANTHROPIC_API_KEY: 'sk-ant-bench',
+      ...opts.env,
     }),
     {
       bridges: [memory.bridge],
@@ -79,7 +87,9 @@ export async function deployBatches(opts: {
     const started = performance.now();
     const cpu = process.cpuUsage();
     await Promise.all(
-      Array.from({ length: count }, () => send(`/deploy swe bench-${seq++} --provider ${opts.provider}`)),
+      Array.from({ length: count }, () =>
+        send(`/deploy swe ${opts.namePrefix ?? 'bench-'}${seq++} --provider ${opts.provider}`),
+      ),
     );
     await bot.idle();
     const used = process.cpuUsage(cpu);
@@ -100,7 +110,7 @@ export async function deployBatches(opts: {
     const batch = jobs.slice(0, opts.n);
     const batchStart = Math.min(...batch.map((j) => j.createdAt));
     const failed = jobs.filter((j) => j.status !== 'succeeded');
-    opts.inspect?.(bot);
+    await opts.inspect?.(bot);
     return {
       oneMs: median(single),
       allMs: median(batches),
@@ -114,6 +124,8 @@ export async function deployBatches(opts: {
       ),
       sqliteBusy: busy.count(),
       stepMs: stepTimes(batch.map((j) => bot.store.steps.forJob(j.id))),
+      // The newest come first: the singles were the first sent, so they are last.
+      singleStepMs: stepTimes(jobs.slice(-opts.singles).map((j) => bot.store.steps.forJob(j.id))),
       queuedMs: {
         lastCreated: Math.max(...batch.map((j) => j.createdAt)) - batchStart,
         lastStarted: Math.max(...batch.map((j) => j.startedAt ?? 0)) - batchStart,
