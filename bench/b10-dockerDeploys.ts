@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { z } from 'zod';
 import { systemClock } from '../src/core/runtime/clock.js';
+import { defaultSubnetPool, subnetPicker } from '../src/providers/docker/subnets.js';
 import { createDockerProvider } from '../src/providers/docker/index.js';
 import { localReach } from '../src/providers/docker/reach.js';
 import { removeLabelled } from '../test/docker/leftovers.js';
@@ -82,6 +83,7 @@ export const dockerDeploys: Benchmark = async ({ quick }) => {
   try {
     const watch = watchStartToHealthy(
       createDockerProvider({
+        subnets: subnetPicker(defaultSubnetPool),
         engine,
         reach,
         instance,

@@ -1,3 +1,4 @@
+import { defaultSubnetPool } from '../../src/providers/docker/subnets.js';
 import { describe, expect, it } from 'vitest';
 import { dockerModule } from '../../src/providers/docker/module.js';
 import { dockerUnavailable, testDockerSocket } from '../support/docker.js';
@@ -8,6 +9,7 @@ describe.skipIf(dockerUnavailable())('fleetbot doctor on a running dockerd', () 
       host: { kind: 'unix', socketPath: testDockerSocket },
       knownHostsFile: undefined,
       defaultImage: undefined,
+      subnets: defaultSubnetPool,
       domain: undefined,
       acmeCa: undefined,
     });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { systemClock } from '../../src/core/runtime/clock.js';
 import { containerLabels, launcher } from '../../src/providers/docker/agentContainer.js';
+import { defaultSubnetPool, subnetPicker } from '../../src/providers/docker/subnets.js';
 import { createDockerProvider } from '../../src/providers/docker/index.js';
 import { localReach } from '../../src/providers/docker/reach.js';
 import { useCleanups } from '../support/cleanups.js';
@@ -78,6 +79,7 @@ describe.skipIf(skip)('the docker provider through a whole bot', () => {
       {
         providers: [
           createDockerProvider({
+            subnets: subnetPicker(defaultSubnetPool),
             engine: t.engine,
             reach,
             instance,

@@ -1,6 +1,7 @@
 import { afterAll } from 'vitest';
 import { expect } from 'vitest';
 import { systemClock } from '../../src/core/runtime/clock.js';
+import { defaultSubnetPool, subnetPicker } from '../../src/providers/docker/subnets.js';
 import { createDockerProvider } from '../../src/providers/docker/index.js';
 import { dockerModule } from '../../src/providers/docker/module.js';
 import { localReach } from '../../src/providers/docker/reach.js';
@@ -27,6 +28,7 @@ if (!dockerUnavailable()) {
       const image = await testNodeImage(t.engine);
       const build = () =>
         createDockerProvider({
+          subnets: subnetPicker(defaultSubnetPool),
           engine: t.engine,
           reach,
           instance,

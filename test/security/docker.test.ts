@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { systemClock } from '../../src/core/runtime/clock.js';
+import { defaultSubnetPool, subnetPicker } from '../../src/providers/docker/subnets.js';
 import { createDockerProvider } from '../../src/providers/docker/index.js';
 import { localReach } from '../../src/providers/docker/reach.js';
 import { removeLabelled } from '../docker/leftovers.js';
@@ -114,6 +115,7 @@ describe.skipIf(skip)(`a hostile agent in a docker container${skip ? ` (skipped:
       {
         providers: [
           createDockerProvider({
+            subnets: subnetPicker(defaultSubnetPool),
             engine: t.engine,
             reach,
             instance,

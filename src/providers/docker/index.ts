@@ -34,6 +34,7 @@ import {
   type Labelled,
 } from './objects.js';
 import type { PortReach } from './reach.js';
+import type { SubnetPicker } from './subnets.js';
 import { tarball, type TarEntry } from './tarball.js';
 
 /** With FLEETBOT_DOMAIN, the steps that put https://<name>.<domain> in front of a published port. */
@@ -52,6 +53,8 @@ export type DockerProviderOptions = {
   clock: Clock;
   healthDeadlineMs: number;
   pollMs: number;
+  /** Where each agent's network gets its subnet (FLEETBOT_DOCKER_SUBNETS). */
+  subnets: SubnetPicker;
   /** Caddy on a remote Docker host; absent on a local socket, where fleetbot does not touch its own host's web server. */
   site?: PublicSite | undefined;
 };
@@ -288,10 +291,30 @@ export function createDockerProvider(opts: DockerProviderOptions): Provider {
         run: async () => {
           const found = await madeFor(agent.name);
           if (found.networks.some((n) => n.Name === names.network)) return;
-          await engine.json('POST', '/networks/create', created, {
-            what: `creating network ${names.network}`,
-            body: { Name: names.network, Driver: 'bridge', CheckDuplicate: true, Labels: labels },
-          });
+          try {
+            // Another fleetbot on this Engine may take the same subnet between the pick and the
+            // create: the Engine then refuses it as overlapping, and the next free one is tried.
+            for (let attempt = 1; ; attempt++) {
+              const subnet = await opts.subnets.pick(engine, agent.name);
+              try {
+                await engine.json('POST', '/networks/create', created, {
+                  what: `creating network ${names.network} (${subnet})`,
+                  body: {
+                    Name: names.network,
+                    Driver: 'bridge',
+                    CheckDuplicate: true,
+                    IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] },
+                    Labels: labels,
+                  },
+                });
+                return;
+              } catch (err) {
+                if (attempt >= 3 || !/overlap/i.test(errorMessage(err))) throw err;
+              }
+            }
+          } finally {
+            opts.subnets.settle(agent.name);
+          }
         },
         // Whatever a later step made holds the network: everything the agent had goes, by its labels.
         undo: removeMade,

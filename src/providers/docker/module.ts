@@ -13,6 +13,7 @@ import { defaultDockerSocket, describeDockerHost, dockerHostSchema, type DockerH
 import { createEngine, type Engine } from './engine.js';
 import { createDockerProvider, type PublicSite } from './index.js';
 import { localReach, sshPortReach, type PortReach } from './reach.js';
+import { defaultSubnetPool, subnetPicker, subnetPoolSchema } from './subnets.js';
 import { engineDispatcher } from './transport.js';
 
 export type DockerSettings = {
@@ -20,6 +21,7 @@ export type DockerSettings = {
   /** Where the ssh:// host's key is pinned; set whenever the host is reached over SSH. */
   knownHostsFile: string | undefined;
   defaultImage: string | undefined;
+  subnets: string;
   domain: string | undefined;
   acmeCa: string | undefined;
 };
@@ -29,6 +31,11 @@ const variables = {
     schema: dockerHostSchema.optional(),
     example: 'ssh://deploy@203.0.113.9',
     help: `Docker's own variable: the Engine agents run on, unix:///path/to/docker.sock (default ${defaultDockerSocket}) or ssh://user@host[:port] (its key pinned in FLEETBOT_SSH_KNOWN_HOSTS).`,
+  },
+  FLEETBOT_DOCKER_SUBNETS: {
+    schema: subnetPoolSchema.default(defaultSubnetPool),
+    example: defaultSubnetPool,
+    help: 'IPv4 range each docker agent’s own network gets a /28 of (4,096 agents in a /16); Docker’s default pools hold only about 30 networks. Pick a range your hosts’ networks do not use.',
   },
   FLEETBOT_DOCKER_IMAGE: {
     schema: dockerImageSchema.optional(),
@@ -106,6 +113,7 @@ export const dockerModule = defineProviderModule({
           host: v.DOCKER_HOST ?? { kind: 'unix', socketPath: defaultDockerSocket },
           knownHostsFile: v.FLEETBOT_SSH_KNOWN_HOSTS ? homePath(v.FLEETBOT_SSH_KNOWN_HOSTS, env) : undefined,
           defaultImage: v.FLEETBOT_DOCKER_IMAGE,
+          subnets: v.FLEETBOT_DOCKER_SUBNETS,
           domain: v.FLEETBOT_DOMAIN,
           acmeCa: v.FLEETBOT_ACME_CA,
         }
@@ -163,7 +171,10 @@ export const dockerModule = defineProviderModule({
       defaultImage: settings.defaultImage,
       clock: shared.clock,
       healthDeadlineMs: 60_000,
-      pollMs: 500,
+      // Health is polled often while a deploy waits: it is one local request, and every poll
+      // interval is time added to the deploy (B10).
+      pollMs: 100,
+      subnets: subnetPicker(settings.subnets),
       site,
     });
   },

@@ -12,6 +12,7 @@ import { loadConfig } from '../../../src/config/index.js';
 import type { Provider } from '../../../src/core/fleet/provider.js';
 import type { Step } from '../../../src/core/jobs/plan.js';
 import { systemClock } from '../../../src/core/runtime/clock.js';
+import { defaultSubnetPool, subnetPicker } from '../../../src/providers/docker/subnets.js';
 import { createDockerProvider } from '../../../src/providers/docker/index.js';
 import { localReach } from '../../../src/providers/docker/reach.js';
 import { testEngine } from '../../support/docker.js';
@@ -70,6 +71,7 @@ await start(loadConfig(), {
   providers: [
     pausing(
       createDockerProvider({
+        subnets: subnetPicker(defaultSubnetPool),
         engine,
         reach: localReach(),
         instance: setup.instance,
