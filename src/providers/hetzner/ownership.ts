@@ -1,8 +1,6 @@
 import type { Server } from './schemas.js';
 import type { DnsRecord } from '../cloudflare/client.js';
-
-/** The label that says which fleetbot made a server or snapshot (src/core/fleet/instance.ts). */
-export const instanceLabel = 'fleetbot-instance';
+import { agentLabels, managedLabels, ownsLabelled } from '../labels.js';
 
 /** How every record comment fleetbot writes begins, with or without an instance id. */
 export const commentPrefix = 'fleetbot agent ';
@@ -14,19 +12,15 @@ export const commentPrefix = 'fleetbot agent ';
  * records names them; any other is left alone, since another fleetbot may have made it.
  */
 export function ownership(instance: string) {
-  const managed = { 'managed-by': 'fleetbot', [instanceLabel]: instance };
   return {
     /** Labels for every server and snapshot this fleetbot makes. */
-    managed,
-    agentLabels: (agent: string, role: string) => ({ ...managed, agent, role }),
+    managed: managedLabels(instance),
+    agentLabels: (agent: string, role: string) => agentLabels(instance, agent, role),
     comment: (agent: string): string => `${commentPrefix}${agent} (instance ${instance})`,
 
     /** Made by this fleetbot: its own id, or no id and named by one of its agent records. */
-    ownsServer(server: Pick<Server, 'labels'>, recorded: boolean): boolean {
-      if (server.labels['managed-by'] !== 'fleetbot') return false;
-      const id = server.labels[instanceLabel];
-      return id === undefined ? recorded : id === instance;
-    },
+    ownsServer: (server: Pick<Server, 'labels'>, recorded: boolean): boolean =>
+      ownsLabelled(server.labels, instance, recorded),
 
     /** A record this fleetbot wrote for `agent` (any of its agents when undefined), by its comment. */
     ownsRecord(record: Pick<DnsRecord, 'comment'>, recorded: boolean, agent?: string): boolean {

@@ -94,31 +94,44 @@ export const installedLayout = (
 });
 
 /**
- * The role's agent as it runs on a machine: files its commands name relative to the role (the
- * daemon's, and the chat command's, such as the reference agent's acp.mjs) go into the app folder.
+ * The role's commands as they run where its files are put into `dir` (an agent's app folder on a
+ * machine, a volume in a container): files they name relative to the role (the daemon's, and the chat
+ * command's, such as the reference agent's acp.mjs) go into `dir` under their own names.
  */
-export function agentLayout(agentName: string, role: Role): AgentLayout {
-  const appDir = appDirOf(agentName);
+export function placeRoleFiles(
+  role: Role,
+  dir: string,
+): { files: Record<string, string>; daemonArgv?: string[]; chatArgv?: string[] } {
   const files: Record<string, string> = {};
   const relative = (arg: string): boolean => arg.startsWith('./') || arg.startsWith('../');
-  /** argv resolved against the role file, with the files it names relative to the role moved into appDir. */
-  const upload = (resolved: string[], original: readonly string[]): string[] =>
+  /** argv resolved against the role file, with the files it names relative to the role moved into dir. */
+  const place = (resolved: string[], original: readonly string[]): string[] =>
     resolved.map((arg, i) => {
       if (!relative(original[i] ?? arg)) return arg;
       const base = path.basename(arg);
       files[base] = arg;
-      return `${appDir}/${base}`;
+      return `${dir}/${base}`;
     });
   const chatCommand = z.array(z.string()).safeParse(role.chat?.['command']);
-  if (chatCommand.success) upload(resolveArgv(role, chatCommand.data), chatCommand.data);
+  const chatArgv = chatCommand.success
+    ? place(resolveArgv(role, chatCommand.data), chatCommand.data)
+    : undefined;
+  const daemon = daemonOf(role);
+  const daemonArgv = daemon ? place(daemon.command, role.agent.command ?? []) : undefined;
+  return { files, ...(daemonArgv ? { daemonArgv } : {}), ...(chatArgv ? { chatArgv } : {}) };
+}
+
+/** The role's agent as it runs on a machine, its role files in its app folder. */
+export function agentLayout(agentName: string, role: Role): AgentLayout {
+  const { files, daemonArgv } = placeRoleFiles(role, appDirOf(agentName));
   const daemon = daemonOf(role);
   return {
     ...placesOf(agentName),
     files,
-    ...(daemon
+    ...(daemon && daemonArgv
       ? {
           daemon: {
-            argv: absoluteProgram(upload(daemon.command, role.agent.command ?? [])),
+            argv: absoluteProgram(daemonArgv),
             port: daemon.port,
             healthPath: daemon.healthPath,
           },
