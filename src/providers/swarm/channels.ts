@@ -1,0 +1,164 @@
+import { createConnection } from 'node:net';
+import { PassThrough, Writable, type Duplex } from 'node:stream';
+import { z } from 'zod';
+import type { AgentChannels, AgentProcess } from '../../core/fleet/provider.js';
+import { errorMessage, UserError } from '../../core/runtime/errors.js';
+import { containerPaths, inContainer, launcher } from '../docker/agentContainer.js';
+import type { Engine } from '../docker/engine.js';
+import { frameReader } from '../docker/frames.js';
+import { outputTail, stderrTailLimits } from '../outputTail.js';
+import { describeNode, placementOf, type Placement } from './placement.js';
+import type { SwarmObjects } from './swarmObjects.js';
+
+/** How long opening a connection to the agent's published port may take. */
+const connectTimeoutMs = 10_000;
+/** The largest frame an exec's stream may carry: the Engine cuts output into small ones. */
+const maxFrameBytes = 8 * 1024 * 1024;
+
+export type SwarmReach = {
+  swarm: SwarmObjects;
+  /** The Engine of the node that runs a task, where fleetbot can reach it; undefined where it cannot. */
+  engineOn(placement: Placement): Promise<Engine | undefined>;
+  /** The settings that map a node's address to its Engine, for the message when one is missing. */
+  nodesVariable: string;
+};
+
+export type SwarmAgent = {
+  name: string;
+  service: string;
+  uid: number;
+  gid: number;
+  /** The role files in the container (their name there → their path here), for the chat command's argv. */
+  files: Record<string, string>;
+  /** The role's port inside the container, and where it is published on the agent's node. */
+  ports: { role: number; published: number };
+};
+
+/** Where the agent's task is, or a message that says why a conversation cannot reach it now. */
+async function placed(reach: SwarmReach, agent: SwarmAgent): Promise<Placement> {
+  const where = await placementOf(reach.swarm, agent.service);
+  if ('why' in where)
+    throw new UserError(`${agent.name} is not running (${where.why}); /status ${agent.name} says more.`);
+  return where.placement;
+}
+
+/**
+ * Starts argv in the agent's running container through an attached exec on its node's Engine: the
+ * agent's user, walls and workspace, its secrets exported by the same launcher as its daemon's.
+ */
+async function execIn(
+  engine: Engine,
+  containerId: string,
+  agent: SwarmAgent,
+  argv: string[],
+): Promise<AgentProcess> {
+  const { Id } = await engine.json('POST', `/containers/${containerId}/exec`, z.object({ Id: z.string() }), {
+    what: `starting a conversation in ${agent.name}`,
+    body: {
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+      User: `${agent.uid}:${agent.gid}`,
+      WorkingDir: containerPaths.workspace,
+      Cmd: launcher(argv),
+    },
+  });
+  const socket = await engine.hijack(`/exec/${Id}/start`, {
+    what: `attaching to the conversation in ${agent.name}`,
+    body: { Detach: false, Tty: false },
+  });
+  const stdout = new PassThrough();
+  const tail = outputTail(stderrTailLimits);
+  const read = frameReader(maxFrameBytes);
+  socket.on('data', (chunk: Buffer) => {
+    try {
+      for (const frame of read(chunk))
+        if (frame.stream === 'stdout') stdout.write(frame.payload);
+        else tail.push(frame.payload);
+    } catch (err) {
+      socket.destroy(err as Error);
+    }
+  });
+  // How it ended is told by `ended`: a broken stream must not end fleetbot.
+  socket.on('error', () => undefined);
+  const ended = new Promise<string>((resolve) => {
+    socket.once('close', () => {
+      stdout.end();
+      engine
+        .json('GET', `/exec/${Id}/json`, z.object({ ExitCode: z.number().nullable() }).loose(), {
+          what: `reading how the conversation in ${agent.name} ended`,
+        })
+        .then(
+          (e) => resolve(e.ExitCode === null ? 'its stream closed' : `exited with code ${e.ExitCode}`),
+          (err: unknown) => resolve(`its stream closed (${errorMessage(err)})`),
+        );
+    });
+  });
+  const stdin = new Writable({
+    write: (chunk: Buffer, _encoding, done) => {
+      if (socket.destroyed) return done();
+      socket.write(chunk, () => done());
+    },
+    // End of input reaches the process as end of its stdin: the Engine closes it on the half-close.
+    final: (done) => {
+      if (!socket.destroyed) socket.end();
+      done();
+    },
+  });
+  stdin.on('error', () => undefined);
+  return {
+    cwd: containerPaths.workspace,
+    stdin,
+    stdout,
+    stderrTail: () => tail.text(),
+    ended,
+    // The Engine has no call that signals an exec: closing its stream ends its stdin, and a restart or
+    // destroy of the agent replaces the container it runs in.
+    kill: () => void socket.destroy(),
+  };
+}
+
+/**
+ * How conversations reach a Swarm agent: a process in its running container on whatever node it
+ * is now, where fleetbot can reach that node's Engine (the manager's own tasks, or a node the
+ * settings map to an Engine), and its port where it is published on that node.
+ */
+export function swarmChannels(reach: SwarmReach, agent: SwarmAgent): AgentChannels {
+  return {
+    async spawn(argv) {
+      const placement = await placed(reach, agent);
+      const node = describeNode(placement.node, placement.address);
+      const engine = await reach.engineOn(placement);
+      if (!engine)
+        throw new UserError(
+          `${agent.name} runs on ${node}, whose Docker Engine fleetbot cannot reach, so it cannot start a conversation there. Map the node to its Engine in ${reach.nodesVariable} (e.g. ${placement.address}=ssh://root@${placement.address}), or constrain the role to nodes fleetbot reaches (providers.swarm.constraints).`,
+        );
+      if (!placement.containerId)
+        throw new UserError(`${agent.name}'s task on ${node} has no container yet; try again shortly.`);
+      return execIn(engine, placement.containerId, agent, inContainer(argv, agent.files));
+    },
+
+    async connect(port) {
+      if (port !== agent.ports.role)
+        throw new UserError(`${agent.name} publishes only its role's port ${agent.ports.role}, not ${port}.`);
+      const placement = await placed(reach, agent);
+      return new Promise<Duplex>((resolve, reject) => {
+        const socket = createConnection({ host: placement.address, port: agent.ports.published });
+        const timer = setTimeout(
+          () => socket.destroy(new Error(`no connection within ${connectTimeoutMs / 1000} s`)),
+          connectTimeoutMs,
+        );
+        socket.once('connect', () => (clearTimeout(timer), resolve(socket)));
+        socket.once('error', (err) => {
+          clearTimeout(timer);
+          reject(
+            new UserError(
+              `cannot reach ${agent.name} at ${placement.address}:${agent.ports.published} (${err.message})`,
+            ),
+          );
+        });
+      });
+    },
+  };
+}
