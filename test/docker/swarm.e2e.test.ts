@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { loadRoles } from '../../src/core/fleet/roles.js';
+import { chatSections } from '../../src/protocols/index.js';
+import { roleSections } from '../../src/providers/index.js';
 import { startConsoleBot } from '../support/consoleSession.js';
 import { approvedDestroy } from '../support/destroy.js';
 import { dockerUnavailable } from '../support/docker.js';
@@ -77,6 +80,16 @@ describe.skipIf(skip)('the swarm provider through a whole bot on a two-node swar
       await s.type(`/ask ${name} say hello`);
       await s.shows(new RegExp(`${name}[\\s\\S]*(hello|echo|model)`, 'i'), 30_000);
     }
+  });
+
+  it('/ask on a node whose Engine fleetbot cannot reach says which node and what to set', async () => {
+    const onWorker = ['swalice', 'swbob'].find((n) => addressOf(n) === lab.workerAddress)!;
+    const provider = labSwarmProvider(lab, { instance, reachWorker: false });
+    const role = loadRoles('templates/roles', roleSections, chatSections).get('swe')!;
+    const agent = s.bot.store.agents.live(onWorker)!;
+    await expect(provider.channels!(agent, role).spawn(['node', '--version'])).rejects.toThrow(
+      `${onWorker} runs on node vm (${lab.workerAddress}), whose Docker Engine fleetbot cannot reach, so it cannot start a conversation there. Map the node to its Engine in FLEETBOT_SWARM_NODES (e.g. ${lab.workerAddress}=ssh://root@${lab.workerAddress}), or constrain the role to nodes fleetbot reaches (providers.swarm.constraints).`,
+    );
   });
 
   it('moves an agent off a drained node, and /status and its followers say where to', async () => {

@@ -6,11 +6,12 @@ import type { SwarmLab } from './swarmLab.js';
 /** The swarm provider on the lab's two nodes, as the module builds it, its Engines checked against the API document. */
 export const labSwarmProvider = (
   lab: SwarmLab,
-  opts: { instance: string; clock?: Clock; portBase?: number },
+  opts: { instance: string; clock?: Clock; portBase?: number; reachWorker?: boolean },
 ) =>
   createSwarmProvider({
     manager: lab.manager,
-    nodeEngines: new Map([[lab.workerAddress, lab.worker]]),
+    // Without the worker's Engine, as when FLEETBOT_SWARM_NODES leaves a node out.
+    nodeEngines: new Map(opts.reachWorker === false ? [] : [[lab.workerAddress, lab.worker]]),
     nodesVariable: 'FLEETBOT_SWARM_NODES',
     defaultImage: lab.image,
     portBase: opts.portBase ?? 31_000,
