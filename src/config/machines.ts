@@ -27,6 +27,11 @@ export const machineVariables = {
     secret: true,
     help: 'Passphrase of FLEETBOT_SSH_KEY, if it has one.',
   },
+  FLEETBOT_SSH_KNOWN_HOSTS: {
+    schema: z.string().min(1).optional(),
+    example: '/etc/fleetbot/known_hosts',
+    help: 'known_hosts file with the host key of every host fleetbot did not create (FLEETBOT_SSH_HOSTS entries, an ssh:// DOCKER_HOST); hosts without one are refused.',
+  },
   FLEETBOT_ACME_CA: {
     schema: z.url({ protocol: /^https$/, error: 'must be an https ACME directory URL' }).optional(),
     example: 'https://acme-staging-v02.api.letsencrypt.org/directory',

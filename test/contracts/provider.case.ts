@@ -19,6 +19,8 @@ export type ProviderUnderTest = {
   url: RegExp | undefined;
   /** The /deploy options this environment needs (which host), as a person would give them. */
   options: DeployOptions;
+  /** The agent's name; `alice` unless the environment is shared with other tests (one dockerd). */
+  agentName?: string;
   /** What the provider made that still exists (processes, unit files, servers, DNS records). */
   leftovers(): string[];
   close(): Promise<void>;
@@ -51,7 +53,7 @@ export function providerContract(factory: ProviderFactory): void {
     beforeAll(async () => {
       env = await factory.start();
       agent = store.agents.create({
-        name: 'alice',
+        name: env.agentName ?? 'alice',
         role: role.name,
         provider: module.name,
         owner: 'console:local',
@@ -110,7 +112,7 @@ export function providerContract(factory: ProviderFactory): void {
       let answer = '';
       for await (const chunk of socket) answer += String(chunk);
       expect(answer).toMatch(/^HTTP\/1\.[01] 200/);
-      expect(answer).toContain('"name":"alice"');
+      expect(answer).toContain(`"name":"${agent.name}"`);
     });
 
     it('finds the agent running by its record after fleetbot itself restarted', async () => {

@@ -165,11 +165,17 @@ const launchScript = `for f in ${containerPaths.secrets}/*; do
 done
 exec "$@"`;
 
-/** argv that starts `argv` with the agent's secrets in its environment (see launchScript). */
-export const launcher = (argv: string[]): string[] => [
+/** Where a conversation's launcher writes its pid, so it can be ended from a second exec. */
+export const pidFileSchema = z.string().regex(/^\/tmp\/fleetbot-[a-z0-9-]{1,64}\.pid$/);
+
+/**
+ * argv that starts `argv` with the agent's secrets in its environment (see launchScript); with a
+ * pid file, the pid the agent will have (the shell execs it) is written there first.
+ */
+export const launcher = (argv: string[], pidFile?: string): string[] => [
   '/bin/sh',
   '-c',
-  launchScript,
+  pidFile === undefined ? launchScript : `echo $$ > ${pidFileSchema.parse(pidFile)}\n${launchScript}`,
   'fleetbot-launch',
   ...argv,
 ];

@@ -328,32 +328,60 @@ function daemonSteps(opts: InstallOptions & { layout: DaemonLayout }): Step[] {
     healthStep(deps, layout, machine),
   ];
   if (!fqdn) return steps;
-  const url = `https://${fqdn}`;
-  const healthUrl = `${url}${layout.daemon.healthPath}`;
   return [
     ...steps,
+    ...publicSiteSteps({
+      deps,
+      name: layout.name,
+      fqdn,
+      healthPath: layout.daemon.healthPath,
+      port: () => layout.daemon.port,
+      machine,
+      needs: ['health', ...(opts.caddyNeeds ?? [])],
+    }),
+  ];
+}
+
+/**
+ * Caddy on the machine in front of the agent's port on its loopback (https://<fqdn>, TLS from ACME),
+ * then the public HTTPS check, whose step records the agent's url. The port is read when the step
+ * runs: a provider may choose it in an earlier step.
+ */
+export function publicSiteSteps(opts: {
+  deps: MachineDeps;
+  name: string;
+  fqdn: string;
+  healthPath: string;
+  port: (ctx: StepContext) => number;
+  machine: (ctx: StepContext) => MachineRef;
+  needs: string[];
+}): Step[] {
+  const { deps, fqdn, machine } = opts;
+  const url = `https://${fqdn}`;
+  const healthUrl = `${url}${opts.healthPath}`;
+  return [
     {
       key: 'caddy',
       rerunnable: true,
       title: 'Start Caddy (TLS)',
-      needs: ['health', ...(opts.caddyNeeds ?? [])],
+      needs: opts.needs,
       run: async (ctx) =>
         withMachine(
           deps,
           machine(ctx),
           async (ssh) => {
             const login = machine(ctx).login;
-            const opts = { signal: ctx.signal };
+            const runOpts = { signal: ctx.signal };
             await run(deps, ssh, remote.writeCaddyfile(login), 'Writing the Caddyfile', {
-              ...opts,
+              ...runOpts,
               input: renderCaddyfile(deps.acmeCa),
             });
             // Rendered here from the agent's own name: a site serves no other host.
-            await run(deps, ssh, remote.writeCaddySite(layout, login), 'Writing the Caddy site', {
-              ...opts,
-              input: renderCaddySite(fqdn, layout.daemon.port),
+            await run(deps, ssh, remote.writeCaddySite(opts.name, login), 'Writing the Caddy site', {
+              ...runOpts,
+              input: renderCaddySite(fqdn, opts.port(ctx)),
             });
-            await run(deps, ssh, remote.startCaddy(login), 'Starting Caddy', opts);
+            await run(deps, ssh, remote.startCaddy(login), 'Starting Caddy', runOpts);
           },
           ctx.signal,
         ),

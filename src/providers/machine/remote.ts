@@ -36,6 +36,13 @@ const killAgentProcesses = (l: AgentLayout, login: string): string =>
 const asAgentUser = (l: AgentLayout): string =>
   `setpriv --reuid=${shellWord(l.user)} --regid=${shellWord(l.user)} --init-groups --no-new-privs`;
 
+/** Other agents on the host keep their sites; a Caddy that is not running stays stopped. */
+const removeCaddySite = (agentName: string, login: string): string =>
+  [
+    `${asRoot(login)}rm -f ${shellWord(caddySitePath(agentName))}`,
+    `${asRoot(login)}systemctl try-reload-or-restart caddy || true`,
+  ].join('; ');
+
 export const remote = {
   /** The agent's own user (made once), its folder (0700, its own) and its root-owned config folder. */
   prepareAgent: (l: AgentLayout, login: string) =>
@@ -84,9 +91,7 @@ export const remote = {
       `${asRoot(login)}rm -rf ${shellWord(l.configDir)}`,
       `${asRoot(login)}${nftPath} delete table inet ${shellWord(portGuardTable(l.name))} 2>/dev/null || true`,
       `${asRoot(login)}userdel ${shellWord(l.user)} || true`,
-      // Other agents on the host keep their sites; a Caddy that is not running stays stopped.
-      `${asRoot(login)}rm -f ${shellWord(caddySitePath(l.name))}`,
-      `${asRoot(login)}systemctl try-reload-or-restart caddy || true`,
+      removeCaddySite(l.name, login),
       `test ! -d /run/systemd/system || ${asRoot(login)}systemctl daemon-reload`,
     ].join('; '),
   /** Ends every conversation process of an agent without a daemon: all its user runs. */
@@ -135,8 +140,10 @@ export const remote = {
   portOwner: (l: DaemonLayout) =>
     `id -u ${shellWord(l.user)}; awk -v port=${l.daemon.port.toString(16).toUpperCase().padStart(4, '0')} '$4 == "0A" { if (substr($2, index($2, ":") + 1) == port) print $8 }' /proc/net/tcp /proc/net/tcp6`,
   /** Caddy's files are rendered by fleetbot and written here as root, never copied from the agent's folder. */
+  removeCaddySite: (agentName: string, login: string) => removeCaddySite(agentName, login),
   writeCaddyfile: (login: string) => writeRootFile('/etc/caddy/Caddyfile', '0644', login),
-  writeCaddySite: (l: DaemonLayout, login: string) => writeRootFile(caddySitePath(l.name), '0644', login),
+  writeCaddySite: (agentName: string, login: string) =>
+    writeRootFile(caddySitePath(agentName), '0644', login),
   startCaddy: (login: string) =>
     [
       `${asRoot(login)}systemctl enable caddy`,

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { UserError } from '../../core/runtime/errors.js';
 import { publicKeyBlob } from './hostKey.js';
 
@@ -57,3 +58,16 @@ export function parseKnownHosts(text: string, file: string): KnownHosts {
 /** What to tell someone whose host has no pinned key: where to get it without trusting the network. */
 export const missingPinHelp = (host: string, port: number, file: string): string =>
   `fleetbot never trusts a host key on first use. On the server, print its key with "cat /etc/ssh/ssh_host_ed25519_key.pub", or run "ssh-keyscan -t ed25519${port === 22 ? '' : ` -p ${port}`} ${host}" from a network you trust, and add it to ${file} as "${hostPattern(host, port)} ssh-ed25519 AAAA…".`;
+
+/** The pinned host keys in FLEETBOT_SSH_KNOWN_HOSTS; a missing file stops the start with what to create. */
+export function readKnownHosts(file: string): KnownHosts {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new UserError(
+      `FLEETBOT_SSH_KNOWN_HOSTS: cannot read ${file}; create it with the host key of each host fleetbot logs in to (FLEETBOT_SSH_HOSTS entries, an ssh:// DOCKER_HOST).`,
+    );
+  }
+  return parseKnownHosts(text, file);
+}

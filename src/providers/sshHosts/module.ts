@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { machineVariables } from '../../config/machines.js';
 import { commaList, homePath } from '../../config/variables.js';
-import { errorMessage, UserError } from '../../core/runtime/errors.js';
+import { errorMessage } from '../../core/runtime/errors.js';
 import { productionMachineDeps } from '../machine/production.js';
 import { defineProviderModule } from '../module.js';
-import { missingPinHelp, parseKnownHosts } from '../ssh/knownHosts.js';
+import { missingPinHelp, parseKnownHosts, readKnownHosts } from '../ssh/knownHosts.js';
 import { sshLogin } from '../ssh/login.js';
 import { hostName, sshHostEntry, uniqueHostNames, type SshHost } from './hosts.js';
 import { createSshHostsProvider, splitEndpoint } from './index.js';
@@ -24,23 +25,7 @@ const variables = {
     example: 'lab1=agent@203.0.113.7,lab2=root@198.51.100.4:2222',
     help: 'Hosts you already have for the ssh provider, as name=user@host[:port], comma-separated.',
   },
-  FLEETBOT_SSH_KNOWN_HOSTS: {
-    schema: z.string().min(1).optional(),
-    example: '/etc/fleetbot/known_hosts',
-    help: 'known_hosts file with the host key of every FLEETBOT_SSH_HOSTS entry; hosts without one are refused.',
-  },
 };
-
-/** Reads the pinned host keys; a missing file stops the start with what to create. */
-function readKnownHosts(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    throw new UserError(
-      `FLEETBOT_SSH_KNOWN_HOSTS: cannot read ${file}; create it with the host key of each FLEETBOT_SSH_HOSTS entry.`,
-    );
-  }
-}
 
 /** Agents on hosts someone already has, reached over SSH with pinned host keys only. */
 export const sshHostsModule = defineProviderModule({
@@ -50,7 +35,7 @@ export const sshHostsModule = defineProviderModule({
     const problems: string[] = [];
     if (v.FLEETBOT_SSH_HOSTS.length > 0 && !v.FLEETBOT_SSH_KNOWN_HOSTS)
       problems.push(
-        `FLEETBOT_SSH_HOSTS: fleetbot never trusts a host key on first use; set FLEETBOT_SSH_KNOWN_HOSTS to a known_hosts file with each host's key (ssh-keyscan from a trusted network, or the server's /etc/ssh/ssh_host_ed25519_key.pub); example: FLEETBOT_SSH_KNOWN_HOSTS=${variables.FLEETBOT_SSH_KNOWN_HOSTS.example}`,
+        `FLEETBOT_SSH_HOSTS: fleetbot never trusts a host key on first use; set FLEETBOT_SSH_KNOWN_HOSTS to a known_hosts file with each host's key (ssh-keyscan from a trusted network, or the server's /etc/ssh/ssh_host_ed25519_key.pub); example: FLEETBOT_SSH_KNOWN_HOSTS=${machineVariables.FLEETBOT_SSH_KNOWN_HOSTS.example}`,
       );
     if (v.FLEETBOT_PROVIDER === 'ssh' && v.FLEETBOT_SSH_HOSTS.length === 0)
       problems.push(
@@ -102,7 +87,7 @@ export const sshHostsModule = defineProviderModule({
   create: (settings, shared) =>
     createSshHostsProvider({
       hosts: settings.hosts,
-      knownHosts: parseKnownHosts(readKnownHosts(settings.knownHostsFile), settings.knownHostsFile),
+      knownHosts: readKnownHosts(settings.knownHostsFile),
       knownHostsFile: settings.knownHostsFile,
       domain: settings.domain,
       machine: productionMachineDeps({

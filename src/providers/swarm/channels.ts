@@ -1,19 +1,15 @@
 import { createConnection } from 'node:net';
-import { PassThrough, Writable, type Duplex } from 'node:stream';
-import { z } from 'zod';
-import type { AgentChannels, AgentProcess } from '../../core/fleet/provider.js';
-import { errorMessage, UserError } from '../../core/runtime/errors.js';
-import { containerPaths, inContainer, launcher } from '../docker/agentContainer.js';
+import type { Duplex } from 'node:stream';
+import type { AgentChannels } from '../../core/fleet/provider.js';
+import { UserError } from '../../core/runtime/errors.js';
+import { inContainer } from '../docker/agentContainer.js';
 import type { Engine } from '../docker/engine.js';
-import { frameReader } from '../docker/frames.js';
-import { outputTail, stderrTailLimits } from '../outputTail.js';
+import { execProcess } from '../docker/exec.js';
 import { describeNode, placementOf, type Placement } from './placement.js';
 import type { SwarmObjects } from './swarmObjects.js';
 
 /** How long opening a connection to the agent's published port may take. */
 const connectTimeoutMs = 10_000;
-/** The largest frame an exec's stream may carry: the Engine cuts output into small ones. */
-const maxFrameBytes = 8 * 1024 * 1024;
 
 export type SwarmReach = {
   swarm: SwarmObjects;
@@ -43,83 +39,6 @@ async function placed(reach: SwarmReach, agent: SwarmAgent): Promise<Placement> 
 }
 
 /**
- * Starts argv in the agent's running container through an attached exec on its node's Engine: the
- * agent's user, walls and workspace, its secrets exported by the same launcher as its daemon's.
- */
-async function execIn(
-  engine: Engine,
-  containerId: string,
-  agent: SwarmAgent,
-  argv: string[],
-): Promise<AgentProcess> {
-  const { Id } = await engine.json('POST', `/containers/${containerId}/exec`, z.object({ Id: z.string() }), {
-    what: `starting a conversation in ${agent.name}`,
-    body: {
-      AttachStdin: true,
-      AttachStdout: true,
-      AttachStderr: true,
-      Tty: false,
-      User: `${agent.uid}:${agent.gid}`,
-      WorkingDir: containerPaths.workspace,
-      Cmd: launcher(argv),
-    },
-  });
-  const socket = await engine.hijack(`/exec/${Id}/start`, {
-    what: `attaching to the conversation in ${agent.name}`,
-    body: { Detach: false, Tty: false },
-  });
-  const stdout = new PassThrough();
-  const tail = outputTail(stderrTailLimits);
-  const read = frameReader(maxFrameBytes);
-  socket.on('data', (chunk: Buffer) => {
-    try {
-      for (const frame of read(chunk))
-        if (frame.stream === 'stdout') stdout.write(frame.payload);
-        else tail.push(frame.payload);
-    } catch (err) {
-      socket.destroy(err as Error);
-    }
-  });
-  // How it ended is told by `ended`: a broken stream must not end fleetbot.
-  socket.on('error', () => undefined);
-  const ended = new Promise<string>((resolve) => {
-    socket.once('close', () => {
-      stdout.end();
-      engine
-        .json('GET', `/exec/${Id}/json`, z.object({ ExitCode: z.number().nullable() }).loose(), {
-          what: `reading how the conversation in ${agent.name} ended`,
-        })
-        .then(
-          (e) => resolve(e.ExitCode === null ? 'its stream closed' : `exited with code ${e.ExitCode}`),
-          (err: unknown) => resolve(`its stream closed (${errorMessage(err)})`),
-        );
-    });
-  });
-  const stdin = new Writable({
-    write: (chunk: Buffer, _encoding, done) => {
-      if (socket.destroyed) return done();
-      socket.write(chunk, () => done());
-    },
-    // End of input reaches the process as end of its stdin: the Engine closes it on the half-close.
-    final: (done) => {
-      if (!socket.destroyed) socket.end();
-      done();
-    },
-  });
-  stdin.on('error', () => undefined);
-  return {
-    cwd: containerPaths.workspace,
-    stdin,
-    stdout,
-    stderrTail: () => tail.text(),
-    ended,
-    // The Engine has no call that signals an exec: closing its stream ends its stdin, and a restart or
-    // destroy of the agent replaces the container it runs in.
-    kill: () => void socket.destroy(),
-  };
-}
-
-/**
  * How conversations reach a Swarm agent: a process in its running container on whatever node it
  * is now, where fleetbot can reach that node's Engine (the manager's own tasks, or a node the
  * settings map to an Engine), and its port where it is published on that node.
@@ -136,7 +55,12 @@ export function swarmChannels(reach: SwarmReach, agent: SwarmAgent): AgentChanne
         );
       if (!placement.containerId)
         throw new UserError(`${agent.name}'s task on ${node} has no container yet; try again shortly.`);
-      return execIn(engine, placement.containerId, agent, inContainer(argv, agent.files));
+      // The docker provider's exec: the agent's user, walls and workspace, its secrets exported by the
+      // same launcher as its daemon's.
+      return execProcess(engine, placement.containerId, {
+        user: `${agent.uid}:${agent.gid}`,
+        argv: inContainer(argv, agent.files),
+      });
     },
 
     async connect(port) {

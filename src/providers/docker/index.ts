@@ -1,0 +1,566 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { checkHealth } from '../../core/fleet/healthCheck.js';
+import type { AgentHealth, Found, Provider } from '../../core/fleet/provider.js';
+import type { Role } from '../../core/fleet/roles.js';
+import type { Plan, Step, StepContext } from '../../core/jobs/plan.js';
+import { sleep, type Clock } from '../../core/runtime/clock.js';
+import { stripControls } from '../../core/chat/text.js';
+import { errorMessage, UserError } from '../../core/runtime/errors.js';
+import type { Agent } from '../../core/store/agents.js';
+import { managedLabels } from '../labels.js';
+import {
+  agentContainer,
+  containerLabels,
+  containerNames,
+  containerPaths,
+  containerSettings,
+  envList,
+  inContainer,
+  launcher,
+  type ContainerSettings,
+} from './agentContainer.js';
+import type { Engine } from './engine.js';
+import { execProcess } from './exec.js';
+import { frameReader } from './frames.js';
+import {
+  created,
+  inspectContainer,
+  labelled,
+  publishedPort,
+  removeAll,
+  removeContainer,
+  type ContainerInspect,
+  type Labelled,
+} from './objects.js';
+import type { PortReach } from './reach.js';
+import { tarball, type TarEntry } from './tarball.js';
+
+/** With FLEETBOT_DOMAIN, the steps that put https://<name>.<domain> in front of a published port. */
+export type PublicSite = {
+  steps(agentName: string, healthPath: string, hostPort: (ctx: StepContext) => number): Step[];
+  remove(agentName: string): Promise<void>;
+};
+
+export type DockerProviderOptions = {
+  engine: Engine;
+  reach: PortReach;
+  /** This fleetbot's instance id, on every label: it manages only what carries it. */
+  instance: string;
+  /** FLEETBOT_DOCKER_IMAGE: the image of roles whose providers.docker names none. */
+  defaultImage: string | undefined;
+  clock: Clock;
+  healthDeadlineMs: number;
+  pollMs: number;
+  /** Caddy on a remote Docker host; absent on a local socket, where fleetbot does not touch its own host's web server. */
+  site?: PublicSite | undefined;
+};
+
+/** What a docker agent's record holds: the name its Docker objects carry, where its port is published. */
+const resourcesSchema = z.object({
+  /** The agent name on its container, volumes and network (an adopted agent may have been renamed). */
+  docker: z.string(),
+  user: z.string(),
+  port: z.number().int(),
+  hostPort: z.number().int(),
+  healthPath: z.string(),
+  healthUrl: z.string().optional(),
+});
+type Resources = z.output<typeof resourcesSchema>;
+
+/** What the logs call reads at most, whatever the number of lines asked for. */
+const maxLogBytes = 1024 * 1024;
+/** How long a container may take to stop before the Engine kills it. */
+const stopSeconds = 10;
+
+/**
+ * Agents as containers on one Docker Engine (DOCKER_HOST): each in its own network, with its own
+ * volumes for its workspace, role files and secrets, running as a non-root uid on a read-only root
+ * with every capability dropped, its port published on the Docker host's 127.0.0.1 only.
+ */
+export function createDockerProvider(opts: DockerProviderOptions): Provider {
+  const { engine, reach, instance, clock } = opts;
+  const ownLabels = managedLabels(instance);
+
+  const recorded = (agent: Agent): Resources => {
+    const parsed = resourcesSchema.safeParse(agent.resources);
+    if (!parsed.success)
+      throw new UserError(
+        `${agent.name} has no container on record; /destroy ${agent.name} cleans up whatever is left.`,
+      );
+    return parsed.data;
+  };
+  const current = (ctx: StepContext, agent: Agent): Resources =>
+    resourcesSchema.parse({ ...agent.resources, ...Object.assign({}, ...Object.values(ctx.outputs)) });
+
+  /** Everything this fleetbot made for the agent whose objects carry `name`, found by labels. */
+  const madeFor = (name: string): Promise<Labelled> => labelled(engine, { ...ownLabels, agent: name });
+
+  /** Ports given to deploys whose placing step has not been recorded yet, by agent name. */
+  const planned = new Map<string, number>();
+
+  /**
+   * The host port the agent's port is published on: its own when a resumed deploy recorded one, else
+   * the role's port or the next one that no neighbour has recorded or planned and no container on
+   * the Docker host publishes.
+   */
+  const placePort = async (agent: Agent, base: number, neighbours: Agent[]): Promise<number> => {
+    const own = resourcesSchema.partial().safeParse(agent.resources).data?.hostPort;
+    if (own !== undefined) return own;
+    const live = new Set(neighbours.map((a) => a.name));
+    for (const name of planned.keys()) if (!live.has(name)) planned.delete(name);
+    const containers = await engine.json(
+      'GET',
+      '/containers/json',
+      z.array(
+        z.object({ Ports: z.array(z.object({ PublicPort: z.number().int().optional() })).default([]) }),
+      ),
+      { what: 'listing the ports containers publish', query: { all: true } },
+    );
+    const used = new Set([
+      ...neighbours.flatMap((a) => {
+        const port = resourcesSchema.partial().safeParse(a.resources).data?.hostPort ?? planned.get(a.name);
+        return port === undefined ? [] : [port];
+      }),
+      ...containers.flatMap((c) =>
+        c.Ports.flatMap((p) => (p.PublicPort === undefined ? [] : [p.PublicPort])),
+      ),
+    ]);
+    let port = base;
+    while (used.has(port)) port++;
+    planned.set(agent.name, port);
+    return port;
+  };
+
+  /** The daemon's health through its published port, and that the container publishing it is the agent's. */
+  const health = async (r: Resources, timeoutMs: number, signal?: AbortSignal): Promise<AgentHealth> => {
+    const names = containerNames(r.docker);
+    let c: ContainerInspect | undefined;
+    try {
+      c = await inspectContainer(engine, names.container);
+    } catch (err) {
+      return { state: 'unhealthy', detail: errorMessage(err) };
+    }
+    if (!c) return { state: 'stopped', detail: `container ${names.container} does not exist` };
+    if (!c.State.Running)
+      return {
+        state: 'stopped',
+        detail: `container ${names.container} is ${c.State.Status}${c.State.Status === 'exited' ? ` (code ${c.State.ExitCode})` : ''}`,
+      };
+    if (publishedPort(c, r.port) !== r.hostPort)
+      return {
+        state: 'unhealthy',
+        detail: `container ${names.container} does not publish port ${r.port} on ${r.hostPort}; /restart ${r.docker}`,
+      };
+    const answer = await checkHealth(`http://127.0.0.1:${r.hostPort}${r.healthPath}`, {
+      timeoutMs,
+      dispatcher: reach.dispatcher,
+      ...(signal ? { signal } : {}),
+    });
+    return { ...answer, detail: `${answer.detail} (container ${c.State.Status})` };
+  };
+
+  /** The container's last output lines, for a failure: they usually say why it did not answer. */
+  const logLines = async (container: string, lines: number): Promise<string[]> => {
+    const bytes = await engine.bytes('GET', `/containers/${encodeURIComponent(container)}/logs`, {
+      what: `reading the log of ${container}`,
+      query: { stdout: true, stderr: true, tail: lines },
+      maxBytes: maxLogBytes,
+    });
+    const text = frameReader(maxLogBytes)(bytes)
+      .map((f) => f.payload.toString('utf8'))
+      .join('');
+    return text
+      .split('\n')
+      .map((line) => stripControls(line).trimEnd())
+      .filter((line) => line !== '')
+      .slice(-lines);
+  };
+
+  const healthStep = (agent: Agent): Step => ({
+    key: 'health',
+    title: 'Wait for health',
+    rerunnable: true,
+    timeoutMs: opts.healthDeadlineMs + 15_000,
+    run: async (ctx) => {
+      const r = current(ctx, agent);
+      const deadline = clock.now() + opts.healthDeadlineMs;
+      let last: AgentHealth = { state: 'unhealthy', detail: 'not checked yet' };
+      while (clock.now() < deadline) {
+        last = await health(r, 2_000, ctx.signal);
+        if (last.state === 'healthy') {
+          const url = reach.localUrl(r.hostPort);
+          return url && !opts.site ? { url } : {};
+        }
+        await sleep(clock, opts.pollMs, ctx.signal);
+      }
+      const tail = await logLines(containerNames(r.docker).container, 5).catch(() => []);
+      throw new UserError(
+        `${agent.name} gave no healthy answer within ${Math.round(opts.healthDeadlineMs / 1000)} s (${last.detail}).${tail.length > 0 ? ` Its last output: ${tail.join(' | ')}` : ''}`,
+      );
+    },
+  });
+
+  /** The volumes' first content: the workspace owned by the agent, the role's files, one file per secret. */
+  const seedArchive = (
+    s: ContainerSettings,
+    files: Record<string, string>,
+    secrets: Record<string, string>,
+  ) => {
+    const root = { uid: 0, gid: 0 };
+    const agentOwned = { uid: s.uid, gid: s.gid };
+    const entries: TarEntry[] = [
+      { name: 'workspace', mode: 0o700, ...agentOwned },
+      { name: 'files', mode: 0o755, ...root },
+      ...Object.entries(files).map(([name, local]) => ({
+        name: `files/${name}`,
+        mode: 0o444,
+        ...root,
+        content: readFileSync(local),
+      })),
+      { name: 'secrets', mode: 0o500, ...agentOwned },
+      ...Object.entries(secrets).map(([name, value]) => ({
+        name: `secrets/${name}`,
+        mode: 0o400,
+        ...agentOwned,
+        content: Buffer.from(value),
+      })),
+    ];
+    return tarball(entries);
+  };
+
+  const deploySteps = (
+    agent: Agent,
+    role: Role,
+    secrets: Record<string, string>,
+    neighbours: Agent[],
+  ): Plan => {
+    const names = containerNames(agent.name);
+    const settings = containerSettings(role, opts.defaultImage);
+    const spec = agentContainer(agent.name, role);
+    const daemon = spec.daemon;
+    if (!daemon)
+      throw new UserError(
+        `Role ${role.name} has no daemon (agent.command and agent.port); the docker provider runs agents that have one.`,
+      );
+    const labels = containerLabels(instance, agent.name, role.name);
+    const user = `${settings.uid}:${settings.gid}`;
+    const mounts = (at: { workspace: string; files: string; secrets: string }, readOnly: boolean) => [
+      {
+        Type: 'volume',
+        Source: names.volumes.workspace,
+        Target: at.workspace,
+        VolumeOptions: { NoCopy: true },
+      },
+      {
+        Type: 'volume',
+        Source: names.volumes.files,
+        Target: at.files,
+        ReadOnly: readOnly,
+        VolumeOptions: { NoCopy: true },
+      },
+      {
+        Type: 'volume',
+        Source: names.volumes.secrets,
+        Target: at.secrets,
+        ReadOnly: readOnly,
+        VolumeOptions: { NoCopy: true },
+      },
+    ];
+    const removeMade = async (): Promise<void> => removeAll(engine, await madeFor(agent.name));
+
+    return [
+      {
+        key: 'place',
+        rerunnable: true,
+        title: `Choose a port on ${engine.where}`,
+        run: async (ctx) => {
+          const hostPort =
+            z.number().int().optional().parse(ctx.earlier['hostPort']) ??
+            (await placePort(agent, daemon.port, neighbours));
+          return { docker: agent.name, user, port: daemon.port, hostPort, healthPath: daemon.healthPath };
+        },
+      },
+      {
+        key: 'network',
+        rerunnable: true,
+        title: `Create network ${names.network}`,
+        run: async () => {
+          const found = await madeFor(agent.name);
+          if (found.networks.some((n) => n.Name === names.network)) return;
+          await engine.json('POST', '/networks/create', created, {
+            what: `creating network ${names.network}`,
+            body: { Name: names.network, Driver: 'bridge', CheckDuplicate: true, Labels: labels },
+          });
+        },
+        // Whatever a later step made holds the network: everything the agent had goes, by its labels.
+        undo: removeMade,
+      },
+      {
+        key: 'volumes',
+        rerunnable: true,
+        title: 'Put workspace, role files and secrets into volumes',
+        run: async () => {
+          for (const volume of Object.values(names.volumes))
+            await engine.json('POST', '/volumes/create', z.object({ Name: z.string() }), {
+              what: `creating volume ${volume}`,
+              body: { Name: volume, Labels: labels },
+            });
+          // A container that never runs holds the volumes while the Engine unpacks the files into them.
+          await removeContainer(engine, names.seed);
+          const seed = await engine.json('POST', '/containers/create', created, {
+            what: `creating ${names.seed}`,
+            query: { name: names.seed },
+            body: {
+              Image: settings.image,
+              Cmd: ['true'],
+              Labels: labels,
+              NetworkDisabled: true,
+              HostConfig: {
+                NetworkMode: 'none',
+                Mounts: mounts(
+                  { workspace: '/seed/workspace', files: '/seed/files', secrets: '/seed/secrets' },
+                  false,
+                ),
+              },
+            },
+          });
+          try {
+            await engine.send('PUT', `/containers/${seed.Id}/archive`, {
+              what: `putting ${agent.name}'s files into its volumes`,
+              query: { path: '/seed' },
+              raw: { body: seedArchive(settings, spec.files, secrets), contentType: 'application/x-tar' },
+            });
+          } finally {
+            await removeContainer(engine, seed.Id);
+          }
+        },
+      },
+      {
+        key: 'container',
+        rerunnable: true,
+        title: `Create container ${names.container} from ${settings.image}`,
+        run: async (ctx) => {
+          const r = current(ctx, agent);
+          // A run cut short may have left one: made again, from this deploy's settings.
+          await removeContainer(engine, names.container);
+          const port = `${daemon.port}/tcp`;
+          await engine.json('POST', '/containers/create', created, {
+            what: `creating container ${names.container}`,
+            query: { name: names.container },
+            body: {
+              Image: settings.image,
+              User: user,
+              Env: envList(spec.env),
+              Cmd: launcher(daemon.argv),
+              WorkingDir: containerPaths.workspace,
+              Labels: labels,
+              ExposedPorts: { [port]: {} },
+              HostConfig: {
+                NetworkMode: names.network,
+                PortBindings: { [port]: [{ HostIp: '127.0.0.1', HostPort: String(r.hostPort) }] },
+                Mounts: mounts(containerPaths, true),
+                ReadonlyRootfs: true,
+                Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=64m' },
+                CapDrop: ['ALL'],
+                SecurityOpt: ['no-new-privileges:true'],
+                Memory: settings.memoryBytes,
+                NanoCpus: settings.nanoCpus,
+                PidsLimit: settings.pids,
+                RestartPolicy: { Name: 'unless-stopped' },
+              },
+            },
+          });
+        },
+        undo: async () => removeContainer(engine, names.container),
+      },
+      {
+        key: 'start',
+        rerunnable: true,
+        title: `Start ${names.container}`,
+        run: async () => {
+          await engine.send('POST', `/containers/${names.container}/start`, {
+            what: `starting ${names.container}`,
+          });
+        },
+      },
+      healthStep(agent),
+      ...(opts.site?.steps(agent.name, daemon.healthPath, (ctx) => current(ctx, agent).hostPort) ?? []),
+    ];
+  };
+
+  /** Whose a labelled object is: the agent its labels name, if it is one of `agents`. */
+  const ownerOf = (agents: Agent[], name: string | undefined): Agent | undefined =>
+    name === undefined
+      ? undefined
+      : agents.find((a) => (resourcesSchema.safeParse(a.resources).data?.docker ?? a.name) === name);
+
+  return {
+    name: 'docker',
+
+    async prepare({ role }) {
+      containerSettings(role, opts.defaultImage);
+      if (!agentContainer('check', role).daemon)
+        throw new UserError(
+          `Role ${role.name} has no daemon (agent.command and agent.port); the docker provider runs agents that have one.`,
+        );
+    },
+
+    deployPlan: ({ agent, role, secrets, neighbours }) => deploySteps(agent, role, secrets, neighbours),
+
+    restartPlan(agent): Plan {
+      const r = recorded(agent);
+      const container = containerNames(r.docker).container;
+      return [
+        {
+          key: 'restart',
+          rerunnable: true,
+          title: `Restart ${container}`,
+          run: async () => {
+            await engine.send('POST', `/containers/${container}/restart`, {
+              what: `restarting ${container}`,
+              query: { t: stopSeconds },
+              timeoutMs: (stopSeconds + 30) * 1000,
+            });
+          },
+        },
+        healthStep(agent),
+      ];
+    },
+
+    destroyPlan(agent): Plan {
+      const name = resourcesSchema.partial().safeParse(agent.resources).data?.docker ?? agent.name;
+      return [
+        {
+          key: 'remove',
+          rerunnable: true,
+          title: `Remove ${agent.name}'s container, volumes and network`,
+          run: async () => {
+            await opts.site?.remove(name);
+            await removeAll(engine, await madeFor(name));
+            return { hostPort: undefined, url: undefined };
+          },
+        },
+      ];
+    },
+
+    async status(agent) {
+      return health(recorded(agent), 10_000);
+    },
+
+    async check(agent, timeoutMs) {
+      return health(recorded(agent), timeoutMs);
+    },
+
+    async logs(agent, lines) {
+      return logLines(containerNames(recorded(agent).docker).container, lines);
+    },
+
+    channels(agent, role) {
+      const r = recorded(agent);
+      const container = containerNames(r.docker).container;
+      const { files } = agentContainer(r.docker, role);
+      return {
+        spawn: (argv) => execProcess(engine, container, { user: r.user, argv: inContainer(argv, files) }),
+        // The role's port is where the agent listens in its container; fleetbot reaches it where it is published.
+        connect: async (port) => {
+          if (port !== r.port)
+            throw new UserError(`${agent.name} publishes only its port ${r.port}, not ${port}.`);
+          return reach.connect(r.hostPort).catch((err: Error) => {
+            throw new UserError(
+              `Nothing answered on ${agent.name}'s port (${r.hostPort} on ${engine.where}): ${err.message}; is it running?`,
+            );
+          });
+        },
+      };
+    },
+
+    async findRunning(agents) {
+      return Promise.all(
+        agents.map(async (agent) => {
+          const parsed = resourcesSchema.safeParse(agent.resources);
+          if (!parsed.success) return { agent, running: false, detail: 'no container recorded' };
+          const name = containerNames(parsed.data.docker).container;
+          try {
+            const c = await inspectContainer(engine, name);
+            if (!c) return { agent, running: false, detail: `container ${name} does not exist` };
+            return { agent, running: c.State.Running, detail: `container ${name} is ${c.State.Status}` };
+          } catch (err) {
+            return { agent, running: false, detail: errorMessage(err) };
+          }
+        }),
+      );
+    },
+
+    async inventory(agents) {
+      const all = await labelled(engine, ownLabels);
+      const byAgent = new Map<
+        string,
+        { containers: string[]; volumes: string[]; networks: string[]; role?: string; createdAt: number }
+      >();
+      const entry = (labels: Record<string, string>, createdAt: number) => {
+        const name = labels['agent'] ?? '(no agent label)';
+        const e = byAgent.get(name) ?? { containers: [], volumes: [], networks: [], createdAt };
+        if (labels['role']) e.role = labels['role'];
+        e.createdAt = Math.min(e.createdAt, createdAt);
+        byAgent.set(name, e);
+        return e;
+      };
+      for (const c of all.containers)
+        entry(c.Labels, c.Created * 1000).containers.push(c.Names[0]?.replace(/^\//, '') ?? c.Id);
+      for (const v of all.volumes)
+        entry(v.Labels, v.CreatedAt ? Date.parse(v.CreatedAt) : 0).volumes.push(v.Name);
+      for (const n of all.networks) entry(n.Labels, Date.parse(n.Created)).networks.push(n.Name);
+      const found = [...byAgent.entries()].map(([name, e]): Found => {
+        const owner = ownerOf(agents, name);
+        const parts = [
+          ...e.containers.map((c) => `container ${c}`),
+          ...(e.volumes.length > 0 ? [`${e.volumes.length} volume${e.volumes.length === 1 ? '' : 's'}`] : []),
+          ...e.networks.map((n) => `network ${n}`),
+        ];
+        return {
+          id: `agent ${name}`,
+          description: `${parts.join(', ')} of agent ${name} on ${engine.where}`,
+          createdAt: e.createdAt,
+          ...(owner ? { agentId: owner.id } : {}),
+          ...(e.role && e.containers.includes(containerNames(name).container)
+            ? { adoptAs: { name, role: e.role } }
+            : {}),
+        };
+      });
+      const lost = agents.flatMap((agent) => {
+        const r = resourcesSchema.safeParse(agent.resources).data;
+        if (!r || agent.status !== 'running') return [];
+        const container = containerNames(r.docker).container;
+        return byAgent.get(r.docker)?.containers.includes(container)
+          ? []
+          : [{ agent, detail: `its container ${container} no longer exists on ${engine.where}` }];
+      });
+      return { found, lost };
+    },
+
+    async removeFound(found) {
+      const name = /^agent (.+)$/.exec(found.id)?.[1];
+      if (!name) throw new UserError(`fleetbot's docker provider did not find ${found.id}.`);
+      await opts.site?.remove(name);
+      await removeAll(engine, await madeFor(name));
+    },
+
+    async adoptFound(found) {
+      const name = /^agent (.+)$/.exec(found.id)?.[1] ?? '';
+      const container = containerNames(name).container;
+      const c = await inspectContainer(engine, container);
+      const port = c && Object.keys(c.NetworkSettings.Ports ?? {})[0];
+      const hostPort = c && port ? publishedPort(c, Number.parseInt(port, 10)) : undefined;
+      if (!c || !port || hostPort === undefined)
+        throw new UserError(`${container} no longer publishes a port on ${engine.where}; Delete it instead.`);
+      return {
+        docker: name,
+        user: c.Config.User,
+        port: Number.parseInt(port, 10),
+        hostPort,
+        healthPath: '/health',
+      };
+    },
+  };
+}

@@ -1,0 +1,221 @@
+import { z } from 'zod';
+import { homePath } from '../../config/variables.js';
+import { errorMessage, UserError } from '../../core/runtime/errors.js';
+import { publicSiteSteps, run, withMachine, type MachineRef } from '../machine/install.js';
+import { productionMachineDeps } from '../machine/production.js';
+import { remote } from '../machine/remote.js';
+import { defineProviderModule, type ProviderShared } from '../module.js';
+import { missingPinHelp, readKnownHosts } from '../ssh/knownHosts.js';
+import { sshLogin } from '../ssh/login.js';
+import { splitEndpoint } from '../sshHosts/index.js';
+import { dockerImageSchema, dockerRoleSettings } from './agentContainer.js';
+import { defaultDockerSocket, describeDockerHost, dockerHostSchema, type DockerHost } from './dockerHost.js';
+import { createEngine, type Engine } from './engine.js';
+import { createDockerProvider, type PublicSite } from './index.js';
+import { localReach, sshPortReach, type PortReach } from './reach.js';
+import { engineDispatcher } from './transport.js';
+
+export type DockerSettings = {
+  host: DockerHost;
+  /** Where the ssh:// host's key is pinned; set whenever the host is reached over SSH. */
+  knownHostsFile: string | undefined;
+  defaultImage: string | undefined;
+  domain: string | undefined;
+  acmeCa: string | undefined;
+};
+
+const variables = {
+  DOCKER_HOST: {
+    schema: dockerHostSchema.optional(),
+    example: 'ssh://deploy@203.0.113.9',
+    help: `Docker's own variable: the Engine agents run on, unix:///path/to/docker.sock (default ${defaultDockerSocket}) or ssh://user@host[:port] (its key pinned in FLEETBOT_SSH_KNOWN_HOSTS).`,
+  },
+  FLEETBOT_DOCKER_IMAGE: {
+    schema: dockerImageSchema.optional(),
+    example: 'node:20-bookworm-slim',
+    help: 'Image of docker agents whose role names none in providers.docker.image; it needs /bin/sh and what the role runs. Setting it (or DOCKER_HOST) turns the docker provider on.',
+  },
+};
+
+const sshHost = (host: DockerHost): Extract<DockerHost, { kind: 'ssh' }> | undefined =>
+  host.kind === 'ssh' ? host : undefined;
+
+/** The Engine of the settings, and how agents' published ports are reached from here. */
+function connect(
+  settings: DockerSettings,
+  shared: Pick<ProviderShared, 'sshPool' | 'login'>,
+): { engine: Engine; reach: PortReach; machine?: MachineRef } {
+  const where = describeDockerHost(settings.host);
+  const remoteHost = sshHost(settings.host);
+  if (!remoteHost)
+    return {
+      engine: createEngine({ dispatcher: engineDispatcher(settings.host), where }),
+      reach: localReach(),
+    };
+  const file = settings.knownHostsFile ?? '';
+  const hostKey = readKnownHosts(file).keyFor(remoteHost.host, remoteHost.port);
+  if (!hostKey)
+    throw new UserError(
+      `DOCKER_HOST: ${remoteHost.host} has no pinned host key in ${file}. ${missingPinHelp(remoteHost.host, remoteHost.port, file)}`,
+    );
+  const auth = sshLogin(shared.login).auth;
+  const target = { host: remoteHost.host, port: remoteHost.port, username: remoteHost.user, hostKey };
+  return {
+    engine: createEngine({
+      dispatcher: engineDispatcher(settings.host, { pool: shared.sshPool, auth, hostKey }),
+      where,
+    }),
+    reach: sshPortReach({ pool: shared.sshPool, auth, target }),
+    machine: {
+      address: `${remoteHost.host.includes(':') ? `[${remoteHost.host}]` : remoteHost.host}:${remoteHost.port}`,
+      login: remoteHost.user,
+      hostKey,
+    },
+  };
+}
+
+const engineVersion = z.object({ Version: z.string(), ApiVersion: z.string() });
+
+/** What to do when the Engine does not answer, by why. */
+const unreachableFix = (settings: DockerSettings, message: string): string => {
+  if (settings.host.kind === 'ssh')
+    return `check that fleetbot can log in to ${settings.host.user}@${settings.host.host} and that this user may use ${settings.host.socketPath} (the docker group)`;
+  if (message.includes('ENOENT'))
+    return `no socket at ${settings.host.socketPath}: install and start Docker (apt-get install docker.io; systemctl start docker), or set DOCKER_HOST to where its socket is`;
+  if (message.includes('EACCES'))
+    return `fleetbot's user may not open ${settings.host.socketPath}: add it to the docker group (which is root on this host) and restart fleetbot, or point DOCKER_HOST at a socket it may use`;
+  return 'check that dockerd is running (systemctl status docker)';
+};
+
+/** Agents as containers on a Docker Engine, local or over SSH. */
+export const dockerModule = defineProviderModule({
+  name: 'docker',
+  variables,
+  crossCheck: (v) =>
+    v.DOCKER_HOST?.kind === 'ssh' && !v.FLEETBOT_SSH_KNOWN_HOSTS
+      ? [
+          `DOCKER_HOST: fleetbot never trusts a host key on first use; set FLEETBOT_SSH_KNOWN_HOSTS to a known_hosts file with ${v.DOCKER_HOST.host}'s key (ssh-keyscan from a trusted network, or the server's /etc/ssh/ssh_host_ed25519_key.pub); example: FLEETBOT_SSH_KNOWN_HOSTS=/etc/fleetbot/known_hosts`,
+        ]
+      : [],
+  settings: (v, env): DockerSettings | undefined =>
+    v.DOCKER_HOST ||
+    v.FLEETBOT_DOCKER_IMAGE ||
+    v.FLEETBOT_PROVIDER === 'docker' ||
+    v.FLEETBOT_PROVIDERS.includes('docker')
+      ? {
+          host: v.DOCKER_HOST ?? { kind: 'unix', socketPath: defaultDockerSocket },
+          knownHostsFile: v.FLEETBOT_SSH_KNOWN_HOSTS ? homePath(v.FLEETBOT_SSH_KNOWN_HOSTS, env) : undefined,
+          defaultImage: v.FLEETBOT_DOCKER_IMAGE,
+          domain: v.FLEETBOT_DOMAIN,
+          acmeCa: v.FLEETBOT_ACME_CA,
+        }
+      : undefined,
+  roleSettings: dockerRoleSettings,
+  deployFlags: {},
+  doctor: [
+    {
+      name: 'docker engine',
+      run: async (settings) => {
+        const remoteHost = sshHost(settings.host);
+        if (!remoteHost)
+          return ping(
+            createEngine({
+              dispatcher: engineDispatcher(settings.host),
+              where: describeDockerHost(settings.host),
+            }),
+            settings,
+          );
+        const file = settings.knownHostsFile ?? '';
+        try {
+          if (readKnownHosts(file).keyFor(remoteHost.host, remoteHost.port))
+            return {
+              ok: true,
+              detail: `${describeDockerHost(settings.host)}, its host key pinned in ${file}; fleetbot reaches its Engine over SSH once it starts`,
+            };
+          return {
+            ok: false,
+            detail: `no pinned host key for ${remoteHost.host} in ${file}`,
+            fix: missingPinHelp(remoteHost.host, remoteHost.port, file),
+          };
+        } catch (err) {
+          return {
+            ok: false,
+            detail: errorMessage(err),
+            fix: `create ${file || 'FLEETBOT_SSH_KNOWN_HOSTS'} with ${remoteHost.host}'s host key`,
+          };
+        }
+      },
+    },
+  ],
+  create: (settings, shared) => {
+    const { engine, reach, machine } = connect(settings, shared);
+    const site: PublicSite | undefined =
+      machine && settings.domain ? remoteSite(settings, shared, machine, settings.domain) : undefined;
+    if (settings.domain && !machine)
+      shared.log.warn(
+        { dockerHost: describeDockerHost(settings.host) },
+        'FLEETBOT_DOMAIN is set but the Docker host is this host: fleetbot does not configure a web server here; docker agents get http://127.0.0.1:<port> addresses, and a reverse proxy you run may serve them',
+      );
+    return createDockerProvider({
+      engine,
+      reach,
+      instance: shared.instance,
+      defaultImage: settings.defaultImage,
+      clock: shared.clock,
+      healthDeadlineMs: 60_000,
+      pollMs: 500,
+      site,
+    });
+  },
+});
+
+/** GET /_ping and /version: that the Engine answers, and which it is. */
+async function ping(engine: Engine, settings: DockerSettings) {
+  try {
+    const version = await engine.json('GET', '/version', engineVersion, {
+      what: 'asking its version',
+      timeoutMs: 5_000,
+    });
+    return {
+      ok: true,
+      detail: `Docker Engine ${version.Version} (API ${version.ApiVersion}) at ${engine.where}`,
+    };
+  } catch (err) {
+    const message = errorMessage(err);
+    return { ok: false, detail: message, fix: unreachableFix(settings, message) };
+  } finally {
+    await engine.close();
+  }
+}
+
+/** Caddy on the remote Docker host serves https://<name>.<domain> in front of the agent's published port. */
+function remoteSite(
+  settings: DockerSettings,
+  shared: ProviderShared,
+  machine: MachineRef,
+  domain: string,
+): PublicSite {
+  const deps = productionMachineDeps({
+    clock: shared.clock,
+    auth: sshLogin(shared.login).auth,
+    pool: shared.sshPool,
+    acmeCa: settings.acmeCa,
+    sshEndpoint: splitEndpoint,
+  });
+  return {
+    steps: (name, healthPath, port) =>
+      publicSiteSteps({
+        deps,
+        name,
+        fqdn: `${name}.${domain}`,
+        healthPath,
+        port,
+        machine: () => machine,
+        needs: ['health'],
+      }),
+    remove: (name) =>
+      withMachine(deps, machine, (ssh) =>
+        run(deps, ssh, remote.removeCaddySite(name, machine.login), 'Removing the Caddy site'),
+      ).then(() => undefined),
+  };
+}

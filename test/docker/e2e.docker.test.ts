@@ -1,0 +1,228 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { systemClock } from '../../src/core/runtime/clock.js';
+import { containerLabels, launcher } from '../../src/providers/docker/agentContainer.js';
+import { createDockerProvider } from '../../src/providers/docker/index.js';
+import { localReach } from '../../src/providers/docker/reach.js';
+import { useCleanups } from '../support/cleanups.js';
+import { startConsoleBot } from '../support/consoleSession.js';
+import { approvedDestroy } from '../support/destroy.js';
+import { tempDir } from '../support/env.js';
+import {
+  dockerUnavailable,
+  testDockerSocket,
+  testEngine,
+  testNodeImage,
+  type TestEngine,
+} from '../support/docker.js';
+import { labelledLeftovers, removeLabelled } from './leftovers.js';
+
+// A whole bot on the console with the docker provider against the real dockerd: the swe role's
+// reference agent deployed as a container, watched, restarted, talked to over ACP through docker
+// exec, destroyed; what the container is allowed read back from the Engine's own inspect.
+
+const skip = dockerUnavailable();
+const instance = 'dk-e2e';
+const secret = 'sk-ant-dk-very-secret';
+const docker = (...args: string[]): string =>
+  execFileSync('docker', ['-H', `unix://${testDockerSocket}`, ...args], { encoding: 'utf8' });
+
+async function until(what: string, holds: () => boolean, timeoutMs = 20_000): Promise<void> {
+  for (const end = Date.now() + timeoutMs; Date.now() < end;) {
+    if (holds()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`never: ${what}`);
+}
+
+const inspectSchema = z.object({
+  Config: z.object({ Env: z.array(z.string()), Cmd: z.array(z.string()), User: z.string() }),
+  Args: z.array(z.string()),
+  HostConfig: z.object({
+    ReadonlyRootfs: z.boolean(),
+    CapDrop: z.array(z.string()),
+    SecurityOpt: z.array(z.string()),
+    PidsLimit: z.number(),
+    Memory: z.number(),
+    NanoCpus: z.number(),
+    RestartPolicy: z.object({ Name: z.string() }),
+    NetworkMode: z.string(),
+    Binds: z.array(z.string()).nullable(),
+  }),
+  Mounts: z.array(z.object({ Name: z.string().optional(), Destination: z.string(), RW: z.boolean() })),
+});
+
+describe.skipIf(skip)('the docker provider through a whole bot', () => {
+  const defer = useCleanups();
+  let t: TestEngine;
+  let image: string;
+  const reach = localReach();
+
+  beforeAll(async () => {
+    t = testEngine();
+    image = await testNodeImage(t.engine);
+  });
+  afterAll(async () => {
+    expect(t.spec.violations).toEqual([]);
+    await reach.close();
+    await t.engine.close();
+  });
+
+  const start = async () => {
+    const tmp = tempDir();
+    defer(tmp.cleanup);
+    const s = await startConsoleBot(
+      tmp.dir,
+      { FLEETBOT_INSTANCE: instance, ANTHROPIC_API_KEY: secret, FLEETBOT_ORPHAN_AGE: '0' },
+      {
+        providers: [
+          createDockerProvider({
+            engine: t.engine,
+            reach,
+            instance,
+            defaultImage: image,
+            clock: systemClock,
+            healthDeadlineMs: 20_000,
+            pollMs: 200,
+          }),
+        ],
+      },
+    );
+    defer(() => s.stop());
+    // Whatever a failed test left, by this test's own labels only.
+    defer(() => removeLabelled(`fleetbot-instance=${instance}`));
+    return s;
+  };
+
+  it('deploys swe dkalice to a walled container, watches, restarts, talks to it and destroys it', async () => {
+    const s = await start();
+    await s.type('/deploy swe dkalice --provider docker');
+    const card = s.find(/Deploy dkalice/)!.versions.at(-1)!;
+    expect(card).toMatch(/^✅ Done: Deploy dkalice \(swe, docker\)/);
+    for (const step of [
+      'Choose a port on the Docker socket',
+      'Create network fleetbot-dkalice',
+      'Put workspace, role files and secrets into volumes',
+      `Create container fleetbot-dkalice from ${image}`,
+      'Start fleetbot-dkalice',
+      'Wait for health',
+    ])
+      expect(card).toContain(`✅ ${step}`);
+    expect(s.output()).not.toContain(secret);
+    const resources = s.bot.store.agents.live('dkalice')!.resources;
+    expect(s.bot.store.agents.live('dkalice')!.url).toBe(`http://127.0.0.1:${String(resources.hostPort)}`);
+
+    // What the Engine says about the container: its walls, and no secret anywhere in it.
+    const raw = docker('inspect', 'fleetbot-dkalice');
+    expect(raw).not.toContain(secret);
+    const [inspect] = z.array(inspectSchema).parse(JSON.parse(raw));
+    expect(inspect!.Config.User).toBe('10001:10001');
+    expect(inspect!.HostConfig).toMatchObject({
+      ReadonlyRootfs: true,
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges:true'],
+      PidsLimit: 256,
+      Memory: 1024 * 1024 * 1024,
+      NanoCpus: 1e9,
+      RestartPolicy: { Name: 'unless-stopped' },
+      NetworkMode: 'fleetbot-dkalice',
+    });
+    expect(inspect!.HostConfig.Binds ?? []).toEqual([]);
+    expect(inspect!.Mounts.map((m) => [m.Destination, m.RW]).sort()).toEqual([
+      ['/opt/fleetbot/role', false],
+      ['/run/secrets', false],
+      ['/workspace', true],
+    ]);
+    expect(docker('port', 'fleetbot-dkalice').trim()).toBe(
+      `3100/tcp -> 127.0.0.1:${String(resources.hostPort)}`,
+    );
+    // The secret is a 0400 file of the agent's uid, and reaches the agent's environment through the launcher.
+    expect(
+      docker(
+        'exec',
+        'fleetbot-dkalice',
+        'node',
+        '-e',
+        'const s=require("fs").statSync("/run/secrets/ANTHROPIC_API_KEY");console.log(s.uid,(s.mode&0o777).toString(8),process.getuid())',
+      ).trim(),
+    ).toBe('10001 400 10001');
+    expect(
+      docker(
+        'exec',
+        'fleetbot-dkalice',
+        ...launcher(['node', '-e', 'console.log(process.env.ANTHROPIC_API_KEY)']),
+      ).trim(),
+    ).toBe(secret);
+    const write = spawnSync(
+      'docker',
+      [
+        '-H',
+        `unix://${testDockerSocket}`,
+        'exec',
+        'fleetbot-dkalice',
+        'node',
+        '-e',
+        'require("fs").writeFileSync("/etc/x", "")',
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(write.stderr).toContain('EROFS');
+
+    await s.type('/status dkalice');
+    expect(s.lastText()).toMatch(/✅ healthy: status ok.*\(container running\)/);
+    await s.type('/logs dkalice -n 5');
+    expect(s.lastText()).toMatch(/Last \d+ log lines of dkalice/);
+    expect(s.lastText()).toContain('GET /health 200');
+
+    await s.type('/restart dkalice');
+    expect(s.find(/Restart dkalice/)!.versions.at(-1)).toMatch(/^✅ Done: Restart dkalice/);
+    await s.type('/status dkalice');
+    expect(s.lastText()).toMatch(/✅ healthy: /);
+
+    // A conversation: the reference agent's acp.mjs through an attached docker exec, as the agent.
+    await s.type('/ask dkalice write notes.txt hello from chat');
+    await s.shows(/dkalice asks permission/);
+    const ask = s.find(/dkalice asks permission/)!.versions.at(-1)!;
+    await s.type(/\[(\d+)\] Allow once/.exec(ask)![1]!);
+    await s.shows(/Wrote 16 bytes to notes\.txt\./);
+    expect(
+      docker(
+        'exec',
+        'fleetbot-dkalice',
+        'node',
+        '-e',
+        'const s=require("fs").statSync("/workspace/notes.txt");process.stdout.write(s.uid+" "+require("fs").readFileSync("/workspace/notes.txt","utf8"))',
+      ),
+    ).toBe('10001 hello from chat\n');
+
+    const destroy = await approvedDestroy(s, 'dkalice');
+    expect(destroy).toMatch(/^✅ Done: Destroy dkalice/);
+    expect(labelledLeftovers('agent=dkalice')).toEqual([]);
+    expect(docker('ps', '-a', '--filter', 'name=fleetbot-dkalice', '--format', '{{.Names}}').trim()).toBe('');
+  }, 120_000);
+
+  it('reports a container with its labels that no record names, and Delete removes all of it', async () => {
+    const s = await start();
+    await s.type('/alerts on all');
+    const labels = containerLabels(instance, 'dkorphan', 'swe');
+    await t.engine.json('POST', '/volumes/create', z.object({ Name: z.string() }), {
+      what: 'making an orphan volume',
+      body: { Name: 'fleetbot-dkorphan-workspace', Labels: labels },
+    });
+    await t.engine.json('POST', '/containers/create', z.object({ Id: z.string() }), {
+      what: 'making an orphan',
+      query: { name: 'fleetbot-dkorphan' },
+      body: { Image: image, Cmd: ['true'], Labels: labels },
+    });
+    // The bot's own first round may be the one that reports it; either way it is reported once.
+    const { orphans } = await s.bot.reconciler.run();
+    expect(orphans).toBeLessThanOrEqual(1);
+    await s.shows(/container fleetbot-dkorphan/);
+    expect(await s.bot.reconciler.run()).toEqual({ orphans: 0, lost: 0 });
+    const card = s.find(/dkorphan/)!.versions.at(-1)!;
+    expect(card).toContain('container fleetbot-dkorphan, 1 volume of agent dkorphan on the Docker socket');
+    await s.type(/\[(\d+)\] Delete/.exec(card)![1]!);
+    await until('the orphan is gone', () => labelledLeftovers('agent=dkorphan').length === 0);
+  }, 60_000);
+});
