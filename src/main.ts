@@ -287,6 +287,7 @@ export async function createFleetbot(config: Config, deps: FleetbotDeps) {
     concurrency: 256,
     thresholds,
     onTransition: (agent, record, transition) => alerts.onTransition(agent, record, transition),
+    onMoved: (agent, from, to) => alerts.moved(agent, from, to),
     afterCycle: () => alerts.settleFlapping(),
   });
   jobs.onFinished((job, outcome) => alerts.jobFinished(job, outcome));

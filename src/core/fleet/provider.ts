@@ -9,6 +9,11 @@ export type AgentHealth = {
   detail: string;
   latencyMs?: number;
   uptimeSeconds?: number;
+  /**
+   * Where the agent runs now, where its provider may move it (a Swarm node: "node w1 (10.0.0.5)"); the
+   * monitor tells the agent's followers when it changes.
+   */
+  placement?: string;
 };
 
 /**

@@ -164,6 +164,15 @@ export function createAlerts(deps: {
       return until;
     },
 
+    /** The agent runs somewhere else now (its provider moved it): its followers are told where. */
+    async moved(agent: Agent, from: string, to: string): Promise<void> {
+      log.info({ agent: agent.name, from, to }, 'agent moved');
+      for (const chat of audience.followers(agent))
+        await deps.messenger
+          .send(chat, message([bold(`🔀 ${agent.name} moved`), `: it runs on ${to} now (was ${from}).`]))
+          .catch((err: unknown) => log.warn({ err, chat }, 'could not tell of a move'));
+    },
+
     /** A failed job is worth telling the chats that follow its agent, besides the chat that ran it. */
     async jobFinished(job: Job, outcome: RunOutcome): Promise<void> {
       if (outcome.status === 'succeeded' || outcome.status === 'cancelled' || job.agentId === null) return;

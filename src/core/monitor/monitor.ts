@@ -19,6 +19,8 @@ export type MonitorOptions = {
   concurrency: number;
   thresholds: Thresholds;
   onTransition: (agent: Agent, record: HealthRecord, transition: Transition) => Promise<void>;
+  /** An agent's check named another place than its last one (a Swarm node drained): where from, where to. */
+  onMoved?: (agent: Agent, from: string, to: string) => Promise<void>;
   /** Runs after each cycle's changes were handled (closing incidents that calmed down). */
   afterCycle?: () => void;
 };
@@ -42,12 +44,15 @@ export function createMonitor(opts: MonitorOptions) {
   let timer: unknown;
   let running: Promise<unknown> | undefined;
   const slowCheckedAt = new Map<number, number>();
+  /** Where each agent ran at its last check that said so; a move is noticed from the second check on. */
+  const placements = new Map<number, string>();
 
   async function cycle(): Promise<{ checked: number; durationMs: number }> {
     const started = clock.now();
     const agents = store.agents.list().filter((a) => a.status === 'running');
     const previous = store.health.all();
     const checks = new Map<number, Check>();
+    const moves: { agent: Agent; from: string; to: string }[] = [];
     await eachLimited(agents, opts.concurrency, async (agent) => {
       const check = opts.check(agent);
       if (check.slow) {
@@ -57,6 +62,12 @@ export function createMonitor(opts: MonitorOptions) {
       const health = await check
         .run()
         .catch((err: unknown): AgentHealth => ({ state: 'unhealthy', detail: errorMessage(err) }));
+      if (health.placement !== undefined) {
+        const from = placements.get(agent.id);
+        placements.set(agent.id, health.placement);
+        if (from !== undefined && from !== health.placement)
+          moves.push({ agent, from, to: health.placement });
+      }
       checks.set(agent.id, {
         ok: health.state === 'healthy',
         at: clock.now(),
@@ -84,6 +95,11 @@ export function createMonitor(opts: MonitorOptions) {
         .catch((err: unknown) =>
           log.error({ err, agent: change.agent.name }, 'could not handle a health change'),
         );
+    }
+    for (const move of moves) {
+      await opts
+        .onMoved?.(move.agent, move.from, move.to)
+        .catch((err: unknown) => log.error({ err, agent: move.agent.name }, 'could not tell of a move'));
     }
     opts.afterCycle?.();
     return { checked: checks.size, durationMs: clock.now() - started };

@@ -1,0 +1,207 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { z } from 'zod';
+import { createEngine, type Engine } from '../../src/providers/docker/engine.js';
+import { engineDispatcher } from '../../src/providers/docker/transport.js';
+import { must, runTool } from '../lab/tools.js';
+import { testDockerSocket, testEngine, testNodeImage } from './docker.js';
+import { tempDir } from './env.js';
+
+/**
+ * A Docker Swarm of two nodes on this one machine, without VMs: the host's dockerd as the manager,
+ * advertising an address on a veth pair, and a second dockerd in a network namespace of its own (its
+ * own data and exec roots, its own socket) joined as a worker. Both have the test node image. Every
+ * Engine request of the lab and of the code under test goes through the one API document check.
+ * `close` makes both leave the swarm, stops the second dockerd and removes the namespace and the veth,
+ * so the host's dockerd is a plain engine again.
+ */
+export type SwarmLab = {
+  /** The manager's Engine (the host's dockerd), checked against the API document. */
+  manager: Engine;
+  /** The worker's Engine (the dockerd in the namespace), through the same check. */
+  worker: Engine;
+  managerSocket: string;
+  workerSocket: string;
+  /** The node addresses Swarm advertises: where published ports answer. */
+  managerAddress: string;
+  workerAddress: string;
+  nodeIds: { manager: string; worker: string };
+  image: string;
+  spec: ReturnType<typeof testEngine>['spec'];
+  /** Sets a node's availability (`drain` moves its tasks away, `active` takes tasks again). */
+  setAvailability(nodeId: string, availability: 'active' | 'drain'): Promise<void>;
+  close(): Promise<void>;
+};
+
+const swarmInfo = z.object({ Swarm: z.object({ NodeID: z.string(), LocalNodeState: z.string() }) });
+const joinTokens = z.object({ JoinTokens: z.object({ Worker: z.string() }) });
+const nodeSpec = z.object({
+  ID: z.string(),
+  Version: z.object({ Index: z.number() }),
+  Spec: z.looseObject({ Availability: z.string() }),
+});
+
+const until = async (what: string, ok: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> => {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await ok().catch(() => false)) return;
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+};
+
+/** Undo actions, run last-first; each one is attempted even when an earlier one failed. */
+function undoList() {
+  const undo: (() => void | Promise<void>)[] = [];
+  return {
+    add: (fn: () => void | Promise<void>) => void undo.push(fn),
+    async run(): Promise<void> {
+      for (const fn of undo.splice(0).reverse()) {
+        try {
+          await fn();
+        } catch {
+          // Keep tearing down: one leftover must not keep the others alive.
+        }
+      }
+    },
+  };
+}
+
+const stopped = (child: ChildProcess): Promise<void> =>
+  new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.once('exit', () => (clearTimeout(kill), resolve()));
+    child.kill('SIGTERM');
+  });
+
+export async function startSwarmLab(): Promise<SwarmLab> {
+  const tag = `${process.pid % 10000}`;
+  const ns = `fbsw-${tag}`;
+  const veth = `fbsw${tag}`;
+  const managerAddress = '10.232.7.1';
+  const workerAddress = '10.232.7.2';
+  const undo = undoList();
+  try {
+    const { engine: manager, spec } = testEngine();
+    undo.add(() => manager.close());
+    const state = await manager.json('GET', '/info', swarmInfo, { what: 'reading the swarm state' });
+    if (state.Swarm.LocalNodeState !== 'inactive')
+      throw new Error(
+        `the host's dockerd is already in a swarm (${state.Swarm.LocalNodeState}); the swarm lab makes its own: docker swarm leave --force`,
+      );
+
+    must('ip', ['netns', 'add', ns]);
+    undo.add(() => void must('ip', ['netns', 'delete', ns]));
+    must('ip', ['link', 'add', `${veth}h`, 'type', 'veth', 'peer', 'name', `${veth}n`]);
+    undo.add(() => void runTool('ip', ['link', 'delete', `${veth}h`]));
+    must('ip', ['link', 'set', `${veth}n`, 'netns', ns]);
+    must('ip', ['addr', 'add', `${managerAddress}/30`, 'dev', `${veth}h`]);
+    must('ip', ['link', 'set', `${veth}h`, 'up']);
+    // nsenter, not `ip netns exec`: that one remounts /sys, which would hide the cgroups from dockerd.
+    const inNs = (...args: string[]) => must('nsenter', [`--net=/var/run/netns/${ns}`, ...args]);
+    inNs('ip', 'addr', 'add', `${workerAddress}/30`, 'dev', `${veth}n`);
+    inNs('ip', 'link', 'set', `${veth}n`, 'up');
+    inNs('ip', 'link', 'set', 'lo', 'up');
+    inNs('ip', 'route', 'add', 'default', 'via', managerAddress);
+
+    const tmp = tempDir('fleetbot-swarm-worker-');
+    const workerSocket = `${tmp.dir}/docker.sock`;
+    const dockerd = spawn(
+      'nsenter',
+      [
+        `--net=/var/run/netns/${ns}`,
+        'dockerd',
+        '--data-root',
+        `${tmp.dir}/data`,
+        '--exec-root',
+        `${tmp.dir}/exec`,
+        '-H',
+        `unix://${workerSocket}`,
+        '--pidfile',
+        `${tmp.dir}/pid`,
+      ],
+      { stdio: 'ignore' },
+    );
+    undo.add(() => void runTool('rm', ['-rf', tmp.dir]));
+    undo.add(() => stopped(dockerd));
+    const worker = createEngine({
+      dispatcher: spec.dispatcher(engineDispatcher({ kind: 'unix', socketPath: workerSocket })),
+      where: `the worker's Docker socket ${workerSocket}`,
+    });
+    undo.add(() => worker.close());
+    await until('the worker dockerd answers', async () => {
+      await worker.send('GET', '/_ping', { what: 'pinging the worker', timeoutMs: 2_000 });
+      return true;
+    });
+
+    await manager.send('POST', '/swarm/init', {
+      what: 'starting the swarm',
+      body: { ListenAddr: `${managerAddress}:2377`, AdvertiseAddr: managerAddress },
+    });
+    undo.add(async () => {
+      await manager.send('POST', '/swarm/leave', { what: 'leaving the swarm', query: { force: true } });
+      // Swarm leaves its gateway bridge behind; the host's dockerd had none before.
+      await manager.send('DELETE', '/networks/docker_gwbridge', { what: 'removing docker_gwbridge' });
+    });
+    const tokens = await manager.json('GET', '/swarm', joinTokens, { what: 'reading the join token' });
+    await worker.send('POST', '/swarm/join', {
+      what: 'joining the worker',
+      body: {
+        ListenAddr: `${workerAddress}:2377`,
+        AdvertiseAddr: workerAddress,
+        RemoteAddrs: [`${managerAddress}:2377`],
+        JoinToken: tokens.JoinTokens.Worker,
+      },
+    });
+    undo.add(() =>
+      worker.send('POST', '/swarm/leave', { what: 'leaving the swarm', query: { force: true } }),
+    );
+    const managerId = await nodeIdOf(manager);
+    const workerId = await nodeIdOf(worker);
+    await until('both nodes are ready', async () => {
+      const nodes = await manager.json(
+        'GET',
+        '/nodes',
+        z.array(z.object({ Status: z.object({ State: z.string() }) })),
+        { what: 'listing nodes' },
+      );
+      return nodes.length === 2 && nodes.every((n) => n.Status.State === 'ready');
+    });
+
+    const image = await testNodeImage(manager);
+    await testNodeImage(worker);
+
+    const setAvailability = async (nodeId: string, availability: 'active' | 'drain'): Promise<void> => {
+      const node = await manager.json('GET', `/nodes/${nodeId}`, nodeSpec, {
+        what: `reading node ${nodeId}`,
+      });
+      await manager.send('POST', `/nodes/${nodeId}/update`, {
+        what: `setting node ${nodeId} to ${availability}`,
+        query: { version: node.Version.Index },
+        body: { ...node.Spec, Availability: availability },
+      });
+    };
+
+    return {
+      manager,
+      worker,
+      managerSocket: testDockerSocket,
+      workerSocket,
+      managerAddress,
+      workerAddress,
+      nodeIds: { manager: managerId, worker: workerId },
+      image,
+      spec,
+      setAvailability,
+      close: () => undo.run(),
+    };
+  } catch (err) {
+    await undo.run();
+    throw err;
+  }
+}
+
+async function nodeIdOf(engine: Engine): Promise<string> {
+  const info = await engine.json('GET', '/info', swarmInfo, { what: 'reading the node id' });
+  return info.Swarm.NodeID;
+}
