@@ -5,6 +5,7 @@ import { engineDispatcher } from '../../src/providers/docker/transport.js';
 import { must, runTool } from '../lab/tools.js';
 import { testDockerSocket, testEngine, testNodeImage } from './docker.js';
 import { tempDir } from './env.js';
+import { formSwarm, leaveSwarm, setAvailability } from './swarmForm.js';
 
 /**
  * A Docker Swarm of two nodes on this one machine, without VMs: the host's dockerd as the manager,
@@ -33,12 +34,6 @@ export type SwarmLab = {
 };
 
 const swarmInfo = z.object({ Swarm: z.object({ NodeID: z.string(), LocalNodeState: z.string() }) });
-const joinTokens = z.object({ JoinTokens: z.object({ Worker: z.string() }) });
-const nodeSpec = z.object({
-  ID: z.string(),
-  Version: z.object({ Index: z.number() }),
-  Spec: z.looseObject({ Availability: z.string() }),
-});
 
 const until = async (what: string, ok: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> => {
   const end = Date.now() + timeoutMs;
@@ -134,53 +129,28 @@ export async function startSwarmLab(): Promise<SwarmLab> {
       return true;
     });
 
-    await manager.send('POST', '/swarm/init', {
-      what: 'starting the swarm',
-      body: { ListenAddr: `${managerAddress}:2377`, AdvertiseAddr: managerAddress },
-    });
-    undo.add(async () => {
-      await manager.send('POST', '/swarm/leave', { what: 'leaving the swarm', query: { force: true } });
-      // Swarm leaves its gateway bridge behind; the host's dockerd had none before.
-      await manager.send('DELETE', '/networks/docker_gwbridge', { what: 'removing docker_gwbridge' });
-    });
-    const tokens = await manager.json('GET', '/swarm', joinTokens, { what: 'reading the join token' });
-    await worker.send('POST', '/swarm/join', {
-      what: 'joining the worker',
-      body: {
-        ListenAddr: `${workerAddress}:2377`,
-        AdvertiseAddr: workerAddress,
-        RemoteAddrs: [`${managerAddress}:2377`],
-        JoinToken: tokens.JoinTokens.Worker,
+    const nodeIds = await formSwarm(
+      { engine: manager, address: managerAddress },
+      { engine: worker, address: workerAddress },
+      {
+        deadlineMs: 30_000,
+        joined: (node) =>
+          undo.add(
+            node === 'worker'
+              ? () => leaveSwarm(worker)
+              : async () => {
+                  await leaveSwarm(manager);
+                  // Swarm leaves its gateway bridge behind; the host's dockerd had none before.
+                  await manager.send('DELETE', '/networks/docker_gwbridge', {
+                    what: 'removing docker_gwbridge',
+                  });
+                },
+          ),
       },
-    });
-    undo.add(() =>
-      worker.send('POST', '/swarm/leave', { what: 'leaving the swarm', query: { force: true } }),
     );
-    const managerId = await nodeIdOf(manager);
-    const workerId = await nodeIdOf(worker);
-    await until('both nodes are ready', async () => {
-      const nodes = await manager.json(
-        'GET',
-        '/nodes',
-        z.array(z.object({ Status: z.object({ State: z.string() }) })),
-        { what: 'listing nodes' },
-      );
-      return nodes.length === 2 && nodes.every((n) => n.Status.State === 'ready');
-    });
 
     const image = await testNodeImage(manager);
     await testNodeImage(worker);
-
-    const setAvailability = async (nodeId: string, availability: 'active' | 'drain'): Promise<void> => {
-      const node = await manager.json('GET', `/nodes/${nodeId}`, nodeSpec, {
-        what: `reading node ${nodeId}`,
-      });
-      await manager.send('POST', `/nodes/${nodeId}/update`, {
-        what: `setting node ${nodeId} to ${availability}`,
-        query: { version: node.Version.Index },
-        body: { ...node.Spec, Availability: availability },
-      });
-    };
 
     return {
       manager,
@@ -189,19 +159,14 @@ export async function startSwarmLab(): Promise<SwarmLab> {
       workerSocket,
       managerAddress,
       workerAddress,
-      nodeIds: { manager: managerId, worker: workerId },
+      nodeIds,
       image,
       spec,
-      setAvailability,
+      setAvailability: (nodeId, availability) => setAvailability(manager, nodeId, availability),
       close: () => undo.run(),
     };
   } catch (err) {
     await undo.run();
     throw err;
   }
-}
-
-async function nodeIdOf(engine: Engine): Promise<string> {
-  const info = await engine.json('GET', '/info', swarmInfo, { what: 'reading the node id' });
-  return info.Swarm.NodeID;
 }

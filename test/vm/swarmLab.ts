@@ -1,5 +1,4 @@
 import { stringify } from 'yaml';
-import { z } from 'zod';
 import { sleep, systemClock } from '../../src/core/runtime/clock.js';
 import {
   describeDockerHost,
@@ -12,6 +11,7 @@ import { generateHostKey, type HostKeyPair } from '../../src/providers/ssh/hostK
 import { createSshPool, type SshPool } from '../../src/providers/ssh/pool.js';
 import { waitForSshBanner } from '../../src/providers/ssh/session.js';
 import { testImageEtc } from '../support/docker.js';
+import { formSwarm } from '../support/swarmForm.js';
 import type { EngineSpecCheck } from '../support/engineSpec.js';
 import type { LabImage } from './labImage.js';
 import { startVmLab, type VmLab } from './lab.js';
@@ -31,13 +31,11 @@ export type SwarmLab = {
   worker: SwarmNode;
   /** known_hosts lines pinning both VMs' keys, for FLEETBOT_SSH_KNOWN_HOSTS. */
   knownHosts: string;
+  nodeIds: { manager: string; worker: string };
   /** The image every node holds (imported offline, as no registry is reachable). */
   image: string;
   close(): Promise<void>;
 };
-
-const swarmInfo = z.object({ JoinTokens: z.object({ Worker: z.string() }) });
-const nodeList = z.array(z.object({ Status: z.object({ State: z.string() }) }));
 
 /** The test image (src: test/support/docker.ts), made on each VM from its own Node (Debian's nodejs). */
 export const vmNodeImage = 'fleetbot-test-node:vm';
@@ -150,34 +148,15 @@ export async function startSwarmLab(opts: {
     await Promise.all([manager, worker].map((n) => importNodeImage(pool, opts.loginPrivateKey, n)));
     opts.log(`both nodes hold ${vmNodeImage}`);
 
-    await manager.engine.send('POST', '/swarm/init', {
-      what: 'making a swarm',
-      body: { ListenAddr: '0.0.0.0:2377', AdvertiseAddr: manager.ip },
-      timeoutMs: 120_000,
-    });
-    const { JoinTokens } = await manager.engine.json('GET', '/swarm', swarmInfo, {
-      what: 'reading its join token',
-    });
-    await worker.engine.send('POST', '/swarm/join', {
-      what: 'joining the swarm',
-      body: {
-        ListenAddr: '0.0.0.0:2377',
-        AdvertiseAddr: worker.ip,
-        RemoteAddrs: [`${manager.ip}:2377`],
-        JoinToken: JoinTokens.Worker,
-      },
-      timeoutMs: 120_000,
-    });
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      const nodes = await manager.engine.json('GET', '/nodes', nodeList, { what: 'listing nodes' });
-      if (nodes.length === 2 && nodes.every((n) => n.Status.State === 'ready')) break;
-      if (Date.now() > deadline) throw new Error(`the worker never became ready: ${JSON.stringify(nodes)}`);
-      await sleep(systemClock, 1_000);
-    }
+    const nodeIds = await formSwarm(
+      { engine: manager.engine, address: manager.ip },
+      { engine: worker.engine, address: worker.ip },
+      // The VMs go away with the lab: nothing to leave.
+      { deadlineMs: 300_000, joined: () => undefined },
+    );
     opts.log('swarm of two nodes ready');
     const knownHosts = [manager, worker].map((n) => `${n.ip} ${n.hostKey.publicKey}\n`).join('');
-    return { lab, manager, worker, knownHosts, image: vmNodeImage, close };
+    return { lab, manager, worker, nodeIds, knownHosts, image: vmNodeImage, close };
   } catch (err) {
     await close();
     throw err;
