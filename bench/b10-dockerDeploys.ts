@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import { z } from 'zod';
 import { systemClock } from '../src/core/runtime/clock.js';
 import { defaultSubnetPool, subnetPicker } from '../src/providers/docker/subnets.js';
+import { dockerDeployTimings } from '../src/providers/docker/module.js';
 import { createDockerProvider } from '../src/providers/docker/index.js';
 import { localReach } from '../src/providers/docker/reach.js';
 import { removeLabelled } from '../test/docker/leftovers.js';
@@ -90,8 +91,7 @@ export const dockerDeploys: Benchmark = async ({ quick }) => {
         defaultImage: await testNodeImage(engine),
         clock: systemClock,
         // As src/providers/docker/module.ts builds it for DOCKER_HOST.
-        healthDeadlineMs: 60_000,
-        pollMs: 500,
+        ...dockerDeployTimings,
       }),
       singles,
     );

@@ -102,7 +102,7 @@ export function createDockerProvider(opts: DockerProviderOptions): Provider {
   /** Everything this fleetbot made for the agent whose objects carry `name`, found by labels. */
   const madeFor = (name: string): Promise<Labelled> => labelled(engine, { ...ownLabels, agent: name });
 
-  /** Ports given to deploys whose placing step has not been recorded yet, by agent name. */
+  /** Ports given to deploys whose containers have not started yet (or been removed), by agent name. */
   const planned = new Map<string, number>();
 
   /**
@@ -113,8 +113,6 @@ export function createDockerProvider(opts: DockerProviderOptions): Provider {
   const placePort = async (agent: Agent, base: number, neighbours: Agent[]): Promise<number> => {
     const own = resourcesSchema.partial().safeParse(agent.resources).data?.hostPort;
     if (own !== undefined) return own;
-    const live = new Set(neighbours.map((a) => a.name));
-    for (const name of planned.keys()) if (!live.has(name)) planned.delete(name);
     const containers = await engine.json(
       'GET',
       '/containers/json',
@@ -125,9 +123,11 @@ export function createDockerProvider(opts: DockerProviderOptions): Provider {
     );
     const used = new Set([
       ...neighbours.flatMap((a) => {
-        const port = resourcesSchema.partial().safeParse(a.resources).data?.hostPort ?? planned.get(a.name);
+        const port = resourcesSchema.partial().safeParse(a.resources).data?.hostPort;
         return port === undefined ? [] : [port];
       }),
+      // Deploys on their way whose containers do not publish yet: a created container lists no ports.
+      ...[...planned].flatMap(([name, port]) => (name === agent.name ? [] : [port])),
       ...containers.flatMap((c) =>
         c.Ports.flatMap((p) => (p.PublicPort === undefined ? [] : [p.PublicPort])),
       ),
@@ -270,7 +270,10 @@ export function createDockerProvider(opts: DockerProviderOptions): Provider {
         VolumeOptions: { NoCopy: true },
       },
     ];
-    const removeMade = async (): Promise<void> => removeAll(engine, await madeFor(agent.name));
+    const removeMade = async (): Promise<void> => {
+      planned.delete(agent.name);
+      await removeAll(engine, await madeFor(agent.name));
+    };
 
     return [
       {
@@ -405,6 +408,8 @@ export function createDockerProvider(opts: DockerProviderOptions): Provider {
           await engine.send('POST', `/containers/${names.container}/start`, {
             what: `starting ${names.container}`,
           });
+          // Running, it lists its published port like any container.
+          planned.delete(agent.name);
         },
       },
       healthStep(agent),

@@ -44,6 +44,12 @@ const variables = {
   },
 };
 
+/**
+ * How long a deploy waits for its agent's health, and how often it asks. Health is polled often: it
+ * is one local request, and every poll interval is time added to the deploy (B10 measures it).
+ */
+export const dockerDeployTimings = { healthDeadlineMs: 60_000, pollMs: 100 } as const;
+
 const sshHost = (host: DockerHost): Extract<DockerHost, { kind: 'ssh' }> | undefined =>
   host.kind === 'ssh' ? host : undefined;
 
@@ -170,10 +176,7 @@ export const dockerModule = defineProviderModule({
       instance: shared.instance,
       defaultImage: settings.defaultImage,
       clock: shared.clock,
-      healthDeadlineMs: 60_000,
-      // Health is polled often while a deploy waits: it is one local request, and every poll
-      // interval is time added to the deploy (B10).
-      pollMs: 100,
+      ...dockerDeployTimings,
       subnets: subnetPicker(settings.subnets),
       site,
     });
