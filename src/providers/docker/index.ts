@@ -5,7 +5,6 @@ import type { AgentHealth, Found, Provider } from '../../core/fleet/provider.js'
 import { daemonOf, type Role } from '../../core/fleet/roles.js';
 import type { Plan, Step, StepContext } from '../../core/jobs/plan.js';
 import { sleep, type Clock } from '../../core/runtime/clock.js';
-import { stripControls } from '../../core/chat/text.js';
 import { errorMessage, UserError } from '../../core/runtime/errors.js';
 import type { Agent } from '../../core/store/agents.js';
 import { managedLabels } from '../labels.js';
@@ -21,8 +20,8 @@ import {
   type ContainerSettings,
 } from './agentContainer.js';
 import type { Engine } from './engine.js';
+import { logLines } from './logLines.js';
 import { execProcess } from './exec.js';
-import { frameReader } from './frames.js';
 import {
   created,
   inspectContainer,
@@ -74,8 +73,6 @@ type Resources = z.output<typeof resourcesSchema>;
 const noDaemon = (role: Role): string =>
   `Role ${role.name} has no daemon (agent.command and agent.port); the docker provider runs agents that have one.`;
 
-/** What the logs call reads at most, whatever the number of lines asked for. */
-const maxLogBytes = 1024 * 1024;
 /** How long a container may take to stop before the Engine kills it. */
 const stopSeconds = 10;
 
@@ -167,21 +164,13 @@ export function createDockerProvider(opts: DockerProviderOptions): Provider {
   };
 
   /** The container's last output lines, for a failure: they usually say why it did not answer. */
-  const logLines = async (container: string, lines: number): Promise<string[]> => {
-    const bytes = await engine.bytes('GET', `/containers/${encodeURIComponent(container)}/logs`, {
-      what: `reading the log of ${container}`,
-      query: { stdout: true, stderr: true, tail: lines },
-      maxBytes: maxLogBytes,
-    });
-    const text = frameReader(maxLogBytes)(bytes)
-      .map((f) => f.payload.toString('utf8'))
-      .join('');
-    return text
-      .split('\n')
-      .map((line) => stripControls(line).trimEnd())
-      .filter((line) => line !== '')
-      .slice(-lines);
-  };
+  const containerLog = (container: string, lines: number): Promise<string[]> =>
+    logLines(
+      engine,
+      `/containers/${encodeURIComponent(container)}/logs`,
+      `reading the log of ${container}`,
+      lines,
+    );
 
   const healthStep = (agent: Agent): Step => ({
     key: 'health',
@@ -200,7 +189,7 @@ export function createDockerProvider(opts: DockerProviderOptions): Provider {
         }
         await sleep(clock, opts.pollMs, ctx.signal);
       }
-      const tail = await logLines(containerNames(r.docker).container, 5).catch(() => []);
+      const tail = await containerLog(containerNames(r.docker).container, 5).catch(() => []);
       throw new UserError(
         `${agent.name} gave no healthy answer within ${Math.round(opts.healthDeadlineMs / 1000)} s (${last.detail}).${tail.length > 0 ? ` Its last output: ${tail.join(' | ')}` : ''}`,
       );
@@ -478,7 +467,7 @@ export function createDockerProvider(opts: DockerProviderOptions): Provider {
     },
 
     async logs(agent, lines) {
-      return logLines(containerNames(recorded(agent).docker).container, lines);
+      return containerLog(containerNames(recorded(agent).docker).container, lines);
     },
 
     channels(agent, role) {

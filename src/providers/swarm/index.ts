@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { agentText, stripControls } from '../../core/chat/text.js';
+import { agentText } from '../../core/chat/text.js';
 import { checkHealth } from '../../core/fleet/healthCheck.js';
 import type { AgentHealth, Found, Provider } from '../../core/fleet/provider.js';
 import type { Role } from '../../core/fleet/roles.js';
@@ -16,7 +16,7 @@ import {
   secretName,
 } from '../docker/agentContainer.js';
 import { EngineError, isNotFound, type Engine } from '../docker/engine.js';
-import { frameReader } from '../docker/frames.js';
+import { logLines } from '../docker/logLines.js';
 import { instanceLabel, ownsLabelled } from '../labels.js';
 import { swarmChannels, type SwarmReach } from './channels.js';
 import { describeNode, placementOf, type Placement } from './placement.js';
@@ -53,8 +53,6 @@ const resourcesSchema = z.object({
 });
 type Resources = z.output<typeof resourcesSchema>;
 
-/** What a log read holds at most; the newest lines are what a person wants. */
-const maxLogBytes = 1024 * 1024;
 /** How long a removed service's containers may take to leave its network. */
 const networkFreeMs = 60_000;
 
@@ -417,19 +415,12 @@ export function createSwarmProvider(opts: SwarmProviderOptions): Provider {
 
     async logs(agent, lines) {
       const r = recorded(agent);
-      const raw = await opts.manager.bytes('GET', `/services/${encodeURIComponent(r.service)}/logs`, {
-        what: `reading ${agent.name}'s logs`,
-        query: { stdout: true, stderr: true, tail: String(lines) },
-        maxBytes: maxLogBytes,
-      });
-      const text = frameReader(maxLogBytes)(raw)
-        .map((f) => f.payload.toString('utf8'))
-        .join('');
-      return text
-        .split('\n')
-        .map((line) => stripControls(line))
-        .filter((line) => line.trim() !== '')
-        .slice(-lines);
+      return logLines(
+        opts.manager,
+        `/services/${encodeURIComponent(r.service)}/logs`,
+        `reading ${agent.name}'s logs`,
+        lines,
+      );
     },
 
     channels(agent, role) {
