@@ -97,8 +97,15 @@ export async function startSwarmLab(opts: {
         disable_root: false,
         ssh_pwauth: false,
         ssh_authorized_keys: [opts.loginPublicKey],
-        // Early, so dockerd starts while cloud-init's later stages still run.
-        bootcmd: [['systemctl', 'start', '--no-block', 'docker.service']],
+        // Early, so dockerd starts while cloud-init's later stages still run. Swarm's executor pulls a
+        // task's image before each start even when the node holds it; with no registry reachable that
+        // pull waits out a TCP timeout, so the nodes prefer the images they hold, as an offline site would.
+        bootcmd: [
+          'mkdir -p /etc/systemd/system/docker.service.d',
+          `printf '[Service]\\nEnvironment=DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1\\n' > /etc/systemd/system/docker.service.d/offline.conf`,
+          'systemctl daemon-reload',
+          ['systemctl', 'start', '--no-block', 'docker.service'],
+        ],
       })}`;
       const ip = await lab.vms.boot({ id, name, imageId: 1, userData });
       const target: DockerHost = {
