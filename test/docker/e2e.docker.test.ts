@@ -1,17 +1,16 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { systemClock } from '../../src/core/runtime/clock.js';
 import { containerLabels, launcher } from '../../src/providers/docker/agentContainer.js';
-import { defaultSubnetPool, subnetPicker } from '../../src/providers/docker/subnets.js';
-import { createDockerProvider } from '../../src/providers/docker/index.js';
 import { localReach } from '../../src/providers/docker/reach.js';
 import { useCleanups } from '../support/cleanups.js';
 import { startConsoleBot } from '../support/consoleSession.js';
 import { approvedDestroy } from '../support/destroy.js';
 import { tempDir } from '../support/env.js';
 import {
+  dockerCli,
   dockerUnavailable,
+  testDockerProvider,
   testDockerSocket,
   testEngine,
   testNodeImage,
@@ -26,8 +25,6 @@ import { labelledLeftovers, removeLabelled } from './leftovers.js';
 const skip = dockerUnavailable();
 const instance = 'dk-e2e';
 const secret = 'sk-ant-dk-very-secret';
-const docker = (...args: string[]): string =>
-  execFileSync('docker', ['-H', `unix://${testDockerSocket}`, ...args], { encoding: 'utf8' });
 
 async function until(what: string, holds: () => boolean, timeoutMs = 20_000): Promise<void> {
   for (const end = Date.now() + timeoutMs; Date.now() < end;) {
@@ -77,18 +74,7 @@ describe.skipIf(skip)('the docker provider through a whole bot', () => {
       tmp.dir,
       { FLEETBOT_INSTANCE: instance, ANTHROPIC_API_KEY: secret, FLEETBOT_ORPHAN_AGE: '0' },
       {
-        providers: [
-          createDockerProvider({
-            subnets: subnetPicker(defaultSubnetPool),
-            engine: t.engine,
-            reach,
-            instance,
-            defaultImage: image,
-            clock: systemClock,
-            healthDeadlineMs: 20_000,
-            pollMs: 200,
-          }),
-        ],
+        providers: [testDockerProvider({ engine: t.engine, image, instance, reach })],
       },
     );
     defer(() => s.stop());
@@ -116,7 +102,7 @@ describe.skipIf(skip)('the docker provider through a whole bot', () => {
     expect(s.bot.store.agents.live('dkalice')!.url).toBe(`http://127.0.0.1:${String(resources.hostPort)}`);
 
     // What the Engine says about the container: its walls, and no secret anywhere in it.
-    const raw = docker('inspect', 'fleetbot-dkalice');
+    const raw = dockerCli('inspect', 'fleetbot-dkalice');
     expect(raw).not.toContain(secret);
     const [inspect] = z.array(inspectSchema).parse(JSON.parse(raw));
     expect(inspect!.Config.User).toBe('10001:10001');
@@ -136,12 +122,12 @@ describe.skipIf(skip)('the docker provider through a whole bot', () => {
       ['/run/secrets', false],
       ['/workspace', true],
     ]);
-    expect(docker('port', 'fleetbot-dkalice').trim()).toBe(
+    expect(dockerCli('port', 'fleetbot-dkalice').trim()).toBe(
       `3100/tcp -> 127.0.0.1:${String(resources.hostPort)}`,
     );
     // The secret is a 0400 file of the agent's uid, and reaches the agent's environment through the launcher.
     expect(
-      docker(
+      dockerCli(
         'exec',
         'fleetbot-dkalice',
         'node',
@@ -150,7 +136,7 @@ describe.skipIf(skip)('the docker provider through a whole bot', () => {
       ).trim(),
     ).toBe('10001 400 10001');
     expect(
-      docker(
+      dockerCli(
         'exec',
         'fleetbot-dkalice',
         ...launcher(['node', '-e', 'console.log(process.env.ANTHROPIC_API_KEY)']),
@@ -189,7 +175,7 @@ describe.skipIf(skip)('the docker provider through a whole bot', () => {
     await s.type(/\[(\d+)\] Allow once/.exec(ask)![1]!);
     await s.shows(/Wrote 16 bytes to notes\.txt\./);
     expect(
-      docker(
+      dockerCli(
         'exec',
         'fleetbot-dkalice',
         'node',
@@ -201,7 +187,9 @@ describe.skipIf(skip)('the docker provider through a whole bot', () => {
     const destroy = await approvedDestroy(s, 'dkalice');
     expect(destroy).toMatch(/^✅ Done: Destroy dkalice/);
     expect(labelledLeftovers('agent=dkalice')).toEqual([]);
-    expect(docker('ps', '-a', '--filter', 'name=fleetbot-dkalice', '--format', '{{.Names}}').trim()).toBe('');
+    expect(dockerCli('ps', '-a', '--filter', 'name=fleetbot-dkalice', '--format', '{{.Names}}').trim()).toBe(
+      '',
+    );
   }, 120_000);
 
   it('reports a container with its labels that no record names, and Delete removes all of it', async () => {
