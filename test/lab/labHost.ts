@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { systemClock } from '../../src/core/runtime/clock.js';
@@ -6,6 +6,7 @@ import { generateHostKey, type HostKeyPair } from '../../src/providers/ssh/hostK
 import { waitForSshBanner } from '../../src/providers/ssh/session.js';
 import { tempDir } from '../support/env.js';
 import { must, runTool } from './tools.js';
+import { stopChild, undoList } from '../support/teardown.js';
 
 /**
  * A stand-in "VM": OpenSSH's sshd in a network namespace of its own, reached over a veth pair at a
@@ -22,30 +23,6 @@ export type LabHost = {
   home: string;
   close(): Promise<void>;
 };
-
-/** Undo actions, run last-first; each one is attempted even when an earlier one failed. */
-function undoList() {
-  const undo: (() => void | Promise<void>)[] = [];
-  return {
-    add: (fn: () => void | Promise<void>) => void undo.push(fn),
-    async run(): Promise<void> {
-      for (const fn of undo.splice(0).reverse()) {
-        try {
-          await fn();
-        } catch {
-          // Keep tearing down: one leftover must not keep the others alive.
-        }
-      }
-    },
-  };
-}
-
-const stopProcess = (child: ChildProcess): Promise<void> =>
-  new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
 
 export async function startLabHost(index: number, loginPublicKey: string): Promise<LabHost> {
   const tag = `${process.pid % 10000}${index}`;
@@ -130,7 +107,7 @@ export async function startLabHost(index: number, loginPublicKey: string): Promi
     );
     let log = '';
     sshd.stderr.on('data', (chunk: Buffer) => (log += chunk.toString('utf8')));
-    undo.add(() => stopProcess(sshd));
+    undo.add(() => stopChild(sshd));
     try {
       await waitForSshBanner(address, 22, { clock: systemClock, deadlineMs: 10_000, retryDelayMs: 100 });
     } catch (err) {

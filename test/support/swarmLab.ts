@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { z } from 'zod';
 import { createEngine, type Engine } from '../../src/providers/docker/engine.js';
 import { engineDispatcher } from '../../src/providers/docker/transport.js';
@@ -6,6 +6,7 @@ import { must, runTool } from '../lab/tools.js';
 import { testDockerSocket, testEngine, testNodeImage } from './docker.js';
 import { tempDir } from './env.js';
 import { formSwarm, leaveSwarm, setAvailability } from './swarmForm.js';
+import { stopChild, undoList } from './teardown.js';
 
 /**
  * A Docker Swarm of two nodes on this one machine, without VMs: the host's dockerd as the manager,
@@ -43,31 +44,6 @@ const until = async (what: string, ok: () => Promise<boolean>, timeoutMs = 30_00
     await new Promise((r) => setTimeout(r, 200));
   }
 };
-
-/** Undo actions, run last-first; each one is attempted even when an earlier one failed. */
-function undoList() {
-  const undo: (() => void | Promise<void>)[] = [];
-  return {
-    add: (fn: () => void | Promise<void>) => void undo.push(fn),
-    async run(): Promise<void> {
-      for (const fn of undo.splice(0).reverse()) {
-        try {
-          await fn();
-        } catch {
-          // Keep tearing down: one leftover must not keep the others alive.
-        }
-      }
-    },
-  };
-}
-
-const stopped = (child: ChildProcess): Promise<void> =>
-  new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.once('exit', () => (clearTimeout(kill), resolve()));
-    child.kill('SIGTERM');
-  });
 
 export async function startSwarmLab(): Promise<SwarmLab> {
   const tag = `${process.pid % 10000}`;
@@ -118,7 +94,7 @@ export async function startSwarmLab(): Promise<SwarmLab> {
       { stdio: 'ignore' },
     );
     undo.add(() => void runTool('rm', ['-rf', tmp.dir]));
-    undo.add(() => stopped(dockerd));
+    undo.add(() => stopChild(dockerd));
     const worker = createEngine({
       dispatcher: spec.dispatcher(engineDispatcher({ kind: 'unix', socketPath: workerSocket })),
       where: `the worker's Docker socket ${workerSocket}`,
