@@ -11,8 +11,10 @@ out=$1 build_script=$2 placeholder=$3 placeholder_path=$4
 # cloud-init's locale module fails; caddy comes from Debian as it does on a real server. bubblewrap
 # is for the hostile-agent suite, which starts fleetbot's local sandbox under the shipped unit's
 # hardening with the VM's real systemd. docker.io is for the swarm provider's two-node Swarm; it is
-# off at boot (below), so VMs that do not use it boot as fast as before.
-packages=systemd-sysv,udev,dbus,openssh-server,cloud-init,python3-cffi-backend,locales,linux-image-amd64,iproute2,sudo,ca-certificates,curl,caddy,procps,less,bubblewrap,docker.io
+# off at boot (below), so VMs that do not use it boot as fast as before. apparmor is what docker.io
+# recommends: Debian's kernel has AppArmor on, and without apparmor_parser every container start
+# fails ("the docker-default profile could not be loaded").
+packages=systemd-sysv,udev,dbus,openssh-server,cloud-init,python3-cffi-backend,locales,linux-image-amd64,iproute2,sudo,ca-certificates,curl,caddy,procps,less,bubblewrap,docker.io,apparmor
 
 # The Debian mirror apt on this machine already uses, so the build needs no other network.
 mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)

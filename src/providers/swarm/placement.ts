@@ -22,6 +22,23 @@ export const nodeAddress = (node: SwarmNode): string | undefined => {
 };
 
 /**
+ * Swarm's words about a task that is not running yet. A task that keeps failing is replaced every few
+ * seconds, so the newest one is usually "preparing" or "starting" with nothing to say: the failure
+ * of the one before it is what tells a person what to fix.
+ */
+function whyNotRunning(wanted: Task, tasks: Task[]): string {
+  const state = wanted.Status.State;
+  const own = wanted.Status.Err || wanted.Status.Message || '';
+  const words = own.toLowerCase() === state.toLowerCase() ? '' : agentText(own, 200);
+  const before = tasks
+    .filter((t) => t !== wanted && t.Status.Err)
+    .sort((a, b) => (b.Status.Timestamp ?? '').localeCompare(a.Status.Timestamp ?? ''))[0];
+  const failed =
+    wanted.Status.Err || !before ? '' : `; the attempt before failed: ${agentText(before.Status.Err!, 300)}`;
+  return `its task is ${state}${words ? `: ${words}` : ''}${failed}`;
+}
+
+/**
  * The agent's running task and its node, or why there is none: Swarm's own words about the newest
  * task (no node suitable, image missing, the process exited), which is what a person needs to act.
  */
@@ -35,8 +52,7 @@ export async function placementOf(
     const wanted = tasks.find((t) => t.DesiredState === 'running');
     if (!wanted)
       return { why: tasks.length === 0 ? `service ${service} has no task` : 'its task is stopping' };
-    const words = agentText(wanted.Status.Err || wanted.Status.Message || '', 200);
-    return { why: `its task is ${wanted.Status.State}${words ? `: ${words}` : ''}` };
+    return { why: whyNotRunning(wanted, tasks) };
   }
   const node = await swarm.node(running.NodeID!);
   const address = nodeAddress(node);

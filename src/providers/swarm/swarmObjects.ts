@@ -39,6 +39,8 @@ export const taskSchema = z.object({
     State: z.string(),
     Message: z.string().optional(),
     Err: z.string().optional(),
+    /** When the task last changed state (RFC 3339, which sorts as text). */
+    Timestamp: z.string().optional(),
     ContainerStatus: z.object({ ContainerID: z.string().optional() }).loose().optional(),
   }),
 });
