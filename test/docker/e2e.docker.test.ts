@@ -92,6 +92,7 @@ describe.skipIf(skip)('the docker provider through a whole bot', () => {
       'Choose a port on the Docker socket',
       'Create network fleetbot-dkalice',
       'Put workspace, role files and secrets into volumes',
+      'Remove seed container fleetbot-dkalice-seed',
       `Create container fleetbot-dkalice from ${image}`,
       'Start fleetbot-dkalice',
       'Wait for health',

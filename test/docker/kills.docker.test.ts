@@ -105,7 +105,7 @@ describe.skipIf(skip)('kill -9 during a docker deploy', () => {
     return { startBot, settled, checkedRequests };
   };
 
-  it.each(['network', 'volumes', 'container', 'health'])(
+  it.each(['network', 'volumes', 'unseed', 'container', 'health'])(
     'resumes a deploy killed before step %s to a running agent with one of everything',
     async (step) => {
       const r = rig();

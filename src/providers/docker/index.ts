@@ -311,16 +311,22 @@ export function createDockerProvider(opts: DockerProviderOptions): Provider {
         // Whatever a later step made holds the network: everything the agent had goes, by its labels.
         undo: removeMade,
       },
+      // The network and the volumes do not need each other: made at once, as the Engine takes a few
+      // hundred milliseconds over each and nothing else can happen before both exist (B10).
       {
         key: 'volumes',
+        needs: ['place'],
         rerunnable: true,
         title: 'Put workspace, role files and secrets into volumes',
         run: async () => {
-          for (const volume of Object.values(names.volumes))
-            await engine.json('POST', '/volumes/create', z.object({ Name: z.string() }), {
-              what: `creating volume ${volume}`,
-              body: { Name: volume, Labels: labels },
-            });
+          await Promise.all(
+            Object.values(names.volumes).map((volume) =>
+              engine.json('POST', '/volumes/create', z.object({ Name: z.string() }), {
+                what: `creating volume ${volume}`,
+                body: { Name: volume, Labels: labels },
+              }),
+            ),
+          );
           // A container that never runs holds the volumes while the Engine unpacks the files into them.
           await removeContainer(engine, names.seed);
           const seed = await engine.json('POST', '/containers/create', created, {
@@ -340,19 +346,28 @@ export function createDockerProvider(opts: DockerProviderOptions): Provider {
               },
             },
           });
-          try {
-            await engine.send('PUT', `/containers/${seed.Id}/archive`, {
-              what: `putting ${agent.name}'s files into its volumes`,
-              query: { path: '/seed' },
-              raw: { body: seedArchive(settings, spec.files, secrets), contentType: 'application/x-tar' },
-            });
-          } finally {
-            await removeContainer(engine, seed.Id);
-          }
+          await engine.send('PUT', `/containers/${seed.Id}/archive`, {
+            what: `putting ${agent.name}'s files into its volumes`,
+            query: { path: '/seed' },
+            raw: { body: seedArchive(settings, spec.files, secrets), contentType: 'application/x-tar' },
+          });
+        },
+        // Whichever of the network and the volumes came first, everything the agent had goes.
+        undo: removeMade,
+      },
+      // While the agent's container is made: the seed holds the volumes, not the agent's way to start.
+      {
+        key: 'unseed',
+        needs: ['volumes'],
+        rerunnable: true,
+        title: `Remove seed container ${names.seed}`,
+        run: async () => {
+          await removeContainer(engine, names.seed);
         },
       },
       {
         key: 'container',
+        needs: ['network', 'volumes'],
         rerunnable: true,
         title: `Create container ${names.container} from ${settings.image}`,
         run: async (ctx) => {
