@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { containerLabels, launcher } from '../../src/providers/docker/agentContainer.js';
+import { containerLabels, hostPortLabel, launcher } from '../../src/providers/docker/agentContainer.js';
 import { localReach } from '../../src/providers/docker/reach.js';
 import { useCleanups } from '../support/cleanups.js';
 import { startConsoleBot } from '../support/consoleSession.js';
@@ -206,14 +206,37 @@ describe.skipIf(skip)('the docker provider through a whole bot', () => {
       query: { name: 'fleetbot-dkorphan' },
       body: { Image: image, Cmd: ['true'], Labels: labels },
     });
-    // The bot's own first round may be the one that reports it; either way it is reported once.
+    // The bot's own first round may be the one that reports it, and may have listed the volume
+    // before the container was made; either way the agent's leftovers are reported once.
     const { orphans } = await s.bot.reconciler.run();
     expect(orphans).toBeLessThanOrEqual(1);
-    await s.shows(/container fleetbot-dkorphan/);
+    await s.shows(/of agent dkorphan on the Docker socket/);
     expect(await s.bot.reconciler.run()).toEqual({ orphans: 0, lost: 0 });
     const card = s.find(/dkorphan/)!.versions.at(-1)!;
-    expect(card).toContain('container fleetbot-dkorphan, 1 volume of agent dkorphan on the Docker socket');
+    expect(card).toMatch(
+      /^🧐 (container fleetbot-dkorphan, )?1 volume of agent dkorphan on the Docker socket/,
+    );
     await s.type(/\[(\d+)\] Delete/.exec(card)![1]!);
     await until('the orphan is gone', () => labelledLeftovers('agent=dkorphan').length === 0);
   }, 60_000);
+
+  it('leaves the port of a stopped container of another fleetbot on the same Engine to it', async () => {
+    const s = await start();
+    await s.type('/deploy swe dkcarol --provider docker');
+    expect(s.find(/Deploy dkcarol/)!.versions.at(-1)).toMatch(/^✅ Done: Deploy dkcarol/);
+    const port = Number(s.bot.store.agents.live('dkcarol')!.resources.hostPort);
+    expect(await approvedDestroy(s, 'dkcarol')).toMatch(/^✅ Done: Destroy dkcarol/);
+    // Another fleetbot's agent, stopped: the Engine lists no port for it, but it takes its own back when it starts.
+    const other = { ...containerLabels('dk-other', 'dkother', 'swe'), [hostPortLabel]: String(port) };
+    await t.engine.json('POST', '/containers/create', z.object({ Id: z.string() }), {
+      what: 'making a stopped agent of another fleetbot',
+      query: { name: 'fleetbot-dkother' },
+      body: { Image: image, Cmd: ['true'], Labels: other },
+    });
+    defer(() => void dockerCli('rm', '-f', 'fleetbot-dkother'));
+    await s.type('/deploy swe dkdave --provider docker');
+    expect(s.find(/Deploy dkdave/)!.versions.at(-1)).toMatch(/^✅ Done: Deploy dkdave/);
+    expect(s.bot.store.agents.live('dkdave')!.resources.hostPort).toBe(port + 1);
+    expect(await approvedDestroy(s, 'dkdave')).toMatch(/^✅ Done: Destroy dkdave/);
+  }, 120_000);
 });

@@ -92,6 +92,12 @@ export const containerLabels = (instance: string, agent: string, role: string): 
   agentLabels(instance, agent, role);
 
 /**
+ * The agent container's label naming the host port it publishes on: the Engine lists a container's
+ * ports only while it runs, and one that restarts takes its port back.
+ */
+export const hostPortLabel = 'fleetbot-host-port';
+
+/**
  * Where things are inside the container. The root filesystem is read-only; these are volumes (or
  * Swarm secrets) mounted over it, and /tmp is a tmpfs.
  */

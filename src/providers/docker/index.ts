@@ -15,6 +15,7 @@ import {
   containerPaths,
   containerSettings,
   envList,
+  hostPortLabel,
   inContainer,
   launcher,
   type ContainerSettings,
@@ -114,7 +115,10 @@ export function createDockerProvider(opts: DockerProviderOptions): Provider {
       'GET',
       '/containers/json',
       z.array(
-        z.object({ Ports: z.array(z.object({ PublicPort: z.number().int().optional() })).default([]) }),
+        z.object({
+          Ports: z.array(z.object({ PublicPort: z.number().int().optional() })).default([]),
+          Labels: z.record(z.string(), z.string()).nullable().default({}),
+        }),
       ),
       { what: 'listing the ports containers publish', query: { all: true } },
     );
@@ -128,6 +132,11 @@ export function createDockerProvider(opts: DockerProviderOptions): Provider {
       ...containers.flatMap((c) =>
         c.Ports.flatMap((p) => (p.PublicPort === undefined ? [] : [p.PublicPort])),
       ),
+      // A stopped or restarting container lists no ports but takes its own back when it starts.
+      ...containers.flatMap((c) => {
+        const port = z.coerce.number().int().safeParse(c.Labels?.[hostPortLabel]);
+        return port.success ? [port.data] : [];
+      }),
     ]);
     let port = base;
     while (used.has(port)) port++;
@@ -275,6 +284,8 @@ export function createDockerProvider(opts: DockerProviderOptions): Provider {
             (await placePort(agent, daemon.port, neighbours));
           return { docker: agent.name, user, port: daemon.port, hostPort, healthPath: daemon.healthPath };
         },
+        // A deploy that ends before its container runs gives its port back.
+        undo: async () => void planned.delete(agent.name),
       },
       {
         key: 'network',
@@ -384,7 +395,7 @@ export function createDockerProvider(opts: DockerProviderOptions): Provider {
               Env: envList(spec.env),
               Cmd: launcher(daemon.argv),
               WorkingDir: containerPaths.workspace,
-              Labels: labels,
+              Labels: { ...labels, [hostPortLabel]: String(r.hostPort) },
               ExposedPorts: { [port]: {} },
               HostConfig: {
                 NetworkMode: names.network,

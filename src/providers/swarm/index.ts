@@ -90,8 +90,6 @@ export function createSwarmProvider(opts: SwarmProviderOptions): Provider {
    */
   const portFor = async (agent: string, neighbours: Agent[]): Promise<number> => {
     const services = await swarm.allServices();
-    const live = new Set(neighbours.map((a) => a.name));
-    for (const name of planned.keys()) if (!live.has(name) && name !== agent) planned.delete(name);
     const used = new Set([
       ...services.flatMap((s) => (s.Spec.EndpointSpec?.Ports ?? []).map((p) => p.PublishedPort)),
       ...neighbours.flatMap((a) => resourcesSchema.partial().safeParse(a.resources).data?.port ?? []),
@@ -273,6 +271,8 @@ export function createSwarmProvider(opts: SwarmProviderOptions): Provider {
             };
             return r;
           },
+          // A deploy that ends before its service exists gives its port back.
+          undo: async () => void planned.delete(agent.name),
         },
         {
           key: 'network',
