@@ -6,6 +6,7 @@ import { containerLabels, launcher } from '../../src/providers/docker/agentConta
 import { defaultSubnetPool, subnetPicker } from '../../src/providers/docker/subnets.js';
 import { createDockerProvider } from '../../src/providers/docker/index.js';
 import { localReach } from '../../src/providers/docker/reach.js';
+import { allowedNoteWrite } from '../support/allowedAsk.js';
 import { useCleanups } from '../support/cleanups.js';
 import { startConsoleBot } from '../support/consoleSession.js';
 import { approvedDestroy } from '../support/destroy.js';
@@ -183,11 +184,7 @@ describe.skipIf(skip)('the docker provider through a whole bot', () => {
     expect(s.lastText()).toMatch(/✅ healthy: /);
 
     // A conversation: the reference agent's acp.mjs through an attached docker exec, as the agent.
-    await s.type('/ask dkalice write notes.txt hello from chat');
-    await s.shows(/dkalice asks permission/);
-    const ask = s.find(/dkalice asks permission/)!.versions.at(-1)!;
-    await s.type(/\[(\d+)\] Allow once/.exec(ask)![1]!);
-    await s.shows(/Wrote 16 bytes to notes\.txt\./);
+    await allowedNoteWrite(s, 'dkalice', 'hello from chat');
     expect(
       docker(
         'exec',

@@ -5,6 +5,7 @@ import { systemClock } from '../../src/core/runtime/clock.js';
 import { generateHostKey, type HostKeyPair } from '../../src/providers/ssh/hostKey.js';
 import { waitForSshBanner } from '../../src/providers/ssh/session.js';
 import { tempDir } from '../support/env.js';
+import { undoList } from '../support/undoList.js';
 import { must, runTool } from './tools.js';
 
 /**
@@ -15,6 +16,8 @@ import { must, runTool } from './tools.js';
  * the host's own (/etc/passwd is shared): a test removes the agent users it made.
  */
 export type LabHost = {
+  /** The network namespace: a daemon started in it listens on the host's addresses. */
+  ns: string;
   address: string;
   user: string;
   hostKey: HostKeyPair;
@@ -23,23 +26,6 @@ export type LabHost = {
   close(): Promise<void>;
 };
 
-/** Undo actions, run last-first; each one is attempted even when an earlier one failed. */
-function undoList() {
-  const undo: (() => void | Promise<void>)[] = [];
-  return {
-    add: (fn: () => void | Promise<void>) => void undo.push(fn),
-    async run(): Promise<void> {
-      for (const fn of undo.splice(0).reverse()) {
-        try {
-          await fn();
-        } catch {
-          // Keep tearing down: one leftover must not keep the others alive.
-        }
-      }
-    },
-  };
-}
-
 const stopProcess = (child: ChildProcess): Promise<void> =>
   new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -47,7 +33,19 @@ const stopProcess = (child: ChildProcess): Promise<void> =>
     child.kill('SIGTERM');
   });
 
-export async function startLabHost(index: number, loginPublicKey: string): Promise<LabHost> {
+export type LabHostOptions = {
+  /**
+   * A Unix socket sshd's mount namespace sees as /var/run/docker.sock, Docker's default socket, so
+   * logins there reach that Engine as they would on a host where dockerd runs.
+   */
+  dockerSocket?: string;
+};
+
+export async function startLabHost(
+  index: number,
+  loginPublicKey: string,
+  options: LabHostOptions = {},
+): Promise<LabHost> {
   const tag = `${process.pid % 10000}${index}`;
   const ns = `fleetbot-lab-${tag}`;
   const veth = `fbl${tag}`;
@@ -122,9 +120,10 @@ export async function startLabHost(index: number, loginPublicKey: string): Promi
         'sh',
         '-c',
         // The mount points are made (empty) on the host once; what is mounted on them stays in here.
-        'mkdir -p /etc/fleetbot-agents /etc/caddy && for d in /srv /etc/systemd/system /etc/fleetbot-agents /etc/caddy; do mount -t tmpfs tmpfs "$d" || exit 1; done && exec /usr/sbin/sshd -D -e -f "$1"',
+        'mkdir -p /etc/fleetbot-agents /etc/caddy && for d in /srv /etc/systemd/system /etc/fleetbot-agents /etc/caddy; do mount -t tmpfs tmpfs "$d" || exit 1; done && { [ -z "$2" ] || mount --bind "$2" /var/run/docker.sock; } && exec /usr/sbin/sshd -D -e -f "$1"',
         'sh',
         config,
+        options.dockerSocket ?? '',
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
@@ -136,7 +135,7 @@ export async function startLabHost(index: number, loginPublicKey: string): Promi
     } catch (err) {
       throw new Error(`sshd in ${ns} did not come up: ${String(err)}\n${log}`, { cause: err });
     }
-    return { address, user, hostKey, home, close: () => undo.run() };
+    return { ns, address, user, hostKey, home, close: () => undo.run() };
   } catch (err) {
     await undo.run();
     throw err;
