@@ -1,10 +1,7 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { systemClock } from '../../src/core/runtime/clock.js';
 import { containerLabels, launcher } from '../../src/providers/docker/agentContainer.js';
-import { defaultSubnetPool, subnetPicker } from '../../src/providers/docker/subnets.js';
-import { createDockerProvider } from '../../src/providers/docker/index.js';
 import { localReach } from '../../src/providers/docker/reach.js';
 import { allowedNoteWrite } from '../support/allowedAsk.js';
 import { useCleanups } from '../support/cleanups.js';
@@ -12,7 +9,9 @@ import { startConsoleBot } from '../support/consoleSession.js';
 import { approvedDestroy } from '../support/destroy.js';
 import { tempDir } from '../support/env.js';
 import {
+  dockerCli,
   dockerUnavailable,
+  testDockerProvider,
   testDockerSocket,
   testEngine,
   testNodeImage,
@@ -27,8 +26,6 @@ import { labelledLeftovers, removeLabelled } from './leftovers.js';
 const skip = dockerUnavailable();
 const instance = 'dk-e2e';
 const secret = 'sk-ant-dk-very-secret';
-const docker = (...args: string[]): string =>
-  execFileSync('docker', ['-H', `unix://${testDockerSocket}`, ...args], { encoding: 'utf8' });
 
 async function until(what: string, holds: () => boolean, timeoutMs = 20_000): Promise<void> {
   for (const end = Date.now() + timeoutMs; Date.now() < end;) {
@@ -78,18 +75,7 @@ describe.skipIf(skip)('the docker provider through a whole bot', () => {
       tmp.dir,
       { FLEETBOT_INSTANCE: instance, ANTHROPIC_API_KEY: secret, FLEETBOT_ORPHAN_AGE: '0' },
       {
-        providers: [
-          createDockerProvider({
-            subnets: subnetPicker(defaultSubnetPool),
-            engine: t.engine,
-            reach,
-            instance,
-            defaultImage: image,
-            clock: systemClock,
-            healthDeadlineMs: 20_000,
-            pollMs: 200,
-          }),
-        ],
+        providers: [testDockerProvider({ engine: t.engine, image, instance, reach })],
       },
     );
     defer(() => s.stop());
@@ -117,7 +103,7 @@ describe.skipIf(skip)('the docker provider through a whole bot', () => {
     expect(s.bot.store.agents.live('dkalice')!.url).toBe(`http://127.0.0.1:${String(resources.hostPort)}`);
 
     // What the Engine says about the container: its walls, and no secret anywhere in it.
-    const raw = docker('inspect', 'fleetbot-dkalice');
+    const raw = dockerCli('inspect', 'fleetbot-dkalice');
     expect(raw).not.toContain(secret);
     const [inspect] = z.array(inspectSchema).parse(JSON.parse(raw));
     expect(inspect!.Config.User).toBe('10001:10001');
@@ -137,12 +123,12 @@ describe.skipIf(skip)('the docker provider through a whole bot', () => {
       ['/run/secrets', false],
       ['/workspace', true],
     ]);
-    expect(docker('port', 'fleetbot-dkalice').trim()).toBe(
+    expect(dockerCli('port', 'fleetbot-dkalice').trim()).toBe(
       `3100/tcp -> 127.0.0.1:${String(resources.hostPort)}`,
     );
     // The secret is a 0400 file of the agent's uid, and reaches the agent's environment through the launcher.
     expect(
-      docker(
+      dockerCli(
         'exec',
         'fleetbot-dkalice',
         'node',
@@ -151,7 +137,7 @@ describe.skipIf(skip)('the docker provider through a whole bot', () => {
       ).trim(),
     ).toBe('10001 400 10001');
     expect(
-      docker(
+      dockerCli(
         'exec',
         'fleetbot-dkalice',
         ...launcher(['node', '-e', 'console.log(process.env.ANTHROPIC_API_KEY)']),
@@ -186,7 +172,7 @@ describe.skipIf(skip)('the docker provider through a whole bot', () => {
     // A conversation: the reference agent's acp.mjs through an attached docker exec, as the agent.
     await allowedNoteWrite(s, 'dkalice', 'hello from chat');
     expect(
-      docker(
+      dockerCli(
         'exec',
         'fleetbot-dkalice',
         'node',
@@ -198,7 +184,9 @@ describe.skipIf(skip)('the docker provider through a whole bot', () => {
     const destroy = await approvedDestroy(s, 'dkalice');
     expect(destroy).toMatch(/^✅ Done: Destroy dkalice/);
     expect(labelledLeftovers('agent=dkalice')).toEqual([]);
-    expect(docker('ps', '-a', '--filter', 'name=fleetbot-dkalice', '--format', '{{.Names}}').trim()).toBe('');
+    expect(dockerCli('ps', '-a', '--filter', 'name=fleetbot-dkalice', '--format', '{{.Names}}').trim()).toBe(
+      '',
+    );
   }, 120_000);
 
   it('reports a container with its labels that no record names, and Delete removes all of it', async () => {

@@ -1,12 +1,9 @@
 import { afterAll } from 'vitest';
 import { expect } from 'vitest';
-import { systemClock } from '../../src/core/runtime/clock.js';
-import { defaultSubnetPool, subnetPicker } from '../../src/providers/docker/subnets.js';
-import { createDockerProvider } from '../../src/providers/docker/index.js';
 import { dockerModule } from '../../src/providers/docker/module.js';
 import { localReach } from '../../src/providers/docker/reach.js';
 import { providerContract } from '../contracts/provider.case.js';
-import { dockerUnavailable, testEngine, testNodeImage } from '../support/docker.js';
+import { dockerUnavailable, testDockerProvider, testEngine, testNodeImage } from '../support/docker.js';
 import { labelledLeftovers } from './leftovers.js';
 
 // The docker provider keeps the contract every provider keeps, against the real dockerd, every
@@ -26,17 +23,7 @@ if (!dockerUnavailable()) {
     module: dockerModule,
     start: async () => {
       const image = await testNodeImage(t.engine);
-      const build = () =>
-        createDockerProvider({
-          subnets: subnetPicker(defaultSubnetPool),
-          engine: t.engine,
-          reach,
-          instance,
-          defaultImage: image,
-          clock: systemClock,
-          healthDeadlineMs: 20_000,
-          pollMs: 200,
-        });
+      const build = () => testDockerProvider({ engine: t.engine, image, instance, reach });
       return {
         provider: build(),
         rebuilt: build,

@@ -1,19 +1,16 @@
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { systemClock } from '../../src/core/runtime/clock.js';
-import { defaultSubnetPool, subnetPicker } from '../../src/providers/docker/subnets.js';
-import { createDockerProvider } from '../../src/providers/docker/index.js';
 import { localReach } from '../../src/providers/docker/reach.js';
 import { removeLabelled } from '../docker/leftovers.js';
 import { startConsoleBot } from '../support/consoleSession.js';
 import {
+  dockerCli,
   dockerUnavailable,
-  testDockerSocket,
+  testDockerProvider,
   testEngine,
   testNodeImage,
   type TestEngine,
@@ -31,8 +28,6 @@ const skip = dockerUnavailable();
 const instance = 'sec-docker';
 const bobSecret = `sk-ant-docker-neighbour-${Date.now()}`;
 const storeMarker = `fleetbot store ${Date.now()}`;
-const docker = (...args: string[]): string =>
-  execFileSync('docker', ['-H', `unix://${testDockerSocket}`, ...args], { encoding: 'utf8' });
 const networks = z.array(
   z.object({
     NetworkSettings: z.object({ Networks: z.record(z.string(), z.object({ IPAddress: z.string() })) }),
@@ -114,16 +109,7 @@ describe.skipIf(skip)(`a hostile agent in a docker container${skip ? ` (skipped:
       { FLEETBOT_INSTANCE: instance, FLEETBOT_ROLES_DIR: roles, ANTHROPIC_API_KEY: bobSecret },
       {
         providers: [
-          createDockerProvider({
-            subnets: subnetPicker(defaultSubnetPool),
-            engine: t.engine,
-            reach,
-            instance,
-            defaultImage: image,
-            clock: systemClock,
-            healthDeadlineMs: 30_000,
-            pollMs: 200,
-          }),
+          testDockerProvider({ engine: t.engine, image, instance, reach, healthDeadlineMs: 30_000 }),
         ],
       },
     );
@@ -133,7 +119,7 @@ describe.skipIf(skip)(`a hostile agent in a docker container${skip ? ` (skipped:
     expect(bot.find(/Deploy dkmallory/)!.versions.at(-1)).toMatch(/^✅ Done/);
     malloryUrl = bot.bot.store.agents.live('dkmallory')!.url!;
     report = (await (await fetch(`${malloryUrl}/report`)).json()) as Report;
-    const [bob] = networks.parse(JSON.parse(docker('inspect', 'fleetbot-dkbob')));
+    const [bob] = networks.parse(JSON.parse(dockerCli('inspect', 'fleetbot-dkbob')));
     const bobPort = String(bot.bot.store.agents.live('dkbob')!.resources['hostPort']);
     neighbourTargets = [
       ...Object.values(bob!.NetworkSettings.Networks).map((n) => `${n.IPAddress}:3100`),

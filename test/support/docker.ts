@@ -2,7 +2,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { systemClock } from '../../src/core/runtime/clock.js';
+import type { Provider } from '../../src/core/fleet/provider.js';
 import { createEngine, isNotFound, type Engine } from '../../src/providers/docker/engine.js';
+import { createDockerProvider } from '../../src/providers/docker/index.js';
+import { localReach, type PortReach } from '../../src/providers/docker/reach.js';
+import { defaultSubnetPool, subnetPicker } from '../../src/providers/docker/subnets.js';
 import { engineDispatcher } from '../../src/providers/docker/transport.js';
 import { defaultDockerSocket } from '../../src/providers/docker/dockerHost.js';
 import { engineSpecCheck, type EngineSpecCheck } from './engineSpec.js';
@@ -97,4 +102,31 @@ export async function testNodeImage(engine: Engine): Promise<string> {
   } finally {
     tmp.cleanup();
   }
+}
+
+/** The docker CLI on the test Engine, for a test's own inspection and clean-up (fleetbot speaks only the API). */
+export const dockerCli = (...args: string[]): string =>
+  execFileSync('docker', ['-H', `unix://${testDockerSocket}`, ...args], { encoding: 'utf8' });
+
+/**
+ * The docker provider on the test Engine, built as its module builds it for a local socket, with a
+ * deadline for health that a loaded test machine meets.
+ */
+export function testDockerProvider(opts: {
+  engine: Engine;
+  image: string;
+  instance: string;
+  reach?: PortReach;
+  healthDeadlineMs?: number;
+}): Provider {
+  return createDockerProvider({
+    subnets: subnetPicker(defaultSubnetPool),
+    engine: opts.engine,
+    reach: opts.reach ?? localReach(),
+    instance: opts.instance,
+    defaultImage: opts.image,
+    clock: systemClock,
+    healthDeadlineMs: opts.healthDeadlineMs ?? 20_000,
+    pollMs: 200,
+  });
 }

@@ -1,16 +1,16 @@
 import { z } from 'zod';
 import { homePath } from '../../config/variables.js';
-import { errorMessage, UserError } from '../../core/runtime/errors.js';
+import { errorMessage } from '../../core/runtime/errors.js';
 import { publicSiteSteps, run, withMachine, type MachineRef } from '../machine/install.js';
 import { productionMachineDeps } from '../machine/production.js';
 import { remote } from '../machine/remote.js';
 import { defineProviderModule, type ProviderShared } from '../module.js';
-import { missingPinHelp, readKnownHosts } from '../ssh/knownHosts.js';
 import { sshLogin } from '../ssh/login.js';
 import { splitEndpoint } from '../sshHosts/index.js';
 import { dockerImageSchema, dockerRoleSettings } from './agentContainer.js';
 import { defaultDockerSocket, describeDockerHost, dockerHostSchema, type DockerHost } from './dockerHost.js';
 import { createEngine, type Engine } from './engine.js';
+import { engineAt, enginePinCheck, type EnginePins } from './engineAt.js';
 import { createDockerProvider, type PublicSite } from './index.js';
 import { localReach, sshPortReach, type PortReach } from './reach.js';
 import { defaultSubnetPool, subnetPicker, subnetPoolSchema } from './subnets.js';
@@ -50,40 +50,26 @@ const variables = {
  */
 export const dockerDeployTimings = { healthDeadlineMs: 60_000, pollMs: 100 } as const;
 
-const sshHost = (host: DockerHost): Extract<DockerHost, { kind: 'ssh' }> | undefined =>
-  host.kind === 'ssh' ? host : undefined;
+/** The pins of an ssh:// DOCKER_HOST: fleetbot's one known_hosts file, shared with ssh hosts. */
+const pinsOf = (settings: DockerSettings): EnginePins => ({
+  file: settings.knownHostsFile,
+  variable: 'FLEETBOT_SSH_KNOWN_HOSTS',
+  hosts: 'FLEETBOT_SSH_HOSTS entries, an ssh:// DOCKER_HOST',
+});
 
 /** The Engine of the settings, and how agents' published ports are reached from here. */
 function connect(
   settings: DockerSettings,
   shared: Pick<ProviderShared, 'sshPool' | 'login'>,
 ): { engine: Engine; reach: PortReach; machine?: MachineRef } {
-  const where = describeDockerHost(settings.host);
-  const remoteHost = sshHost(settings.host);
-  if (!remoteHost)
-    return {
-      engine: createEngine({ dispatcher: engineDispatcher(settings.host), where }),
-      reach: localReach(),
-    };
-  const file = settings.knownHostsFile ?? '';
-  const hostKey = readKnownHosts(file).keyFor(remoteHost.host, remoteHost.port);
-  if (!hostKey)
-    throw new UserError(
-      `DOCKER_HOST: ${remoteHost.host} has no pinned host key in ${file}. ${missingPinHelp(remoteHost.host, remoteHost.port, file)}`,
-    );
+  const { engine, hostKey } = engineAt(settings.host, pinsOf(settings), shared);
+  if (settings.host.kind === 'unix' || !hostKey) return { engine, reach: localReach() };
+  const { host, port, user } = settings.host;
   const auth = sshLogin(shared.login).auth;
-  const target = { host: remoteHost.host, port: remoteHost.port, username: remoteHost.user, hostKey };
   return {
-    engine: createEngine({
-      dispatcher: engineDispatcher(settings.host, { pool: shared.sshPool, auth, hostKey }),
-      where,
-    }),
-    reach: sshPortReach({ pool: shared.sshPool, auth, target }),
-    machine: {
-      address: `${remoteHost.host.includes(':') ? `[${remoteHost.host}]` : remoteHost.host}:${remoteHost.port}`,
-      login: remoteHost.user,
-      hostKey,
-    },
+    engine,
+    reach: sshPortReach({ pool: shared.sshPool, auth, target: { host, port, username: user, hostKey } }),
+    machine: { address: `${host.includes(':') ? `[${host}]` : host}:${port}`, login: user, hostKey },
   };
 }
 
@@ -129,36 +115,16 @@ export const dockerModule = defineProviderModule({
   doctor: [
     {
       name: 'docker engine',
-      run: async (settings) => {
-        const remoteHost = sshHost(settings.host);
-        if (!remoteHost)
-          return ping(
-            createEngine({
-              dispatcher: engineDispatcher(settings.host),
-              where: describeDockerHost(settings.host),
-            }),
-            settings,
-          );
-        const file = settings.knownHostsFile ?? '';
-        try {
-          if (readKnownHosts(file).keyFor(remoteHost.host, remoteHost.port))
-            return {
-              ok: true,
-              detail: `${describeDockerHost(settings.host)}, its host key pinned in ${file}; fleetbot reaches its Engine over SSH once it starts`,
-            };
-          return {
-            ok: false,
-            detail: `no pinned host key for ${remoteHost.host} in ${file}`,
-            fix: missingPinHelp(remoteHost.host, remoteHost.port, file),
-          };
-        } catch (err) {
-          return {
-            ok: false,
-            detail: errorMessage(err),
-            fix: `create ${file || 'FLEETBOT_SSH_KNOWN_HOSTS'} with ${remoteHost.host}'s host key`,
-          };
-        }
-      },
+      run: async (settings) =>
+        settings.host.kind === 'ssh'
+          ? enginePinCheck(settings.host, pinsOf(settings))
+          : ping(
+              createEngine({
+                dispatcher: engineDispatcher(settings.host),
+                where: describeDockerHost(settings.host),
+              }),
+              settings,
+            ),
     },
   ],
   create: (settings, shared) => {

@@ -59,14 +59,21 @@ export function parseKnownHosts(text: string, file: string): KnownHosts {
 export const missingPinHelp = (host: string, port: number, file: string): string =>
   `fleetbot never trusts a host key on first use. On the server, print its key with "cat /etc/ssh/ssh_host_ed25519_key.pub", or run "ssh-keyscan -t ed25519${port === 22 ? '' : ` -p ${port}`} ${host}" from a network you trust, and add it to ${file} as "${hostPattern(host, port)} ssh-ed25519 AAAA…".`;
 
-/** The pinned host keys in FLEETBOT_SSH_KNOWN_HOSTS; a missing file stops the start with what to create. */
-export function readKnownHosts(file: string): KnownHosts {
+/**
+ * The pinned host keys in a known_hosts file (FLEETBOT_SSH_KNOWN_HOSTS unless another variable names
+ * it); a missing file stops the start with what to create.
+ */
+export function readKnownHosts(
+  file: string,
+  variable = 'FLEETBOT_SSH_KNOWN_HOSTS',
+  hosts = 'FLEETBOT_SSH_HOSTS entries, an ssh:// DOCKER_HOST',
+): KnownHosts {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
     throw new UserError(
-      `FLEETBOT_SSH_KNOWN_HOSTS: cannot read ${file}; create it with the host key of each host fleetbot logs in to (FLEETBOT_SSH_HOSTS entries, an ssh:// DOCKER_HOST).`,
+      `${variable}: cannot read ${file}; create it with the host key of each host fleetbot logs in to (${hosts}).`,
     );
   }
   return parseKnownHosts(text, file);

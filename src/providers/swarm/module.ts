@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { commaList, homePath } from '../../config/variables.js';
-import { errorMessage, UserError } from '../../core/runtime/errors.js';
+import { errorMessage } from '../../core/runtime/errors.js';
 import { dockerImageSchema } from '../docker/agentContainer.js';
 import {
   defaultDockerSocket,
@@ -9,11 +8,10 @@ import {
   dockerHostSchema,
   type DockerHost,
 } from '../docker/dockerHost.js';
-import { createEngine, type Engine } from '../docker/engine.js';
+import { createEngine } from '../docker/engine.js';
+import { engineAt, enginePinCheck, type EnginePins } from '../docker/engineAt.js';
 import { engineDispatcher } from '../docker/transport.js';
-import { defineProviderModule, type ProviderShared } from '../module.js';
-import { missingPinHelp, parseKnownHosts } from '../ssh/knownHosts.js';
-import { sshLogin } from '../ssh/login.js';
+import { defineProviderModule } from '../module.js';
 import { createSwarmProvider } from './index.js';
 import { swarmRoleSettings } from './roleSettings.js';
 import { swarmObjects } from './swarmObjects.js';
@@ -72,24 +70,12 @@ const variables = {
   },
 };
 
-/** An Engine for a DOCKER_HOST: its socket here, or over the kept SSH connection with its key pinned. */
-function engineFor(host: DockerHost, settings: SwarmSettings, shared: ProviderShared): Engine {
-  const where = describeDockerHost(host);
-  if (host.kind === 'unix') return createEngine({ dispatcher: engineDispatcher(host), where });
-  const file = settings.knownHostsFile!;
-  let pins;
-  try {
-    pins = parseKnownHosts(readFileSync(file, 'utf8'), file);
-  } catch (err) {
-    throw new UserError(`FLEETBOT_SWARM_KNOWN_HOSTS: cannot read ${file} (${errorMessage(err)}).`);
-  }
-  const hostKey = pins.keyFor(host.host, host.port);
-  if (!hostKey) throw new UserError(`${where}: ${missingPinHelp(host.host, host.port, file)}`);
-  return createEngine({
-    dispatcher: engineDispatcher(host, { pool: shared.sshPool, auth: sshLogin(shared.login).auth, hostKey }),
-    where,
-  });
-}
+/** The pins of the swarm's ssh:// Engines. */
+const pinsOf = (settings: SwarmSettings): EnginePins => ({
+  file: settings.knownHostsFile,
+  variable: 'FLEETBOT_SWARM_KNOWN_HOSTS',
+  hosts: 'the ssh:// Engines of FLEETBOT_SWARM_HOST and FLEETBOT_SWARM_NODES',
+});
 
 /** Agents as Docker Swarm services, placed by Swarm across its nodes; fleetbot talks to a manager. */
 export const swarmModule = defineProviderModule({
@@ -120,19 +106,7 @@ export const swarmModule = defineProviderModule({
       run: async (settings) => {
         const where = describeDockerHost(settings.manager);
         try {
-          if (settings.manager.kind === 'ssh') {
-            // Reaching it needs fleetbot's kept SSH connections; doctor checks what the start needs.
-            const file = settings.knownHostsFile!;
-            const pins = parseKnownHosts(readFileSync(file, 'utf8'), file);
-            const { host, port } = settings.manager;
-            return pins.keyFor(host, port)
-              ? { ok: true, detail: `${where}, its host key pinned in ${file}` }
-              : {
-                  ok: false,
-                  detail: `no pinned host key for ${host}`,
-                  fix: missingPinHelp(host, port, file),
-                };
-          }
+          if (settings.manager.kind === 'ssh') return enginePinCheck(settings.manager, pinsOf(settings));
           const engine = createEngine({ dispatcher: engineDispatcher(settings.manager), where });
           try {
             const swarm = swarmObjects(engine);
@@ -160,8 +134,10 @@ export const swarmModule = defineProviderModule({
   ],
   create: (settings, shared) =>
     createSwarmProvider({
-      manager: engineFor(settings.manager, settings, shared),
-      nodeEngines: new Map(settings.nodes.map((n) => [n.address, engineFor(n.host, settings, shared)])),
+      manager: engineAt(settings.manager, pinsOf(settings), shared).engine,
+      nodeEngines: new Map(
+        settings.nodes.map((n) => [n.address, engineAt(n.host, pinsOf(settings), shared).engine]),
+      ),
       nodesVariable: 'FLEETBOT_SWARM_NODES',
       defaultImage: settings.image,
       portBase: settings.portBase,

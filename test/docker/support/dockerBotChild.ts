@@ -11,11 +11,7 @@ import { start } from '../../../src/cli/start.js';
 import { loadConfig } from '../../../src/config/index.js';
 import type { Provider } from '../../../src/core/fleet/provider.js';
 import type { Step } from '../../../src/core/jobs/plan.js';
-import { systemClock } from '../../../src/core/runtime/clock.js';
-import { defaultSubnetPool, subnetPicker } from '../../../src/providers/docker/subnets.js';
-import { createDockerProvider } from '../../../src/providers/docker/index.js';
-import { localReach } from '../../../src/providers/docker/reach.js';
-import { testEngine } from '../../support/docker.js';
+import { testDockerProvider, testEngine } from '../../support/docker.js';
 
 export const dockerKillSetup = z.object({
   image: z.string(),
@@ -70,16 +66,7 @@ const pausing = (provider: Provider, at: string | undefined): Provider => {
 await start(loadConfig(), {
   providers: [
     pausing(
-      createDockerProvider({
-        subnets: subnetPicker(defaultSubnetPool),
-        engine,
-        reach: localReach(),
-        instance: setup.instance,
-        defaultImage: setup.image,
-        clock: systemClock,
-        healthDeadlineMs: 6_000,
-        pollMs: 200,
-      }),
+      testDockerProvider({ engine, image: setup.image, instance: setup.instance, healthDeadlineMs: 6_000 }),
       setup.pauseAt,
     ),
   ],
