@@ -1,12 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { testDockerSocket } from '../support/docker.js';
+import { dockerCliAt, testDockerSocket } from '../support/docker.js';
 
-/** What carries a label (`key=value`), by kind and name, as the docker CLI lists it (on this host's dockerd unless `socket` names another). */
+/** What carries a label (`key=value`), by kind and name, as the docker CLI lists it (on the test Engine unless `socket` names another). */
 export const labelledLeftovers = (label: string, socket = testDockerSocket): string[] => {
   const list = (args: string[]) =>
-    execFileSync('docker', ['-H', `unix://${socket}`, ...args, '--filter', `label=${label}`], {
-      encoding: 'utf8',
-    })
+    dockerCliAt(socket)(...args, '--filter', `label=${label}`)
       .split('\n')
       .filter(Boolean);
   return [
@@ -20,10 +17,6 @@ export const labelledLeftovers = (label: string, socket = testDockerSocket): str
 export function removeLabelled(label: string, socket = testDockerSocket): void {
   for (const line of labelledLeftovers(label, socket)) {
     const [kind, name] = line.split(' ') as [string, string];
-    execFileSync(
-      'docker',
-      ['-H', `unix://${socket}`, ...(kind === 'container' ? ['rm', '-f', name] : [kind, 'rm', name])],
-      { encoding: 'utf8' },
-    );
+    dockerCliAt(socket)(...(kind === 'container' ? ['rm', '-f', name] : [kind, 'rm', name]));
   }
 }

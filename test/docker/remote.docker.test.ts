@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +7,7 @@ import { allowedNoteWrite } from '../support/allowedAsk.js';
 import { useCleanups } from '../support/cleanups.js';
 import { startConsoleBot } from '../support/consoleSession.js';
 import { approvedDestroy } from '../support/destroy.js';
-import { dockerUnavailable } from '../support/docker.js';
+import { dockerCliAt, dockerUnavailable } from '../support/docker.js';
 import { tempDir } from '../support/env.js';
 import { startRemoteDockerHost, type RemoteDockerHost } from '../support/remoteDockerHost.js';
 import { labelledLeftovers, removeLabelled } from './leftovers.js';
@@ -40,8 +39,7 @@ const agentAnsweringHere = (url: string): Promise<unknown> =>
 describe.skipIf(skip)('the docker provider on a remote Docker host (DOCKER_HOST=ssh://)', () => {
   const defer = useCleanups();
   let remote: RemoteDockerHost;
-  const remoteDocker = (...args: string[]): string =>
-    execFileSync('docker', ['-H', `unix://${remote.socket}`, ...args], { encoding: 'utf8' });
+  const remoteDocker = (...args: string[]): string => dockerCliAt(remote.socket)(...args);
   /** A Node script run in the agent's container, straight on the remote dockerd; its stdout. */
   const inAgent = (script: string): string => remoteDocker('exec', 'fleetbot-rmalice', 'node', '-e', script);
 
