@@ -116,11 +116,11 @@ export async function serveCheckedEngineSocket(opts: {
     readUpgradeBody(socket, head, length)
       .then(async ({ body, rest }) => {
         const { headers, socket: engineStream } = await upstream.upgrade({
-          method: 'POST',
+          method: req.method,
           path: req.url ?? '/',
           protocol: req.headers.upgrade ?? 'tcp',
           headers: forwardedHeaders(req),
-          body: body.length > 0 ? body : null,
+          body: bodyOf([body]),
         } as Dispatcher.UpgradeOptions);
         streams.add(engineStream);
         engineStream.once('close', () => streams.delete(engineStream));

@@ -1,6 +1,5 @@
 import { chmodSync } from 'node:fs';
 import path from 'node:path';
-import type { Engine } from '../../src/providers/docker/engine.js';
 import type { HostKeyPair } from '../../src/providers/ssh/hostKey.js';
 import { startLabHost } from '../lab/labHost.js';
 import { serveCheckedEngineSocket } from './checkedEngineSocket.js';
@@ -23,8 +22,6 @@ export type RemoteDockerHost = {
   hostKey: HostKeyPair;
   /** This dockerd's own socket, for the docker CLI's inspections (not through SSH). */
   socket: string;
-  /** The lab's own Engine client on that socket, checked too. */
-  engine: Engine;
   image: string;
   spec: EngineSpecCheck;
   /** Every request that reached /var/run/docker.sock over SSH, as `METHOD path`. */
@@ -43,7 +40,8 @@ export async function startRemoteDockerHost(
     undo.add(tmp.cleanup);
     // sshd opens the socket as root; the folder only needs to be reachable.
     chmodSync(tmp.dir, 0o755);
-    // The socket sshd's /var/run/docker.sock is must exist when sshd starts; dockerd comes after, in sshd's namespace.
+    // sshd's /var/run/docker.sock is bound to the checked socket as sshd starts, so that one comes
+    // first; it dials dockerd (started next, in sshd's network namespace) per request.
     const engineSocket = path.join(tmp.dir, 'dockerd.sock');
     const checked = await serveCheckedEngineSocket({
       path: path.join(tmp.dir, 'docker.sock'),
@@ -65,7 +63,6 @@ export async function startRemoteDockerHost(
       address: host.address,
       hostKey: host.hostKey,
       socket: dockerd.socket,
-      engine: dockerd.engine,
       image,
       spec,
       requestsOverSsh: checked.received,
