@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { containerLabels, hostPortLabel, launcher } from '../../src/providers/docker/agentContainer.js';
 import { localReach } from '../../src/providers/docker/reach.js';
+import { allowedNoteWrite } from '../support/allowedAsk.js';
 import { useCleanups } from '../support/cleanups.js';
 import { startConsoleBot } from '../support/consoleSession.js';
 import { approvedDestroy } from '../support/destroy.js';
@@ -170,11 +171,7 @@ describe.skipIf(skip)('the docker provider through a whole bot', () => {
     expect(s.lastText()).toMatch(/✅ healthy: /);
 
     // A conversation: the reference agent's acp.mjs through an attached docker exec, as the agent.
-    await s.type('/ask dkalice write notes.txt hello from chat');
-    await s.shows(/dkalice asks permission/);
-    const ask = s.find(/dkalice asks permission/)!.versions.at(-1)!;
-    await s.type(/\[(\d+)\] Allow once/.exec(ask)![1]!);
-    await s.shows(/Wrote 16 bytes to notes\.txt\./);
+    await allowedNoteWrite(s, 'dkalice', 'hello from chat');
     expect(
       dockerCli(
         'exec',

@@ -1,12 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { testDockerSocket } from '../support/docker.js';
+import { dockerCliAt, testDockerSocket } from '../support/docker.js';
 
-/** What carries a label (`key=value`), by kind and name, as the docker CLI lists it. */
-export const labelledLeftovers = (label: string): string[] => {
+/** What carries a label (`key=value`), by kind and name, as the docker CLI lists it (on the test Engine unless `socket` names another). */
+export const labelledLeftovers = (label: string, socket = testDockerSocket): string[] => {
   const list = (args: string[]) =>
-    execFileSync('docker', ['-H', `unix://${testDockerSocket}`, ...args, '--filter', `label=${label}`], {
-      encoding: 'utf8',
-    })
+    dockerCliAt(socket)(...args, '--filter', `label=${label}`)
       .split('\n')
       .filter(Boolean);
   return [
@@ -17,17 +14,9 @@ export const labelledLeftovers = (label: string): string[] => {
 };
 
 /** Removes what carries a label (`key=value`): a test cleans up only what its own labels mark. */
-export function removeLabelled(label: string): void {
-  for (const line of labelledLeftovers(label)) {
+export function removeLabelled(label: string, socket = testDockerSocket): void {
+  for (const line of labelledLeftovers(label, socket)) {
     const [kind, name] = line.split(' ') as [string, string];
-    execFileSync(
-      'docker',
-      [
-        '-H',
-        `unix://${testDockerSocket}`,
-        ...(kind === 'container' ? ['rm', '-f', name] : [kind, 'rm', name]),
-      ],
-      { encoding: 'utf8' },
-    );
+    dockerCliAt(socket)(...(kind === 'container' ? ['rm', '-f', name] : [kind, 'rm', name]));
   }
 }

@@ -16,6 +16,8 @@ import { stopChild, undoList } from '../support/teardown.js';
  * the host's own (/etc/passwd is shared): a test removes the agent users it made.
  */
 export type LabHost = {
+  /** The network namespace: a daemon started in it listens on the host's addresses. */
+  ns: string;
   address: string;
   user: string;
   hostKey: HostKeyPair;
@@ -24,7 +26,19 @@ export type LabHost = {
   close(): Promise<void>;
 };
 
-export async function startLabHost(index: number, loginPublicKey: string): Promise<LabHost> {
+export type LabHostOptions = {
+  /**
+   * A Unix socket sshd's mount namespace sees as /var/run/docker.sock, Docker's default socket, so
+   * logins there reach that Engine as they would on a host where dockerd runs.
+   */
+  dockerSocket?: string;
+};
+
+export async function startLabHost(
+  index: number,
+  loginPublicKey: string,
+  options: LabHostOptions = {},
+): Promise<LabHost> {
   const tag = `${process.pid % 10000}${index}`;
   const ns = `fleetbot-lab-${tag}`;
   const veth = `fbl${tag}`;
@@ -99,9 +113,10 @@ export async function startLabHost(index: number, loginPublicKey: string): Promi
         'sh',
         '-c',
         // The mount points are made (empty) on the host once; what is mounted on them stays in here.
-        'mkdir -p /etc/fleetbot-agents /etc/caddy && for d in /srv /etc/systemd/system /etc/fleetbot-agents /etc/caddy; do mount -t tmpfs tmpfs "$d" || exit 1; done && exec /usr/sbin/sshd -D -e -f "$1"',
+        'mkdir -p /etc/fleetbot-agents /etc/caddy && for d in /srv /etc/systemd/system /etc/fleetbot-agents /etc/caddy; do mount -t tmpfs tmpfs "$d" || exit 1; done && { [ -z "$2" ] || mount --bind "$2" /var/run/docker.sock; } && exec /usr/sbin/sshd -D -e -f "$1"',
         'sh',
         config,
+        options.dockerSocket ?? '',
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
@@ -113,7 +128,7 @@ export async function startLabHost(index: number, loginPublicKey: string): Promi
     } catch (err) {
       throw new Error(`sshd in ${ns} did not come up: ${String(err)}\n${log}`, { cause: err });
     }
-    return { address, user, hostKey, home, close: () => undo.run() };
+    return { ns, address, user, hostKey, home, close: () => undo.run() };
   } catch (err) {
     await undo.run();
     throw err;

@@ -104,9 +104,14 @@ export async function testNodeImage(engine: Engine): Promise<string> {
   }
 }
 
-/** The docker CLI on the test Engine, for a test's own inspection and clean-up (fleetbot speaks only the API). */
-export const dockerCli = (...args: string[]): string =>
-  execFileSync('docker', ['-H', `unix://${testDockerSocket}`, ...args], { encoding: 'utf8' });
+/** The docker CLI on the Engine at `socket`, for a test's own inspection and clean-up (fleetbot speaks only the API). */
+export const dockerCliAt =
+  (socket: string) =>
+  (...args: string[]): string =>
+    execFileSync('docker', ['-H', `unix://${socket}`, ...args], { encoding: 'utf8' });
+
+/** The docker CLI on the test Engine. */
+export const dockerCli = dockerCliAt(testDockerSocket);
 
 /**
  * The docker provider on the test Engine, built as its module builds it for a local socket, with a

@@ -1,12 +1,10 @@
-import { spawn } from 'node:child_process';
 import { z } from 'zod';
-import { createEngine, type Engine } from '../../src/providers/docker/engine.js';
-import { engineDispatcher } from '../../src/providers/docker/transport.js';
+import type { Engine } from '../../src/providers/docker/engine.js';
 import { must, runTool } from '../lab/tools.js';
 import { testDockerSocket, testEngine, testNodeImage } from './docker.js';
-import { tempDir } from './env.js';
+import { startNamespacedDockerd } from './namespacedDockerd.js';
 import { formSwarm, leaveSwarm, setAvailability } from './swarmForm.js';
-import { stopChild, undoList } from './teardown.js';
+import { undoList } from './teardown.js';
 
 /**
  * A Docker Swarm of two nodes on this one machine, without VMs: the host's dockerd as the manager,
@@ -35,15 +33,6 @@ export type SwarmLab = {
 };
 
 const swarmInfo = z.object({ Swarm: z.object({ NodeID: z.string(), LocalNodeState: z.string() }) });
-
-const until = async (what: string, ok: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> => {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    if (await ok().catch(() => false)) return;
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-};
 
 export async function startSwarmLab(): Promise<SwarmLab> {
   const tag = `${process.pid % 10000}`;
@@ -75,34 +64,11 @@ export async function startSwarmLab(): Promise<SwarmLab> {
     inNs('ip', 'link', 'set', 'lo', 'up');
     inNs('ip', 'route', 'add', 'default', 'via', managerAddress);
 
-    const tmp = tempDir('fleetbot-swarm-worker-');
-    const workerSocket = `${tmp.dir}/docker.sock`;
-    const dockerd = spawn(
-      'nsenter',
-      [
-        `--net=/var/run/netns/${ns}`,
-        'dockerd',
-        '--data-root',
-        `${tmp.dir}/data`,
-        '--exec-root',
-        `${tmp.dir}/exec`,
-        '-H',
-        `unix://${workerSocket}`,
-        '--pidfile',
-        `${tmp.dir}/pid`,
-      ],
-      { stdio: 'ignore' },
-    );
-    undo.add(() => void runTool('rm', ['-rf', tmp.dir]));
-    undo.add(() => stopChild(dockerd));
-    const worker = createEngine({
-      dispatcher: spec.dispatcher(engineDispatcher({ kind: 'unix', socketPath: workerSocket })),
-      where: `the worker's Docker socket ${workerSocket}`,
-    });
-    undo.add(() => worker.close());
-    await until('the worker dockerd answers', async () => {
-      await worker.send('GET', '/_ping', { what: 'pinging the worker', timeoutMs: 2_000 });
-      return true;
+    const { socket: workerSocket, engine: worker } = await startNamespacedDockerd({
+      ns,
+      what: 'the worker',
+      spec,
+      undo,
     });
 
     const nodeIds = await formSwarm(

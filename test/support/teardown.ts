@@ -25,3 +25,5 @@ export const stopChild = (child: ChildProcess): Promise<void> =>
     child.once('exit', () => (clearTimeout(kill), resolve()));
     child.kill('SIGTERM');
   });
+
+export type UndoList = ReturnType<typeof undoList>;
