@@ -286,9 +286,8 @@ export function createDockerProvider(opts: DockerProviderOptions): Provider {
         title: named
           ? `Use image ${named}`
           : `Choose the image: the newest build of ${role.name}, else the default`,
-        run: async (ctx) => ({
-          image: z.string().optional().parse(ctx.earlier['image']) ?? (await imageFor(role)),
-        }),
+        // Recorded, so the volumes and the container (and a resumed deploy's) use the same one.
+        run: async () => ({ image: await imageFor(role) }),
       },
       {
         key: 'place',
