@@ -248,6 +248,34 @@ describe.skipIf(skip)('docker images built by fleetbot through a whole bot', () 
     expect(containersRunning('for program in')).toEqual([]);
   });
 
+  it('a failing step’s words reach the error cleaned and capped, however the step prints them', async () => {
+    // A line that never ends, an OSC title sequence, a bidi override, then a failure.
+    const script = `process.stdout.write('\\x1b]0;evil\\x07' + 'x'.repeat(100000)); process.stderr.write('\\u202eboom\\n'); process.exit(3)`;
+    const dockerfile = `FROM ${base}\nRUN node -e "${script}"\n`;
+    const context = tarball([
+      { name: 'Dockerfile', mode: 0o644, uid: 0, gid: 0, content: Buffer.from(dockerfile) },
+    ]);
+    const failure = await buildImage(t.engine, {
+      context,
+      tag: 'fleetbot-dkwords:v1',
+      labels: { 'managed-by': 'fleetbot', 'fleetbot-instance': instance },
+      timeoutMs: 120_000,
+      signal: new AbortController().signal,
+      advice: (instruction) => `Fix the ${instruction ?? '?'} line.`,
+    }).then(
+      () => '',
+      (err: Error) => err.message,
+    );
+    expect(failure).toMatch(/^The build of fleetbot-dkwords:v1 stopped at "Step 2\/\d+ : RUN node -e/);
+    expect(failure).toContain('The command returned a non-zero code: 3.');
+    expect(failure).toMatch(/Its last output: x+…( \| x+…)* \| boom\. Fix the RUN line\.$/);
+    expect(failure.split('Its last output: ')[1]).not.toContain('evil');
+    // eslint-disable-next-line no-control-regex
+    expect(failure).not.toMatch(/[\u0000-\u001f\u007f\u202e]/);
+    expect(failure.length).toBeLessThan(2_000);
+    expect(docker('images', '-q', 'fleetbot-dkwords').trim()).toBe('');
+  });
+
   it('a cancelled build ends the Engine’s build and tags nothing', async () => {
     const dockerfile = `FROM ${base}\nRUN node -e "console.log('started'); setTimeout(() => {}, 60000)"\n`;
     const context = tarball([

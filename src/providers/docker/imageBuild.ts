@@ -22,9 +22,12 @@ const maxWords = 300;
 const tailLines = 5;
 const maxTailLine = 160;
 
-/** Colours a step's stderr comes wrapped in (ESC [91m … ESC [0m): dropped whole, not just their ESC. */
+/**
+ * Terminal sequences: the colours a step's stderr comes wrapped in (ESC [91m … ESC [0m) and a title
+ * a step may set (ESC ] … BEL), dropped whole rather than leaving their text once ESC is stripped.
+ */
 // eslint-disable-next-line no-control-regex
-const ansi = /\u001b\[[0-9;]*[A-Za-z]/g;
+const ansi = /\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?/g;
 
 const clean = (text: string, max: number): string => {
   const flat = stripControls(text.replace(ansi, '')).replace(/\s+/g, ' ').trim();
@@ -52,8 +55,13 @@ function progress() {
   let partial = '';
   return {
     output(text: string): void {
-      const all = (partial + text).split('\n');
+      // A carriage return ends a line too (progress bars redraw one); a line that never ends is cut.
+      const all = (partial + text).split(/\r\n?|\n/);
       partial = all.pop() ?? '';
+      if (partial.length > maxTailLine * 4) {
+        all.push(partial);
+        partial = '';
+      }
       for (const line of all) {
         if (/^Step \d+\/\d+ : /.test(line)) {
           step = line;
