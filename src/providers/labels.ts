@@ -5,6 +5,9 @@
  */
 export const instanceLabel = 'fleetbot-instance';
 
+/** On an image fleetbot built for a role (a Hetzner snapshot, a Docker image): the image's name. */
+export const imageLabel = 'fleetbot-image';
+
 export const managedLabels = (instance: string): Record<string, string> => ({
   'managed-by': 'fleetbot',
   [instanceLabel]: instance,

@@ -93,13 +93,16 @@ describe.skipIf(skip)('the docker provider through a whole bot', () => {
       'Choose a port on the Docker socket',
       'Create network fleetbot-dkalice',
       'Put workspace, role files and secrets into volumes',
+      'Choose the image: the newest build of swe, else the default',
       'Remove seed container fleetbot-dkalice-seed',
-      `Create container fleetbot-dkalice from ${image}`,
+      'Create container fleetbot-dkalice',
       'Start fleetbot-dkalice',
       'Wait for health',
     ])
       expect(card).toContain(`✅ ${step}`);
     expect(s.output()).not.toContain(secret);
+    // No image built for swe: FLEETBOT_DOCKER_IMAGE's.
+    expect(dockerCli('inspect', '--format', '{{.Config.Image}}', 'fleetbot-dkalice').trim()).toBe(image);
     const resources = s.bot.store.agents.live('dkalice')!.resources;
     expect(s.bot.store.agents.live('dkalice')!.url).toBe(`http://127.0.0.1:${String(resources.hostPort)}`);
 

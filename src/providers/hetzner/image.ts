@@ -10,8 +10,7 @@ import type { HetznerClient } from './client.js';
 import type { Image } from './schemas.js';
 import { deleteServer, serverSteps, type ServerDeps } from './serverSteps.js';
 import { hetznerSection } from './roleSettings.js';
-
-export const imageLabel = 'fleetbot-image';
+import { imageLabel } from '../labels.js';
 
 /** The snapshot name a role boots from: its providers.hetzner.snapshot, or fleetbot-<role>. */
 export const snapshotName = (role: Role): string => hetznerSection(role)?.snapshot ?? `fleetbot-${role.name}`;

@@ -53,6 +53,19 @@ export const nftValue: Escaper = (value, key) => {
   return Array.isArray(value) ? value.map((w) => `"${w}"`).join(', ') : value;
 };
 
+/**
+ * Dockerfile: a line break ends an instruction, so none passes. A string is a bare argument of plain
+ * characters (an image, a user, a path); a list becomes single-quoted shell words for a RUN line.
+ */
+export const dockerfileValue: Escaper = (value, key) => {
+  const words = Array.isArray(value) ? value : [value];
+  for (const word of words) refuseControl(word, key, 'Dockerfile');
+  if (Array.isArray(value)) return shellValue(value, key);
+  if (!/^[A-Za-z0-9._:/@-]+$/.test(value))
+    throw new Error(`${key}: ${JSON.stringify(value)} cannot go into a Dockerfile unquoted`);
+  return value;
+};
+
 /** systemd EnvironmentFile lines: double-quoted, with the characters special inside quotes escaped. */
 export function envFile(values: Record<string, string>): string {
   return Object.entries(values)

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   caddyValue,
+  dockerfileValue,
   nftValue,
   shellValue,
   systemdValue,
@@ -11,35 +12,37 @@ import {
   type TemplateValue,
 } from './escape.js';
 
-/** templates/machine at the top of the project, found from this file in src/ or dist/src/. */
+/** templates/ at the top of the project, found from this file in src/ or dist/src/. */
 function templatesDir(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
-    const candidate = path.join(dir, 'templates', 'machine');
+    const candidate = path.join(dir, 'templates');
     try {
-      readFileSync(path.join(candidate, 'agent.service'));
+      readFileSync(path.join(candidate, 'machine', 'agent.service'));
       return candidate;
     } catch {
       dir = path.dirname(dir);
     }
   }
-  throw new Error('templates/machine not found next to fleetbot; reinstall fleetbot');
+  throw new Error('templates/ not found next to fleetbot; reinstall fleetbot');
 }
 
-const formats = {
-  'cloud-init.yaml': yamlValue,
-  'agent.service': systemdValue,
-  Caddyfile: caddyValue,
-  'site.caddy': caddyValue,
-  'Caddyfile.placeholder': caddyValue,
-  'build-image.sh': shellValue,
-  'agent-port.nft': nftValue,
-} satisfies Record<string, Escaper>;
-export type TemplateName = keyof typeof formats;
+/** Each template's folder in templates/ (what it is for) and the format its values are escaped for. */
+const templates = {
+  'cloud-init.yaml': { dir: 'machine', escape: yamlValue },
+  'agent.service': { dir: 'machine', escape: systemdValue },
+  Caddyfile: { dir: 'machine', escape: caddyValue },
+  'site.caddy': { dir: 'machine', escape: caddyValue },
+  'Caddyfile.placeholder': { dir: 'machine', escape: caddyValue },
+  'build-image.sh': { dir: 'machine', escape: shellValue },
+  'agent-port.nft': { dir: 'machine', escape: nftValue },
+  Dockerfile: { dir: 'docker', escape: dockerfileValue },
+} satisfies Record<string, { dir: string; escape: Escaper }>;
+export type TemplateName = keyof typeof templates;
 
 /** A template's text as shipped, for files that are copied unchanged. */
 export const templateText = (name: TemplateName): string =>
-  readFileSync(path.join(templatesDir(), name), 'utf8');
+  readFileSync(path.join(templatesDir(), templates[name].dir, name), 'utf8');
 
 /**
  * Fills `{{key}}` with each value escaped for the template's format. `{{#key}}…{{/key}}` keeps its
@@ -50,7 +53,7 @@ export function renderTemplate(
   name: TemplateName,
   values: Record<string, TemplateValue | undefined>,
 ): string {
-  const escape: Escaper = formats[name];
+  const escape: Escaper = templates[name].escape;
   const used = new Set<string>();
   const withSections = templateText(name).replace(
     /^\{\{#(\w+)\}\}\n([\s\S]*?)^\{\{\/\1\}\}\n/gm,

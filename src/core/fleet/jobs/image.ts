@@ -14,10 +14,18 @@ export const imageJob = defineJob({
       plan: images.buildPlan(role),
       wording: {
         title: `Build image for ${role.name} (${provider.name})`,
-        retryHint: `Fix the cause and run /image build ${role.name} again.`,
-        cleanupHint: ['Check the provider’s console for a leftover build server or snapshot.'],
+        retryHint: `Fix the cause and run /image build ${role.name}${params.provider ? ` --provider ${provider.name}` : ''} again.`,
+        cleanupHint: [
+          'Check the provider for a leftover build server or image: ',
+          code(`/image list --provider ${provider.name}`),
+        ],
         onSuccess: () => [
-          ['New deploys of ', code(role.name), ' boot from this image. ', code('/image list')],
+          [
+            'New deploys of ',
+            code(role.name),
+            ` on ${provider.name} use this image. `,
+            code(`/image list --provider ${provider.name}`),
+          ],
         ],
       },
       settle: () => undefined,
