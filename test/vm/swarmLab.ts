@@ -41,7 +41,8 @@ export type SwarmLab = {
 export const vmNodeImage = 'fleetbot-test-node:vm';
 
 /**
- * Imports the test image on a node from the VM's own files: sending this host's 100 MB Node over SSH
+ * Imports the test image on a node from the VM's own files (Debian's node loads some of its builtins,
+ * such as cjs-module-lexer, from /usr/share/nodejs, so that comes too): sending this host's 100 MB Node over SSH
  * to an emulated machine takes minutes. Test set-up only; fleetbot itself only speaks the Engine API.
  */
 async function importNodeImage(pool: SshPool, privateKey: string, node: SwarmNode): Promise<void> {
@@ -51,6 +52,7 @@ put() { mkdir -p "$r$(dirname "$2")"; cp -L "$1" "$r$2"; }
 put "$(readlink -f /usr/bin/node)" /usr/local/bin/node
 put /bin/dash /bin/sh
 for l in $(ldd /usr/bin/node /bin/dash | grep -o '/[^ ]*\\.so[^ ]*'); do put "$l" "$l"; done
+mkdir -p "$r/usr/share" && cp -rL /usr/share/nodejs "$r/usr/share/nodejs"
 mkdir -p "$r/tmp" "$r/home/agent" "$r/etc" "$r/proc" "$r/sys" "$r/dev"
 printf '%s' '${testImageEtc.passwd}' > "$r/etc/passwd"
 printf '%s' '${testImageEtc.group}' > "$r/etc/group"
