@@ -233,8 +233,9 @@ describe.skipIf(skip)('docker images built by fleetbot through a whole bot', () 
   });
 
   it('a failing step’s words reach the error cleaned and capped, however the step prints them', async () => {
-    // A line that never ends, an OSC title sequence, a bidi override, then a failure.
-    const script = `process.stdout.write('\\x1b]0;evil\\x07' + 'x'.repeat(100000)); process.stderr.write('\\u202eboom\\n'); process.exit(3)`;
+    // An OSC title sequence, a line far too long, a bidi override, then a failure. All on stdout, each
+    // write after the one before has gone: the Engine interleaves a step's stdout and stderr freely.
+    const script = `process.stdout.write('\\x1b]0;evil\\x07' + 'x'.repeat(100000), () => process.stdout.write('\\n\\u202eboom\\n', () => process.exit(3)))`;
     const dockerfile = `FROM ${base}\nRUN node -e "${script}"\n`;
     const context = tarball([
       { name: 'Dockerfile', mode: 0o644, uid: 0, gid: 0, content: Buffer.from(dockerfile) },
