@@ -11,9 +11,11 @@ import { createLogger } from './core/runtime/logging.js';
 import { createPairing } from './core/access/pairing.js';
 import { openStore } from './core/store/index.js';
 import { privateFile } from './core/runtime/privateFiles.js';
+import { fleetbotVersion } from './core/runtime/version.js';
 
 const usage = `Usage: fleetbot <command>
 
+  --version             print fleetbot's version
   start                 run the bot (the default); on a terminal it talks to you on the console
   doctor                check every configured credential and the store; exit 1 if anything is wrong
   pair                  print a one-time code that makes whoever sends it to the bot an admin
@@ -110,6 +112,8 @@ const envFile = envFileAt === -1 ? undefined : args.splice(envFileAt, 2)[1];
 const [command = 'start', ...rest] = args;
 if (command === 'help' || command === '--help' || command === '-h') {
   process.stdout.write(usage);
+} else if (command === '--version' || command === '-v' || command === 'version') {
+  process.stdout.write(`fleetbot ${fleetbotVersion}\n`);
 } else if (command === 'start') {
   await start(readConfig());
 } else if (command === 'pair') {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConsoleOutput } from './support/consoleSession.js';
 import { tempDir } from './support/env.js';
@@ -55,5 +55,19 @@ describe('a fleetbot command on a data folder that does not exist yet', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/no agents/i);
     expect(existsSync(`${dataDir}/fleetbot.db`)).toBe(true);
+  });
+});
+
+describe('fleetbot --version', () => {
+  it('prints the version package.json holds, before and without any configuration', () => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--version'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      // A setting that would stop any other command: --version reads none.
+      env: { PATH: process.env.PATH, FLEETBOT_PROVIDER: 'mars' },
+    });
+    expect(run.stdout).toBe(`fleetbot ${version}\n`);
+    expect(run.status).toBe(0);
   });
 });
