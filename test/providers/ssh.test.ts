@@ -1,4 +1,5 @@
 import { statSync, readFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/core/runtime/clock.js';
 import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
@@ -112,6 +113,41 @@ describe('SSH with pinned host keys', () => {
     expect(err.message).toMatch(
       /SSH to 127\.0\.0\.1:1 did not answer within 0 s .*ECONNREFUSED.*port 1 is open/,
     );
+  });
+
+  it('gives up on a machine that takes the connection but never speaks SSH, and the process lives on', async () => {
+    // A server too loaded to answer: the TCP connection opens, no SSH banner ever comes.
+    const accepted: Socket[] = [];
+    const silent = createServer((socket) => void accepted.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const socket of accepted) socket.destroy();
+          silent.close(() => resolve());
+        }),
+    );
+    const uncaught: unknown[] = [];
+    const record = (err: unknown): void => void uncaught.push(err);
+    process.on('uncaughtException', record);
+    cleanups.push(() => void process.off('uncaughtException', record));
+    const { port } = silent.address() as AddressInfo;
+    const err = await failureOf(
+      connectSsh(
+        { host: '127.0.0.1', port, username: 'root', hostKey: generateHostKey('h').publicKey },
+        auth,
+        {
+          clock: systemClock,
+          deadlineMs: 400,
+          attemptTimeoutMs: 200,
+          retryDelayMs: 50,
+        },
+      ),
+    );
+    expect(err.message).toMatch(/did not answer within 0 s \(Timed out while waiting for handshake\)/);
+    // ssh2 drops the socket after its timeout and reports that as a second error.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(uncaught).toEqual([]);
   });
 
   it('names the key setting when the login is refused', async () => {

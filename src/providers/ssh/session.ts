@@ -84,8 +84,16 @@ function connectOnce(target: SshTarget, auth: SshAuth, timeoutMs: number): Promi
       },
       ...('agent' in auth ? { agent: auth.agent } : auth),
     };
-    conn.once('ready', () => resolve(conn));
-    conn.once('error', (err) => {
+    let settled = false;
+    conn.once('ready', () => {
+      settled = true;
+      resolve(conn);
+    });
+    // `on`, not `once`: a handshake that times out is followed by a second error when ssh2 drops the
+    // socket ("Connection lost before handshake"), and an error nobody listens to ends the process.
+    conn.on('error', (err) => {
+      if (settled) return;
+      settled = true;
       conn.end();
       if (presented && !presented.equals(expected)) {
         reject(
