@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createEngine, EngineError, EngineUnreachableError } from '../../src/providers/docker/engine.js';
 import { frameReader } from '../../src/providers/docker/frames.js';
+import { inspectContainer, removeContainer } from '../../src/providers/docker/objects.js';
 import { engineDispatcher } from '../../src/providers/docker/transport.js';
 import { dockerUnavailable, testEngine, testNodeImage, type TestEngine } from '../support/docker.js';
 
@@ -97,6 +98,26 @@ describe.skipIf(skip)('the Docker Engine client', () => {
     await both;
     stream.destroy();
     expect(seen).toEqual({ stdout: 'HELLO', stderr: 'uid 10001\n' });
+  });
+
+  it('removes a container whose removal is already under way by waiting for it, not failing', async () => {
+    const { Id } = await t.engine.json('POST', '/containers/create', created, {
+      what: 'creating a container',
+      // SIGTERM is ignored, so the forced removal has a kill to wait for.
+      body: {
+        Image: image,
+        Cmd: ['node', '-e', 'process.on("SIGTERM", () => {}); setInterval(() => {}, 1000)'],
+      },
+    });
+    containers.push(Id);
+    await t.engine.send('POST', `/containers/${Id}/start`, { what: 'starting it' });
+    const removals = await Promise.allSettled([1, 2, 3].map(() => removeContainer(t.engine, Id)));
+    expect(removals.map((r) => (r.status === 'rejected' ? String(r.reason) : r.status))).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    expect(await inspectContainer(t.engine, Id)).toBeUndefined();
   });
 
   it('checked every request against the Engine API document, and that check catches a misspelt field', async () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isNotFound, type Engine } from './engine.js';
+import { EngineError, isNotFound, type Engine } from './engine.js';
 
 // The Engine's answers fleetbot reads (only the fields it uses), and the lookups and removals of
 // what it made, by name and by label.
@@ -80,13 +80,26 @@ const gone = (err: unknown): void => {
   if (!isNotFound(err)) throw err;
 };
 
-export const removeContainer = (engine: Engine, name: string): Promise<void> =>
-  engine
-    .send('DELETE', `/containers/${encodeURIComponent(name)}`, {
-      what: `removing container ${name}`,
-      query: { force: true },
-    })
-    .catch(gone);
+/**
+ * Removes a container, or waits for the removal the Engine is already doing: an earlier call that
+ * gave up on a slow Engine (an undo after a timed-out step) may have started it.
+ */
+export async function removeContainer(engine: Engine, name: string): Promise<void> {
+  const path = `/containers/${encodeURIComponent(name)}`;
+  try {
+    await engine.send('DELETE', path, { what: `removing container ${name}`, query: { force: true } });
+  } catch (err) {
+    if (!(err instanceof EngineError && err.status === 409 && /already in progress/i.test(err.message)))
+      return gone(err);
+    await engine
+      .send('POST', `${path}/wait`, {
+        what: `waiting for the Engine to finish removing container ${name}`,
+        query: { condition: 'removed' },
+        timeoutMs: 60_000,
+      })
+      .catch(gone);
+  }
+}
 
 export const removeVolume = (engine: Engine, name: string): Promise<void> =>
   engine
