@@ -5,6 +5,7 @@ import { checkHealth } from '../../src/core/fleet/healthCheck.js';
 import { createCloudflareClient } from '../../src/providers/cloudflare/client.js';
 import { createHetznerClient } from '../../src/providers/hetzner/client.js';
 import { createHetznerProvider } from '../../src/providers/hetzner/index.js';
+import type { MachineDeps } from '../../src/providers/machine/install.js';
 import { productionMachineDeps } from '../../src/providers/machine/production.js';
 import { createSshPool } from '../../src/providers/ssh/pool.js';
 import { generateHostKey } from '../../src/providers/ssh/hostKey.js';
@@ -52,8 +53,8 @@ function rolesDir(dir: string): string {
 export async function startLabBot(
   defer: Defer,
   log: (line: string) => void,
-  /** Longer waits than production's, for a suite that tests what runs on the VM rather than how fast it boots. */
-  patience: { sshDeadlineMs?: number } = {},
+  /** Other waits than production's: longer for a suite that tests what runs on the VM rather than how fast it boots, shorter where a wait running out is the scenario. */
+  patience: Partial<MachineDeps['timings']> = {},
 ) {
   const image = await ensureLabImage(log);
   const cloudflare = await startFakeCloudflare({ zoneName: domain });

@@ -78,8 +78,10 @@ export async function startSwarmLab(opts: {
   loginPrivateKey: string;
   spec: EngineSpecCheck;
   log: (line: string) => void;
+  /** The lab DNS's answer for a name, for the sites Caddy serves on a node. */
+  lookup?: (name: string) => string | undefined;
 }): Promise<SwarmLab> {
-  const lab = await startVmLab(opts.image, () => undefined);
+  const lab = await startVmLab(opts.image, opts.lookup ?? (() => undefined));
   const pool = createSshPool({ clock: systemClock, idleMs: 120_000 });
   const engines: Engine[] = [];
   const close = async () => {

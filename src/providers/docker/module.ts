@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { homePath } from '../../config/variables.js';
 import { errorMessage } from '../../core/runtime/errors.js';
-import { publicSiteSteps, run, withMachine, type MachineRef } from '../machine/install.js';
+import type { MachineRef } from '../machine/install.js';
 import { productionMachineDeps } from '../machine/production.js';
-import { remote } from '../machine/remote.js';
 import { defineProviderModule, type ProviderShared } from '../module.js';
 import { sshLogin } from '../ssh/login.js';
 import { splitEndpoint } from '../sshHosts/index.js';
@@ -11,7 +10,8 @@ import { dockerImageSchema, dockerRoleSettings } from './agentContainer.js';
 import { defaultDockerSocket, describeDockerHost, dockerHostSchema, type DockerHost } from './dockerHost.js';
 import { createEngine, type Engine } from './engine.js';
 import { engineAt, enginePinCheck, type EnginePins } from './engineAt.js';
-import { createDockerProvider, type PublicSite } from './index.js';
+import { caddySite } from './caddySite.js';
+import { createDockerProvider } from './index.js';
 import { localReach, sshPortReach, type PortReach } from './reach.js';
 import { defaultSubnetPool, subnetPicker, subnetPoolSchema } from './subnets.js';
 import { engineDispatcher } from './transport.js';
@@ -129,8 +129,20 @@ export const dockerModule = defineProviderModule({
   ],
   create: (settings, shared) => {
     const { engine, reach, machine } = connect(settings, shared);
-    const site: PublicSite | undefined =
-      machine && settings.domain ? remoteSite(settings, shared, machine, settings.domain) : undefined;
+    const site =
+      machine && settings.domain
+        ? caddySite(
+            productionMachineDeps({
+              clock: shared.clock,
+              auth: sshLogin(shared.login).auth,
+              pool: shared.sshPool,
+              acmeCa: settings.acmeCa,
+              sshEndpoint: splitEndpoint,
+            }),
+            machine,
+            settings.domain,
+          )
+        : undefined;
     if (settings.domain && !machine)
       shared.log.warn(
         { dockerHost: describeDockerHost(settings.host) },
@@ -166,36 +178,4 @@ async function ping(engine: Engine, settings: DockerSettings) {
   } finally {
     await engine.close();
   }
-}
-
-/** Caddy on the remote Docker host serves https://<name>.<domain> in front of the agent's published port. */
-function remoteSite(
-  settings: DockerSettings,
-  shared: ProviderShared,
-  machine: MachineRef,
-  domain: string,
-): PublicSite {
-  const deps = productionMachineDeps({
-    clock: shared.clock,
-    auth: sshLogin(shared.login).auth,
-    pool: shared.sshPool,
-    acmeCa: settings.acmeCa,
-    sshEndpoint: splitEndpoint,
-  });
-  return {
-    steps: (name, healthPath, port) =>
-      publicSiteSteps({
-        deps,
-        name,
-        fqdn: `${name}.${domain}`,
-        healthPath,
-        port,
-        machine: () => machine,
-        needs: ['health'],
-      }),
-    remove: (name) =>
-      withMachine(deps, machine, (ssh) =>
-        run(deps, ssh, remote.removeCaddySite(name, machine.login), 'Removing the Caddy site'),
-      ).then(() => undefined),
-  };
 }
