@@ -406,7 +406,8 @@ export function loadSettingsReport(envFile?: string): {
   settings: ResolvedSetting[];
 } {
   const given = { ...process.env };
-  const file = envFileToRead(envFile) && path.resolve(envFileToRead(envFile)!);
+  const file = envFileToRead(envFile);
   loadConfig(envFile);
-  return { envFile: file, settings: resolveSettings(variables, given, file) };
+  const shown = file && path.resolve(file);
+  return { envFile: shown, settings: resolveSettings(variables, given, shown) };
 }

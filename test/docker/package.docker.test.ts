@@ -54,21 +54,21 @@ function installFolder(file: string): void {
 beforeAll(() => {
   const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', tmp.dir], {
     encoding: 'utf8',
-    timeout: 120_000,
+    timeout: 180_000,
   });
   tarball = path.join(tmp.dir, packed.trim().split('\n').at(-1)!);
   installFolder(tarball);
   execFileSync('npm', ['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], {
     cwd: app,
     encoding: 'utf8',
-    timeout: 120_000,
+    timeout: 180_000,
   });
   // Install scripts are skipped: offline, better-sqlite3's would compile SQLite (minutes) where a
   // person online downloads a prebuilt addon. The addon `npm ci` built here for this Node stands in.
   const addon = 'node_modules/better-sqlite3/build/Release/better_sqlite3.node';
   mkdirSync(path.dirname(path.join(app, addon)), { recursive: true });
   copyFileSync(path.join(repo, addon), path.join(app, addon));
-}, 240_000);
+}, 360_000);
 afterAll(() => tmp.cleanup());
 
 /** `npx fleetbot …` in the install folder, with the data folder in it and the package's own roles. */
@@ -77,7 +77,7 @@ const npxFleetbot = (args: string[], input = '') =>
     cwd: app,
     input,
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: 120_000,
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -123,7 +123,7 @@ describe('the npm package', () => {
     const destroy = npxFleetbot(['start'], '/destroy alice\n1\n');
     const texts = parseConsoleOutput(destroy.stdout).map((m) => m.versions.at(-1)!);
     expect(texts.some((t) => /^✅ Done: Destroy alice/.test(t))).toBe(true);
-  });
+  }, 300_000);
 });
 
 describe.skipIf(dockerUnavailable())('the container image', () => {
