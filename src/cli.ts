@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
-import { runDoctor } from './cli/doctor.js';
+import { doctorReport, runDoctor } from './cli/doctor.js';
 import { printOutcome, runOneShot } from './cli/oneShot.js';
 import { problemOutcome, statusTable } from './cli/outcome.js';
+import { renderSettings } from './cli/settings.js';
 import { start } from './cli/start.js';
-import { ConfigError, loadConfig, type Config } from './config/index.js';
+import { ConfigError, loadConfig, loadSettingsReport, type Config } from './config/index.js';
 import { systemClock } from './core/runtime/clock.js';
 import { clockTime } from './core/chat/format.js';
 import { acquireInstanceLock } from './core/runtime/instanceLock.js';
@@ -17,7 +18,10 @@ const usage = `Usage: fleetbot <command>
 
   --version             print fleetbot's version
   start                 run the bot (the default); on a terminal it talks to you on the console
-  doctor                check every configured credential and the store; exit 1 if anything is wrong
+  doctor [--json]       check every configured credential and the store; exit 1 if anything is wrong;
+                        --json prints one document {ok, checks: [{name, ok, detail, fix?}]}
+  config [--json]       print every setting: its value (secrets only as set or unset) and where it
+                        came from (environment, env file, secret file, credential, default)
   pair                  print a one-time code that makes whoever sends it to the bot an admin
   backup <file>         copy the store to <file> while the bot runs (SQLite online backup)
   mcp [--read-only]     an MCP server on stdin/stdout for an MCP client to start; acts as
@@ -34,11 +38,20 @@ ${statusTable()}
 `;
 
 /** The config, with its data folder made: every command opens the store or the lock file in it. */
-function readConfig(): Config {
-  try {
+const readConfig = (): Config =>
+  configured(() => {
     const config = loadConfig(envFile);
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     return config;
+  });
+
+/** Every setting and where it came from, for `fleetbot config`; it opens nothing. */
+const readSettings = () => configured(() => loadSettingsReport(envFile));
+
+/** What `read` returns; on a bad setting, one line per problem and exit code 2. */
+function configured<T>(read: () => T): T {
+  try {
+    return read();
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(
@@ -48,6 +61,14 @@ function readConfig(): Config {
     }
     throw err;
   }
+}
+
+/** `fleetbot doctor`: a line per check as it finishes, or with --json one document at the end. */
+async function doctor(config: Config, json: boolean): Promise<boolean> {
+  if (!json) return runDoctor(config, (line) => void process.stdout.write(`${line}\n`));
+  const report = await doctorReport(config);
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  return report.ok;
 }
 
 /** Prints a fresh pairing code: whoever can run this on the host may make themselves admin. */
@@ -119,9 +140,9 @@ if (command === 'help' || command === '--help' || command === '-h') {
 } else if (command === 'pair') {
   pair(readConfig());
 } else if (command === 'doctor') {
-  process.exitCode = (await runDoctor(readConfig(), (line) => void process.stdout.write(`${line}\n`)))
-    ? 0
-    : 1;
+  process.exitCode = (await doctor(readConfig(), rest.includes('--json'))) ? 0 : 1;
+} else if (command === 'config') {
+  process.stdout.write(renderSettings(readSettings(), rest.includes('--json')));
 } else if (command === 'backup') {
   process.exitCode = await backup(readConfig(), rest[0]);
 } else if (command === 'mcp') {

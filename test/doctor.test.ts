@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checks, runDoctor } from '../src/cli/doctor.js';
@@ -175,5 +175,36 @@ describe('fleetbot doctor', () => {
     expect(fixed.find((l) => l.includes('ssh hosts'))).toBe(
       `✓ ssh hosts: 2 hosts, each with a pinned key in ${knownHosts}`,
     );
+  });
+});
+
+describe('fleetbot doctor --json', () => {
+  it('prints the same checks as one document, and exits 1 when one failed', () => {
+    const tmp = tempDir();
+    try {
+      const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'doctor', '--json'], {
+        encoding: 'utf8',
+        timeout: 30_000,
+        env: { PATH: process.env.PATH, FLEETBOT_DATA_DIR: tmp.dir, FLEETBOT_ROLES_DIR: '/nonexistent' },
+      });
+      expect(run.status).toBe(1);
+      const report = JSON.parse(run.stdout) as unknown;
+      expect(report).toMatchObject({
+        ok: false,
+        checks: [
+          { name: 'store', ok: true, detail: `${path.join(tmp.dir, 'fleetbot.db')} is writable` },
+          {
+            name: 'roles',
+            ok: false,
+            detail: expect.stringMatching(/^FLEETBOT_ROLES_DIR: cannot read \/nonexistent/) as unknown,
+            fix: expect.stringContaining('FLEETBOT_ROLES_DIR') as unknown,
+          },
+          // Green or not by whether this machine can start a bubblewrap sandbox.
+          { name: 'local sandbox' },
+        ],
+      });
+    } finally {
+      tmp.cleanup();
+    }
   });
 });

@@ -95,21 +95,37 @@ export const checks: Check[] = [
   },
 ];
 
-/** Runs every check that applies; prints one line each; true when all passed. */
+/** What `fleetbot doctor --json` prints: whether every check passed, and each one's result. */
+export type DoctorReport = { ok: boolean; checks: ({ name: string } & CheckResult)[] };
+
+/** Runs every check that applies, in order, telling `each` as each one finishes. */
+export async function doctorReport(
+  config: Config,
+  each: (check: DoctorReport['checks'][number]) => void = () => {},
+  list: Check[] = checks,
+): Promise<DoctorReport> {
+  const results: DoctorReport['checks'] = [];
+  for (const check of list.filter((c) => c.applies(config))) {
+    const result = await check
+      .run(config)
+      .catch((err: unknown): CheckResult => ({ ok: false, detail: errorMessage(err) }));
+    const named = { name: check.name, ...result };
+    results.push(named);
+    each(named);
+  }
+  return { ok: results.every((r) => r.ok), checks: results };
+}
+
+/** Runs every check that applies; prints one line each as it finishes; true when all passed. */
 export async function runDoctor(
   config: Config,
   out: (line: string) => void,
   list: Check[] = checks,
 ): Promise<boolean> {
-  let allOk = true;
-  for (const check of list.filter((c) => c.applies(config))) {
-    const result = await check
-      .run(config)
-      .catch((err: unknown): CheckResult => ({ ok: false, detail: errorMessage(err) }));
-    allOk &&= result.ok;
-    out(
-      `${result.ok ? '✓' : '✗'} ${check.name}: ${result.detail}${result.ok || !result.fix ? '' : `. Fix: ${result.fix}`}`,
-    );
-  }
-  return allOk;
+  const report = await doctorReport(
+    config,
+    (c) => out(`${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}${c.ok || !c.fix ? '' : `. Fix: ${c.fix}`}`),
+    list,
+  );
+  return report.ok;
 }

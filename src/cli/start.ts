@@ -5,6 +5,7 @@ import { acquireInstanceLock } from '../core/runtime/instanceLock.js';
 import { createLogger } from '../core/runtime/logging.js';
 import { createMetrics } from '../core/runtime/metrics.js';
 import { privateDir, privateFile } from '../core/runtime/privateFiles.js';
+import { consoleLogRotation, rotatingLog } from '../core/runtime/rotatingLog.js';
 import { createBridges, createFleetbot, type FleetbotDeps } from '../main.js';
 import { stopFleetbot } from './stopFleetbot.js';
 
@@ -22,7 +23,7 @@ export async function start(config: Config, extra: Pick<FleetbotDeps, 'providers
   const log = createLogger({
     level: config.logLevel,
     pretty: !interactive && process.stderr.isTTY === true,
-    destination: interactive ? logFile : 2,
+    destination: interactive ? rotatingLog(logFile, consoleLogRotation) : 2,
     secrets: config.secrets,
   });
   const say = (line: string): void => void process.stderr.write(`fleetbot: ${line}\n`);

@@ -9,6 +9,7 @@ import { errorMessage } from '../core/runtime/errors.js';
 import { secretValue } from './credentials.js';
 import { enabledProviders } from './enabledProviders.js';
 import { machineVariables } from './machines.js';
+import { resolveSettings, type ResolvedSetting } from './settingsReport.js';
 import type { ConfigModule } from './module.js';
 import {
   commaList,
@@ -381,11 +382,32 @@ function withSecretFiles(given: Env, problems: string[]): Env {
  * then parses it. A file named this way keeps secrets off the command line (`doctor --env-file`).
  */
 export function loadConfig(envFile?: string): Config {
+  const file = envFileToRead(envFile);
+  if (file) process.loadEnvFile(file);
+  return parseConfig(process.env);
+}
+
+/** The env file `loadConfig` reads: the one named (which must exist), else ./.env when there is one. */
+function envFileToRead(envFile: string | undefined): string | undefined {
   if (envFile !== undefined && !existsSync(envFile))
     throw new ConfigError(
       `--env-file ${envFile}: no such file; name the file that holds fleetbot's settings`,
     );
   const file = envFile ?? '.env';
-  if (existsSync(file)) process.loadEnvFile(file);
-  return parseConfig(process.env);
+  return existsSync(file) ? file : undefined;
+}
+
+/**
+ * `fleetbot config`: every variable's value (secrets only as set or unset) and where it came from,
+ * once the settings are known to be valid (a ConfigError otherwise, as at start).
+ */
+export function loadSettingsReport(envFile?: string): {
+  envFile: string | undefined;
+  settings: ResolvedSetting[];
+} {
+  const given = { ...process.env };
+  const file = envFileToRead(envFile);
+  loadConfig(envFile);
+  const shown = file && path.resolve(file);
+  return { envFile: shown, settings: resolveSettings(variables, given, shown) };
 }
