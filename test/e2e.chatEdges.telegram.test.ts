@@ -12,6 +12,25 @@ describe('the rough edges a person hits in chat', () => {
   const session = (): Promise<TelegramSession> =>
     sessions({ env: { FLEETBOT_CHATS: `telegram:${team.id}` } });
 
+  it('shows everyone the commands a member may run, and each admin the admin list in their private chat', async () => {
+    const s = await session();
+    const names = (scope?: unknown) => s.fake.commands(scope).map((c) => c.command);
+    const member = ['list', 'status', 'logs', 'jobs', 'roles', 'whoami', 'alerts', 'help'];
+    const adminOnly = ['allow', 'revoke', 'users', 'keys', 'audit', 'image'];
+    expect(names()).toEqual(expect.arrayContaining(member));
+    for (const command of [...adminOnly, 'deploy', 'destroy']) expect(names()).not.toContain(command);
+    expect(names({ type: 'all_private_chats' })).toEqual(names());
+    expect(names({ type: 'chat', chat_id: ann.id })).toEqual(
+      expect.arrayContaining([...member, ...adminOnly, 'deploy', 'destroy']),
+    );
+    // Bob is no admin: his private chat has no menu of its own, so Telegram shows him the members' one.
+    expect(names({ type: 'chat', chat_id: bob.id })).toEqual([]);
+    await s.say(annDm, ann, `/allow user telegram:${bob.id} admin`);
+    await s.fake.waitFor(() => names({ type: 'chat', chat_id: bob.id }).includes('audit'));
+    await s.say(annDm, ann, `/revoke user telegram:${bob.id}`);
+    await s.fake.waitFor(() => names({ type: 'chat', chat_id: bob.id }).length === 0);
+  });
+
   it('answers a typo with the command this person may run, their words kept', async () => {
     const s = await session();
     await s.say(annDm, ann, '/destory alice');
