@@ -13,6 +13,7 @@ import { createPairing } from './core/access/pairing.js';
 import { openStore } from './core/store/index.js';
 import { privateFile } from './core/runtime/privateFiles.js';
 import { fleetbotVersion } from './core/runtime/version.js';
+import { completionScripts, isShell } from './cli/completionScripts.js';
 
 const usage = `Usage: fleetbot <command>
 
@@ -26,6 +27,9 @@ const usage = `Usage: fleetbot <command>
   backup <file>         copy the store to <file> while the bot runs (SQLite online backup)
   mcp [--read-only]     an MCP server on stdin/stdout for an MCP client to start; acts as
                         FLEETBOT_API_KEY, or without it as the console's admin
+  completion bash|zsh|fish
+                        print a shell completion script (commands, flags, roles, agent names),
+                        e.g. source <(fleetbot completion bash)
   --env-file <file>     read settings from <file> instead of ./.env (e.g. /etc/fleetbot/env)
   <command> [args]      run one chat command as the console admin and exit, e.g.
                         fleetbot deploy swe alice --provider local --json
@@ -126,6 +130,38 @@ async function oneShot(config: Config, argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * The candidates a completion script asks for, one a line. Quick and quiet: no bot, no lock, no
+ * data folder made; without a readable config it still offers the commands.
+ */
+async function completeWords(words: string[]): Promise<void> {
+  const [{ complete, roleNames, storeExists }, { commands }, { allProviders }] = await Promise.all([
+    import('./cli/completion.js'),
+    import('./commands/index.js'),
+    import('./providers/index.js'),
+  ]);
+  let config: Config | undefined;
+  try {
+    config = loadConfig(envFile);
+  } catch {
+    config = undefined;
+  }
+  const candidates = complete(words, commands, {
+    providers: allProviders.map((p) => p.name),
+    roles: () => (config ? roleNames(config.rolesDir) : []),
+    agents: () => {
+      if (!config || !storeExists(config.dbPath)) return [];
+      const store = openStore(config.dbPath, systemClock);
+      try {
+        return store.agents.list().map((a) => a.name);
+      } finally {
+        store.close();
+      }
+    },
+  });
+  process.stdout.write(candidates.map((c) => `${c}\n`).join(''));
+}
+
 /** `--env-file <file>` anywhere: settings from that file instead of ./.env, secrets never on argv. */
 const args = process.argv.slice(2);
 const envFileAt = args.indexOf('--env-file');
@@ -135,6 +171,14 @@ if (command === 'help' || command === '--help' || command === '-h') {
   process.stdout.write(usage);
 } else if (command === '--version' || command === '-v' || command === 'version') {
   process.stdout.write(`fleetbot ${fleetbotVersion}\n`);
+} else if (command === 'completion') {
+  if (isShell(rest[0])) process.stdout.write(completionScripts[rest[0]]);
+  else {
+    process.stderr.write('fleetbot: say which shell: fleetbot completion bash, zsh or fish\n');
+    process.exitCode = 2;
+  }
+} else if (command === '__complete') {
+  await completeWords(rest);
 } else if (command === 'start') {
   await start(readConfig());
 } else if (command === 'pair') {

@@ -20,6 +20,7 @@ import type { Logger } from './core/runtime/logging.js';
 import { createMessenger } from './core/chat/messenger.js';
 import type { Provider } from './core/fleet/provider.js';
 import { loadRoles } from './core/fleet/roles.js';
+import { levelRank, type Level } from './core/access/levels.js';
 import { createRouter } from './core/router/router.js';
 import { createAccess } from './core/access/access.js';
 import { createApprovals } from './core/prompts/approvals.js';
@@ -59,9 +60,14 @@ export type FleetbotDeps = {
   providerSettings?: { [N in keyof ProviderSettings]?: Partial<NonNullable<ProviderSettings[N]>> };
 };
 
-/** The command menu chat platforms show, straight from the command table. */
-export const commandMenu = (): { command: string; description: string }[] =>
-  commands.map((c) => ({ command: c.name, description: c.summary }));
+/**
+ * The command menu chat platforms show, straight from the command table: every command, or those a
+ * person of `level` may run.
+ */
+export const commandMenu = (level: Level = 'admin'): { command: string; description: string }[] =>
+  commands
+    .filter((c) => levelRank(c.permission) <= levelRank(level))
+    .map((c) => ({ command: c.name, description: c.summary }));
 
 /** The bridges the config asks for, in registry order. */
 export function createBridges(
@@ -86,6 +92,7 @@ export function createBridges(
       log: io.log.child({ bridge: module.name }),
       clock: io.clock ?? systemClock,
       menu: commandMenu(),
+      menuFor: commandMenu,
       alongside: [...bridges],
     });
     if (bridge) bridges.push(bridge);

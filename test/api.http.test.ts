@@ -4,6 +4,7 @@ import { startApiBot, type ApiResponse } from './support/apiBot.js';
 import { useCleanups } from './support/cleanups.js';
 import { tempDir } from './support/env.js';
 import { parseSse } from './support/sse.js';
+import { runningAgent } from './support/agents.js';
 
 const jobOf = (body: unknown) => (body as { job: { id: number; status: string; kind: string } }).job;
 const problemOf = (body: unknown) => body as { type: string; title: string; status: number; detail: string };
@@ -132,6 +133,34 @@ describe('the HTTP API', () => {
     expect(destroy.status).toBe(202);
     expect(destroy.body).toMatchObject({ approval: {} });
     expect(s.bot.store.agents.live('alice')?.status).toBe('running');
+  });
+
+  it('narrows the agents by the query as /list does, and says what is wrong with a filter', async () => {
+    const tmp = tempDir();
+    defer(tmp.cleanup);
+    const s = await startApiBot(tmp.dir, { FLEETBOT_HTTP_PORT: '1' });
+    defer(() => s.stop());
+    const key = s.key('dash', ['agents:read']);
+    runningAgent(s.bot.store, 'alpha', 'telegram:1');
+    const old = runningAgent(s.bot.store, 'bravo', 'telegram:2');
+    s.bot.store.db
+      .prepare('UPDATE agents SET created_at = ? WHERE id = ?')
+      .run(Date.now() - 10 * 86_400_000, old.id);
+    const names = async (query: string) =>
+      (
+        (await s.call('GET', `/v1/agents${query}`, { template: '/v1/agents', key })).body as {
+          agents: { name: string }[];
+        }
+      ).agents.map((a) => a.name);
+    expect(await names('?owner=telegram:2')).toEqual(['bravo']);
+    expect(await names('?since=7d')).toEqual(['alpha']);
+    expect(await names('?role=swe&status=running&provider=local')).toEqual(['alpha', 'bravo']);
+    expect(await names('?role=review')).toEqual([]);
+    const bad = await s.call('GET', '/v1/agents?until=someday', { template: '/v1/agents', key });
+    expect(bad.status).toBe(400);
+    expect(problemOf(bad.body).detail).toBe(
+      'until: --until takes a date (2026-12-01) or how long ago (7d, 12h), not "someday".',
+    );
   });
 
   it('answers a prompt as Server-Sent Events ending with the answer', async () => {

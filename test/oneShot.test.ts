@@ -56,6 +56,13 @@ describe('one command from the shell', () => {
       status: 'ok',
       record: { agents: [expect.objectContaining({ name: 'scripted', status: 'running', url: agent.url })] },
     });
+    expect(fleetbot('list', '--role', 'swe', '--since', '1h', '--json').json?.record).toEqual(
+      listed.json?.record,
+    );
+    expect(fleetbot('list', '--role', 'review', '--json').json).toEqual({
+      status: 'ok',
+      record: { agents: [] },
+    });
 
     const again = fleetbot('deploy', 'swe', 'scripted', '--json');
     expect(again.exit).toBe(6);
@@ -126,7 +133,7 @@ describe('one command from the shell', () => {
     expect(badFlag.exit).toBe(2);
     expect(badFlag.stdout).toBe('');
     expect(badFlag.stderr).toBe(
-      'fleetbot: Unknown option --everything. Options: --all. Usage: /list [--all]\n',
+      'fleetbot: Unknown option --everything. Options: --all, --role, --owner, --provider, --status, --since, --until. Usage: /list [--all] [--role R] [--owner O|me] [--provider P] [--status S] [--since DATE|7d] [--until DATE|7d]\n',
     );
 
     const refused = fleetbot('deploy', 'nope', 'quoted-name', '--json');

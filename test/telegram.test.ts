@@ -18,7 +18,7 @@ describe('telegram bridge', () => {
 
   it('deploys from a private chat on one edited message, then destroys via the card’s button', async () => {
     const s = await session();
-    expect(s.fake.commands().map((c) => c.command)).toEqual(
+    expect(s.fake.commands({ type: 'chat', chat_id: ann.id }).map((c) => c.command)).toEqual(
       expect.arrayContaining(['deploy', 'destroy', 'status', 'help']),
     );
 

@@ -2,6 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { ConfigModule } from '../config/module.js';
 import type { Variables } from '../config/variables.js';
 import type { Bridge } from '../core/chat/types.js';
+import type { Level } from '../core/access/levels.js';
 import type { Clock } from '../core/runtime/clock.js';
 import type { HttpServer } from '../core/runtime/httpServer.js';
 import type { Logger } from '../core/runtime/logging.js';
@@ -14,6 +15,8 @@ export type BridgeShared = {
   clock: Clock;
   /** The command menu chat platforms show. */
   menu: { command: string; description: string }[];
+  /** The commands a person of one level may run, for a platform with a menu per level. */
+  menuFor: (level: Level) => { command: string; description: string }[];
   /** Called when a bridge cannot go on; the process should exit. */
   onFatal: (err: Error) => void;
   metrics?: Metrics;

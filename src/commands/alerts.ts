@@ -13,8 +13,9 @@ const describe = (s: Scope): string =>
 
 export const alerts = defineCommand({
   name: 'alerts',
-  summary: 'What this chat is alerted about; /alerts on|off all, role R, agent NAME, or mine',
-  usage: '/alerts [on|off] [all | role <role> | agent <name> | mine]',
+  summary:
+    'What this chat is alerted about; /alerts on|off all, role R, agent NAME, or mine (a group: on = all)',
+  usage: '/alerts [on|off] [all | role <role> | agent <name> | mine]  (in a group, /alerts on follows all)',
   permission: 'viewer',
   scope: 'admin',
   // Following your own agents is personal; deciding what a chat receives is an admin's call.
@@ -29,17 +30,22 @@ export const alerts = defineCommand({
       value: z.string().max(64).optional(),
     })
     .strict()
-    .refine((a) => a.action !== 'on' || a.scope !== undefined, {
-      error: 'Say what to follow: /alerts on all, role <role>, agent <name> or mine.',
-    })
     .refine((a) => (a.scope === 'role' || a.scope === 'agent') === (a.value !== undefined), {
       error: 'role and agent take a name (/alerts on role swe); all and mine take none.',
     }),
   run: async (ctx, args) => {
     const { store } = ctx.services;
+    if (args.action === 'on' && args.scope === undefined && ctx.direct) {
+      throw new UserError(
+        'Say what to follow: /alerts on mine for your own agents, or all, role <role>, agent <name>.',
+      );
+    }
+    // In a group, a bare "on" means what the people there want: the whole fleet, in this chat.
     const scope: Scope | undefined =
       args.scope === undefined
-        ? undefined
+        ? args.action === 'on'
+          ? { scope: 'all' }
+          : undefined
         : args.scope === 'all'
           ? { scope: 'all' }
           : args.scope === 'mine'

@@ -235,7 +235,7 @@ describe('what the router remembers about strangers', () => {
 describe('resolve', () => {
   it('says what is wrong with a line that does not parse', () => {
     const inbound = said('/deploy "swe');
-    expect(ended(resolve(inbound, request(inbound)))).toEqual({
+    expect(ended(resolve(inbound, request(inbound), { commands, level: 'admin' }))).toEqual({
       audit: { action: 'command', outcome: 'rejected: unparsable', detail: '/deploy "swe' },
       toSender: 'A " quote is not closed. Wrap arguments with spaces in matching quotes.',
     });
@@ -243,15 +243,35 @@ describe('resolve', () => {
 
   it('points at /help for a command it does not know', () => {
     const inbound = said('/nope now');
-    expect(ended(resolve(inbound, request(inbound)))).toEqual({
+    expect(ended(resolve(inbound, request(inbound), { commands, level: 'admin' }))).toEqual({
       audit: { action: 'command', outcome: 'rejected: unknown command', detail: '/nope now' },
       toSender: 'I don’t know /nope. Send /help for the list of commands.',
     });
   });
 
+  it('suggests the closest command this person may run, with the words they typed', () => {
+    const typo = said('/destory alice');
+    expect(ended(resolve(typo, request(typo), { commands, level: 'operator' }))).toEqual({
+      audit: { action: 'command', outcome: 'rejected: unknown command', detail: '/destory alice' },
+      toSender: 'Unknown command /destory. Did you mean /destroy alice?',
+    });
+    const quoted = said('/ak alice "hello there"');
+    expect(ended(resolve(quoted, request(quoted), { commands, level: 'viewer' })).toSender).toBe(
+      'Unknown command /ak. Did you mean /ask alice "hello there"?',
+    );
+    // /allow is an admin's: a viewer is not pointed at it.
+    const admins = said('/alow bob');
+    expect(ended(resolve(admins, request(admins), { commands, level: 'admin' })).toSender).toBe(
+      'Unknown command /alow. Did you mean /allow bob?',
+    );
+    expect(ended(resolve(admins, request(admins), { commands, level: 'viewer' })).toSender).toBe(
+      'I don’t know /alow. Send /help for the list of commands.',
+    );
+  });
+
   it('ignores a public command in a group, even from someone listed', () => {
     const inbound = said('/pair 1', ann, group);
-    expect(ended(resolve(inbound, request(inbound)))).toEqual({
+    expect(ended(resolve(inbound, request(inbound), { commands, level: 'admin' }))).toEqual({
       audit: { action: 'pair', outcome: 'ignored: not a private chat' },
     });
   });
@@ -276,6 +296,58 @@ describe('bind', () => {
       audit: { action: 'deploy', outcome: 'rejected: bad arguments', detail: '/deploy swe' },
       toSender: expect.stringMatching(/\nUsage: \/deploy <role> <name> \[--provider P\]/) as string,
     });
+  });
+
+  it('names the argument and the rule in words where a schema gives no message of its own', () => {
+    const tail = defineCommand({
+      name: 'tail',
+      summary: 'a command for this test',
+      usage: '/tail <name> [-n N] [--level L]',
+      permission: 'viewer',
+      scope: 'agents:read',
+      positional: ['name'],
+      flags: { n: { type: 'value', short: 'n' }, level: { type: 'value' } },
+      args: z.object({
+        name: z.string().max(8),
+        n: z.coerce.number().int().min(1).optional(),
+        level: z.enum(['info', 'warn']).optional(),
+      }),
+      run: async () => undefined,
+    });
+    const told = (tokens: string[]) => ended(bind(tail, tokens, 'shown')).toSender;
+    expect(told(['a', '-n', 'many'])).toBe('-n must be a number.\nUsage: /tail <name> [-n N] [--level L]');
+    expect(told(['a', '-n', '0'])).toMatch(/^-n must be at least 1\.\n/);
+    expect(told(['a', '-n', '2.5'])).toMatch(/^-n must be a whole number\.\n/);
+    expect(told(['a', '--level', 'loud'])).toMatch(/^--level must be one of info, warn\.\n/);
+    expect(told(['abcdefghij'])).toMatch(/^<name> must be at most 8 characters\.\n/);
+  });
+
+  it('never shows zod’s own wording for any argument of any command', () => {
+    const garbage = ['NaN', '-1', '0', '2.5', 'x'.repeat(300), '', 'Ω'];
+    const zodWords = /expected|received|Invalid input|Too (small|big)|Unrecognized/;
+    for (const spec of commands.values()) {
+      const names = [
+        ...spec.positional.map((p) => p.replace(/[?.]+$/, '')),
+        ...Object.keys(spec.flags ?? {}),
+      ];
+      for (const name of names) {
+        for (const bad of garbage) {
+          const tokens = [
+            ...spec.positional.map((p) => (p.replace(/[?.]+$/, '') === name ? bad : 'alice')),
+            ...(spec.flags?.[name]
+              ? spec.flags[name].type === 'boolean'
+                ? [`--${name}`]
+                : [`--${name}`, bad]
+              : []),
+          ];
+          const out = bind(spec, tokens, 'shown');
+          if (!out.ok)
+            expect(plainText(out.outcome.toSender!), `/${spec.name} ${tokens.join(' ')}`).not.toMatch(
+              zodWords,
+            );
+        }
+      }
+    }
   });
 });
 

@@ -14,6 +14,7 @@ export function memoryHost() {
     checkKey: () => {
       throw new Error('a chat bridge checked an API key');
     },
+    admins: () => [],
   };
   return { host, cursors, events };
 }

@@ -29,14 +29,14 @@ export const scaledPace: NonNullable<TelegramOptions['pace']> = {
 /** The real Telegram bridge pointed at a fake Bot API (in this process or another), quiet and on real time. */
 export const fakeTelegramBridge = (
   fake: { token: string; apiRoot: string },
-  opts: Omit<TelegramOptions, 'token' | 'apiRoot' | 'log' | 'clock' | 'menu'>,
+  opts: Omit<TelegramOptions, 'token' | 'apiRoot' | 'log' | 'clock' | 'menus'>,
 ) =>
   createTelegramBridge({
     token: fake.token,
     apiRoot: fake.apiRoot,
     log: silentLog,
     clock: systemClock,
-    menu: commandMenu(),
+    menus: { member: commandMenu('viewer'), admin: commandMenu('admin') },
     ...opts,
   });
 

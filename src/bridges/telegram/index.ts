@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { Bot, InputFile, type Api } from 'grammy';
+import type { BotCommandScope } from 'grammy/types';
 import { sleep, type Clock } from '../../core/runtime/clock.js';
 import type { Logger } from '../../core/runtime/logging.js';
 import type {
@@ -28,8 +29,11 @@ export type TelegramOptions = {
   apiRoot: string;
   log: Logger;
   clock: Clock;
-  /** The command menu shown by Telegram clients (setMyCommands). */
-  menu: { command: string; description: string }[];
+  /**
+   * The command menus shown by Telegram clients (setMyCommands): what a member may run for everyone,
+   * the admin list in each admin's private chat.
+   */
+  menus: Record<'member' | 'admin', { command: string; description: string }[]>;
   /** Called when the bridge cannot go on (token refused, another instance polling); the process should exit. */
   onFatal: (err: Error) => void;
   /**
@@ -119,6 +123,33 @@ export function createTelegramBridge(opts: TelegramOptions): Bridge {
     host: () => host,
   });
   let nextDraftId = 1;
+
+  const setMenu = (menu: typeof opts.menus.member, scope: BotCommandScope): Promise<unknown> =>
+    bot.api
+      .setMyCommands(menu, { scope }, untilStop)
+      .catch((err: unknown) => log.warn({ err: classify(err), scope }, 'could not set the command menu'));
+  /** The admins whose private chat shows the admin menu now. */
+  let menuAdmins = new Set<string>();
+  let menusSynced: Promise<void> = Promise.resolve();
+  /**
+   * Each admin's private chat shows the admin list (a `chat` scope outranks `all_private_chats` and
+   * `default`); an admin who is one no more is given the members' menu back. Checked at start and
+   * after every update, since an update (`/allow`, `/revoke`, `/pair`) is what changes who is admin.
+   * One call at a time: a menu is not worth the bot's request budget.
+   */
+  const syncAdminMenus = (): Promise<void> =>
+    (menusSynced = menusSynced.then(async () => {
+      const admins = new Set(host?.admins('telegram') ?? []);
+      for (const id of admins)
+        if (!menuAdmins.has(id)) await setMenu(opts.menus.admin, { type: 'chat', chat_id: Number(id) });
+      for (const id of menuAdmins) {
+        if (admins.has(id)) continue;
+        await bot.api
+          .deleteMyCommands({ scope: { type: 'chat', chat_id: Number(id) } }, untilStop)
+          .catch((err: unknown) => log.warn({ err: classify(err) }, 'could not reset an admin’s menu'));
+      }
+      menuAdmins = admins;
+    }));
 
   const target = (chat: ChatRef) => ({
     chatId: Number(chat.chatId),
@@ -282,16 +313,21 @@ export function createTelegramBridge(opts: TelegramOptions): Bridge {
       host = bridgeHost;
       await init();
       username = bot.botInfo.username;
-      await bot.api
-        .setMyCommands(opts.menu, {}, untilStop)
-        .catch((err: unknown) => log.warn({ err: classify(err) }, 'could not set the command menu'));
+      // Everyone sees what a member may run, so /allow and /audit are not offered to all.
+      await setMenu(opts.menus.member, { type: 'default' });
+      await setMenu(opts.menus.member, { type: 'all_private_chats' });
+      await syncAdminMenus();
       receiver = createUpdateReceiver({
         api: bot.api,
         signal: stopping.signal,
         clock,
         log,
         host: bridgeHost,
-        deliver,
+        deliver: async (inbound) => {
+          const answer = await deliver(inbound);
+          void syncAdminMenus();
+          return answer;
+        },
         botId: bot.botInfo.id,
       });
       if (opts.webhook) {

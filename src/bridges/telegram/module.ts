@@ -100,7 +100,7 @@ export const telegramModule = defineBridgeModule({
       apiRoot: settings.apiRoot,
       log: shared.log,
       clock: shared.clock,
-      menu: shared.menu,
+      menus: { member: shared.menuFor('viewer'), admin: shared.menuFor('admin') },
       onFatal: shared.onFatal,
       ...(metrics ? { observe: (method, outcome) => metrics.chatCall('telegram', method, outcome) } : {}),
       ...(settings.webhook && shared.http ? { webhook: { ...settings.webhook, http: shared.http } } : {}),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { agentNameSchema } from '../fleet/agentName.js';
+import { agentStatuses } from '../fleet/agentFilter.js';
 import { agentRecordSchema, approvalRecordSchema, jobRecordSchema, logsRecordSchema } from './records.js';
 
 /**
@@ -54,7 +55,29 @@ export const operations: readonly Operation[] = [
     name: 'list_agents',
     summary: 'List the agents (with all, destroyed and failed ones too)',
     command: 'list',
-    input: z.object({ all: z.boolean().optional().describe('Include destroyed and failed agents') }).strict(),
+    input: z
+      .object({
+        all: z.boolean().optional().describe('Include destroyed and failed agents'),
+        role: z.string().max(64).optional().describe('Only agents of this role, e.g. swe'),
+        owner: z
+          .string()
+          .max(80)
+          .optional()
+          .describe('Only agents this principal owns (telegram:123), or me'),
+        provider: z.string().max(32).optional().describe('Only agents on this provider, e.g. local'),
+        status: z.enum(agentStatuses).optional().describe('Only agents in this state'),
+        since: z
+          .string()
+          .max(32)
+          .optional()
+          .describe('Created on or after this UTC day (2026-12-01), or within this long (7d)'),
+        until: z
+          .string()
+          .max(32)
+          .optional()
+          .describe('Created on or before this UTC day (2026-12-01), or longer ago than this (7d)'),
+      })
+      .strict(),
     toArgs: same,
     output: z.object({ agents: z.array(agentRecordSchema) }),
     http: { method: 'GET', path: '/v1/agents', status: 200 },

@@ -13,6 +13,11 @@ export function createBridgeHost(
   return {
     call: (request) => router.call(request),
     checkKey: (key) => authenticateApiKey(store, now, key).ok,
+    admins: (platform) =>
+      store.principals
+        .admins()
+        .filter((p) => p.platform === platform)
+        .map((p) => p.userId),
     loadCursor: (key) => store.cursors.get(key),
     saveCursor: (key, value) => store.cursors.set(key, value),
     chatMigrated(from, to) {

@@ -101,6 +101,8 @@ export interface BridgeHost {
    * else (MCP over HTTP answers 401 to its `initialize`). No command runs; `call` checks it again.
    */
   checkKey(key: string): boolean;
+  /** The user ids of this platform's admins, for a platform that shows admins a menu of their own. */
+  admins(platform: Platform): string[];
 }
 
 export interface Bridge {

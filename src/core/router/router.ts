@@ -86,7 +86,7 @@ export function createRouter(deps: {
     if (!who.ok) return who.outcome;
     const caller = rateLimit(inbound.kind, who.value, request.value, limits);
     if (!caller.ok) return caller.outcome;
-    const resolved = resolve(inbound, request.value);
+    const resolved = resolve(inbound, request.value, { commands, level: caller.value.level });
     if (!resolved.ok) return resolved.outcome;
     const { spec, tokens } = resolved.value;
     const permitted = authorize(

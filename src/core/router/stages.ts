@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Access, Caller } from '../access/access.js';
-import type { Level } from '../access/levels.js';
+import { levelRank, type Level } from '../access/levels.js';
+import { closest } from './didYouMean.js';
+import { argumentWords } from './argumentWords.js';
 import { createCooldown, type Cooldown } from '../access/cooldown.js';
 import type { RateLimiter } from '../access/rateLimit.js';
 import { code, message } from '../chat/outbound.js';
@@ -172,10 +174,33 @@ export function rateLimit(
   });
 }
 
+/** A word with spaces or quotes in it, quoted so the suggested line reads back as the same words. */
+const quotedWord = (word: string): string => (/[\s"']/.test(word) ? JSON.stringify(word) : word);
+
+/**
+ * "Did you mean": the closest command this person may run, with the words they typed after it, so a
+ * typo (`/destory alice`) is answered with the line to send.
+ */
+function suggestion(
+  name: string,
+  tokens: string[],
+  commands: ReadonlyMap<string, CommandSpec>,
+  level: Level,
+): string | undefined {
+  const runnable = [...commands.values()]
+    .filter((c) => !c.public && levelRank(level) >= levelRank(c.permission))
+    .map((c) => c.name);
+  const match = closest(name, runnable);
+  if (!match) return undefined;
+  const line = [`/${match}`, ...tokens.map(quotedWord)].join(' ');
+  return line.length > 80 ? `/${match}` : line;
+}
+
 /** The command asked for, if the line parsed, names one, and the command may be used in this chat. */
 export function resolve(
   inbound: CommandInbound,
   request: Request,
+  deps: { commands: ReadonlyMap<string, CommandSpec>; level: Level },
 ): Stage<{ spec: CommandSpec; tokens: string[] }> {
   const { parsed, spec, shown } = request;
   if (!parsed.ok) {
@@ -185,8 +210,15 @@ export function resolve(
     });
   }
   if (!spec) {
+    const audit = { action: 'command', outcome: 'rejected: unknown command', detail: shown };
+    const meant = suggestion(parsed.line.name, parsed.line.tokens, deps.commands, deps.level);
+    if (meant)
+      return stop({
+        audit,
+        toSender: message([`Unknown command /${parsed.line.name}. Did you mean `, code(meant), '?']),
+      });
     return stop({
-      audit: { action: 'command', outcome: 'rejected: unknown command', detail: shown },
+      audit,
       toSender: message([
         `I don’t know /${parsed.line.name}. Send `,
         code('/help'),
@@ -218,7 +250,7 @@ export function authorize(
 /** The command's arguments, bound to its positional names and flags and checked by its schema. */
 export function bind(spec: CommandSpec, tokens: string[], shown: string): Stage<unknown> {
   const bound = bindArgs(tokens, spec);
-  const args = bound.ok ? spec.args.safeParse(bound.values) : undefined;
+  const args = bound.ok ? spec.args.safeParse(bound.values, { error: argumentWords(spec) }) : undefined;
   if (bound.ok && args?.success) return next(args.data);
   const problem = bound.ok ? (args?.error?.issues[0]?.message ?? 'Invalid arguments.') : bound.error;
   return stop({

@@ -8,20 +8,47 @@ const shown = (ms: number): string => {
   return `${ms / size}${unit}`;
 };
 
+const unitWords: Record<string, keyof typeof unitMs> = { ms: 'ms', s: 's', m: 'm', min: 'm', h: 'h', d: 'd' };
+const part = /(\d{1,6})\s*(ms|min|s|m|h|d)\s*/y;
+const largestFirst = ['d', 'h', 'm', 's', 'ms'] as const;
+
 /**
- * A duration such as 500ms, 90s, 10m, 1h or 90d (plain numbers are seconds), in milliseconds, within
- * bounds. Shared by the environment's variables, the role files and command flags (`/keys --ttl`).
+ * 1h30m, 90s, 2 d, 1 h 3 m, 12 min: parts from the largest unit down, each at most once, so what
+ * the bot prints (`duration`, `preciseDuration`) reads back. A plain number is seconds.
+ */
+export function parseDuration(text: string): number | undefined {
+  const s = text.trim();
+  if (/^\d{1,6}$/.test(s)) return Number(s) * unitMs.s;
+  let total = 0;
+  let lastRank = -1;
+  part.lastIndex = 0;
+  while (part.lastIndex < s.length) {
+    const m = part.exec(s);
+    if (!m) return undefined;
+    const unit = unitWords[m[2]!]!;
+    const rank = largestFirst.indexOf(unit);
+    if (rank <= lastRank) return undefined;
+    lastRank = rank;
+    total += Number(m[1]) * unitMs[unit];
+  }
+  return lastRank === -1 ? undefined : total;
+}
+
+/**
+ * A duration such as 500ms, 90s, 10m, 1h30m or 90d (plain numbers are seconds), in milliseconds,
+ * within bounds. Shared by the environment's variables, the role files and command flags
+ * (`/keys --ttl`, `/list --since`).
  */
 export const durationText = (bounds: { min: number; max: number }) =>
   z
     .string()
     .transform((s, ctx) => {
-      const m = /^(\d{1,6})\s*(ms|s|m|h|d)?$/.exec(s.trim());
-      if (!m) {
-        ctx.addIssue({ code: 'custom', message: 'a duration such as 500ms, 90s, 10m, 1h or 90d' });
+      const ms = parseDuration(s);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'a duration such as 90s, 10m, 1h30m, 2h or 7d' });
         return z.NEVER;
       }
-      return Number(m[1]) * unitMs[(m[2] ?? 's') as keyof typeof unitMs];
+      return ms;
     })
     .pipe(
       z
