@@ -24,7 +24,13 @@ describe('the fleetbot command', () => {
     expect(card.versions.at(-1)).toMatch(/^✅ Done: Deploy alice \(swe, local\)/);
     expect(card.versions.at(-1)).toMatch(/URL: http:\/\/127\.0\.0\.1:\d+/);
     // Logs go to stderr as JSON lines; the secret-free config is visible, the chat is on stdout.
-    expect(run.stderr).toContain('"msg":"fleetbot is ready"');
+    const ready = run.stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { msg?: string; version?: string })
+      .find((line) => line.msg === 'fleetbot is ready');
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    expect(ready?.version).toBe(version);
 
     const again = fleetbot('/status alice\n/destroy alice\n1\n');
     expect(again.status).toBe(0);

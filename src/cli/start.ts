@@ -5,6 +5,7 @@ import { acquireInstanceLock } from '../core/runtime/instanceLock.js';
 import { createLogger } from '../core/runtime/logging.js';
 import { createMetrics } from '../core/runtime/metrics.js';
 import { privateDir, privateFile } from '../core/runtime/privateFiles.js';
+import { fleetbotVersion } from '../core/runtime/version.js';
 import { createBridges, createFleetbot, type FleetbotDeps } from '../main.js';
 import { stopFleetbot } from './stopFleetbot.js';
 
@@ -71,7 +72,12 @@ export async function start(config: Config, extra: Pick<FleetbotDeps, 'providers
     if (interactive) say(line);
   }
   log.info(
-    { db: config.dbPath, provider: config.provider, bridges: bridges.map((b) => b.platform) },
+    {
+      version: fleetbotVersion,
+      db: config.dbPath,
+      provider: config.provider,
+      bridges: bridges.map((b) => b.platform),
+    },
     'fleetbot is ready',
   );
 
