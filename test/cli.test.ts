@@ -16,7 +16,9 @@ const fleetbot = (input: string, env: Record<string, string> = {}) =>
     env: { PATH: process.env.PATH, FLEETBOT_DATA_DIR: tmp.dir, LOG_LEVEL: 'info', ...env },
   });
 
-describe('the fleetbot command', () => {
+// Its tests start fleetbot as processes, each capped at 30 s, which on a loaded machine outlast the
+// default 20 s.
+describe('the fleetbot command', { timeout: 90_000 }, () => {
   it('deploys from a piped script, exits 0 once the job is done, and leaves the agent running', () => {
     const run = fleetbot('/deploy swe alice\n');
     expect(run.status).toBe(0);

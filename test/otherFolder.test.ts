@@ -28,7 +28,9 @@ const fleetbotIn = (cwd: string, args: string[], env: Record<string, string> = {
     },
   );
 
-describe('fleetbot run from another folder', () => {
+// Each test starts fleetbot as a process or two, each capped at 30 s: on a loaded machine they outlast
+// the default 20 s.
+describe('fleetbot run from another folder', { timeout: 90_000 }, () => {
   const empty = path.join(tmp.dir, 'empty');
   mkdirSync(empty);
 

@@ -89,7 +89,7 @@ export function createMetrics() {
   });
   new Gauge({
     name: 'fleetbot_incidents_open',
-    help: 'Outages not yet resolved (an alert card is open for each)',
+    help: 'Outages (incidents) not yet resolved',
     registers: [registry],
     collect() {
       if (sources) this.set(sources.store.incidents.openCount());
