@@ -45,6 +45,7 @@ import type { ConsoleBridge } from './bridges/console/index.js';
 import { isConsoleBridge } from './bridges/console/module.js';
 import type { Readable, Writable } from 'node:stream';
 import { headerEquals, type HttpServer } from './core/runtime/httpServer.js';
+import { fleetbotVersion } from './core/runtime/version.js';
 
 export type FleetbotDeps = {
   bridges: Bridge[];
@@ -102,7 +103,7 @@ export function createBridges(
 
 /**
  * GET /healthz: 200 when the store answers a read and every bridge is connected, else 503 with the
- * reasons; it writes nothing, so a probe cannot wear the store. GET /metrics: Prometheus text, for
+ * reasons, and fleetbot's version either way; it writes nothing, so a probe cannot wear the store. GET /metrics: Prometheus text, for
  * the bearer token's holder only when FLEETBOT_METRICS_TOKEN is set.
  */
 function serveHealth(
@@ -123,7 +124,7 @@ function serveHealth(
     for (const b of bridges) if (!b.ok) problems.push(`${b.platform}: ${b.detail}`);
     res
       .writeHead(problems.length ? 503 : 200, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ ok: problems.length === 0, problems, bridges }));
+      .end(JSON.stringify({ ok: problems.length === 0, version: fleetbotVersion, problems, bridges }));
   });
   http.route(
     'GET',

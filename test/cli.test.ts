@@ -16,7 +16,9 @@ const fleetbot = (input: string, env: Record<string, string> = {}) =>
     env: { PATH: process.env.PATH, FLEETBOT_DATA_DIR: tmp.dir, LOG_LEVEL: 'info', ...env },
   });
 
-describe('the fleetbot command', () => {
+// Its tests start fleetbot as processes, each capped at 30 s, which on a loaded machine outlast the
+// default 20 s.
+describe('the fleetbot command', { timeout: 90_000 }, () => {
   it('deploys from a piped script, exits 0 once the job is done, and leaves the agent running', () => {
     const run = fleetbot('/deploy swe alice\n');
     expect(run.status).toBe(0);
@@ -24,7 +26,13 @@ describe('the fleetbot command', () => {
     expect(card.versions.at(-1)).toMatch(/^✅ Done: Deploy alice \(swe, local\)/);
     expect(card.versions.at(-1)).toMatch(/URL: http:\/\/127\.0\.0\.1:\d+/);
     // Logs go to stderr as JSON lines; the secret-free config is visible, the chat is on stdout.
-    expect(run.stderr).toContain('"msg":"fleetbot is ready"');
+    const ready = run.stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { msg?: string; version?: string })
+      .find((line) => line.msg === 'fleetbot is ready');
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    expect(ready?.version).toBe(version);
 
     const again = fleetbot('/status alice\n/destroy alice\n1\n');
     expect(again.status).toBe(0);

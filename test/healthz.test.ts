@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { createHttpServer } from '../src/core/runtime/httpServer.js';
@@ -25,8 +26,10 @@ describe('/healthz and /metrics', () => {
       return { status: res.statusCode, text: await res.body.text() };
     };
     expect(await get('/healthz')).toMatchObject({ status: 200 });
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
     expect(JSON.parse((await get('/healthz')).text)).toMatchObject({
       ok: true,
+      version,
       bridges: [{ platform: 'telegram', ok: true, detail: 'polling' }],
     });
 
@@ -57,6 +60,7 @@ describe('/healthz and /metrics', () => {
     expect(down.status).toBe(503);
     expect(JSON.parse(down.text)).toMatchObject({
       ok: false,
+      version,
       problems: [expect.stringMatching(/^telegram: Telegram refused TELEGRAM_BOT_TOKEN/)],
     });
     s.bot.fleet.destroy({

@@ -1,36 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Fleetbot } from '../src/main.js';
 import type { FakeChat, FakeUser } from './fakes/telegram/index.js';
 import { useCleanups } from './support/cleanups.js';
 import { startFakeAgent } from './support/fakeAgent.js';
-import { agentFolderProcess, localResources } from './support/localAgents.js';
+import { seedLocalAgent } from './support/localAgents.js';
 import { manualClock } from './support/manualClock.js';
 import { ann, annDm, telegramSessions, type TelegramSession } from './support/telegramSession.js';
 
 const team: FakeChat = { id: -100, type: 'group', title: 'Team' };
 const aliceWatchers: FakeChat = { id: -200, type: 'group', title: 'Alice watchers' };
 const viewer: FakeUser = { id: 4004, firstName: 'Vic' };
-
-/**
- * An agent row the local provider can health-check: a live process carrying the agent folder's
- * marker, as a deploy starts, and a fake agent's URL for its health.
- */
-function seedAgent(bot: Fleetbot, name: string, url: string, defer: (fn: () => void) => void) {
-  const dir = mkdtempSync(path.join(tmpdir(), `agent-${name}-`));
-  writeFileSync(path.join(dir, 'agent.log'), `started\n<b>not bold</b> & "quoted"\nGET /health 200\n`);
-  const daemon = agentFolderProcess(dir);
-  defer(() => daemon.kill('SIGKILL'));
-  const agent = bot.store.agents.create({ name, role: 'swe', provider: 'local', owner: 'telegram:1001' });
-  bot.store.agents.update(agent.id, {
-    status: 'running',
-    url,
-    resources: localResources(dir, daemon.pid!, url),
-  });
-  return agent;
-}
 
 describe('health monitor and team alerts', () => {
   const session = telegramSessions();
@@ -50,8 +28,8 @@ describe('health monitor and team alerts', () => {
     const bobby = await startFakeAgent('bobby');
     defer(() => alice.close());
     defer(() => bobby.close());
-    seedAgent(s.bot, 'alice', alice.url, defer);
-    seedAgent(s.bot, 'bobby', bobby.url, defer);
+    seedLocalAgent(s.bot.store, 'alice', alice.url, defer);
+    seedLocalAgent(s.bot.store, 'bobby', bobby.url, defer);
     await s.say(team, ann, '/alerts on all');
     await s.say(aliceWatchers, ann, '/alerts on agent alice');
     /** One monitor cycle, then time moves on by `ms` so coalesced card edits go out. */

@@ -65,7 +65,7 @@ export const checks: Check[] = [
         return {
           ok: false,
           detail: errorMessage(err),
-          fix: 'fix the role file named above, or point FLEETBOT_ROLES_DIR at templates/roles',
+          fix: 'fix the role file named above, or unset FLEETBOT_ROLES_DIR for the roles fleetbot comes with',
         };
       }
     },

@@ -7,7 +7,9 @@ import { acquireInstanceLock } from '../core/runtime/instanceLock.js';
 import { createLogger } from '../core/runtime/logging.js';
 import { createMetrics } from '../core/runtime/metrics.js';
 import { privateDir } from '../core/runtime/privateFiles.js';
-import { createBridges, createFleetbot } from '../main.js';
+import { RolesError } from '../core/fleet/roles.js';
+import { createBridges, createFleetbot, type Fleetbot } from '../main.js';
+import { cliStatuses } from './outcome.js';
 import { stopFleetbot } from './stopFleetbot.js';
 
 /**
@@ -58,7 +60,16 @@ export async function runMcp(config: Config, argv: string[]): Promise<number> {
     ...(http ? { http } : {}),
   });
   await http?.listen();
-  const bot = await createFleetbot(withConsole, { bridges, log, metrics, ...(http ? { http } : {}) });
+  let bot: Fleetbot;
+  try {
+    bot = await createFleetbot(withConsole, { bridges, log, metrics, ...(http ? { http } : {}) });
+  } catch (err) {
+    if (!(err instanceof RolesError)) throw err;
+    await http?.close();
+    lock.release();
+    process.stderr.write(`fleetbot: ${err.message}\n`);
+    return cliStatuses.misconfigured.exit;
+  }
   const server = createMcpServer({
     call: (request) => bot.host.call(request),
     who: config.apiKey === undefined ? { console: true } : { key: config.apiKey },

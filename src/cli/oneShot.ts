@@ -7,6 +7,7 @@ import type { Logger } from '../core/runtime/logging.js';
 import type { Bridge, ChatRef, Inbound, InboundHandler, Outbound } from '../core/chat/types.js';
 import type { CommandResult } from '../core/router/command.js';
 import { jobAccepted } from '../core/jobs/accepted.js';
+import { RolesError } from '../core/fleet/roles.js';
 import { createFleetbot, type Fleetbot } from '../main.js';
 import { callOfWords } from './commandWords.js';
 import { exitCodeOf, problemOutcome, type CliOutcome } from './outcome.js';
@@ -138,10 +139,16 @@ export async function runOneShot(config: Config, log: Logger, argv: string[]): P
     tty: false,
   });
   const bridge = autoApproving(consoleBridge, yes);
-  const bot = await createFleetbot(
-    { ...config, bridges: { ...config.bridges, console: { mode: 'on' } } },
-    { bridges: [bridge], log },
-  );
+  let bot: Fleetbot;
+  try {
+    bot = await createFleetbot(
+      { ...config, bridges: { ...config.bridges, console: { mode: 'on' } } },
+      { bridges: [bridge], log },
+    );
+  } catch (err) {
+    if (!(err instanceof RolesError)) throw err;
+    return printOutcome(problemOutcome('invalid', err.message, 'misconfigured'), json);
+  }
   try {
     const lastJobBefore = bot.store.jobs.recent(1)[0]?.id ?? 0;
     const called = await bot.router.call({

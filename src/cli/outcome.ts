@@ -10,6 +10,10 @@ export const cliStatuses = {
   error: { exit: 1, means: 'fleetbot failed running it (the log has the reference)' },
   invalid: { exit: 2, means: 'the command line or its arguments are wrong (the usage is in the detail)' },
   unknown_command: { exit: 2, means: 'there is no such command' },
+  misconfigured: {
+    exit: 2,
+    means: "fleetbot's settings are wrong (a role file, FLEETBOT_ROLES_DIR): the detail says which",
+  },
   refused: { exit: 3, means: 'not allowed, or refused for a reason the detail gives' },
   pending_approval: { exit: 4, means: 'waits for a person to approve its card (a destroy without --yes)' },
   not_found: { exit: 5, means: 'the agent, job or role it names does not exist' },

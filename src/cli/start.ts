@@ -6,6 +6,7 @@ import { createLogger } from '../core/runtime/logging.js';
 import { createMetrics } from '../core/runtime/metrics.js';
 import { privateDir, privateFile } from '../core/runtime/privateFiles.js';
 import { consoleLogRotation, rotatingLog } from '../core/runtime/rotatingLog.js';
+import { fleetbotVersion } from '../core/runtime/version.js';
 import { createBridges, createFleetbot, type FleetbotDeps } from '../main.js';
 import { stopFleetbot } from './stopFleetbot.js';
 
@@ -72,7 +73,12 @@ export async function start(config: Config, extra: Pick<FleetbotDeps, 'providers
     if (interactive) say(line);
   }
   log.info(
-    { db: config.dbPath, provider: config.provider, bridges: bridges.map((b) => b.platform) },
+    {
+      version: fleetbotVersion,
+      db: config.dbPath,
+      provider: config.provider,
+      bridges: bridges.map((b) => b.platform),
+    },
     'fleetbot is ready',
   );
 

@@ -6,6 +6,7 @@ import { platformIdPattern, type Platform } from '../core/chat/types.js';
 import { instanceIdPattern } from '../core/fleet/instance.js';
 import { allProviders, defaultProviderName, type providerModules } from '../providers/index.js';
 import { errorMessage } from '../core/runtime/errors.js';
+import { packageRoot } from '../core/runtime/packageRoot.js';
 import { secretValue } from './credentials.js';
 import { enabledProviders } from './enabledProviders.js';
 import { machineVariables } from './machines.js';
@@ -70,9 +71,9 @@ const generalVariables = {
     help: 'Providers to turn on, comma-separated (default: every configured one; local only when no other is).',
   },
   FLEETBOT_ROLES_DIR: {
-    schema: z.string().min(1).default('templates/roles'),
-    example: 'templates/roles',
-    help: 'Folder of role files (*.yaml).',
+    schema: z.string().min(1).optional(),
+    example: '/etc/fleetbot/roles',
+    help: 'Folder of role files (*.yaml); a relative path is from the folder fleetbot starts in (default: the templates/roles fleetbot is installed with).',
   },
   FLEETBOT_CONCURRENCY: {
     schema: z.coerce.number().int().min(1).max(64).default(4),
@@ -319,7 +320,10 @@ export function parseConfig(given: Env): Config {
     admins: v.FLEETBOT_ADMINS,
     chats: v.FLEETBOT_CHATS,
     provider: providers.provider,
-    rolesDir: path.resolve(v.FLEETBOT_ROLES_DIR),
+    rolesDir:
+      v.FLEETBOT_ROLES_DIR === undefined
+        ? path.join(packageRoot, 'templates', 'roles')
+        : path.resolve(v.FLEETBOT_ROLES_DIR),
     concurrency: v.FLEETBOT_CONCURRENCY,
     logLevel: v.LOG_LEVEL,
     destroyApproval: v.FLEETBOT_DESTROY_APPROVAL,

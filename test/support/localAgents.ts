@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { systemClock } from '../../src/core/runtime/clock.js';
 import type { Plan } from '../../src/core/jobs/plan.js';
@@ -123,3 +124,17 @@ export const localResources = (dir: string, pid: number, url: string): Record<st
   pid,
   url,
 });
+
+/**
+ * An agent row the local provider can health-check: a live process carrying the agent folder's
+ * marker, as a deploy starts, and a fake agent's URL for its health.
+ */
+export function seedLocalAgent(store: Store, name: string, url: string, defer: (fn: () => void) => void) {
+  const dir = mkdtempSync(path.join(tmpdir(), `agent-${name}-`));
+  writeFileSync(path.join(dir, 'agent.log'), `started\n<b>not bold</b> & "quoted"\nGET /health 200\n`);
+  const daemon = agentFolderProcess(dir);
+  defer(() => daemon.kill('SIGKILL'));
+  const agent = store.agents.create({ name, role: 'swe', provider: 'local', owner: 'telegram:1001' });
+  store.agents.update(agent.id, { status: 'running', url, resources: localResources(dir, daemon.pid!, url) });
+  return agent;
+}

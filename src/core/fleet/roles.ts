@@ -114,6 +114,22 @@ export type Role = Omit<z.output<ReturnType<typeof roleSchemaWith>>, 'providers'
   file: string;
 };
 
+/** Role files fleetbot cannot use (no folder, a broken or doubled role): the message names the file and the fix. */
+export class RolesError extends Error {
+  override readonly name = 'RolesError';
+}
+
+/** A role file's contents as YAML, or a RolesError naming it. */
+function readRoleFile(file: string): unknown {
+  try {
+    return parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    // The YAML parser's message goes on to quote the file around the fault; its first line says where.
+    const reason = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.replace(/:$/, '');
+    throw new RolesError(`role file ${file}: ${reason}`);
+  }
+}
+
 /**
  * Loads every *.yaml role; a broken file stops the start with the file, the field and the problem.
  * `providerSections` are the schemas of the providers' sections (src/providers/index.ts),
@@ -129,22 +145,22 @@ export function loadRoles(
   try {
     files = readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'));
   } catch {
-    throw new Error(
-      `FLEETBOT_ROLES_DIR: cannot read ${dir}; point it at a folder of role files such as templates/roles`,
+    throw new RolesError(
+      `FLEETBOT_ROLES_DIR: cannot read ${dir}; point it at a folder of role files, or unset it for the roles fleetbot comes with`,
     );
   }
   const roles = new Map<string, Role>();
   for (const file of files.sort()) {
     const full = path.join(dir, file);
-    const result = roleSchema.safeParse(parseYaml(readFileSync(full, 'utf8')));
+    const result = roleSchema.safeParse(readRoleFile(full));
     if (!result.success) {
       const issue = result.error.issues[0];
-      throw new Error(
+      throw new RolesError(
         `role file ${full}: ${issue?.path.join('.') || '(top)'}: ${issue?.message ?? 'invalid'}`,
       );
     }
     if (roles.has(result.data.name))
-      throw new Error(`role file ${full}: role ${result.data.name} is defined twice`);
+      throw new RolesError(`role file ${full}: role ${result.data.name} is defined twice`);
     // The union's members are the protocols' own schemas, each with `protocol` and the common fields.
     roles.set(result.data.name, {
       ...result.data,
@@ -153,7 +169,9 @@ export function loadRoles(
     });
   }
   if (roles.size === 0)
-    throw new Error(`no role files (*.yaml) in ${dir}; copy templates/roles/swe.yaml there`);
+    throw new RolesError(
+      `no role files (*.yaml) in ${dir}; copy the swe.yaml fleetbot comes with (templates/roles) there`,
+    );
   return roles;
 }
 

@@ -3,6 +3,7 @@ import type { RunOutcome } from '../jobs/runner.js';
 import type { Store } from '../store/index.js';
 import { healthStates } from '../store/health.js';
 import type { Job } from '../store/jobs.js';
+import { fleetbotVersion } from './version.js';
 
 export type ApiOutcome = 'ok' | 'error' | 'rate_limited';
 
@@ -14,7 +15,15 @@ type Sources = { store: Store; queueDepth: () => number };
  */
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'fleetbot_process_' });
+  // Unprefixed, under the names the Node.js and process dashboards look for (process_cpu_seconds_total,
+  // nodejs_heap_size_total_bytes); fleetbot's own metrics carry fleetbot_.
+  collectDefaultMetrics({ register: registry });
+  new Gauge({
+    name: 'fleetbot_build_info',
+    help: 'Always 1; the labels say which fleetbot and which Node.js run',
+    labelNames: ['version', 'node'],
+    registers: [registry],
+  }).set({ version: fleetbotVersion, node: process.versions.node }, 1);
   let sources: Sources | undefined;
 
   const jobs = new Counter({
@@ -59,6 +68,31 @@ export function createMetrics() {
         counts[health.get(agent.id)?.state ?? 'unknown']! += 1;
       }
       for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+    },
+  });
+  new Gauge({
+    name: 'fleetbot_agent_up',
+    help: "1 when the agent's last health check found it healthy, else 0; one series per live agent",
+    labelNames: ['agent', 'role', 'provider'],
+    registers: [registry],
+    collect() {
+      if (!sources) return;
+      const { store } = sources;
+      const health = store.health.all();
+      // Rebuilt on every scrape, so a destroyed agent's series is gone rather than stuck at its last value.
+      this.reset();
+      for (const agent of store.agents.list()) {
+        const up = health.get(agent.id)?.state === 'healthy' ? 1 : 0;
+        this.set({ agent: agent.name, role: agent.role, provider: agent.provider }, up);
+      }
+    },
+  });
+  new Gauge({
+    name: 'fleetbot_incidents_open',
+    help: 'Outages (incidents) not yet resolved',
+    registers: [registry],
+    collect() {
+      if (sources) this.set(sources.store.incidents.openCount());
     },
   });
   const chatCalls = new Counter({

@@ -56,6 +56,12 @@ export function incidentsRepo(db: Db, clock: Clock) {
         .get(agentId);
       return row && toIncident(row);
     },
+    /** Outages not yet resolved, for /metrics. */
+    openCount(): number {
+      return db
+        .prepare<[], { n: number }>('SELECT count(*) AS n FROM incidents WHERE resolved_at IS NULL')
+        .get()!.n;
+    },
     update(id: number, patch: { lastError?: string | null; flapping?: boolean }): void {
       const current = byIdStmt.get(id);
       if (!current) return;
