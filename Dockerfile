@@ -21,8 +21,7 @@ ENV NODE_ENV=production \
     FLEETBOT_DATA_DIR=/data \
     FLEETBOT_CONSOLE=off \
     FLEETBOT_HTTP_HOST=0.0.0.0 \
-    FLEETBOT_HTTP_PORT=8080 \
-    FLEETBOT_ROLES_DIR=/opt/fleetbot/templates/roles
+    FLEETBOT_HTTP_PORT=8080
 WORKDIR /opt/fleetbot
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/bin ./bin

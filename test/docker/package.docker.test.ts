@@ -82,7 +82,6 @@ const npxFleetbot = (args: string[], input = '') =>
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       FLEETBOT_DATA_DIR: path.join(app, 'data'),
-      FLEETBOT_ROLES_DIR: path.join(installed, 'templates', 'roles'),
       LOG_LEVEL: 'info',
     },
   });

@@ -45,7 +45,11 @@ export const vmNodeImage = 'fleetbot-test-node:vm';
  * such as cjs-module-lexer, from /usr/share/nodejs, so that comes too): sending this host's 100 MB Node over SSH
  * to an emulated machine takes minutes. Test set-up only; fleetbot itself only speaks the Engine API.
  */
-async function importNodeImage(pool: SshPool, privateKey: string, node: SwarmNode): Promise<void> {
+async function importNodeImage(
+  pool: SshPool,
+  privateKey: string,
+  node: Pick<SwarmNode, 'name' | 'ip' | 'hostKey'>,
+): Promise<void> {
   const script = `set -eu
 r=$(mktemp -d)
 put() { mkdir -p "$r$(dirname "$2")"; cp -L "$1" "$r$2"; }
@@ -56,6 +60,8 @@ mkdir -p "$r/usr/share" && cp -rL /usr/share/nodejs "$r/usr/share/nodejs"
 mkdir -p "$r/tmp" "$r/home/agent" "$r/etc" "$r/proc" "$r/sys" "$r/dev"
 printf '%s' '${testImageEtc.passwd}' > "$r/etc/passwd"
 printf '%s' '${testImageEtc.group}' > "$r/etc/group"
+# The files are gathered while dockerd starts (about a minute under emulation); the import needs it.
+for _ in $(seq 1 600); do docker version >/dev/null 2>&1 && break; sleep 1; done
 tar -C "$r" --owner=0 --group=0 -c . | docker import - ${vmNodeImage}
 rm -rf "$r"
 `;
@@ -139,6 +145,9 @@ export async function startSwarmLab(opts: {
         },
       );
       opts.log(`${name} (${ip}) answers SSH`);
+      const imported = importNodeImage(pool, opts.loginPrivateKey, { name, ip, hostKey });
+      // Awaited below, after dockerd answers; a failed boot must not leave its rejection unheard.
+      imported.catch(() => undefined);
       const deadline = Date.now() + 600_000;
       for (;;) {
         try {
@@ -153,11 +162,11 @@ export async function startSwarmLab(opts: {
         }
       }
       opts.log(`${name}: dockerd answers`);
+      await imported;
+      opts.log(`${name} holds ${vmNodeImage}`);
       return { name, ip, hostKey, dockerHost: `ssh://root@${ip}`, engine };
     };
     const [manager, worker] = await Promise.all([boot(1, 'swarm-1'), boot(2, 'swarm-2')]);
-    await Promise.all([manager, worker].map((n) => importNodeImage(pool, opts.loginPrivateKey, n)));
-    opts.log(`both nodes hold ${vmNodeImage}`);
 
     const nodeIds = await formSwarm(
       { engine: manager.engine, address: manager.ip },

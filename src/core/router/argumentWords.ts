@@ -19,22 +19,22 @@ const kinds: Record<string, string> = {
   array: 'a list of words',
 };
 
+/** A limit in words, by what it limits: characters of a text, words of a list, or a number. */
+const bound = (origin: string, side: 'least' | 'most', limit: unknown): string =>
+  origin === 'string'
+    ? `must be at ${side} ${String(limit)} characters`
+    : origin === 'array'
+      ? `${side === 'least' ? 'needs' : 'takes'} at ${side} ${String(limit)}`
+      : `must be at ${side} ${String(limit)}`;
+
 function rule(issue: RawIssue): string {
   switch (issue.code) {
     case 'invalid_type':
       return issue.input === undefined ? 'is missing' : `must be ${kinds[issue.expected] ?? issue.expected}`;
     case 'too_small':
-      return issue.origin === 'string'
-        ? `must be at least ${String(issue.minimum)} characters`
-        : issue.origin === 'array'
-          ? `needs at least ${String(issue.minimum)}`
-          : `must be at least ${String(issue.minimum)}`;
+      return bound(issue.origin, 'least', issue.minimum);
     case 'too_big':
-      return issue.origin === 'string'
-        ? `must be at most ${String(issue.maximum)} characters`
-        : issue.origin === 'array'
-          ? `takes at most ${String(issue.maximum)}`
-          : `must be at most ${String(issue.maximum)}`;
+      return bound(issue.origin, 'most', issue.maximum);
     case 'invalid_value':
       return `must be one of ${issue.values.map(String).join(', ')}`;
     case 'unrecognized_keys':
