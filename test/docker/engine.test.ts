@@ -31,6 +31,17 @@ describe.skipIf(skip)('the Docker Engine client', () => {
     await t.engine.close();
   });
 
+  /** A started container of the test image, removed after the file. */
+  const running = async (body: Record<string, unknown>): Promise<string> => {
+    const { Id } = await t.engine.json('POST', '/containers/create', created, {
+      what: 'creating a container',
+      body: { Image: image, ...body },
+    });
+    containers.push(Id);
+    await t.engine.send('POST', `/containers/${Id}/start`, { what: 'starting it' });
+    return Id;
+  };
+
   it('says what it was doing and what the Engine answered when it refuses', async () => {
     const err = await t.engine
       .json('GET', '/containers/fleetbot-no-such-thing/json', created, {
@@ -58,17 +69,11 @@ describe.skipIf(skip)('the Docker Engine client', () => {
   });
 
   it('streams an attached exec both ways through the multiplexed frames', async () => {
-    const { Id } = await t.engine.json('POST', '/containers/create', created, {
-      what: 'creating a container',
-      body: {
-        Image: image,
-        Cmd: ['node', '-e', 'setInterval(() => {}, 1000)'],
-        User: '10001:10001',
-        HostConfig: { CapDrop: ['ALL'] },
-      },
+    const Id = await running({
+      Cmd: ['node', '-e', 'setInterval(() => {}, 1000)'],
+      User: '10001:10001',
+      HostConfig: { CapDrop: ['ALL'] },
     });
-    containers.push(Id);
-    await t.engine.send('POST', `/containers/${Id}/start`, { what: 'starting it' });
     const exec = await t.engine.json('POST', `/containers/${Id}/exec`, created, {
       what: 'creating an exec',
       body: {
@@ -101,16 +106,10 @@ describe.skipIf(skip)('the Docker Engine client', () => {
   });
 
   it('removes a container whose removal is already under way by waiting for it, not failing', async () => {
-    const { Id } = await t.engine.json('POST', '/containers/create', created, {
-      what: 'creating a container',
-      // SIGTERM is ignored, so the forced removal has a kill to wait for.
-      body: {
-        Image: image,
-        Cmd: ['node', '-e', 'process.on("SIGTERM", () => {}); setInterval(() => {}, 1000)'],
-      },
+    // SIGTERM is ignored, so the forced removal has a kill to wait for.
+    const Id = await running({
+      Cmd: ['node', '-e', 'process.on("SIGTERM", () => {}); setInterval(() => {}, 1000)'],
     });
-    containers.push(Id);
-    await t.engine.send('POST', `/containers/${Id}/start`, { what: 'starting it' });
     const removals = await Promise.allSettled([1, 2, 3].map(() => removeContainer(t.engine, Id)));
     expect(removals.map((r) => (r.status === 'rejected' ? String(r.reason) : r.status))).toEqual([
       'fulfilled',
